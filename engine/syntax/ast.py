@@ -1,0 +1,246 @@
+"""The rulebook AST: frozen dataclasses, each node carrying the span it was parsed from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from ..source import Span
+
+TYPES = ("entity", "text", "number", "percent", "date", "bool")
+DECL_KINDS = ("evidence", "derived", "conclusion")
+META_FIELDS = {
+    "source": "text",
+    "source_name": "text",
+    "source_kind": "text",
+    "reliability": "text",
+    "credibility": "number",
+    "jurisdiction": "text",
+    "document": "text",
+    "observed": "date",
+    "valid_from": "date",
+    "valid_to": "date",
+    "recorded_at": "date",
+    "record": "text",
+}
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Wildcard:
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Const:
+    """A literal: type is text, number, date or bool."""
+
+    value: Union[str, int, float, bool]
+    type: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ConstRef:
+    """A named constant or threshold used in a rule."""
+
+    name: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Expr"
+    span: Span = field(compare=False)
+
+
+Expr = Union[Var, Wildcard, Const, ConstRef, BinOp, Neg]
+
+
+@dataclass(frozen=True)
+class MetaItem:
+    """`with field = expr` on an evidence atom: reaches a record's metadata."""
+
+    field: str
+    value: Expr
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Atom:
+    predicate: str
+    args: tuple[Expr, ...]
+    meta: tuple[MetaItem, ...]
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Negation:
+    atom: Atom
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """`Var = func [distinct](target for body)`, grouped by the variables shared with the rule."""
+
+    var: Var
+    func: str
+    distinct: bool
+    target: Expr
+    body: tuple["Literal", ...]
+    span: Span = field(compare=False)
+
+
+Literal = Union[Atom, Negation, Comparison, Aggregate]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    citation: str
+    head: Atom
+    body: tuple[Literal, ...]
+    explanation: str
+    span: Span = field(compare=False)
+    id_span: Span = field(compare=False)
+    explanation_span: Span = field(compare=False)
+    rulebook: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    span: Span = field(compare=False)
+    type_span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    kind: str  # evidence | derived | conclusion
+    name: str
+    columns: tuple[Column, ...]
+    description: str
+    span: Span = field(compare=False)
+
+    @property
+    def arity(self) -> int:
+        return len(self.columns)
+
+    @property
+    def is_evidence(self) -> bool:
+        return self.kind == "evidence"
+
+
+@dataclass(frozen=True)
+class Constant:
+    kind: str  # threshold | constant
+    name: str
+    value: Const
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    given: tuple[Atom, ...]
+    expect: tuple[Atom, ...]
+    expect_not: tuple[Atom, ...]
+    as_of: str | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Use:
+    path: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """One parsed rulebook file, before `use` is resolved."""
+
+    id: str
+    title: str
+    version: str
+    authority: tuple[str, ...]
+    jurisdiction: tuple[str, ...]
+    implements: tuple[str, ...]
+    uses: tuple[Use, ...]
+    declarations: tuple[Declaration, ...]
+    constants: tuple[Constant, ...]
+    rules: tuple[Rule, ...]
+    examples: tuple[Example, ...]
+    path: str
+    span: Span = field(compare=False)
+    sha256: str = ""
+
+
+def expr_vars(expr: Expr) -> list[Var]:
+    """The variables of an expression, left to right."""
+    if isinstance(expr, Var):
+        return [expr]
+    if isinstance(expr, BinOp):
+        return expr_vars(expr.left) + expr_vars(expr.right)
+    if isinstance(expr, Neg):
+        return expr_vars(expr.operand)
+    return []
+
+
+def atom_vars(atom: Atom) -> list[Var]:
+    """Variables in an atom's arguments and metadata."""
+    out: list[Var] = []
+    for arg in atom.args:
+        out += expr_vars(arg)
+    for item in atom.meta:
+        out += expr_vars(item.value)
+    return out
+
+
+def literal_vars(lit: Literal) -> list[Var]:
+    """All variables a literal mentions (an aggregate: its result and its group variables are not separated)."""
+    if isinstance(lit, Atom):
+        return atom_vars(lit)
+    if isinstance(lit, Negation):
+        return atom_vars(lit.atom)
+    if isinstance(lit, Comparison):
+        return expr_vars(lit.left) + expr_vars(lit.right)
+    inner = expr_vars(lit.target)
+    for sub in lit.body:
+        inner += literal_vars(sub)
+    return [lit.var] + inner
+
+
+def body_atoms(body: tuple[Literal, ...]):
+    """Every atom in a body with its polarity, descending into aggregates: (atom, negated, in_aggregate)."""
+    for lit in body:
+        if isinstance(lit, Atom):
+            yield lit, False, None
+        elif isinstance(lit, Negation):
+            yield lit.atom, True, None
+        elif isinstance(lit, Aggregate):
+            for atom, neg, _ in body_atoms(lit.body):
+                yield atom, neg, lit

@@ -1,0 +1,270 @@
+"""Parse rulebook text into the AST; syntax errors become located diagnostics."""
+
+from __future__ import annotations
+
+import hashlib
+
+from lark import Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedInput, VisitError
+
+from ..diagnostics import WarrantError, SourceMap
+from ..source import SourceFile, Span
+from . import ast
+from .grammar import parser
+from .syntax_errors import syntax_diagnostic
+
+
+def _span(path: str, meta) -> Span:
+    return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(path: str, tok: Token) -> Span:
+    return Span(path, tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + len(tok))
+
+
+def unquote(tok: Token) -> str:
+    """The value of a STRING token, escapes resolved."""
+    body = str(tok)[1:-1]
+    out, i = [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _number(text: str):
+    return float(text) if "." in text else int(text)
+
+
+class _ToAst(Transformer):
+    """Lark tree -> AST. One method per grammar rule; spans come from lark's metadata."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def s(self, meta) -> Span:
+        return _span(self.path, meta)
+
+    def t(self, tok: Token) -> Span:
+        return _tok_span(self.path, tok)
+
+    # terms and expressions
+    @v_args(meta=True)
+    def var(self, meta, items):
+        return ast.Var(str(items[0]), self.s(meta))
+
+    @v_args(meta=True)
+    def wildcard(self, meta, items):
+        return ast.Wildcard(self.s(meta))
+
+    @v_args(meta=True)
+    def constant_ref(self, meta, items):
+        return ast.ConstRef(str(items[0]), self.s(meta))
+
+    @v_args(meta=True)
+    def string(self, meta, items):
+        return ast.Const(unquote(items[0]), "text", self.s(meta))
+
+    @v_args(meta=True)
+    def number(self, meta, items):
+        return ast.Const(_number(str(items[0])), "number", self.s(meta))
+
+    @v_args(meta=True)
+    def negative_number(self, meta, items):
+        return ast.Const(-_number(str(items[0])), "number", self.s(meta))
+
+    @v_args(meta=True)
+    def percent_literal(self, meta, items):
+        return ast.Const(_number(str(items[0])), "percent", self.s(meta))
+
+    @v_args(meta=True)
+    def date(self, meta, items):
+        return ast.Const(str(items[0]), "date", self.s(meta))
+
+    @v_args(meta=True)
+    def true(self, meta, items):
+        return ast.Const(True, "bool", self.s(meta))
+
+    @v_args(meta=True)
+    def false(self, meta, items):
+        return ast.Const(False, "bool", self.s(meta))
+
+    @v_args(meta=True)
+    def binop(self, meta, items):
+        return ast.BinOp(str(items[1]), items[0], items[2], self.s(meta))
+
+    @v_args(meta=True)
+    def neg(self, meta, items):
+        operand = items[0]
+        if isinstance(operand, ast.Const) and operand.type in ("number", "percent"):
+            return ast.Const(-operand.value, operand.type, self.s(meta))
+        return ast.Neg(operand, self.s(meta))
+
+    # literals
+    @v_args(meta=True)
+    def meta_item(self, meta, items):
+        return ast.MetaItem(str(items[0]), items[1], self.s(meta))
+
+    def metadata(self, items):
+        return tuple(items)
+
+    @v_args(meta=True)
+    def atom(self, meta, items):
+        name, *rest = items
+        meta_items = rest.pop() if rest and isinstance(rest[-1], tuple) else ()
+        meta_items = meta_items or ()
+        args = tuple(a for a in rest if a is not None)
+        return ast.Atom(str(name), args, meta_items, self.s(meta))
+
+    @v_args(meta=True)
+    def negation(self, meta, items):
+        return ast.Negation(items[0], self.s(meta))
+
+    @v_args(meta=True)
+    def comparison(self, meta, items):
+        return ast.Comparison(str(items[1]), items[0], items[2], self.s(meta))
+
+    @v_args(meta=True)
+    def aggregate(self, meta, items):
+        func, distinct, target, body = items
+        return ("aggregate", str(func), distinct is not None, target, body, self.s(meta))
+
+    @v_args(meta=True)
+    def aggregate_binding(self, meta, items):
+        var_tok, (_, func, distinct, target, body, _span) = items
+        var = ast.Var(str(var_tok), self.t(var_tok))
+        return ast.Aggregate(var, func, distinct, target, body, self.s(meta))
+
+    def body(self, items):
+        return tuple(items)
+
+    # top level
+    @v_args(meta=True)
+    def rule(self, meta, items):
+        rid, title, cites, head, body, because = items
+        return ast.Rule(
+            id=str(rid), title=unquote(title), citation=unquote(cites), head=head, body=body,
+            explanation=unquote(because), span=self.s(meta), id_span=self.t(rid),
+            explanation_span=self.t(because),
+        )
+
+    @v_args(meta=True)
+    def column(self, meta, items):
+        return ast.Column(str(items[0]), str(items[1]), self.s(meta), self.t(items[1]))
+
+    def decl_kind(self, items):
+        return str(items[0])
+
+    def const_kind(self, items):
+        return str(items[0])
+
+    @v_args(meta=True)
+    def declaration(self, meta, items):
+        kind, name, *rest = items
+        description = rest.pop()
+        columns = tuple(c for c in rest if c is not None)
+        return ast.Declaration(kind, str(name), columns, unquote(description) if description else "", self.s(meta))
+
+    @v_args(meta=True)
+    def constant(self, meta, items):
+        return ast.Constant(items[0], str(items[1]), items[2], self.s(meta))
+
+    @v_args(meta=True)
+    def use(self, meta, items):
+        return ast.Use(unquote(items[0]), self.s(meta))
+
+    def given(self, items):
+        return ("given", tuple(items))
+
+    def expect(self, items):
+        return ("expect", items[0])
+
+    def expect_not(self, items):
+        return ("expect_not", items[0])
+
+    def as_of(self, items):
+        return ("as_of", str(items[0]))
+
+    @v_args(meta=True)
+    def example(self, meta, items):
+        name, *clauses = items
+        given, expect, expect_not, as_of = [], [], [], None
+        for kind, value in clauses:
+            if kind == "given":
+                given.extend(value)
+            elif kind == "expect":
+                expect.append(value)
+            elif kind == "expect_not":
+                expect_not.append(value)
+            else:
+                as_of = value
+        return ast.Example(unquote(name), tuple(given), tuple(expect), tuple(expect_not), as_of, self.s(meta))
+
+    def authority(self, items):
+        return ("authority", unquote(items[0]))
+
+    def jurisdiction(self, items):
+        return ("jurisdiction", unquote(items[0]))
+
+    def implements(self, items):
+        return ("implements", unquote(items[0]))
+
+    @v_args(meta=True)
+    def header(self, meta, items):
+        rid, title, version, *fields = items
+        return (str(rid), unquote(title), unquote(version), fields, self.s(meta))
+
+
+def _build(tree: Tree, source: SourceFile) -> ast.Rulebook:
+    header, *items = tree.children
+    rid, title, version, fields, span = header
+    by_kind = lambda cls: tuple(i for i in items if isinstance(i, cls))  # noqa: E731
+    field_values = lambda key: tuple(v for k, v in fields if k == key)  # noqa: E731
+    return ast.Rulebook(
+        id=rid, title=title, version=version,
+        authority=field_values("authority"), jurisdiction=field_values("jurisdiction"),
+        implements=field_values("implements"),
+        uses=by_kind(ast.Use), declarations=by_kind(ast.Declaration), constants=by_kind(ast.Constant),
+        rules=tuple(
+            r.__class__(**{**r.__dict__, "rulebook": rid}) for r in by_kind(ast.Rule)
+        ),
+        examples=by_kind(ast.Example), path=source.path, span=span,
+        sha256=hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
+    )
+
+
+def parse_text(source: SourceFile) -> ast.Rulebook:
+    """Parse one rulebook; raises WarrantError with a located syntax diagnostic."""
+    sources = SourceMap()
+    sources.add(source)
+    try:
+        tree = parser().parse(source.text)
+        return _build(_ToAst(source.path).transform(tree), source)
+    except UnexpectedInput as exc:
+        raise WarrantError(syntax_diagnostic(exc, source), sources) from None
+    except VisitError as exc:  # a transformer bug must still name the file
+        raise WarrantError(syntax_diagnostic(exc.orig_exc, source), sources) from None
+
+
+def parse_rulebook(path: str) -> ast.Rulebook:
+    """Read and parse a rulebook file."""
+    return parse_text(SourceFile.read(path))
+
+
+def parse_atom(text: str, origin: str = "<query>") -> ast.Atom:
+    """Parse a single atom such as `blocked("A")` or `owns(X, "A", P)` (for queries)."""
+    source = SourceFile(origin, text)
+    try:
+        tree = parser("atom").parse(text.strip())
+        return _ToAst(origin).transform(tree)
+    except UnexpectedInput as exc:
+        sources = SourceMap()
+        sources.add(source)
+        raise WarrantError(syntax_diagnostic(exc, source, what="query"), sources) from None

@@ -1,0 +1,91 @@
+"""Turn lark's parse errors into diagnostics a legal officer can act on."""
+
+from __future__ import annotations
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..diagnostics import Diagnostic, error
+from ..source import SourceFile, Span
+
+TERMINAL_WORDS = {
+    "NAME": "a name in lower case (like owns)",
+    "VAR": "a variable in capitals (like X or Owner)",
+    "STRING": 'a quoted text (like "SDN")',
+    "NUMBER": "a number",
+    "DATE": "a date (like 2024-07-03)",
+    "RULE_ID": "a rule id (like R1)",
+    "COMPARE": "a comparison (=, !=, <, <=, >, >=)",
+    "ADD_OP": "+ or -",
+    "MUL_OP": "* or /",
+    "AGG_FUNC": "an aggregate (sum, count, min, max)",
+    "DISTINCT": '"distinct"',
+    "$END": "the end of the file",
+}
+
+HINTS = [
+    ({"DOT", "AND"}, 'end the rule body with a full stop, or join conditions with "and"'),
+    ({"BECAUSE"}, 'every rule ends with: because "an explanation with {Placeholders}".'),
+    ({"CITES"}, 'after the rule title, give its legal basis: cites "31 CFR 501.801"'),
+    ({"IF"}, 'a rule reads: head(X) if condition and condition.'),
+    ({"VERSION"}, 'the header reads: rulebook my_id "Title" version "2024-01-01"'),
+    ({"RULEBOOK"}, 'a rulebook starts with: rulebook my_id "Title" version "1"'),
+]
+
+
+def _describe(term: str, exc: UnexpectedInput) -> str:
+    if term in TERMINAL_WORDS:
+        return TERMINAL_WORDS[term]
+    try:
+        from .grammar import parser
+
+        pattern = parser().get_terminal(term).pattern
+        if pattern.type == "str":
+            return f'"{pattern.value}"'
+    except (KeyError, AttributeError):
+        pass
+    return term.lower()
+
+
+def _expected_words(expected: set[str], exc: UnexpectedInput) -> str:
+    words = sorted({_describe(t, exc) for t in expected if not t.startswith("__")})
+    if len(words) > 6:
+        words = words[:6] + ["..."]
+    if not words:
+        return "something else"
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _hint(expected: set[str]) -> str | None:
+    for needed, hint in HINTS:
+        if needed <= expected:
+            return hint
+    return None
+
+
+def syntax_diagnostic(exc: Exception, source: SourceFile, what: str = "rulebook") -> Diagnostic:
+    """One diagnostic for a parse failure, located at the offending token."""
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        expected = set(exc.expected)
+        if exc.interactive_parser is not None:
+            expected = set(exc.interactive_parser.accepts()) or expected
+        if tok.type == "$END":
+            span = source.span_at(len(source.text.rstrip()))
+            found = "the end of the file"
+        else:
+            span = Span(source.path, tok.line, tok.column, tok.end_line or tok.line,
+                        tok.end_column or tok.column + len(str(tok)))
+            found = f'"{tok}"'
+        return error("E001", f"unexpected {found} in {what}: expected {_expected_words(expected, exc)}",
+                     span, _hint(expected))
+    if isinstance(exc, UnexpectedCharacters):
+        span = Span(source.path, exc.line, exc.column, exc.line, exc.column + 1)
+        char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
+        hint = "texts are written in double quotes" if char == "'" else None
+        return error("E002", f"unexpected character {char!r} in {what}", span, hint)
+    if isinstance(exc, UnexpectedEOF):
+        span = source.span_at(len(source.text.rstrip()))
+        return error("E001", f"unexpected end of the file in {what}: expected {_expected_words(set(exc.expected), exc)}",
+                     span)
+    span = source.span_at(0)
+    return error("E003", f"cannot read this {what}: {exc}", span)
