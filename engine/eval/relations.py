@@ -1,0 +1,91 @@
+"""Where each predicate's rows live during evaluation, and how a rule reads them.
+
+Evidence in force for the run is copied once into `e_<pred>` (distinct arguments) and,
+when a rule reaches its metadata, `m_<pred>` (one row per record). Derived predicates
+live in `r_<pred>` with `_round` (the round that first derived the row) and `_rule`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..syntax.ast import Declaration
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+META_COLUMNS = {
+    "source": "_source",
+    "source_name": "_source_name",
+    "source_kind": "_source_kind",
+    "reliability": "_reliability",
+    "credibility": "_credibility",
+    "jurisdiction": "_jurisdiction",
+    "document": "_document",
+    "observed": "_observed",
+    "valid_from": "_valid_from",
+    "valid_to": "_valid_to",
+    "recorded_at": "_recorded_at",
+    "record": "_hash",
+}
+
+
+def ident(name: str) -> str:
+    """A validated, quoted SQL identifier; refuses anything that is not a declared-name shape."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a valid identifier: {name!r}")
+    return f'"{name}"'
+
+
+def table_name(prefix: str, predicate: str) -> str:
+    """The quoted name of a per-predicate table, e.g. r_blocked."""
+    ident(predicate)
+    return f'"{prefix}_{predicate}"'
+
+
+@dataclass(frozen=True)
+class Source:
+    """How one atom occurrence is read: a table, its argument columns, and a row filter."""
+
+    table: str
+    columns: tuple[str, ...]
+    condition: str | None = None  # uses {a} for the alias
+
+    def where(self, alias: str) -> list[str]:
+        return [self.condition.format(a=alias)] if self.condition else []
+
+
+def arg_columns(decl: Declaration) -> tuple[str, ...]:
+    return tuple(ident(c.name) for c in decl.columns)
+
+
+class RunTables:
+    """The tables of one evaluation; `source()` picks the version an atom reads."""
+
+    def __init__(self, declarations: dict[str, Declaration]):
+        self.decls = declarations
+
+    def source(self, predicate: str, version: str, with_meta: bool = False) -> Source:
+        """version: 'all' (complete), 'full' (rounds before :k) or 'delta' (round :k - 1)."""
+        decl = self.decls[predicate]
+        cols = arg_columns(decl)
+        if decl.is_evidence:
+            return Source(table_name("m" if with_meta else "e", predicate), cols)
+        cond = {"all": None, "full": "{a}._round < :k", "delta": "{a}._round = :k - 1"}[version]
+        return Source(table_name("r", predicate), cols, cond)
+
+
+class StoredRunTables:
+    """Read a finished run back from the case file (for proofs): facts under a run id, rounds below :h."""
+
+    def __init__(self, declarations: dict[str, Declaration], evidence_sql: dict[str, str]):
+        self.decls = declarations
+        self.evidence_sql = evidence_sql  # predicate -> SELECT of in-force records (named params)
+
+    def source(self, predicate: str, version: str, with_meta: bool = False) -> Source:
+        decl = self.decls[predicate]
+        cols = arg_columns(decl)
+        if decl.is_evidence:
+            return Source(f"({self.evidence_sql[predicate]})", cols)
+        cond = "{a}.run_id = :run_id" + (" AND {a}._round < :h" if version == "full" else "")
+        return Source(table_name("fact", predicate), cols, cond)

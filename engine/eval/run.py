@@ -1,0 +1,146 @@
+"""One evaluation run: snapshot the evidence in force, reach the fixpoint, store the facts.
+
+Everything happens in one transaction on the case file: a run either stores all its
+facts under a new run id, or (on any error, including the round limit) nothing at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..syntax.ast import Declaration, body_atoms
+from ..syntax.program import Program
+from .plan import make_plan
+from .relations import RunTables, ident, table_name
+from .seminaive import RoundLimitError, Trace, fixpoint
+
+EvidenceSQL = Callable[[Declaration, str | None], tuple[str, list]]
+
+
+class EvalError(Exception):
+    """A run that could not complete; nothing from it was stored."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    rulebook: dict
+    as_of: str
+    rounds: int
+    conclusions: dict[str, list[list]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"run_id": self.run_id, "rulebook": self.rulebook, "as_of": self.as_of, "conclusions": self.conclusions}
+
+
+def _uses_meta(program: Program) -> set[str]:
+    return {a.predicate for r in program.rules for a, _, _ in body_atoms(r.body) if a.meta}
+
+
+def _snapshot(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | None) -> None:
+    with_meta = _uses_meta(program)
+    for decl in program.declarations:
+        if not decl.is_evidence:
+            continue
+        sql, params = evidence_sql(decl, as_of)
+        cols = ", ".join(ident(c.name) for c in decl.columns)
+        conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT {cols} FROM ({sql})", params)
+        for c in decl.columns:
+            conn.execute(f'CREATE INDEX temp."e_{decl.name}__{c.name}" ON {table_name("e", decl.name)} ({ident(c.name)})')
+        if decl.name in with_meta:
+            conn.execute(f"CREATE TEMP TABLE {table_name('m', decl.name)} AS SELECT * FROM ({sql})", params)
+            first = ident(decl.columns[0].name) if decl.columns else "_hash"
+            conn.execute(f'CREATE INDEX temp."m_{decl.name}__k" ON {table_name("m", decl.name)} ({first})')
+
+
+def _derived_tables(conn, program: Program) -> None:
+    for decl in program.declarations:
+        if decl.is_evidence:
+            continue
+        cols = [ident(c.name) for c in decl.columns]
+        conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
+        key = ", ".join(cols) if cols else "_rule"
+        unique = "UNIQUE " if cols else ""
+        conn.execute(f'CREATE {unique}INDEX temp."r_{decl.name}__key" ON {table_name("r", decl.name)} ({key})')
+        conn.execute(f'CREATE INDEX temp."r_{decl.name}__round" ON {table_name("r", decl.name)} (_round)')
+        for c in decl.columns[1:]:
+            conn.execute(f'CREATE INDEX temp."r_{decl.name}__{c.name}" ON {table_name("r", decl.name)} ({ident(c.name)})')
+
+
+def _drop_temp(conn) -> None:
+    names = [r[0] for r in conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")]
+    for name in names:
+        conn.execute(f'DROP TABLE temp."{name}"')
+
+
+def _persist(conn, program: Program, run_id: str) -> dict[str, int]:
+    counts = {}
+    for decl in program.declarations:
+        if decl.is_evidence:
+            continue
+        cols = [ident(c.name) for c in decl.columns]
+        fact = table_name("fact", decl.name)
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
+        conn.execute(f'CREATE INDEX IF NOT EXISTS "fact_{decl.name}__key" ON {fact} (run_id{"".join(", " + c for c in cols)})')
+        order = ", ".join(cols) if cols else "_rule"
+        cur = conn.execute(
+            f"INSERT INTO {fact} SELECT :run, {', '.join(cols + ['_round', '_rule'])} FROM {table_name('r', decl.name)} ORDER BY {order}",
+            {"run": run_id},
+        )
+        counts[decl.name] = cur.rowcount
+    return counts
+
+
+def _conclusions(conn, program: Program) -> dict[str, list[list]]:
+    out = {}
+    for decl in sorted((d for d in program.declarations if d.kind == "conclusion"), key=lambda d: d.name):
+        cols = ", ".join(ident(c.name) for c in decl.columns) or "1"
+        rows = conn.execute(f"SELECT {cols} FROM {table_name('r', decl.name)} ORDER BY {cols}").fetchall()
+        out[decl.name] = [list(r) for r in rows]
+    return out
+
+
+def _next_run_id(conn) -> str:
+    conn.execute("CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, rulebook_sha256 TEXT, as_of TEXT, started_at TEXT, finished_at TEXT, status TEXT, counts TEXT)")
+    n = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    return f"run-{n + 1:06d}"
+
+
+def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
+             max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None) -> RunResult:
+    """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id."""
+    started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    as_of_date = (as_of or started)[:10]
+    tables = RunTables({d.name: d for d in program.declarations})
+    constants = {c.name: c for c in program.constants}
+    conn.execute("SAVEPOINT warrant_run")
+    try:
+        run_id = _next_run_id(conn)
+        _snapshot(conn, program, evidence_sql, as_of)
+        _derived_tables(conn, program)
+        rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace)
+        counts = _persist(conn, program, run_id)
+        conclusions = _conclusions(conn, program)
+        rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
+        conn.execute(
+            "INSERT INTO runs (id, rulebook_sha256, as_of, started_at, finished_at, status, counts) VALUES (?, ?, ?, ?, ?, 'complete', ?)",
+            (run_id, program.sha256, as_of_date, started, started, json.dumps(counts, sort_keys=True)),
+        )
+        _drop_temp(conn)
+        conn.execute("RELEASE warrant_run")
+    except RoundLimitError as exc:
+        conn.execute("ROLLBACK TO warrant_run")
+        conn.execute("RELEASE warrant_run")
+        _drop_temp(conn)
+        raise EvalError(str(exc)) from exc
+    except BaseException:
+        conn.execute("ROLLBACK TO warrant_run")
+        conn.execute("RELEASE warrant_run")
+        _drop_temp(conn)
+        raise
+    return RunResult(run_id, rulebook, as_of_date, rounds, conclusions, counts)
