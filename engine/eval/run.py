@@ -111,6 +111,13 @@ def _next_run_id(conn) -> str:
     return f"run-{n + 1:06d}"
 
 
+def _record_rulebooks(conn, run_id: str, program: Program) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS run_rulebooks (run_id TEXT, position INTEGER, rulebook_id TEXT, sha256 TEXT, "
+                 "PRIMARY KEY (run_id, position))")
+    conn.executemany("INSERT INTO run_rulebooks VALUES (?, ?, ?, ?)",
+                     [(run_id, i, rb.id, rb.sha256) for i, rb in enumerate(program.rulebooks)])
+
+
 def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None) -> RunResult:
     """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id."""
@@ -129,8 +136,9 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
         conn.execute(
             "INSERT INTO runs (id, rulebook_sha256, as_of, started_at, finished_at, status, counts) VALUES (?, ?, ?, ?, ?, 'complete', ?)",
-            (run_id, program.sha256, as_of_date, started, started, json.dumps(counts, sort_keys=True)),
+            (run_id, program.sha256, as_of or started, started, started, json.dumps(counts, sort_keys=True)),
         )
+        _record_rulebooks(conn, run_id, program)
         _drop_temp(conn)
         conn.execute("RELEASE warrant_run")
     except RoundLimitError as exc:

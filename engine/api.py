@@ -1,0 +1,200 @@
+"""The Python API: everything the `warrant` command does, as functions over a case file.
+
+    program = load_rulebook("rulebooks/ofac_50.rules")
+    with Case.open("case.db") as case:
+        case.load(program, "examples/demo/facts")
+        result = case.run(program)
+        rows = case.query('blocked(X)')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .check import check_files, check_program, has_errors
+from .diagnostics import Diagnostic, SourceMap, WarrantError, error
+from .eval import RunResult, evaluate
+from .eval.relations import ident, table_name
+from .examples import ExampleResult, run_examples
+from .source import SourceFile
+from .store import Store, in_force_sql, load_facts, open_store, register_program, write_transaction
+from .store.evidence import ensure_evidence_tables
+from .syntax import ast
+from .syntax.parser import parse_atom, parse_text
+from .syntax.program import Program, load_program
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    sources: SourceMap
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def check(paths: list[str]) -> CheckResult:
+    """Check rulebooks; a missing file raises FileNotFoundError."""
+    diags, sources = check_files(paths)
+    return CheckResult(diags, sources)
+
+
+def load_rulebook(path: str | Path) -> Program:
+    """Parse and check a rulebook with the files it uses; raise WarrantError if anything is an error."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no such rulebook: {path}")
+    program, diags, sources = load_program(path)
+    if program is not None:
+        diags = list(diags) + check_program(program)
+    errors = [d for d in diags if d.is_error]
+    if errors or program is None:
+        raise WarrantError(errors, sources)
+    return program
+
+
+def rulebook_paths(paths: list[str]) -> list[str]:
+    """Expand folders to the *.rules files inside them, sorted."""
+    out = []
+    for p in paths:
+        path = Path(p)
+        out += sorted(str(f) for f in path.glob("*.rules")) if path.is_dir() else [p]
+    return out
+
+
+def test_rulebooks(paths: list[str]) -> list[tuple[str, list[ExampleResult]]]:
+    """Run the examples of each rulebook (folders expand to their *.rules)."""
+    return [(p, run_examples(load_rulebook(p))) for p in rulebook_paths(paths)]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _evidence_sql(decl, as_of):
+    return in_force_sql(decl, as_of)
+
+
+class Case:
+    """An open case file."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    @classmethod
+    def open(cls, path: str | Path = "case.db") -> "Case":
+        return cls(open_store(path))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Case":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def conn(self):
+        return self.store.db.conn
+
+    def load(self, program: Program, facts_dir: str | Path, progress: bool | None = None):
+        """Validate and load a facts folder, all or nothing; returns the LoadReport."""
+        register_program(self.store, program)
+        return load_facts(self.store, program, facts_dir, progress=progress)
+
+    def run(self, program: Program, facts: str | Path | None = None, as_of: str | None = None,
+            max_rounds: int = 100_000, progress: bool | None = None) -> RunResult:
+        """Optionally load `facts`, then evaluate over the evidence in force at `as_of` (default: now)."""
+        if facts is not None:
+            self.load(program, facts, progress)
+        register_program(self.store, program)
+        with write_transaction(self.store.db):
+            ensure_evidence_tables(self.store, program)
+        as_of = as_of or _now()
+        with write_transaction(self.store.db):
+            return evaluate(self.conn, program, _evidence_sql, as_of=as_of, max_rounds=max_rounds)
+
+    # reading results
+    def latest_run(self) -> str:
+        row = self.conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            raise WarrantError(error("R001", f"{self.store.path} has no runs yet",
+                                     hint="run a rulebook first: warrant run RULEBOOK --facts DIR"))
+        return row[0]
+
+    def run_info(self, run_id: str | None = None) -> dict:
+        run_id = run_id or self.latest_run()
+        row = self.conn.execute("SELECT id, rulebook_sha256, as_of, started_at, counts FROM runs WHERE id = ?",
+                                [run_id]).fetchone()
+        if row is None:
+            raise WarrantError(error("R002", f"no run {run_id!r} in {self.store.path}", hint="list runs with: warrant runs"))
+        return {"id": row[0], "rulebook_sha256": row[1], "as_of": row[2], "started_at": row[3],
+                "counts": json.loads(row[4] or "{}")}
+
+    def runs(self) -> list[dict]:
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM runs ORDER BY id")]
+        return [self.run_info(i) for i in ids]
+
+    def program_for_run(self, run_id: str | None = None) -> Program:
+        """The rulebooks a run applied, rebuilt from the texts registered in the case file."""
+        run_id = run_id or self.latest_run()
+        rows = self.conn.execute(
+            "SELECT r.path, r.text FROM run_rulebooks AS x JOIN rulebooks AS r ON r.sha256 = x.sha256 "
+            "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
+        if not rows:
+            raise WarrantError(error("R002", f"no run {run_id!r} in {self.store.path}", hint="list runs with: warrant runs"))
+        books = tuple(parse_text(SourceFile(path, text)) for path, text in rows)
+        return Program(books[-1], books)
+
+    def query(self, pattern: str, run_id: str | None = None) -> tuple[list[str], list[list]]:
+        """Rows matching an atom pattern such as `owns(X, "A", P)`: (column names, sorted rows)."""
+        run_id = run_id or self.latest_run()
+        program = self.program_for_run(run_id)
+        atom = parse_atom(pattern)
+        decl = _declaration(program, atom)
+        as_of = self.run_info(run_id)["as_of"]
+        if decl.is_evidence:
+            sql, params = in_force_sql(decl, as_of)
+            source, params = f"({sql})", list(params)
+        else:
+            source, params = table_name("fact", decl.name) + " WHERE run_id = ?", [run_id]
+        conds, args = _pattern_conditions(atom, decl)
+        cols = ", ".join(ident(c.name) for c in decl.columns)
+        where = (" AND " if "WHERE" in source else " WHERE ") + " AND ".join(conds) if conds else ""
+        sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
+        rows = [list(r) for r in self.conn.execute(sql, params + args)]
+        return [c.name for c in decl.columns], rows
+
+
+def _declaration(program: Program, atom: ast.Atom) -> ast.Declaration:
+    decl = program.declaration(atom.predicate)
+    if decl is None:
+        import difflib
+
+        near = difflib.get_close_matches(atom.predicate, [d.name for d in program.declarations], 1)
+        raise WarrantError(error("Q001", f"unknown predicate {atom.predicate!r}", atom.span,
+                                 f"did you mean {near[0]!r}?" if near else "see the rulebook's declarations"))
+    if len(atom.args) != decl.arity:
+        cols = ", ".join(c.name for c in decl.columns)
+        raise WarrantError(error("Q002", f"{decl.name} takes {decl.arity} argument(s) ({cols}), not {len(atom.args)}", atom.span))
+    return decl
+
+
+def _pattern_conditions(atom: ast.Atom, decl: ast.Declaration) -> tuple[list[str], list]:
+    conds, args, seen = [], [], {}
+    for col, arg in zip(decl.columns, atom.args):
+        name = ident(col.name)
+        if isinstance(arg, ast.Var):
+            if arg.name in seen:
+                conds.append(f"{name} = {seen[arg.name]}")
+            seen.setdefault(arg.name, name)
+        elif isinstance(arg, ast.Const):
+            conds.append(f"{name} = ?")
+            args.append(arg.value)
+        elif not isinstance(arg, ast.Wildcard):
+            raise WarrantError(error("Q003", "a query argument is a variable, a literal or _", arg.span))
+    return conds, args

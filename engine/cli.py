@@ -1,0 +1,168 @@
+"""The `warrant` command: a thin layer over engine.api. Exit codes: 0 success, 1 a finding
+(failed check or example), 2 bad input or usage. Errors go to stderr as path:line:col: error: ..."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from . import api
+from .diagnostics import WarrantError, render_all
+from .eval import EvalError
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(message.rstrip(), err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn):
+    """Turn the errors users can act on into messages and exit code 2, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except WarrantError as exc:
+            _fail(render_all(exc.diagnostics, exc.sources))
+        except FileNotFoundError as exc:
+            _fail(f"error: {exc}")
+        except EvalError as exc:
+            _fail(f"error: {exc}")
+
+    return wrapper
+
+
+db_option = click.option("--db", default="case.db", show_default=True, help="The case file (SQLite).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+run_option = click.option("--run", "run_id", default=None, help="A run id (default: the latest run).")
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, sort_keys=True, ensure_ascii=False))
+
+
+@click.group()
+@click.version_option(package_name="warrant")
+def main() -> None:
+    """Warrant: rules and evidence, with a proof for every conclusion."""
+
+
+@main.command()
+@click.argument("rulebooks", nargs=-1, required=True)
+@json_option
+@handle_errors
+def check(rulebooks, as_json):
+    """Check rulebooks for errors and warnings (exit 1 if any error)."""
+    result = api.check(list(rulebooks))
+    if as_json:
+        _echo_json([d.to_json() for d in result.diagnostics])
+    elif result.diagnostics:
+        click.echo(render_all(result.diagnostics, result.sources), err=True, nl=False)
+    else:
+        click.echo(f"{len(rulebooks)} rulebook(s) checked: no problems found")
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("rulebook")
+@click.argument("facts_dir")
+@db_option
+@json_option
+@handle_errors
+def load(rulebook, facts_dir, db, as_json):
+    """Validate and load a facts folder into the case file (all or nothing)."""
+    program = api.load_rulebook(rulebook)
+    with api.Case.open(db) as case:
+        report = case.load(program, facts_dir)
+    if as_json:
+        _echo_json({"batch": report.batch, "added": report.added, "duplicates": report.duplicates,
+                    "files": [f.__dict__ for f in report.files]})
+    else:
+        for f in report.files:
+            click.echo(f"{f.path}: {f.rows_read} rows, {f.added} added, {f.duplicates} already present")
+        click.echo(f"loaded into {db}: {report.added} new records, {report.duplicates} already present")
+
+
+@main.command()
+@click.argument("rulebook")
+@click.option("--facts", "facts_dir", default=None, help="Load this facts folder first.")
+@click.option("--as-of", default=None, help="Evaluate the evidence recorded up to and valid at this date.")
+@click.option("--max-rounds", default=100_000, show_default=True, help="Stop a fixpoint that does not close.")
+@db_option
+@json_option
+@handle_errors
+def run(rulebook, facts_dir, as_of, max_rounds, db, as_json):
+    """Evaluate a rulebook over the case file and store its conclusions as a new run."""
+    program = api.load_rulebook(rulebook)
+    with api.Case.open(db) as case:
+        result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds)
+    if as_json:
+        _echo_json({"run_id": result.run_id, "rulebook": result.rulebook, "conclusions": result.conclusions})
+        return
+    click.echo(f"{result.run_id}: {program.root.id} version {program.root.version} as of {result.as_of}")
+    for pred, rows in result.conclusions.items():
+        click.echo(f"  {pred}: {len(rows)}")
+        for row in rows:
+            click.echo(f"    {pred}({', '.join(json.dumps(v) for v in row)})")
+
+
+@main.command()
+@click.argument("pattern")
+@db_option
+@run_option
+@json_option
+@handle_errors
+def query(pattern, db, run_id, as_json):
+    """List the facts matching a pattern such as 'owns(X, "A", P)'."""
+    with api.Case.open(db) as case:
+        columns, rows = case.query(pattern, run_id)
+    if as_json:
+        _echo_json({"columns": columns, "rows": rows})
+        return
+    for row in rows:
+        click.echo("\t".join(str(v) for v in row))
+    click.echo(f"{len(rows)} row(s)", err=True)
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@json_option
+@handle_errors
+def test_cmd(paths, as_json):
+    """Run the examples written in rulebooks (folders: every *.rules inside)."""
+    results = api.test_rulebooks(list(paths))
+    failed = [(p, r) for p, rs in results for r in rs if not r.passed]
+    total = sum(len(rs) for _, rs in results)
+    if as_json:
+        _echo_json({"examples": total, "failed": [{"rulebook": p, "example": r.name, "line": r.span.line,
+                                                    "failures": list(r.failures)} for p, r in failed]})
+    else:
+        for path, rs in results:
+            click.echo(f"{path}: {sum(r.passed for r in rs)}/{len(rs)} examples pass")
+        if failed:
+            click.echo(render_all([d for _, r in failed for d in r.diagnostics()]), err=True, nl=False)
+        click.echo(f"{total - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@db_option
+@json_option
+@handle_errors
+def runs(db, as_json):
+    """List the runs stored in the case file."""
+    with api.Case.open(db) as case:
+        listed = case.runs()
+    if as_json:
+        _echo_json(listed)
+        return
+    for r in listed:
+        click.echo(f"{r['id']}  as of {r['as_of']}  rulebook {r['rulebook_sha256'][:12]}  {r['counts']}")
+
+
+if __name__ == "__main__":
+    main()
