@@ -7,11 +7,19 @@ import hashlib
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
-from ..diagnostics import WarrantError, SourceMap
+from ..diagnostics import SourceMap, WarrantError, error
 from ..source import SourceFile, Span
 from . import ast
 from .grammar import parser
 from .syntax_errors import syntax_diagnostic
+
+
+class ShapeError(Exception):
+    """A parse that the grammar accepts but the language does not (reported as E004)."""
+
+    def __init__(self, message: str, span: Span, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.span, self.hint = message, span, hint
 
 
 def _span(path: str, meta) -> Span:
@@ -138,8 +146,11 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def aggregate_binding(self, meta, items):
-        var_tok, (_, func, distinct, target, body, _span) = items
-        var = ast.Var(str(var_tok), self.t(var_tok))
+        var, op, (_, func, distinct, target, body, _agg_span) = items
+        if not isinstance(var, ast.Var) or str(op) != "=":
+            raise ShapeError(
+                f"the result of {func} must be given to a new variable with =", self.s(meta),
+                f"write N = {func}(...) and then compare N, e.g. N >= 2")
         return ast.Aggregate(var, func, distinct, target, body, self.s(meta))
 
     def body(self, items):
@@ -250,6 +261,9 @@ def parse_text(source: SourceFile) -> ast.Rulebook:
     except UnexpectedInput as exc:
         raise WarrantError(syntax_diagnostic(exc, source), sources) from None
     except VisitError as exc:  # a transformer bug must still name the file
+        if isinstance(exc.orig_exc, ShapeError):
+            err = exc.orig_exc
+            raise WarrantError(error("E004", err.message, err.span, err.hint), sources) from None
         raise WarrantError(syntax_diagnostic(exc.orig_exc, source), sources) from None
 
 

@@ -31,6 +31,13 @@ HINTS = [
     ({"RULEBOOK"}, 'a rulebook starts with: rulebook my_id "Title" version "1"'),
 ]
 
+TOKEN_HINTS = {
+    "%": "a percent sign is only for thresholds and constants (threshold majority = 50%); "
+         "in a rule, write the number (50) or the threshold's name",
+    "for": "an aggregate gives its result to a new variable, which you then compare: "
+           "Total = sum(P for owns(X, Y, P)) and Total >= 50",
+}
+
 
 def _describe(term: str, exc: UnexpectedInput) -> str:
     if term in TERMINAL_WORDS:
@@ -71,13 +78,14 @@ def syntax_diagnostic(exc: Exception, source: SourceFile, what: str = "rulebook"
             expected = set(exc.interactive_parser.accepts()) or expected
         if tok.type == "$END":
             span = source.span_at(len(source.text.rstrip()))
-            found = "the end of the file"
+            found = "end of the file"
         else:
             span = Span(source.path, tok.line, tok.column, tok.end_line or tok.line,
                         tok.end_column or tok.column + len(str(tok)))
-            found = f'"{tok}"'
+            found = str(tok) if tok.type == "STRING" else f'"{tok}"'
+        hint = TOKEN_HINTS.get(str(tok)) or _hint(expected)
         return error("E001", f"unexpected {found} in {what}: expected {_expected_words(expected, exc)}",
-                     span, _hint(expected))
+                     span, hint)
     if isinstance(exc, UnexpectedCharacters):
         span = Span(source.path, exc.line, exc.column, exc.line, exc.column + 1)
         char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
