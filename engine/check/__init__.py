@@ -1,0 +1,56 @@
+"""Stage 2: static checks. Each pass is a pure function Program -> list[Diagnostic]; passes only report.
+
+check_program runs them all and returns every diagnostic sorted by position. Codes are stable and
+documented in docs/errors.md: E0xx syntax and files, E1xx names and arity, E2xx types, E3xx safety,
+E4xx stratification, W5xx warnings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from ..diagnostics import Diagnostic, SourceMap
+from ..syntax.program import Program, load_program
+from . import examples, explanations, lint, names, safety, stratification, types
+from .explanations import fill_explanation, parse_explanation
+from .stratification import monotone_recursive_aggregates
+from .types import rule_types
+
+PASSES = (names.check, types.check, safety.check, stratification.check, examples.check, explanations.check,
+          lint.check)
+
+
+def check_program(program: Program) -> list[Diagnostic]:
+    """Every diagnostic of every pass, without repeats, sorted by position."""
+    found: dict[Diagnostic, None] = {}
+    for run in PASSES:
+        for diag in run(program):
+            found.setdefault(diag, None)
+    return sorted(found, key=Diagnostic.sort_key)
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diags)
+
+
+def check_files(paths: Iterable[str | Path]) -> tuple[list[Diagnostic], SourceMap]:
+    """Load and check each rulebook (with the files it uses). A missing top-level file raises FileNotFoundError;
+    syntax errors and unreadable `use` files come back as diagnostics."""
+    sources = SourceMap()
+    found: dict[Diagnostic, None] = {}
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no such rulebook: {path}")
+        program, diags, _ = load_program(path, sources)
+        if program is not None:
+            diags = list(diags) + check_program(program)
+        for diag in diags:
+            found.setdefault(diag, None)
+    return sorted(found, key=Diagnostic.sort_key), sources
+
+
+__all__ = [
+    "check_program", "check_files", "has_errors", "PASSES", "monotone_recursive_aggregates", "rule_types",
+    "parse_explanation", "fill_explanation",
+]

@@ -1,0 +1,158 @@
+"""Safety (E3xx): every variable a rule needs has a value from a positive condition, an aggregate or `X = ...`.
+
+A variable is bound by
+- an argument or a `with` value of a positive condition (not under `not`),
+- the result of an aggregate (`N = count(...)`),
+- an equality `X = expression` whose other side is bound (an assignment).
+"""
+
+from __future__ import annotations
+
+from ..diagnostics import Diagnostic, error
+from ..syntax.ast import Aggregate, Atom, Comparison, Negation, Rule, Var, Wildcard, atom_vars, expr_vars, literal_vars
+from ..syntax.program import Program
+from .scope import sub_exprs, walk_literals
+
+
+def _binds(atom: Atom) -> set[str]:
+    """Variables a positive atom binds: the bare variables among its arguments and `with` values."""
+    return {e.name for e in list(atom.args) + [m.value for m in atom.meta] if isinstance(e, Var)}
+
+
+def _has_wildcard(expr) -> bool:
+    return any(isinstance(e, Wildcard) for e in sub_exprs(expr))
+
+
+def bound_vars(body, outer: frozenset[str] | set[str] = frozenset()) -> set[str]:
+    """The variables a body binds (given the `outer` ones already bound), not looking inside aggregates."""
+    bound = set(outer)
+    for lit in body:
+        if isinstance(lit, Atom):
+            bound |= _binds(lit)
+        elif isinstance(lit, Aggregate):
+            bound.add(lit.var.name)
+    changed = True
+    while changed:
+        changed = False
+        for lit in body:
+            if isinstance(lit, Comparison) and lit.op == "=":
+                for side, other in ((lit.left, lit.right), (lit.right, lit.left)):
+                    if (isinstance(side, Var) and side.name not in bound and not _has_wildcard(other)
+                            and all(v.name in bound for v in expr_vars(other))):
+                        bound.add(side.name)
+                        changed = True
+    return bound
+
+
+def rule_bound_vars(rule: Rule) -> set[str]:
+    """The variables bound by the rule body outside aggregates: what the head and explanation may use."""
+    return bound_vars(rule.body)
+
+
+def check(program: Program) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for rule in program.rules:
+        out += check_rule(rule)
+    return out
+
+
+def _inner_names(agg: Aggregate) -> set[str]:
+    """Every variable name the aggregate mentions, its target included."""
+    return {v.name for v in expr_vars(agg.target)} | {
+        v.name for lit, _ in walk_literals(agg.body) for v in _lit_vars(lit)}
+
+
+def check_rule(rule: Rule) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    bound = bound_vars(rule.body)
+    only_inside = set()
+    for lit in rule.body:
+        if isinstance(lit, Aggregate):
+            only_inside |= _inner_names(lit) - bound
+
+    def where_hint(name: str) -> str:
+        if name in only_inside:
+            return (f"{name} is only bound inside an aggregate, and an aggregate's own variables are not visible "
+                    f"outside it; bind {name} in the rule body too")
+        return f"bind {name} with a positive condition in the body, e.g. a predicate that has {name} as argument"
+
+    seen: set[tuple[str, str]] = set()
+    for var in (e for a in rule.head.args for e in expr_vars(a)):
+        if var.name not in bound and ("head", var.name) not in seen:
+            seen.add(("head", var.name))
+            out.append(error("E301", f"{var.name} in the head of rule {rule.id} is never bound", var.span,
+                             where_hint(var.name)))
+    out += _body(rule.body, bound, where_hint, inside=None)
+
+    results: dict[str, Aggregate] = {}
+    for lit in rule.body:
+        if isinstance(lit, Aggregate):
+            out += _aggregate(lit, bound, where_hint)
+            name = lit.var.name
+            others = [a for a in rule.body if isinstance(a, Atom) and name in _binds(a)]
+            if name in results or others:
+                out.append(error("E307", f"{name} already has a value elsewhere in the rule; the result of an "
+                                         "aggregate needs a new variable", lit.var.span,
+                                 f"write {name}2 = ... and compare: {name}2 = {name}"))
+            results[name] = lit
+    return out
+
+
+def _body(body, bound: set[str], where_hint, inside: Aggregate | None) -> list[Diagnostic]:
+    out = []
+    place = " inside the aggregate" if inside is not None else ""
+    for lit in body:
+        if isinstance(lit, Negation):
+            done = set()
+            for var in atom_vars(lit.atom):
+                if var.name not in bound and var.name not in done:
+                    done.add(var.name)
+                    out.append(error("E302", f"{var.name} under not{place} is never bound", var.span,
+                                     where_hint(var.name) + "; or write _ if any value will do"))
+        elif isinstance(lit, Comparison):
+            done = set()
+            for side in (lit.left, lit.right):
+                if _has_wildcard(side):
+                    out.append(error("E308", "_ cannot be compared", side.span,
+                                     "_ matches anything and has no value; use a variable bound in the body"))
+                for var in expr_vars(side):
+                    if var.name not in bound and var.name not in done:
+                        done.add(var.name)
+                        out.append(error("E303", f"{var.name} in a comparison{place} is never bound", var.span,
+                                         where_hint(var.name)))
+    return out
+
+
+def _aggregate(agg: Aggregate, outer: set[str], where_hint) -> list[Diagnostic]:
+    out = []
+    for lit, _ in walk_literals(agg.body):
+        if isinstance(lit, Aggregate):
+            out.append(error("E306", "an aggregate cannot contain another aggregate", lit.span,
+                             "compute the inner aggregate in a derived predicate of its own and use that here"))
+    uses = [v for lit, _ in walk_literals(agg.body) for v in _lit_vars(lit) if v.name == agg.var.name]
+    if uses:
+        out.append(error("E305", f"{agg.var.name} is the result of the aggregate and cannot appear inside it",
+                         uses[0].span, "use another variable inside the aggregate"))
+    inner = bound_vars(agg.body, outer - {agg.var.name})
+    out += _body(agg.body, inner, where_hint, inside=agg)
+    if _has_wildcard(agg.target):
+        out.append(error("E308", f"_ cannot be what {agg.func} ranges over", agg.target.span,
+                         "name the value with a variable bound inside the aggregate"))
+    done = set()
+    for var in expr_vars(agg.target):
+        if var.name not in inner and var.name not in done:
+            done.add(var.name)
+            out.append(error("E304", f"{var.name}, which {agg.func} ranges over, is not bound inside the aggregate",
+                             var.span, f"bind {var.name} with a condition after for, e.g. "
+                                       f"{agg.func}({var.name} for holding(Owner, {var.name}))"))
+    return out
+
+
+def _lit_vars(lit) -> list[Var]:
+    """A literal's variables, but for an aggregate only its result and target (its body is walked apart)."""
+    if isinstance(lit, Aggregate):
+        return [lit.var] + expr_vars(lit.target)
+    return literal_vars(lit)
+
+
+__all__ = ["check", "check_rule", "bound_vars", "rule_bound_vars"]

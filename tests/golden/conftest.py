@@ -1,0 +1,3 @@
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden/diagnostics/*.expected from the current output")
