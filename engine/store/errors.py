@@ -1,0 +1,63 @@
+"""Load and store error codes, the located problems a load finds, and the errors that carry them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostic, WarrantError, error
+from ..source import Span
+
+# Stable codes: docs are generated from this table. Never renumber; add new codes at the end.
+CODES: dict[str, tuple[str, str]] = {
+    "L001": ("unknown predicate", "name the file after a declared evidence predicate: <predicate>.csv/.json/.jsonl"),
+    "L002": ("missing column", "add the column; every declared column of the predicate is required"),
+    "L003": ("extra column", "remove the column or declare it; metadata columns start with '_'"),
+    "L004": ("wrong type", "give a value of the declared type"),
+    "L005": ("bad date", "write dates as YYYY-MM-DD, a day that exists"),
+    "L006": ("percent outside 0-100", "give a percentage between 0 and 100"),
+    "L007": ("empty key", "give every entity column a non-empty identifier"),
+    "L008": ("bad metadata value", "fix the metadata value: _credibility 1-6, dates YYYY-MM-DD, _action assert|retract"),
+    "L009": ("malformed file", "fix the file's syntax: CSV with a header row, a JSON list of objects, or one JSON object per line"),
+    "L010": ("bad manifest", "fix manifest.json: sources [{id, name, kind, ...}], files {name: {source, credibility, document}}"),
+    "L011": ("unknown source", "declare the source in manifest.json's sources, or use one already in the case file"),
+    "L012": ("source conflict", "a source id is recorded once; use a new id for a source with different details"),
+    "L013": ("no facts folder", "give a folder holding <predicate>.csv/.json/.jsonl files"),
+}
+
+STORE_CODES: dict[str, tuple[str, str]] = {
+    "S001": ("different declaration", "use a new case file, or the declaration the case file was made with"),
+    "S002": ("bad as-of", "give as-of as YYYY-MM-DD or an ISO timestamp"),
+    "S003": ("not a case file", "open a case file made by warrant, or a new path"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad input: where it is, which column, the value found and why it is refused."""
+
+    code: str
+    file: str
+    line: int
+    col: int
+    column: str | None
+    value: object
+    reason: str
+
+    def diagnostic(self) -> Diagnostic:
+        """This problem as a located diagnostic with a hint."""
+        span = Span(self.file, self.line, self.col, self.line, self.col + 1)
+        subject = f"{self.column} = {self.value!r}: " if self.column is not None else ""
+        return error(self.code, f"{subject}{self.reason}", span, CODES[self.code][1])
+
+
+class LoadError(WarrantError):
+    """A load was refused: nothing was stored. `problems` lists every bad row found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.col, p.code))
+        super().__init__([p.diagnostic() for p in self.problems])
+
+
+def store_error(code: str, message: str) -> WarrantError:
+    """A WarrantError about the case file itself (not located in a source file)."""
+    return WarrantError(error(code, message, None, STORE_CODES[code][1]))

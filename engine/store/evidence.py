@@ -1,0 +1,80 @@
+"""Evidence tables: one `ev_<predicate>` per evidence declaration, declared columns plus metadata."""
+
+from __future__ import annotations
+
+from ..syntax.ast import Declaration
+from ..syntax.program import Program
+from .errors import store_error
+from .schema import EVIDENCE_PREFIX, Store, write_transaction
+
+SQL_TYPES = {"entity": str, "text": str, "date": str, "number": float, "percent": float, "bool": int}
+_SQL_NAMES = {str: "TEXT", float: "REAL", int: "INTEGER"}
+
+META_COLUMNS: dict[str, type] = {
+    "_hash": str, "_key": str, "_source": str, "_document": str, "_credibility": int,
+    "_observed": str, "_valid_from": str, "_valid_to": str, "_recorded_at": str,
+    "_action": str, "_batch": int,
+}
+
+
+def table_name(predicate: str) -> str:
+    """The evidence table of `predicate` (names are validated by the parser: [a-z][a-z0-9_]*)."""
+    return EVIDENCE_PREFIX + predicate
+
+
+def quote(identifier: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def evidence_declarations(program: Program) -> list[Declaration]:
+    """The program's evidence declarations, first of each name."""
+    seen: dict[str, Declaration] = {}
+    for decl in program.declarations:
+        if decl.is_evidence and decl.name not in seen:
+            seen[decl.name] = decl
+    return list(seen.values())
+
+
+def expected_columns(decl: Declaration) -> dict[str, type]:
+    """Column name -> Python type (as sqlite-utils understands it) for the declaration's table."""
+    columns = {c.name: SQL_TYPES[c.type] for c in decl.columns}
+    columns.update(META_COLUMNS)
+    return columns
+
+
+def ensure_evidence_tables(store: Store, program: Program) -> None:
+    """Create the evidence tables of `program` (idempotent). A table made from another declaration is an error."""
+    db = store.db
+    owns_transaction = not db.conn.in_transaction
+    if owns_transaction:
+        with write_transaction(db):
+            _ensure_all(store, program)
+    else:
+        _ensure_all(store, program)
+
+
+def _ensure_all(store: Store, program: Program) -> None:
+    for decl in evidence_declarations(program):
+        _ensure_table(store, decl)
+
+
+def _ensure_table(store: Store, decl: Declaration) -> None:
+    table = store.db.table(table_name(decl.name))
+    wanted = expected_columns(decl)
+    if table.exists():
+        found = [(c.name, c.type.upper()) for c in table.columns]
+        if found != [(name, _SQL_NAMES[t]) for name, t in wanted.items()]:
+            raise store_error("S001", f"the case file {store.path} was made with a different declaration of "
+                                      f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
+        return
+    table.create(wanted, foreign_keys=[("_source", "sources", "id")])
+    declared = [c.name for c in decl.columns]
+    table.create_index(["_hash"], index_name=f"{table.name}_hash", unique=True)
+    table.create_index(["_key", "_action", "_recorded_at"], index_name=f"{table.name}_key")
+    table.create_index(declared, index_name=f"{table.name}_args")
+
+
+def evidence_tables(store: Store) -> list[str]:
+    """The names of the evidence tables in the case file."""
+    return [name for name in store.db.table_names() if name.startswith(EVIDENCE_PREFIX)]

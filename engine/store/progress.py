@@ -1,0 +1,28 @@
+"""A rich progress bar on stderr, shown only when asked or when stderr is a terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+
+def wants_progress(progress: bool | None) -> bool:
+    """`progress` if given, else whether stderr is a terminal."""
+    return sys.stderr.isatty() if progress is None else progress
+
+
+@contextlib.contextmanager
+def progress_bar(progress: bool | None, total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """Yield `update(done)`; it draws a bar of `total` units on stderr, or does nothing when progress is off."""
+    if not wants_progress(progress):
+        yield lambda done: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(label, total=max(total, 1))
+        yield lambda done: bar.update(task, completed=done)
+        bar.update(task, completed=max(total, 1))

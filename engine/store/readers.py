@@ -1,0 +1,91 @@
+"""Lazy readers for fact files: CSV, JSON (a list of objects) and JSONL, with line and column of every value."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Iterator
+
+from .items import Header, Item, Malformed, RawRow
+from .jsonstream import key_positions, read_json
+
+FACT_SUFFIXES = (".csv", ".json", ".jsonl")
+
+
+def read_facts(path: Path) -> Iterator[Item]:
+    """The items of a fact file, read lazily; the reader is chosen by the suffix."""
+    readers = {".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
+    return readers[path.suffix](path)
+
+
+class _Tap:
+    """A line iterator that remembers the lines the csv module took for the current record."""
+
+    def __init__(self, lines):
+        self.lines, self.taken, self.consumed = lines, [], 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.taken.append(line)
+        self.consumed += len(line)
+        return line
+
+    def take(self) -> str:
+        raw, self.taken = "".join(self.taken), []
+        return raw
+
+
+def field_starts(raw: str, line: int) -> list[tuple[int, int]]:
+    """(line, col) where each field of a raw CSV record starts, honouring quotes."""
+    starts, ln, col, quoted = [(line, 1)], line, 1, False
+    for ch in raw:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            starts.append((ln, col + 1))
+        ln, col = (ln + 1, 1) if ch == "\n" else (ln, col + 1)
+    return starts
+
+
+def read_csv(path: Path) -> Iterator[Item]:
+    """A Header, then one RawRow per record (blank lines skipped); wrong field counts are Malformed."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        tap = _Tap(handle)
+        reader = csv.reader(tap)
+        header = next(reader, None)
+        if header is None:
+            yield Malformed(1, 1, "empty file: expected a header row of column names")
+            return
+        names = tuple(name.strip() for name in header)
+        yield Header(names, dict(zip(names, field_starts(tap.take(), 1))))
+        line = reader.line_num + 1
+        for record in reader:
+            starts = field_starts(tap.take(), line)
+            if record and len(record) != len(names):
+                yield Malformed(line, 1, f"expected {len(names)} fields, found {len(record)}")
+            elif record:
+                yield RawRow(line, dict(zip(names, record)), dict(zip(names, starts)), tap.consumed)
+            line = reader.line_num + 1
+
+
+def read_jsonl(path: Path) -> Iterator[Item]:
+    """One RawRow per non-blank line holding a JSON object; other lines are Malformed."""
+    consumed = 0
+    with open(path, encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, start=1):
+            consumed += len(text)
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield Malformed(number, exc.colno, f"not valid JSON: {exc.msg}")
+                continue
+            if not isinstance(obj, dict):
+                yield Malformed(number, 1, "expected a JSON object")
+                continue
+            yield RawRow(number, obj, key_positions(text, obj, number, 1), consumed)

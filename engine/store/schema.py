@@ -1,0 +1,91 @@
+"""The case file: one SQLite database (WAL) holding sources, rulebooks, evidence, loads and runs."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from .errors import store_error
+
+SCHEMA_VERSION = 1
+EVIDENCE_PREFIX = "ev_"
+
+_BASE_TABLES: dict[str, tuple[dict, str]] = {
+    "meta": ({"key": str, "value": str}, "key"),
+    "sources": ({"id": str, "name": str, "kind": str, "jurisdiction": str, "reliability": str,
+                 "classification": str, "releasability": str}, "id"),
+    "rulebooks": ({"id": str, "version": str, "sha256": str, "path": str, "text": str,
+                   "registered_at": str}, "sha256"),
+    "loads": ({"id": int, "started_at": str, "finished_at": str, "facts_dir": str, "files": str,
+               "rows_added": int, "rows_duplicate": int}, "id"),
+    "runs": ({"id": str, "rulebook_sha256": str, "as_of": str, "started_at": str, "finished_at": str,
+              "status": str, "counts": str}, "id"),
+}
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open case file. `db` is the sqlite-utils Database; later stages add their own tables to it."""
+
+    path: str
+    db: sqlite_utils.Database
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_store(path: str | Path) -> Store:
+    """Open (creating if needed) the case file at `path`, in WAL mode, with the base tables."""
+    db = sqlite_utils.Database(str(path))
+    try:
+        db.enable_wal()
+        db.execute("PRAGMA cache_size = -65536")
+        _check_version(db, path)
+        with write_transaction(db):
+            _create_base_tables(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise store_error("S003", f"{path} is not a case file: {exc}") from None
+    return Store(str(path), db)
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One IMMEDIATE transaction: committed if the block ends normally, rolled back otherwise.
+
+    sqlite-utils writes inside it nest as savepoints, so the block is all-or-nothing."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def _check_version(db: sqlite_utils.Database, path) -> None:
+    if not db.table("meta").exists():
+        return
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        found = row[0] if row else "none"
+        raise store_error("S003", f"{path} has schema version {found}; this engine reads version {SCHEMA_VERSION}")
+
+
+def _create_base_tables(db: sqlite_utils.Database) -> None:
+    for name, (columns, pk) in _BASE_TABLES.items():
+        db.table(name).create(columns, pk=pk, if_not_exists=True)
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

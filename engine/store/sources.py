@@ -1,0 +1,40 @@
+"""The `sources` table: who said it. Manifest sources and one source per undescribed fact file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import Problem
+from .manifest import Manifest, SourceInfo, file_source, locate
+
+
+def source_ids(db: sqlite_utils.Database) -> set[str]:
+    """Ids of the sources already in the case file."""
+    return {row[0] for row in db.execute("SELECT id FROM sources")}
+
+
+def register_sources(db: sqlite_utils.Database, manifest: Manifest | None, fact_files: list[Path]) -> list[Problem]:
+    """Add the manifest's sources and the stand-in sources of undescribed files; a changed source is a problem."""
+    problems = [p for source in (manifest.sources if manifest else ()) if (p := _add(db, source, manifest))]
+    for path in fact_files:
+        if manifest is None or path.name not in manifest.files:
+            db.table("sources").insert(file_source(path.name).row(), pk="id", ignore=True)
+    return problems
+
+
+def _add(db: sqlite_utils.Database, source: SourceInfo, manifest: Manifest) -> Problem | None:
+    cursor = db.execute("SELECT * FROM sources WHERE id = ?", [source.id])
+    found = cursor.fetchone()
+    if found is None:
+        db.table("sources").insert(source.row(), pk="id")
+        return None
+    recorded = dict(zip([d[0] for d in cursor.description], found))
+    if recorded == source.row():
+        return None
+    changed = sorted(k for k in recorded if recorded[k] != source.row()[k])
+    text = Path(manifest.path).read_text(encoding="utf-8-sig")
+    line, col = locate(text, ["sources", source.id])
+    return Problem("L012", manifest.path, line, col, "id", source.id,
+                   f"source already recorded in the case file with different {', '.join(changed)}")

@@ -1,0 +1,130 @@
+"""Value checkers for declared column types and metadata: each returns the normalized value or raises Bad."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+class Bad(ValueError):
+    """A refused value: a stable error code and the reason shown to the user."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def check_entity(value: object) -> str:
+    """A non-empty string identifier."""
+    if not isinstance(value, str):
+        raise Bad("L004", "expected an entity identifier (a string)")
+    if not value.strip():
+        raise Bad("L007", "empty key: an entity needs an identifier")
+    return value
+
+
+def check_text(value: object) -> str:
+    """Any string."""
+    if not isinstance(value, str):
+        raise Bad("L004", "expected text (a string)")
+    return value
+
+
+def check_number(value: object) -> int | float:
+    """A finite number (JSON number or numeric text); integral values come back as int."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Bad("L004", "expected a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise Bad("L004", "expected a number") from None
+    if not math.isfinite(number):
+        raise Bad("L004", "expected a finite number")
+    return int(number) if number.is_integer() else number
+
+
+def check_percent(value: object) -> int | float:
+    """A number from 0 to 100."""
+    number = check_number(value)
+    if not 0 <= number <= 100:
+        raise Bad("L006", "percent must be between 0 and 100")
+    return number
+
+
+def check_date(value: object, code: str = "L005") -> str:
+    """An ISO date `YYYY-MM-DD` naming a day that exists."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
+        raise Bad(code, "expected a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise Bad(code, "no such day") from None
+
+
+def check_bool(value: object) -> bool:
+    """true/false, 1/0 or yes/no (any case), or a JSON boolean."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise Bad("L004", "expected a bool: true/false, 1/0 or yes/no")
+
+
+TYPE_CHECKERS = {
+    "entity": check_entity, "text": check_text, "number": check_number,
+    "percent": check_percent, "date": check_date, "bool": check_bool,
+}
+
+
+def _optional(check):
+    def checker(value: object):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return check(value)
+    checker.__doc__ = f"None (or blank) or {check.__name__}"
+    return checker
+
+
+def _meta_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise Bad("L008", "expected text (a string)")
+    return value.strip()
+
+
+def _credibility(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Bad("L008", "credibility must be a whole number from 1 to 6")
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (number.is_integer() and 1 <= number <= 6):
+        raise Bad("L008", "credibility must be a whole number from 1 to 6")
+    return int(number)
+
+
+def _action(value: object) -> str:
+    if value not in ("assert", "retract"):
+        raise Bad("L008", "action must be 'assert' or 'retract'")
+    return value
+
+
+def _meta_date(value: object) -> str:
+    return check_date(value, "L008")
+
+
+META_CHECKERS = {
+    "_source": _optional(_meta_text), "_document": _optional(_meta_text),
+    "_credibility": _optional(_credibility), "_observed": _optional(_meta_date),
+    "_valid_from": _optional(_meta_date), "_valid_to": _optional(_meta_date),
+    "_action": _optional(_action),
+}

@@ -1,0 +1,67 @@
+"""The case file's tables, WAL mode, evidence tables from declarations, rulebook registration."""
+
+import pytest
+
+from engine.diagnostics import WarrantError
+from engine.store import ensure_evidence_tables, open_store, register_program
+from engine.syntax.program import load_program
+
+from conftest import FIXTURES
+
+
+def test_open_store_creates_base_tables_in_wal_mode(store):
+    names = set(store.db.table_names())
+    assert {"meta", "sources", "rulebooks", "loads", "runs"} <= names
+    assert store.db.journal_mode == "wal"
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+
+
+def test_evidence_tables_have_declared_and_metadata_columns(store, program):
+    ensure_evidence_tables(store, program)
+    ensure_evidence_tables(store, program)  # idempotent
+    cols = [(c.name, c.type) for c in store.db.table("ev_incorporated").columns]
+    assert cols[:3] == [("party", "TEXT"), ("on", "TEXT"), ("public", "INTEGER")]
+    assert [n for n, _ in cols[3:]] == ["_hash", "_key", "_source", "_document", "_credibility", "_observed",
+                                         "_valid_from", "_valid_to", "_recorded_at", "_action", "_batch"]
+    assert [(c.name, c.type) for c in store.db.table("ev_owns").columns][2] == ("percent", "REAL")
+    assert "ev_blocked" not in store.db.table_names()  # conclusions get no evidence table
+    indexes = {ix.name: (ix.columns, ix.unique) for ix in store.db.table("ev_owns").indexes}
+    assert indexes["ev_owns_hash"] == (["_hash"], 1)
+    assert indexes["ev_owns_key"][0][0] == "_key"
+    assert indexes["ev_owns_args"][0] == ["owner", "owned", "percent"]
+
+
+def test_a_different_declaration_of_a_predicate_is_refused(store, program, tmp_path):
+    ensure_evidence_tables(store, program)
+    other = tmp_path / "other.rules"
+    other.write_text('rulebook other "Other" version "1"\n'
+                     'evidence owns(owner: entity, owned: entity) "no percent"\n', encoding="utf-8")
+    changed, diags, _ = load_program(other)
+    assert changed is not None and not diags
+    with pytest.raises(WarrantError) as info:
+        ensure_evidence_tables(store, changed)
+    assert info.value.diagnostics[0].code == "S001"
+    assert "different declaration of 'owns'" in str(info.value)
+
+
+def test_register_program_is_idempotent(store, program):
+    register_program(store, program)
+    register_program(store, program)
+    rows = list(store.db.table("rulebooks").rows)
+    assert len(rows) == 1
+    assert rows[0]["id"] == "demo" and rows[0]["version"] == "1"
+    assert rows[0]["sha256"] == program.root.sha256
+    assert rows[0]["text"] == (FIXTURES / "demo.rules").read_text(encoding="utf-8")
+
+
+def test_reopening_keeps_content_and_a_foreign_file_is_refused(tmp_path, program):
+    path = tmp_path / "case.db"
+    with open_store(path) as st:
+        register_program(st, program)
+    with open_store(path) as st:
+        assert st.db.table("rulebooks").count == 1
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(WarrantError) as info:
+        open_store(junk)
+    assert info.value.diagnostics[0].code == "S003"
