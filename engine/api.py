@@ -43,11 +43,11 @@ def check(paths: list[str]) -> CheckResult:
     return CheckResult(diags, sources)
 
 
-def load_rulebook(path: str | Path) -> Program:
+def load_rulebook(path: str | Path, sources: SourceMap | None = None) -> Program:
     """Parse and check a rulebook with the files it uses; raise WarrantError if anything is an error."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such rulebook: {path}")
-    program, diags, sources = load_program(path)
+    program, diags, sources = load_program(path, sources)
     if program is not None:
         diags = list(diags) + check_program(program)
     errors = [d for d in diags if d.is_error]
@@ -65,9 +65,28 @@ def rulebook_paths(paths: list[str]) -> list[str]:
     return out
 
 
-def test_rulebooks(paths: list[str]) -> list[tuple[str, list[ExampleResult]]]:
+@dataclass(frozen=True)
+class TestReport:
+    results: list[tuple[str, list[ExampleResult]]]  # per rulebook path
+    sources: SourceMap
+
+    @property
+    def failed(self) -> list[ExampleResult]:
+        return [r for _, rs in self.results for r in rs if not r.passed]
+
+    @property
+    def total(self) -> int:
+        return sum(len(rs) for _, rs in self.results)
+
+
+def test_rulebooks(paths: list[str]) -> TestReport:
     """Run the examples of each rulebook (folders expand to their *.rules)."""
-    return [(p, run_examples(load_rulebook(p))) for p in rulebook_paths(paths)]
+    sources = SourceMap()
+    return TestReport([(p, run_examples(load_rulebook(p, sources))) for p in rulebook_paths(paths)], sources)
+
+
+test_rulebooks.__test__ = False
+TestReport.__test__ = False
 
 
 def _now() -> str:
@@ -157,14 +176,15 @@ class Case:
         atom = parse_atom(pattern)
         decl = _declaration(program, atom)
         as_of = self.run_info(run_id)["as_of"]
+        conds, args = _pattern_conditions(atom, decl)
         if decl.is_evidence:
             sql, params = in_force_sql(decl, as_of)
             source, params = f"({sql})", list(params)
         else:
-            source, params = table_name("fact", decl.name) + " WHERE run_id = ?", [run_id]
-        conds, args = _pattern_conditions(atom, decl)
+            source, params = table_name("fact", decl.name), [run_id]
+            conds.insert(0, "run_id = ?")
         cols = ", ".join(ident(c.name) for c in decl.columns)
-        where = (" AND " if "WHERE" in source else " WHERE ") + " AND ".join(conds) if conds else ""
+        where = " WHERE " + " AND ".join(conds) if conds else ""
         sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
         rows = [list(r) for r in self.conn.execute(sql, params + args)]
         return [c.name for c in decl.columns], rows

@@ -134,18 +134,18 @@ def query(pattern, db, run_id, as_json):
 @handle_errors
 def test_cmd(paths, as_json):
     """Run the examples written in rulebooks (folders: every *.rules inside)."""
-    results = api.test_rulebooks(list(paths))
-    failed = [(p, r) for p, rs in results for r in rs if not r.passed]
-    total = sum(len(rs) for _, rs in results)
+    report = api.test_rulebooks(list(paths))
+    failed = report.failed
     if as_json:
-        _echo_json({"examples": total, "failed": [{"rulebook": p, "example": r.name, "line": r.span.line,
-                                                    "failures": list(r.failures)} for p, r in failed]})
+        _echo_json({"examples": report.total, "failed": [
+            {"example": r.name, "path": r.span.path, "line": r.span.line, "failures": [m for m, _ in r.failures]}
+            for r in failed]})
     else:
-        for path, rs in results:
+        for path, rs in report.results:
             click.echo(f"{path}: {sum(r.passed for r in rs)}/{len(rs)} examples pass")
         if failed:
-            click.echo(render_all([d for _, r in failed for d in r.diagnostics()]), err=True, nl=False)
-        click.echo(f"{total - len(failed)} passed, {len(failed)} failed")
+            click.echo(render_all([d for r in failed for d in r.diagnostics()], report.sources), err=True, nl=False)
+        click.echo(f"{report.total - len(failed)} passed, {len(failed)} failed")
     sys.exit(1 if failed else 0)
 
 

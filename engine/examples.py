@@ -24,16 +24,16 @@ class ExampleResult:
 
     name: str
     span: Span
-    failures: tuple[str, ...]
+    failures: tuple[tuple[str, Span], ...]  # (what went wrong, the expectation's span)
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
     def diagnostics(self) -> list[Diagnostic]:
-        return [error("T001", f'example "{self.name}" failed: {f}', self.span,
+        return [error("T001", f'example "{self.name}" failed: {message}', span,
                       "fix the rule or the example; `warrant why`/`whynot` on a case file explains the result")
-                for f in self.failures]
+                for message, span in self.failures]
 
 
 def _value(term) -> object:
@@ -75,8 +75,8 @@ def run_example(program: Program, example: ast.Example) -> ExampleResult:
         result = evaluate(conn, program, lambda d, _as_of: (f"SELECT * FROM {table_name('ex', d.name)}", []),
                           as_of=example.as_of)
         holds = lambda a: _holds(conn, program, a, result.run_id)  # noqa: E731
-        failures = [f"expected {show_atom(a)} to hold, but it does not" for a in example.expect if not holds(a)]
-        failures += [f"expected {show_atom(a)} not to hold, but it does" for a in example.expect_not if holds(a)]
+        failures = [(f"expected {show_atom(a)} to hold, but it does not", a.span) for a in example.expect if not holds(a)]
+        failures += [(f"expected {show_atom(a)} not to hold, but it does", a.span) for a in example.expect_not if holds(a)]
         return ExampleResult(example.name, example.span, tuple(failures))
     finally:
         conn.close()

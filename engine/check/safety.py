@@ -23,14 +23,25 @@ def _has_wildcard(expr) -> bool:
     return any(isinstance(e, Wildcard) for e in sub_exprs(expr))
 
 
-def bound_vars(body, outer: frozenset[str] | set[str] = frozenset()) -> set[str]:
-    """The variables a body binds (given the `outer` ones already bound), not looking inside aggregates."""
+def _group_binds(agg: Aggregate, body, head_names: set[str]) -> set[str]:
+    """The group variables an aggregate binds: those its own body binds that the rest of the rule mentions."""
+    rest = set(head_names)
+    for lit in body:
+        if lit is not agg:
+            rest |= {v.name for v in literal_vars(lit)}
+    return bound_vars(agg.body) & rest
+
+
+def bound_vars(body, outer: frozenset[str] | set[str] = frozenset(), head_names: set[str] = frozenset()) -> set[str]:
+    """The variables a body binds (given the `outer` ones already bound). An aggregate binds its result and
+    its group variables (bound in its body and mentioned elsewhere in the rule, the head included)."""
     bound = set(outer)
     for lit in body:
         if isinstance(lit, Atom):
             bound |= _binds(lit)
         elif isinstance(lit, Aggregate):
             bound.add(lit.var.name)
+            bound |= _group_binds(lit, body, set(head_names) | set(outer))
     changed = True
     while changed:
         changed = False
@@ -46,7 +57,7 @@ def bound_vars(body, outer: frozenset[str] | set[str] = frozenset()) -> set[str]
 
 def rule_bound_vars(rule: Rule) -> set[str]:
     """The variables bound by the rule body outside aggregates: what the head and explanation may use."""
-    return bound_vars(rule.body)
+    return bound_vars(rule.body, head_names={v.name for v in atom_vars(rule.head)})
 
 
 def check(program: Program) -> list[Diagnostic]:
@@ -64,7 +75,7 @@ def _inner_names(agg: Aggregate) -> set[str]:
 
 def check_rule(rule: Rule) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    bound = bound_vars(rule.body)
+    bound = rule_bound_vars(rule)
     only_inside = set()
     for lit in rule.body:
         if isinstance(lit, Aggregate):
