@@ -1,0 +1,152 @@
+"""Text of rule syntax and values, ground atoms, and explanation sentences: shared by builder and renderers."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+
+from lark.exceptions import LarkError
+
+from ..syntax import ast
+from ..syntax.program import Program
+
+Value = str | int | float | bool | None
+
+
+class ProofError(Exception):
+    """A question the proof layer cannot answer as asked (unknown predicate, wrong arity, fact absent...)."""
+
+
+def value_text(v: Value) -> str:
+    """A value as the rulebook language writes it: strings quoted, numbers without noise, `_` for unknown."""
+    if v is None:
+        return "_"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return format(v, ".10g")
+    if isinstance(v, int):
+        return str(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def plain_value(v: Value) -> str:
+    """A value for prose: strings unquoted."""
+    return v if isinstance(v, str) else value_text(v)
+
+
+def atom_text(predicate: str, args) -> str:
+    return f"{predicate}({', '.join(value_text(a) for a in args)})"
+
+
+def expr_text(e) -> str:
+    if isinstance(e, ast.Var):
+        return e.name
+    if isinstance(e, ast.Wildcard):
+        return "_"
+    if isinstance(e, ast.Const):
+        return value_text(e.value) + ("%" if e.type == "percent" else "")
+    if isinstance(e, ast.ConstRef):
+        return e.name
+    if isinstance(e, ast.Neg):
+        return f"-{expr_text(e.operand)}"
+    if isinstance(e, ast.BinOp):
+        return f"({expr_text(e.left)} {e.op} {expr_text(e.right)})"
+    raise TypeError(e)
+
+
+def rule_atom_text(a: ast.Atom) -> str:
+    text = f"{a.predicate}({', '.join(expr_text(x) for x in a.args)})"
+    if a.meta:
+        text += " with " + ", ".join(f"{m.field} = {expr_text(m.value)}" for m in a.meta)
+    return text
+
+
+def literal_text(lit) -> str:
+    if isinstance(lit, ast.Atom):
+        return rule_atom_text(lit)
+    if isinstance(lit, ast.Negation):
+        return "not " + rule_atom_text(lit.atom)
+    if isinstance(lit, ast.Comparison):
+        return f"{expr_text(lit.left)} {lit.op} {expr_text(lit.right)}"
+    return f"{lit.var.name} = {aggregate_text(lit)}"
+
+
+def aggregate_text(agg: ast.Aggregate) -> str:
+    body = " and ".join(literal_text(x) for x in agg.body)
+    return f"{agg.func}({'distinct ' if agg.distinct else ''}{expr_text(agg.target)} for {body})"
+
+
+def fill_explanation(text: str, values: dict) -> str:
+    """`{Var}` -> the variable's value (strings unquoted); `{{`/`}}` -> literal braces; unknown names kept."""
+    out, i = [], 0
+    while i < len(text):
+        two = text[i:i + 2]
+        if two in ("{{", "}}"):
+            out.append(two[0])
+            i += 2
+            continue
+        if text[i] == "{":
+            end = text.find("}", i + 1)
+            name = text[i + 1:end] if end > 0 else ""
+            if end > 0 and name in values:
+                out.append(plain_value(values[name]))
+                i = end + 1
+                continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, order=True)
+class GroundAtom:
+    predicate: str
+    args: tuple
+
+    def __str__(self) -> str:
+        return atom_text(self.predicate, self.args)
+
+
+def nearest(name: str, choices) -> str:
+    """' (did you mean X?)' or ''."""
+    close = difflib.get_close_matches(name, sorted(set(choices)), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def check_predicate(program: Program, predicate: str, arity: int | None = None) -> ast.Declaration:
+    decl = program.declaration(predicate)
+    if decl is None:
+        names = [d.name for d in program.declarations]
+        raise ProofError(f"unknown predicate {predicate}{nearest(predicate, names)}"
+                         f" (declared: {', '.join(sorted(set(names)))})")
+    if arity is not None and arity != decl.arity:
+        cols = ", ".join(f"{c.name}: {c.type}" for c in decl.columns)
+        raise ProofError(f"{predicate} takes {decl.arity} argument(s) ({cols}), not {arity}")
+    return decl
+
+
+def parse_atom(program: Program, atom: "str | GroundAtom | ast.Atom") -> GroundAtom:
+    """A ground atom from text such as `blocked("A")`, an AST atom with constant arguments, or a GroundAtom."""
+    if isinstance(atom, GroundAtom):
+        check_predicate(program, atom.predicate, len(atom.args))
+        return atom
+    if isinstance(atom, str):
+        from ..syntax.grammar import parser
+        from ..syntax.parser import _ToAst
+
+        try:
+            atom = _ToAst("<atom>").transform(parser("atom").parse(atom.strip()))
+        except LarkError as exc:
+            raise ProofError(f"cannot read {atom!r} as a fact: write it like blocked(\"A\") "
+                             f"(strings in double quotes)") from exc
+    decl = check_predicate(program, atom.predicate, len(atom.args))
+    values = []
+    for arg, col in zip(atom.args, decl.columns):
+        if isinstance(arg, ast.Const):
+            values.append(arg.value)
+        elif isinstance(arg, ast.ConstRef) and program.constant(arg.name):
+            values.append(program.constant(arg.name).value.value)
+        else:
+            raise ProofError(f"argument {col.name} of {atom.predicate} must be a value, not {expr_text(arg)}")
+    return GroundAtom(atom.predicate, tuple(values))
