@@ -10,10 +10,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
+from .audit import log as audit
+from .audit.immutable import protect
 from .check import check_files, check_program, has_errors
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
 from .eval import RunResult, evaluate
@@ -89,6 +93,14 @@ test_rulebooks.__test__ = False
 TestReport.__test__ = False
 
 
+def _file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -98,14 +110,27 @@ def _evidence_sql(decl, as_of):
 
 
 class Case:
-    """An open case file."""
+    """An open case file. Every load, registration, run and read is recorded in its audit log as `actor`."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, actor: str | None = None):
         self.store = store
+        self.actor = actor or audit.default_actor()
 
     @classmethod
-    def open(cls, path: str | Path = "case.db") -> "Case":
-        return cls(open_store(path))
+    def open(cls, path: str | Path = "case.db", actor: str | None = None) -> "Case":
+        return cls(open_store(path), actor)
+
+    def audit(self, action: str, entity: str | None, details: dict) -> None:
+        """Append an audit entry (inside the caller's transaction when there is one)."""
+        with write_transaction(self.store.db):
+            audit.append(self.conn, action, entity, details, self.actor)
+
+    def _register(self, program: Program) -> None:
+        known = {r[0] for r in self.conn.execute("SELECT sha256 FROM rulebooks")}
+        register_program(self.store, program)
+        for rb in program.rulebooks:
+            if rb.sha256 not in known:
+                self.audit("rulebook.register", rb.id, {"version": rb.version, "sha256": rb.sha256, "path": rb.path})
 
     def close(self) -> None:
         self.store.close()
@@ -122,20 +147,49 @@ class Case:
 
     def load(self, program: Program, facts_dir: str | Path, progress: bool | None = None):
         """Validate and load a facts folder, all or nothing; returns the LoadReport."""
-        register_program(self.store, program)
-        return load_facts(self.store, program, facts_dir, progress=progress)
+        with write_transaction(self.store.db):
+            self._register(program)
+            report = load_facts(self.store, program, facts_dir, progress=progress)
+            files = [{"path": f.path, "predicate": f.predicate, "sha256": _file_sha256(f.path), "rows": f.rows_read,
+                      "added": f.added, "duplicates": f.duplicates} for f in report.files]
+            self.audit("evidence.load", str(facts_dir), {"batch": report.batch, "files": files})
+            protect(self.conn)
+        return report
 
     def run(self, program: Program, facts: str | Path | None = None, as_of: str | None = None,
             max_rounds: int = 100_000, progress: bool | None = None) -> RunResult:
         """Optionally load `facts`, then evaluate over the evidence in force at `as_of` (default: now)."""
         if facts is not None:
             self.load(program, facts, progress)
-        register_program(self.store, program)
-        with write_transaction(self.store.db):
-            ensure_evidence_tables(self.store, program)
         as_of = as_of or _now()
         with write_transaction(self.store.db):
-            return evaluate(self.conn, program, _evidence_sql, as_of=as_of, max_rounds=max_rounds)
+            self._register(program)
+            ensure_evidence_tables(self.store, program)
+            result = evaluate(self.conn, program, _evidence_sql, as_of=as_of, max_rounds=max_rounds)
+            self.audit("run", result.run_id, {
+                "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
+                "as_of": as_of, "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, as_of),
+                "counts": result.counts})
+            protect(self.conn)
+        return result
+
+    def evidence_snapshot(self, program: Program, as_of: str | None) -> str:
+        """SHA-256 over the hashes of every evidence record in force at `as_of`, predicate by predicate."""
+        h = hashlib.sha256()
+        for decl in sorted((d for d in program.declarations if d.is_evidence), key=lambda d: d.name):
+            sql, params = in_force_sql(decl, as_of)
+            h.update(f"{decl.name}\n".encode())
+            for (record,) in self.conn.execute(f"SELECT _hash FROM ({sql}) ORDER BY _hash", params):
+                h.update(f"{record}\n".encode())
+        return h.hexdigest()
+
+    def verify_audit(self) -> audit.ChainReport:
+        """Walk the audit log's hash chain."""
+        return audit.verify(self.conn)
+
+    def audit_entries(self, **filters) -> list[audit.AuditEntry]:
+        """Audit entries in order, filtered by action, entity, actor, since, until."""
+        return audit.entries(self.conn, **filters)
 
     # reading results
     def latest_run(self) -> str:

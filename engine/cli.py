@@ -47,8 +47,14 @@ def _echo_json(data) -> None:
 
 @click.group()
 @click.version_option(package_name="warrant")
-def main() -> None:
+@click.option("--actor", default=None, help="Who is acting, for the audit log (default: the operating-system user).")
+def main(actor) -> None:
     """Warrant: rules and evidence, with a proof for every conclusion."""
+
+
+def _case(db: str) -> api.Case:
+    """Open the case file as the actor given to the root command."""
+    return api.Case.open(db, actor=click.get_current_context().find_root().params.get("actor"))
 
 
 @main.command()
@@ -76,7 +82,7 @@ def check(rulebooks, as_json):
 def load(rulebook, facts_dir, db, as_json):
     """Validate and load a facts folder into the case file (all or nothing)."""
     program = api.load_rulebook(rulebook)
-    with api.Case.open(db) as case:
+    with _case(db) as case:
         report = case.load(program, facts_dir)
     if as_json:
         _echo_json({"batch": report.batch, "added": report.added, "duplicates": report.duplicates,
@@ -98,7 +104,7 @@ def load(rulebook, facts_dir, db, as_json):
 def run(rulebook, facts_dir, as_of, max_rounds, db, as_json):
     """Evaluate a rulebook over the case file and store its conclusions as a new run."""
     program = api.load_rulebook(rulebook)
-    with api.Case.open(db) as case:
+    with _case(db) as case:
         result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds)
     if as_json:
         _echo_json({"run_id": result.run_id, "rulebook": result.rulebook, "conclusions": result.conclusions})
@@ -118,7 +124,7 @@ def run(rulebook, facts_dir, as_of, max_rounds, db, as_json):
 @handle_errors
 def query(pattern, db, run_id, as_json):
     """List the facts matching a pattern such as 'owns(X, "A", P)'."""
-    with api.Case.open(db) as case:
+    with _case(db) as case:
         columns, rows = case.query(pattern, run_id)
     if as_json:
         _echo_json({"columns": columns, "rows": rows})
@@ -155,13 +161,55 @@ def test_cmd(paths, as_json):
 @handle_errors
 def runs(db, as_json):
     """List the runs stored in the case file."""
-    with api.Case.open(db) as case:
+    with _case(db) as case:
         listed = case.runs()
     if as_json:
         _echo_json(listed)
         return
     for r in listed:
         click.echo(f"{r['id']}  as of {r['as_of']}  rulebook {r['rulebook_sha256'][:12]}  {r['counts']}")
+
+
+@main.group()
+def audit():
+    """Inspect and verify the case file's audit log."""
+
+
+@audit.command("verify")
+@db_option
+@json_option
+@handle_errors
+def audit_verify(db, as_json):
+    """Check the hash chain; exit 1 and name the first bad entry if it is broken."""
+    with _case(db) as case:
+        report = case.verify_audit()
+    if as_json:
+        _echo_json(report.__dict__)
+    elif report.ok:
+        click.echo(f"audit log intact: {report.entries} entries, head {report.head}")
+    else:
+        click.echo(f"audit log BROKEN at entry {report.first_bad}: {report.reason}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@audit.command("log")
+@db_option
+@json_option
+@click.option("--action", default=None, help="Only this action (evidence.load, rulebook.register, run, view.why, ...).")
+@click.option("--entity", default=None, help="Only entries whose subject contains this text.")
+@click.option("--actor", "who", default=None, help="Only entries by this actor.")
+@click.option("--since", default=None, help="Only entries at or after this ISO date/time.")
+@click.option("--until", default=None, help="Only entries at or before this ISO date/time.")
+@handle_errors
+def audit_log(db, as_json, action, entity, who, since, until):
+    """List audit entries, oldest first."""
+    with _case(db) as case:
+        found = case.audit_entries(action=action, entity=entity, actor=who, since=since, until=until)
+    if as_json:
+        _echo_json([e.to_json() for e in found])
+        return
+    for e in found:
+        click.echo(f"{e.seq:>5}  {e.at}  {e.actor:<12} {e.action:<18} {e.entity or ''}")
 
 
 if __name__ == "__main__":

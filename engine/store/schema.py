@@ -53,8 +53,9 @@ def open_store(path: str | Path) -> Store:
         db.enable_wal()
         db.execute("PRAGMA cache_size = -65536")
         _check_version(db, path)
-        with write_transaction(db):
-            _create_base_tables(db)
+        if not set(_BASE_TABLES) <= set(db.table_names()):  # no write (no lock) on an existing case file
+            with write_transaction(db):
+                _create_base_tables(db)
     except sqlite3.DatabaseError as exc:
         db.close()
         raise store_error("S003", f"{path} is not a case file: {exc}") from None
@@ -65,7 +66,18 @@ def open_store(path: str | Path) -> Store:
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One IMMEDIATE transaction: committed if the block ends normally, rolled back otherwise.
 
-    sqlite-utils writes inside it nest as savepoints, so the block is all-or-nothing."""
+    Inside an open transaction it nests as a savepoint, so a caller can make several writes
+    (a load and its audit entry) one all-or-nothing unit. sqlite-utils writes nest the same way."""
+    if db.conn.in_transaction:
+        db.conn.execute("SAVEPOINT warrant_nested")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("ROLLBACK TO warrant_nested")
+            db.conn.execute("RELEASE warrant_nested")
+            raise
+        db.conn.execute("RELEASE warrant_nested")
+        return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -1,0 +1,8 @@
+"""Stage 6: the audit trail and reproducibility.
+
+log.py      the append-only, hash-chained audit log and its verification
+runs.py     immutable runs: listing, replay, diff
+checker/    the independent proof checker (imports nothing from engine.eval)
+"""
+
+from .log import AuditEntry, ChainReport, append, entries, verify  # noqa: F401

@@ -1,0 +1,24 @@
+"""Tables whose rows must never change once written: runs, their facts, evidence, loads.
+
+Triggers refuse UPDATE and DELETE; anyone going around them edits the file by hand, which
+the audit chain and replay are there to reveal."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+_PROTECTED = re.compile(r"^(runs|run_rulebooks|loads|rulebooks|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
+
+
+def protect(conn: sqlite3.Connection) -> None:
+    """Add append-only triggers to every protected table of the case file that lacks them."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        if not _PROTECTED.match(table):
+            continue
+        for op in ("UPDATE", "DELETE"):
+            conn.execute(
+                f'CREATE TRIGGER IF NOT EXISTS "{table}_no_{op.lower()}" BEFORE {op} ON "{table}" '
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: records are never changed or removed'); END"
+            )
