@@ -42,14 +42,17 @@ class LoadReport:
 
     @property
     def rows_read(self) -> int:
+        """Records read, valid or not."""
         return sum(f.rows_read for f in self.files)
 
     @property
     def added(self) -> int:
+        """Records new to the case file."""
         return sum(f.added for f in self.files)
 
     @property
     def duplicates(self) -> int:
+        """Records the case file already held (or that repeated within the batch)."""
         return sum(f.duplicates for f in self.files)
 
 
