@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .audit import log as audit
 from .audit.immutable import protect
+from .audit.runs import FactsDiff, compare_facts, facts_digest
 from .check import check_files, check_program, has_errors
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
 from .eval import RunResult, evaluate
@@ -101,6 +102,17 @@ def _file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
+def _effective_as_of(as_of: str | None) -> str:
+    """The moment a run looks at: `as_of`, but never later than now, so a replay sees the same evidence."""
+    now = _now()
+    if as_of is None:
+        return now
+    text = as_of.strip()
+    if len(text) == 10 and text >= now[:10]:
+        return now if text == now[:10] else text
+    return text
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -161,7 +173,7 @@ class Case:
         """Optionally load `facts`, then evaluate over the evidence in force at `as_of` (default: now)."""
         if facts is not None:
             self.load(program, facts, progress)
-        as_of = as_of or _now()
+        as_of = _effective_as_of(as_of)
         with write_transaction(self.store.db):
             self._register(program)
             ensure_evidence_tables(self.store, program)
@@ -190,6 +202,21 @@ class Case:
     def audit_entries(self, **filters) -> list[audit.AuditEntry]:
         """Audit entries in order, filtered by action, entity, actor, since, until."""
         return audit.entries(self.conn, **filters)
+
+    def replay(self, run_id: str) -> "ReplayReport":
+        """Recompute a past run from the evidence as recorded then and the rulebooks it used; store nothing."""
+        info = self.run_info(run_id)
+        program = self.program_for_run(run_id)
+        self.conn.execute("SAVEPOINT warrant_replay")
+        try:
+            again = evaluate(self.conn, program, _evidence_sql, as_of=info["as_of"])
+            diff = compare_facts(self.conn, program, run_id, again.run_id)
+            digest = facts_digest(self.conn, program, run_id)
+        finally:
+            self.conn.execute("ROLLBACK TO warrant_replay")
+            self.conn.execute("RELEASE warrant_replay")
+        self.audit("replay", run_id, {"identical": diff.identical, "facts_sha256": digest})
+        return ReplayReport(run_id, diff.identical, digest, diff)
 
     # reading results
     def latest_run(self) -> str:
@@ -242,6 +269,14 @@ class Case:
         sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
         rows = [list(r) for r in self.conn.execute(sql, params + args)]
         return [c.name for c in decl.columns], rows
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    run_id: str
+    identical: bool
+    facts_sha256: str
+    diff: "FactsDiff"
 
 
 def _declaration(program: Program, atom: ast.Atom) -> ast.Declaration:

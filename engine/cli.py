@@ -170,6 +170,31 @@ def runs(db, as_json):
         click.echo(f"{r['id']}  as of {r['as_of']}  rulebook {r['rulebook_sha256'][:12]}  {r['counts']}")
 
 
+@main.command()
+@click.argument("run_id")
+@db_option
+@json_option
+@handle_errors
+def replay(run_id, db, as_json):
+    """Recompute a past run and confirm it is reproduced exactly (exit 1 if not)."""
+    with _case(db) as case:
+        report = case.replay(run_id)
+    if as_json:
+        _echo_json({"run_id": report.run_id, "identical": report.identical, "facts_sha256": report.facts_sha256,
+                    "only_in_stored": report.diff.only_a, "only_in_replay": report.diff.only_b})
+    elif report.identical:
+        click.echo(f"{run_id} reproduced exactly: facts sha256 {report.facts_sha256}")
+    else:
+        click.echo(f"{run_id} NOT reproduced:", err=True)
+        for pred, rows in report.diff.only_a.items():
+            for row in rows:
+                click.echo(f"  stored only:   {pred}{row}", err=True)
+        for pred, rows in report.diff.only_b.items():
+            for row in rows:
+                click.echo(f"  replayed only: {pred}{row}", err=True)
+    sys.exit(0 if report.identical else 1)
+
+
 @main.group()
 def audit():
     """Inspect and verify the case file's audit log."""
