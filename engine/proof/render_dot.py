@@ -1,0 +1,140 @@
+"""Proofs as Graphviz graphs: one style per node kind, citations on rule nodes, grades on evidence.
+
+`render_dot` gives the DOT source (built with the `graphviz` package, HTML-like labels with every
+value escaped); `render_image` runs the real `dot` to make svg, pdf or png.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+
+import graphviz
+
+from .model import Proof
+from .terms import value_text
+
+STYLES = {
+    "conclusion": dict(shape="box", style="rounded,filled,bold", fillcolor="#9fc5e8", color="#1c4587", penwidth="2"),
+    "fact": dict(shape="box", style="rounded,filled", fillcolor="#cfe2f3", color="#3d85c6"),
+    "derivation": dict(shape="box", style="filled", fillcolor="#fff2cc", color="#bf9000"),
+    "evidence": dict(shape="note", style="filled", fillcolor="#d9ead3", color="#38761d"),
+    "absence": dict(shape="box", style="dashed,rounded", color="#666666", fontcolor="#444444"),
+    "aggregate": dict(shape="hexagon", style="filled", fillcolor="#ead1dc", color="#741b47"),
+    "comparison": dict(shape="ellipse", style="filled", fillcolor="#eeeeee", color="#666666"),
+    "omitted": dict(shape="box", style="dotted", color="#999999", fontcolor="#666666"),
+}
+LEGEND = [
+    ("conclusion", "conclusion (the fact asked about)"),
+    ("fact", "fact it rests on"),
+    ("derivation", "rule application\n(rule, citation, reason)"),
+    ("evidence", "evidence record\n(grade = reliability + credibility)"),
+    ("absence", "absence (negated condition)"),
+    ("aggregate", "aggregate (sum, count, ...)"),
+    ("comparison", "comparison"),
+    ("omitted", "omitted by a limit"),
+]
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _lines(*rows: tuple[str, str]) -> str:
+    """An HTML-like label: rows of (style, text); text is escaped and wrapped."""
+    out = []
+    for style, text in rows:
+        for i, part in enumerate(textwrap.wrap(text, 44, break_long_words=True, break_on_hyphens=False) or [""]):
+            piece = _e(part)
+            if style == "b":
+                piece = f"<B>{piece}</B>"
+            elif style == "i":
+                piece = f"<I>{piece}</I>"
+            elif style == "s":
+                piece = f'<FONT POINT-SIZE="9">{piece}</FONT>'
+            elif style == "big":
+                piece = f'<FONT POINT-SIZE="16"><B>{piece}</B></FONT>'
+            out.append(piece)
+    return "<" + "<BR/>".join(out) + ">"
+
+
+def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
+    """(style key, label, tooltip) of one node."""
+    n = proof.nodes[nid]
+    if n.kind == "fact":
+        key = "conclusion" if nid == proof.root else "fact"
+        rnd = f"round {n.round}" if n.round is not None else ""
+        return key, _lines(("b", n.text), ("s", f"{n.role}, {rnd}")), n.text
+    if n.kind == "derivation":
+        return "derivation", _lines(("b", f"{n.rule}: {n.title}"), ("i", f"cites {n.citation}"),
+                                    ("", n.explanation)), f"{n.rule} ({n.rulebook} {n.version})"
+    if n.kind == "evidence":
+        src = n.source_name or n.source or "unknown source"
+        rows = [("big", n.grade or "??"), ("b", n.text), ("", f"{src}" + (f" ({n.source_kind})" if n.source_kind else ""))]
+        if n.observed:
+            rows.append(("s", f"observed {n.observed}"))
+        rows.append(("s", f"record {n.record or '(no hash)'}"))
+        return "evidence", _lines(*rows), n.record or n.text
+    if n.kind == "absence":
+        return "absence", _lines(("b", f"not {n.text}"), ("s", n.statement)), n.statement
+    if n.kind == "aggregate":
+        rows = [("b", f"{n.var} = {n.function}{' distinct' if n.distinct else ''} = {value_text(n.total)}"),
+                ("s", n.expression)]
+        if n.compared:
+            verdict = "holds" if n.compared.holds else "fails"
+            rows.append(("", f"{value_text(n.total)} {n.compared.op} {value_text(n.compared.value)} "
+                             f"({n.compared.against}): {verdict}"))
+        return "aggregate", _lines(*rows), n.expression
+    if n.kind == "comparison":
+        return "comparison", _lines(("", n.text), ("s", "holds" if n.holds else "fails")), n.text
+    return "omitted", _lines(("i", n.message)), n.message
+
+
+def _legend(g: graphviz.Digraph) -> None:
+    with g.subgraph(name="cluster_legend") as lg:
+        lg.attr(label="Legend", fontsize="12", style="rounded", color="#999999")
+        prev = None
+        for key, text in LEGEND:
+            name = f"legend_{key}"
+            lg.node(name, _lines(("", text)), **STYLES[key])
+            if prev:
+                lg.edge(prev, name, style="invis")
+            prev = name
+
+
+def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
+    ids = {nid: f"n{i}" for i, nid in enumerate(proof.nodes)}
+    big = len(proof.nodes) > 60
+    g = graphviz.Digraph("proof", graph_attr={
+        "rankdir": rankdir, "label": f"Why {proof.atom} holds: run {proof.run.run_id}, as of {proof.run.as_of}, "
+                                     f"rules {proof.run.rulebook} {proof.run.version}",
+        "labelloc": "t", "fontname": "Helvetica", "fontsize": "14",
+        "nodesep": "0.12" if big else "0.25", "ranksep": "0.35" if big else "0.5",
+        "newrank": "true", "outputorder": "edgesfirst",
+    }, node_attr={"fontname": "Helvetica", "fontsize": "10", "margin": "0.08,0.04"},
+        edge_attr={"color": "#777777", "arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "9"})
+    if legend:
+        _legend(g)
+    for nid in proof.nodes:
+        key, label, tip = _label(proof, nid)
+        g.node(ids[nid], label, tooltip=tip, id=nid, **STYLES[key])
+    for nid, n in proof.nodes.items():
+        if n.kind == "aggregate":
+            for c in n.contributions:
+                for k in c.nodes:
+                    g.edge(ids[nid], ids[k], label=_e(value_text(c.value)), fontcolor="#741b47")
+        else:
+            for k in proof.children(nid):
+                g.edge(ids[nid], ids[k])
+    return g.source
+
+
+def render_image(dot_source: str, fmt: str) -> bytes:
+    """svg, pdf or png from DOT source by the `dot` program."""
+    if fmt not in ("svg", "pdf", "png"):
+        raise ValueError(f"unknown image format {fmt}")
+    source = graphviz.Source(dot_source, engine="dot")
+    if fmt == "png":
+        source = graphviz.Source(dot_source.replace("digraph proof {", "digraph proof {\n\tgraph [dpi=96]", 1),
+                                 engine="dot")
+    return source.pipe(format=fmt, quiet=True)
