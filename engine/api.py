@@ -157,14 +157,18 @@ class Case:
     def conn(self):
         return self.store.db.conn
 
-    def load(self, program: Program, facts_dir: str | Path, progress: bool | None = None):
-        """Validate and load a facts folder, all or nothing; returns the LoadReport."""
+    def load(self, program: Program, facts_dir: str | Path, progress: bool | None = None,
+             recorded_at: str | None = None):
+        """Validate and load a facts folder, all or nothing; returns the LoadReport.
+
+        `recorded_at` backdates the records' receipt time (importing an older case file);
+        the audit log still records when the load really happened."""
         with write_transaction(self.store.db):
             self._register(program)
-            report = load_facts(self.store, program, facts_dir, progress=progress)
+            report = load_facts(self.store, program, facts_dir, progress=progress, now=recorded_at)
             files = [{"path": f.path, "predicate": f.predicate, "sha256": _file_sha256(f.path), "rows": f.rows_read,
                       "added": f.added, "duplicates": f.duplicates} for f in report.files]
-            self.audit("evidence.load", str(facts_dir), {"batch": report.batch, "files": files})
+            self.audit("evidence.load", str(facts_dir), {"batch": report.batch, "files": files, "recorded_at": recorded_at})
             protect(self.conn)
         return report
 

@@ -1,0 +1,102 @@
+"""Runs are immutable, reproducible as of their day, and replay confirms them exactly."""
+
+import sqlite3
+import textwrap
+
+import pytest
+
+from engine import api
+
+RULES = textwrap.dedent('''\
+    rulebook mini "Mini" version "1"
+    evidence listed(party: entity, list: text) "listed"
+    evidence owns(owner: entity, owned: entity, percent: percent) "holding"
+    conclusion blocked(party: entity) "blocked"
+    rule R1 "Listed" cites "31 CFR 501.801":
+      blocked(P) if listed(P, "SDN").
+      because "{P} is listed".
+    rule R2 "Owned" cites "OFAC guidance":
+      blocked(E) if T = sum(Pct for owns(O, E, Pct) and blocked(O)) and T >= 50.
+      because "{E} is owned {T}%".
+    ''')
+
+
+@pytest.fixture
+def setup(tmp_path):
+    (tmp_path / "mini.rules").write_text(RULES)
+    first = tmp_path / "day1"
+    first.mkdir()
+    (first / "listed.csv").write_text("party,list\nX,SDN\n")
+    (first / "owns.csv").write_text("owner,owned,percent\nX,A,50\n")
+    later = tmp_path / "day2"
+    later.mkdir()
+    (later / "owns.csv").write_text("owner,owned,percent,_action,_valid_from\nX,A,50,retract,2024-03-01\nX,B,60,assert,\n")
+    return tmp_path, api.load_rulebook(tmp_path / "mini.rules")
+
+
+def blocked(case, run_id):
+    return [r[0] for r in case.query("blocked(X)", run_id)[1]]
+
+
+def test_later_runs_never_change_earlier_ones_and_replay_reproduces_them(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        first = case.run(program, facts=path / "day1").run_id
+        case.load(program, path / "day2")
+        second = case.run(program).run_id
+        assert blocked(case, first) == ["A", "X"]
+        assert blocked(case, second) == ["B", "X"]
+        for run_id in (first, second):
+            report = case.replay(run_id)
+            assert report.identical, report.diff
+        assert case.verify_audit().ok
+
+
+def test_as_of_reproduces_the_state_of_knowledge_on_a_past_day(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        case.load(program, path / "day1", recorded_at="2024-01-10T09:00:00Z")
+        case.load(program, path / "day2", recorded_at="2024-03-20T09:00:00Z")
+        before = case.run(program, as_of="2024-02-15").run_id
+        after = case.run(program, as_of="2024-03-15").run_id
+        latest = case.run(program, as_of="2024-03-25").run_id
+        assert blocked(case, before) == ["A", "X"]
+        assert blocked(case, after) == ["A", "X"]  # the retraction was not yet recorded on 15 March
+        assert blocked(case, latest) == ["B", "X"]  # recorded on 20 March, effective from 1 March
+
+
+def test_recorded_after_the_as_of_moment_is_not_seen(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        case.load(program, path / "day1")
+        run_id = case.run(program, as_of="2001-01-01").run_id
+        assert blocked(case, run_id) == []
+
+
+def test_stored_runs_refuse_edits(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        run_id = case.run(program, facts=path / "day1").run_id
+    conn = sqlite3.connect(path / "case.db")
+    for sql in ("UPDATE fact_blocked SET party = 'Q'", "DELETE FROM fact_blocked", "DELETE FROM runs",
+                "UPDATE ev_owns SET percent = 10", "DELETE FROM ev_listed"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(sql)
+    conn.close()
+    with api.Case.open(path / "case.db") as case:
+        assert blocked(case, run_id) == ["A", "X"]
+
+
+def test_replay_detects_a_tampered_fact(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        run_id = case.run(program, facts=path / "day1").run_id
+    conn = sqlite3.connect(path / "case.db", isolation_level=None)
+    conn.execute("DROP TRIGGER fact_blocked_no_update")
+    conn.execute("UPDATE fact_blocked SET _round = 7 WHERE party = 'A'")
+    conn.close()
+    with api.Case.open(path / "case.db") as case:
+        report = case.replay(run_id)
+    assert not report.identical
+    assert report.diff.only_a["blocked"] == [("A", 7, "R2")]
+    assert report.diff.only_b["blocked"] == [("A", 2, "R2")]
