@@ -12,10 +12,22 @@ from .scope import rule_atoms, rule_exprs, walk_literals
 
 
 def check(program: Program) -> list[Diagnostic]:
+    """Unused and underived names are reported for the root rulebook only, and only when it has rules:
+    a file of shared declarations is meant to be used elsewhere."""
     out: list[Diagnostic] = []
+    root = program.root
+    if root.rules:
+        out += _unused(program, root)
+    for rule in root.rules:
+        out += _singletons(rule)
+    return out
+
+
+def _unused(program: Program, root) -> list[Diagnostic]:
+    out = []
     heads = {r.head.predicate for r in program.rules}
     used = {a.predicate for r in program.rules for a, _ in rule_atoms(r) if a is not r.head}
-    for d in program.declarations:
+    for d in root.declarations:
         if d.kind != "evidence" and d.name not in heads:
             out.append(warning("W501", f"no rule concludes {d.name}, so it is never true", d.span,
                                f"write a rule with {d.name}(...) as its head, or remove the declaration"))
@@ -26,12 +38,10 @@ def check(program: Program) -> list[Diagnostic]:
             out.append(warning("W503", f"derived predicate {d.name} is not used by any rule", d.span,
                                "use it in another rule, or declare it as a conclusion if it is a finding"))
     refs = {e.name for r in program.rules for e in rule_exprs(r) if isinstance(e, ConstRef)}
-    for c in program.constants:
+    for c in root.constants:
         if c.name not in refs:
             out.append(warning("W504", f"{c.kind} {c.name} is not used by any rule", c.span,
                                "use it in a rule, or remove it"))
-    for rule in program.rules:
-        out += _singletons(rule)
     return out
 
 
