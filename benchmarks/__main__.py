@@ -1,0 +1,171 @@
+"""python -m benchmarks [--quick] [--only tc|ofac|proof] [--sizes 10000,100000,1000000] [--keep DIR]
+
+Runs every benchmark (each measured job in its own subprocess), prints a table, checks that all
+peers agree (same path count, identical blocked sets), and writes benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .common import BENCH, JobFailed, machine, run_job
+from .gen import tc_edges, write_ofac, write_tc
+
+TARGETS = {"tc_pydatalog_over_warrant_min": 15.0, "tc_warrant_over_sql_max": 1.5,
+           "ofac_warrant_over_sql_max": 3.0, "ofac_peak_gib_max": 2.0, "proof_median_ms_max": 50.0}
+TC_FULL = (3000, 4000)
+TC_QUICK = (700, 910)
+OFAC_FULL = [10_000, 100_000, 1_000_000]
+OFAC_QUICK = [2_000, 10_000]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def bench_tc(work: Path, quick: bool, skip_pydatalog: bool) -> dict:
+    nodes, n_edges = TC_QUICK if quick else TC_FULL
+    facts = write_tc(work / "tc", tc_edges(nodes, n_edges))
+    say(f"\n== transitive closure: {nodes} nodes, {n_edges} edges (seed 1) ==")
+    res = {"nodes": nodes, "edges": n_edges}
+    res["warrant"] = run_job("warrant", rulebook=str(BENCH / "tc_bench.rules"), facts=str(facts),
+                             db=str(work / "tc_warrant.db"), conclusion="path")
+    res["sql"] = run_job("tc_sql", facts=str(facts), db=str(work / "tc_sql.db"))
+    res["clingo"] = run_job("tc_clingo", facts=str(facts))
+    if not skip_pydatalog:
+        res["pydatalog"] = run_job("tc_pydatalog", facts=str(facts), timeout=1800)
+    counts = {k: v["count"] for k, v in res.items() if isinstance(v, dict)}
+    assert len(set(counts.values())) == 1, f"peers disagree on the number of paths: {counts}"
+    res["paths"] = res["warrant"]["count"]
+    w = res["warrant"]
+    say(f"{'peer':<26}{'load s':>9}{'eval s':>9}{'total s':>9}{'peak MiB':>10}")
+    for name, label in [("warrant", "Warrant (provenance)"), ("sql", "hand-written SQL"),
+                        ("clingo", "clingo 5 (ground+solve)"), ("pydatalog", "pyDatalog")]:
+        if name in res:
+            r = res[name]
+            say(f"{label:<26}{r['load_s']:>9.3f}{r['eval_s']:>9.3f}{r['total_s']:>9.3f}{r['peak_rss_mib']:>10.0f}")
+    say(f"paths: {res['paths']:,} (all peers agree); Warrant rounds: {w['rounds']}")
+    ratios = {"warrant_eval_over_sql_eval": w["eval_s"] / res["sql"]["eval_s"],
+              "warrant_total_over_sql_total": w["total_s"] / res["sql"]["total_s"],
+              "warrant_eval_over_clingo": w["eval_s"] / res["clingo"]["total_s"]}
+    if "pydatalog" in res:
+        ratios["pydatalog_over_warrant_eval"] = res["pydatalog"]["total_s"] / w["eval_s"]
+        ratios["pydatalog_over_warrant_total"] = res["pydatalog"]["total_s"] / w["total_s"]
+        say(f"pyDatalog / Warrant: {ratios['pydatalog_over_warrant_eval']:.1f}x (evaluation), "
+            f"{ratios['pydatalog_over_warrant_total']:.1f}x (load+evaluation); target >= 15x: "
+            f"{verdict(ratios['pydatalog_over_warrant_eval'] >= TARGETS['tc_pydatalog_over_warrant_min'])}")
+    say(f"Warrant / hand SQL: {ratios['warrant_eval_over_sql_eval']:.2f}x (evaluation), "
+        f"{ratios['warrant_total_over_sql_total']:.2f}x (total); target <= 1.5x: "
+        f"{verdict(ratios['warrant_eval_over_sql_eval'] <= TARGETS['tc_warrant_over_sql_max'])}")
+    say(f"Warrant / clingo: {ratios['warrant_eval_over_clingo']:.2f}x (evaluation vs ground+solve)")
+    res["ratios"] = ratios
+    return res
+
+
+def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None) -> dict:
+    say("\n== OFAC 50% rule (benchmarks/ofac_bench.rules) ==")
+    out = {}
+    say(f"{'edges':>10}{'entities':>10}{'blocked':>9}{'rounds':>7}{'SQL s':>8}{'W load s':>10}{'W eval s':>10}"
+        f"{'W total s':>10}{'W/SQL':>7}{'W peak MiB':>11}  target <= 3x")
+    for size in sizes:
+        facts = work / f"ofac_{size}"
+        shape = write_ofac(facts, size)
+        sql = run_job("ofac_sql", facts=str(facts), db=str(work / f"ofac_sql_{size}.db"),
+                      keep_list=str(work / f"blocked_sql_{size}.txt"))
+        db = work / f"ofac_warrant_{size}.db"
+        w = run_job("warrant", rulebook=str(BENCH / "ofac_bench.rules"), facts=str(facts), db=str(db),
+                    conclusion="blocked", keep_list=str(work / f"blocked_warrant_{size}.txt"))
+        assert (w["count"], w["digest"]) == (sql["count"], sql["digest"]), \
+            f"blocked sets differ at {size}: Warrant {w['count']} vs SQL {sql['count']} (see {work})"
+        ratio = w["total_s"] / sql["total_s"]
+        say(f"{size:>10,}{shape['entities']:>10,}{w['count']:>9,}{w['rounds']:>7}{sql['total_s']:>8.2f}"
+            f"{w['load_s']:>10.2f}{w['eval_s']:>10.2f}{w['total_s']:>10.2f}{ratio:>6.1f}x{w['peak_rss_mib']:>11.0f}"
+            f"  {verdict(ratio <= TARGETS['ofac_warrant_over_sql_max'])}")
+        out[str(size)] = {"shape": shape, "sql": sql, "warrant": w, "ratio_total": ratio,
+                          "ratio_eval": w["eval_s"] / sql["eval_s"], "db": str(db)}
+        if size != keep_db_for_proof:
+            for p in work.glob(f"ofac_*_{size}.db*"):
+                p.unlink()
+    if sizes:
+        top = out[str(max(sizes))]
+        peak_gib = top["warrant"]["peak_rss_mib"] / 1024
+        say(f"blocked sets identical at every size; Warrant peak at {max(sizes):,} edges: {peak_gib:.2f} GiB "
+            f"(target <= 2 GiB: {verdict(peak_gib <= TARGETS['ofac_peak_gib_max'])})")
+    return out
+
+
+def bench_proof(db: Path, size: int) -> dict:
+    say(f"\n== proof rebuild on the {size:,}-edge case file (50 blocked entities derived by R2) ==")
+    r = run_job("proof", db=str(db), rulebook=str(BENCH / "ofac_bench.rules"), sample=50)
+    c = r["core"]
+    say(f"core (re-derive the fact + list the contributions, 2 SQL queries): median {c['median_ms']:.1f} ms, "
+        f"p90 {c['p90_ms']:.1f} ms, max {c['max_ms']:.1f} ms; target median <= 50 ms: "
+        f"{verdict(c['median_ms'] <= TARGETS['proof_median_ms_max'])}")
+    if "full" in r:
+        f = r["full"]
+        say(f"full proof tree (engine.proof.build_proof): median {f['median_ms']:.1f} ms, p90 {f['p90_ms']:.1f} ms, "
+            f"max {f['max_ms']:.1f} ms, median {f['nodes_median']:.0f} nodes; target: "
+            f"{verdict(f['median_ms'] <= TARGETS['proof_median_ms_max'])}")
+    if r.get("full_failures"):
+        say(f"build_proof failed on {r['full_failures']} of {r['sampled']}: {r.get('full_error')}")
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (about a minute)")
+    ap.add_argument("--only", choices=["tc", "ofac", "proof"], help="run one benchmark")
+    ap.add_argument("--sizes", help="OFAC sizes in ownership edges, comma-separated (default 10000,100000,1000000)")
+    ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
+    ap.add_argument("--keep", help="generate data and case files in this folder and keep them")
+    ap.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (OFAC_QUICK if args.quick else OFAC_FULL)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="warrant-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    results = {"command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
+               "started": started, "machine": machine(), "quick": args.quick, "targets": TARGETS}
+    m = results["machine"]
+    say(f"machine: {m['nproc']} cores, {m['cpu']}, {m['memory_gib']} GiB; Python {m['python']}, SQLite {m['sqlite']}")
+    say(f"data and case files: {work}")
+    try:
+        if args.only in (None, "tc"):
+            results["tc"] = bench_tc(work, args.quick, args.no_pydatalog)
+        if args.only in (None, "ofac", "proof"):
+            proof_size = max(sizes) if args.only in (None, "proof") else None
+            ofac_sizes = sizes if args.only != "proof" else [max(sizes)]
+            results["ofac"] = bench_ofac(work, ofac_sizes, proof_size)
+            if proof_size:
+                results["proof"] = bench_proof(Path(results["ofac"][str(proof_size)]["db"]), proof_size)
+    except (JobFailed, AssertionError) as exc:
+        say(f"\nFAILED: {exc}")
+        results["error"] = str(exc)
+        _write(args.out, results)
+        return 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    results["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    _write(args.out, results)
+    say(f"\nresults: {args.out}")
+    return 0
+
+
+def _write(path: str, results: dict) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Running one measured job in a subprocess and reading its result and peak memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+
+
+class JobFailed(RuntimeError):
+    pass
+
+
+def run_job(job: str, timeout: float | None = None, **args) -> dict:
+    """Run `python -m benchmarks.jobs JOB ARGS-JSON`; returns its JSON result plus wall time and peak RSS (MiB)."""
+    cmd = [sys.executable, "-m", "benchmarks.jobs", job, json.dumps(args)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise JobFailed(f"{job} timed out after {timeout} s") from None
+    # communicate() has reaped the child, so per-child rusage comes from the job's own report.
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise JobFailed(f"{job} failed (exit {proc.returncode}):\n{err[-4000:]}")
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    result = json.loads(lines[-1])
+    result["wall_s"] = wall
+    return result
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size in MiB (Linux reports ru_maxrss in KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": mem,
+        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
