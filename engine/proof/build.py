@@ -129,6 +129,9 @@ class Context:
         """Bindings of all top-level variables of `rule` (body or a prefix) with the head bound to args."""
         comp = self.compiler()
         head_vars = {v.name for v in atom_vars(rule.head)}
+        if body is not None:  # a prefix: aggregates still group by what the whole rule shares
+            for lit in rule.body[len(body):]:
+                head_vars |= {v.name for v in literal_vars(lit)}
         q = Query()
         for arg, val in zip(rule.head.args, args):
             if isinstance(arg, ast.Var) and arg.name not in q.exprs:

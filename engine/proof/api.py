@@ -1,0 +1,98 @@
+"""The functions the CLI calls: ask why or why not, render in any format, write to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..syntax.program import Program
+from .build import ALL_ROUNDS, Context, build_proof
+from .evidence import EvidenceSQL
+from .model import Limits, Proof
+from .render_dot import render_dot, render_image
+from .render_json import render_json
+from .render_narrative import render_html, render_markdown
+from .render_text import render_text
+from .render_whynot import render_whynot_dot, render_whynot_html, render_whynot_markdown, render_whynot_text
+from .terms import GroundAtom, check_predicate
+from .whynot import WhyNot, why_not
+
+FORMATS = ("text", "json", "dot", "svg", "pdf", "png", "md", "html")
+EXTENSIONS = {"text": "txt", "json": "json", "dot": "dot", "svg": "svg", "pdf": "pdf", "png": "png", "md": "md",
+              "html": "html"}
+
+
+def why(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as_of: str | None = None,
+        limits: Limits | None = None) -> Proof:
+    """The proof of a ground atom (text such as 'blocked("A")', or a GroundAtom) in a stored run."""
+    return build_proof(conn, program, run_id, atom, evidence_sql, as_of, limits)
+
+
+def whynot(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as_of: str | None = None,
+           depth: int = 3) -> WhyNot:
+    """Why a ground atom does not hold, rule by rule, down `depth` levels of failed subgoals."""
+    return why_not(conn, program, run_id, atom, evidence_sql, as_of, depth)
+
+
+def facts(conn, program: Program, run_id: str, predicate: str) -> list[GroundAtom]:
+    """Every fact of a derived predicate in a run, sorted (for `why --all`)."""
+    decl = check_predicate(program, predicate)
+    if decl.is_evidence:
+        raise ValueError(f"{predicate} is evidence; `why --all` takes a derived or conclusion predicate")
+    from ..eval.relations import ident, table_name
+    cols = ", ".join(ident(c.name) for c in decl.columns) or "1"
+    try:
+        rows = conn.execute(f"SELECT DISTINCT {cols} FROM {table_name('fact', predicate)} WHERE run_id = ? "
+                            f"ORDER BY {cols}", (run_id,)).fetchall()
+    except Exception:
+        rows = []
+    return [GroundAtom(predicate, tuple(r) if decl.columns else ()) for r in rows]
+
+
+def why_all(conn, program: Program, run_id: str, predicate: str, evidence_sql: EvidenceSQL,
+            as_of: str | None = None, limits: Limits | None = None) -> list[Proof]:
+    return [why(conn, program, run_id, a, evidence_sql, as_of, limits) for a in facts(conn, program, run_id, predicate)]
+
+
+def render(obj: Proof | WhyNot, fmt: str, color: bool = False) -> str | bytes:
+    """A proof or why-not answer in one of FORMATS: str for text formats and svg, bytes for pdf and png."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt}; use one of {', '.join(FORMATS)}")
+    if fmt == "json":
+        return render_json(obj)
+    if isinstance(obj, WhyNot):
+        dot = render_whynot_dot
+        text = {"text": lambda o: render_whynot_text(o, color), "md": render_whynot_markdown,
+                "html": render_whynot_html}
+    else:
+        dot = render_dot
+        text = {"text": lambda o: render_text(o, color), "md": render_markdown, "html": render_html}
+    if fmt in text:
+        return text[fmt](obj)
+    source = dot(obj)
+    if fmt == "dot":
+        return source
+    data = render_image(source, fmt)
+    return data.decode("utf-8") if fmt == "svg" else data
+
+
+def write(obj: Proof | WhyNot, fmt: str, path: str | Path, color: bool = False) -> Path:
+    out = render(obj, fmt, color)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(out, bytes):
+        path.write_bytes(out)
+    else:
+        path.write_text(out, encoding="utf-8")
+    return path
+
+
+def file_name(atom: GroundAtom, fmt: str) -> str:
+    """A safe, stable file name for one fact's proof, e.g. blocked_A.svg (for `why --all -o DIR`)."""
+    import hashlib
+    import re
+    text = str(atom)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:80]
+    return f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:8]}.{EXTENSIONS[fmt]}"
+
+
+__all__ = ["why", "whynot", "facts", "why_all", "render", "write", "file_name", "FORMATS", "ALL_ROUNDS", "Context"]
