@@ -18,7 +18,10 @@ from pathlib import Path
 from . import __version__
 from .audit import log as audit
 from .audit.immutable import protect
+from .audit.bundle import proof_records, run_facts, verify_bundle, write_bundle  # noqa: F401
+from .audit.checker import Verdict, check_proof
 from .audit.runs import FactsDiff, compare_facts, facts_digest
+from .proof import api as proof_api
 from .check import check_files, check_program, has_errors
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
 from .eval import RunResult, evaluate
@@ -221,6 +224,61 @@ class Case:
             self.conn.execute("RELEASE warrant_replay")
         self.audit("replay", run_id, {"identical": diff.identical, "facts_sha256": digest})
         return ReplayReport(run_id, diff.identical, digest, diff)
+
+    # proofs
+    def why(self, atom: str, run_id: str | None = None, limits=None):
+        """The proof of a ground atom in a run (default: the latest); the read is audited."""
+        run_id = run_id or self.latest_run()
+        info, program = self.run_info(run_id), self.program_for_run(run_id)
+        with write_transaction(self.store.db):
+            result = proof_api.why(self.conn, program, run_id, atom, _evidence_sql, info["as_of"], limits)
+            self.audit("view.why", atom, {"run_id": run_id})
+        return result
+
+    def whynot(self, atom: str, run_id: str | None = None, depth: int = 3):
+        """Why a ground atom does not hold in a run, rule by rule; the read is audited."""
+        run_id = run_id or self.latest_run()
+        info, program = self.run_info(run_id), self.program_for_run(run_id)
+        with write_transaction(self.store.db):
+            result = proof_api.whynot(self.conn, program, run_id, atom, _evidence_sql, info["as_of"], depth)
+            self.audit("view.whynot", atom, {"run_id": run_id})
+        return result
+
+    def why_all(self, predicate: str, run_id: str | None = None, limits=None) -> list:
+        """Proofs of every fact of a derived predicate in a run."""
+        run_id = run_id or self.latest_run()
+        info, program = self.run_info(run_id), self.program_for_run(run_id)
+        with write_transaction(self.store.db):
+            proofs = proof_api.why_all(self.conn, program, run_id, predicate, _evidence_sql, info["as_of"], limits)
+            self.audit("view.why", f"{predicate}(*)", {"run_id": run_id, "proofs": len(proofs)})
+        return proofs
+
+    def export(self, atom: str, out_dir: str | Path, run_id: str | None = None) -> Path:
+        """Write a self-contained bundle for one conclusion that `verify_bundle` checks anywhere."""
+        run_id = run_id or self.latest_run()
+        info, program = self.run_info(run_id), self.program_for_run(run_id)
+        proof = proof_api.why(self.conn, program, run_id, atom, _evidence_sql, info["as_of"])
+        proof_json = proof_api.render(proof, "json")
+        data = json.loads(proof_json)
+        books = self._rulebook_texts(run_id)
+        manifest = write_bundle(out_dir, proof_json, books, proof_records(self.conn, program, data),
+                                run_facts(self.conn, program, data), proof_api.render(proof, "svg").encode("utf-8"))
+        self.audit("view.export", atom, {"run_id": run_id, "bundle": str(out_dir),
+                                         "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest()})
+        return manifest
+
+    def _rulebook_texts(self, run_id: str) -> dict[str, str]:
+        rows = self.conn.execute(
+            "SELECT r.id, r.sha256, r.text FROM run_rulebooks AS x JOIN rulebooks AS r ON r.sha256 = x.sha256 "
+            "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
+        return {f"rulebooks/{rid}-{sha[:12]}.rules": text for rid, sha, text in rows}
+
+    def verify_proof(self, proof: dict) -> Verdict:
+        """Check an exported proof against this case file's rulebooks, evidence and run."""
+        run_id = proof["run"]["run_id"]
+        program = self.program_for_run(run_id)
+        return check_proof(proof, self._rulebook_texts(run_id), proof_records(self.conn, program, proof),
+                           run_facts(self.conn, program, proof))
 
     # reading results
     def latest_run(self) -> str:

@@ -170,6 +170,103 @@ def runs(db, as_json):
         click.echo(f"{r['id']}  as of {r['as_of']}  rulebook {r['rulebook_sha256'][:12]}  {r['counts']}")
 
 
+FORMATS = ("text", "json", "dot", "svg", "pdf", "png", "md", "html")
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                             help="How to render the answer.")
+
+
+def _emit(obj, fmt: str, output: str | None) -> None:
+    """Write a rendered proof or why-not to a file, or to stdout (binary formats need -o)."""
+    from .proof import api as proof_api
+
+    if output:
+        proof_api.write(obj, fmt, output)
+        click.echo(f"wrote {output}", err=True)
+        return
+    if fmt in ("pdf", "png"):
+        _fail(f"error: --format {fmt} is binary; give a file with -o FILE")
+    click.echo(proof_api.render(obj, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
+
+
+@main.command()
+@click.argument("atom", required=False)
+@click.option("--all", "all_pred", default=None, metavar="PREDICATE", help="Write one proof per fact of PREDICATE to -o DIR.")
+@format_option
+@click.option("-o", "--output", default=None, help="A file (a folder with --all).")
+@db_option
+@run_option
+@handle_errors
+def why(atom, all_pred, fmt, output, db, run_id):
+    """Show why a fact holds, e.g. warrant why 'blocked("A")'."""
+    from .proof import api as proof_api
+
+    with _case(db) as case:
+        if all_pred:
+            if not output:
+                _fail("error: --all needs -o DIR, the folder to write the proofs to")
+            proofs = case.why_all(all_pred, run_id)
+            for proof in proofs:
+                root = proof.nodes[proof.root]
+                name = proof_api.file_name(proof_api.GroundAtom(root.predicate, tuple(root.args)), fmt)
+                proof_api.write(proof, fmt, f"{output}/{name}")
+            click.echo(f"wrote {len(proofs)} proof(s) of {all_pred} to {output}/", err=True)
+            return
+        if not atom:
+            _fail("error: give a fact such as 'blocked(\"A\")', or --all PREDICATE -o DIR")
+        _emit(case.why(atom, run_id), fmt, output)
+
+
+@main.command()
+@click.argument("atom")
+@format_option
+@click.option("-o", "--output", default=None, help="Write to this file.")
+@click.option("--depth", default=3, show_default=True, help="How many levels of failed subgoals to follow.")
+@db_option
+@run_option
+@handle_errors
+def whynot(atom, fmt, output, depth, db, run_id):
+    """Show why a fact does not hold, rule by rule, e.g. warrant whynot 'blocked("C")'."""
+    with _case(db) as case:
+        _emit(case.whynot(atom, run_id, depth), fmt, output)
+
+
+@main.command()
+@click.argument("atom")
+@click.option("-o", "--output", required=True, help="The bundle folder to write.")
+@db_option
+@run_option
+@handle_errors
+def export(atom, output, db, run_id):
+    """Write a self-contained, verifiable bundle for one conclusion."""
+    with _case(db) as case:
+        manifest = case.export(atom, output, run_id)
+    click.echo(f"wrote bundle {output} (manifest {manifest}); check it anywhere with: warrant verify-proof {output}")
+
+
+@main.command("verify-proof")
+@click.argument("path")
+@click.option("--db", default=None, help="Check a proof JSON file against this case file instead of a bundle.")
+@json_option
+@handle_errors
+def verify_proof(path, db, as_json):
+    """Check a bundle folder (or a proof JSON with --db) step by step: prints "valid" or the first bad step."""
+    from pathlib import Path
+
+    if Path(path).is_dir():
+        verdict = api.verify_bundle(path)
+    else:
+        if db is None:
+            _fail("error: a proof file alone cannot be checked; give the bundle folder, or --db CASE_FILE")
+        proof = json.loads(Path(path).read_text(encoding="utf-8"))
+        with _case(db) as case:
+            verdict = case.verify_proof(proof)
+    if as_json:
+        _echo_json(verdict.__dict__)
+    else:
+        click.echo(str(verdict))
+    sys.exit(0 if verdict.valid else 1)
+
+
 @main.command()
 @click.argument("run_id")
 @db_option
