@@ -78,7 +78,7 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
     if n.kind == "absence":
         return "absence", _lines(("b", f"not {n.text}"), ("s", n.statement)), n.statement
     if n.kind == "aggregate":
-        rows = [("b", f"{n.var} = {n.function}{' distinct' if n.distinct else ''} = {value_text(n.total)}"),
+        rows = [("b", f"{n.var} = {value_text(n.total)} ({n.function}{' distinct' if n.distinct else ''})"),
                 ("s", n.expression)]
         if n.compared:
             verdict = "holds" if n.compared.holds else "fails"

@@ -59,7 +59,9 @@ def check_premises(conn, program, proof, premises, h) -> None:
                 if k.kind == "fact":
                     assert k.round is not None and k.round < h, f"{k.text} round {k.round} not below {h}"
                 else:
-                    assert k.kind == "evidence" and k.text == p.text or p.text.count("_") or k.kind == "evidence"
+                    assert k.kind == "evidence"
+                    if "_" not in p.text:
+                        assert k.text == p.text, f"record {k.text} does not match {p.text}"
         elif p.kind == "negation":
             (a,) = kids
             assert a.kind == "absence"
