@@ -22,6 +22,7 @@ class JobFailed(RuntimeError):
 def run_job(job: str, timeout: float | None = None, **args) -> dict:
     """Run `python -m benchmarks.jobs JOB ARGS-JSON`; returns its JSON result plus wall time and peak RSS (MiB)."""
     cmd = [sys.executable, "-m", "benchmarks.jobs", job, json.dumps(args)]
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -37,6 +38,8 @@ def run_job(job: str, timeout: float | None = None, **args) -> dict:
     lines = [line for line in out.splitlines() if line.startswith("{")]
     result = json.loads(lines[-1])
     result["wall_s"] = wall
+    # other work on the machine inflates timings: keep the 1-minute load average around each job
+    result["loadavg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result
 
 
