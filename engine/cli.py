@@ -292,6 +292,21 @@ def replay(run_id, db, as_json):
     sys.exit(0 if report.identical else 1)
 
 
+@main.command()
+@click.option("-o", "--output", required=True, help="The folder to write the report to.")
+@click.option("--run", "run_ids", multiple=True, help="Runs to render in full (default: the latest run).")
+@click.option("--title", default="Case report", show_default=True)
+@db_option
+@handle_errors
+def report(output, run_ids, title, db):
+    """Write a case report: every run summarised, and each conclusion of the chosen runs with its proof."""
+    from .report import write_report
+
+    with _case(db) as case:
+        index = write_report(case, output, list(run_ids) or [case.latest_run()], title)
+    click.echo(f"wrote {index}")
+
+
 @main.group()
 def audit():
     """Inspect and verify the case file's audit log."""

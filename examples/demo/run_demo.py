@@ -1,0 +1,97 @@
+"""Run the demo case end to end: build the case file, run every shipped rulebook on each
+assessment date, check the headline outcomes against expected.json, and write the case
+report (summary, and per conclusion of the latest assessment its narrative and proof graph).
+
+    python examples/demo/run_demo.py [OUT_DIR]        (default: out/demo)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import (ASSESSMENTS, BASE_RECORDED, REGIMES, RULEBOOKS, UPDATE_RECORDED,  # noqa: E402
+                      build_case)
+
+from engine import api  # noqa: E402
+from engine.report import write_report  # noqa: E402
+
+STANDARDS_DATES = ("2024-09-30", "2024-11-01")
+
+
+def build(db: Path) -> api.Case:
+    """A fresh case file with every demo fact, the updates and the recorded determinations."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    case = build_case(db, with_updates=True)
+    screening = api.load_rulebook(RULEBOOKS / "screening.rules")
+    case.load(screening, HERE / "determinations", progress=False, recorded_at=BASE_RECORDED)
+    case.load(screening, HERE / "updates" / "determinations", progress=False, recorded_at=UPDATE_RECORDED)
+    return case
+
+
+def run_all(case: api.Case) -> tuple[dict, list[str]]:
+    """Every rulebook on every assessment date; returns the outcomes and the runs of the last date."""
+    outcomes: dict = {}
+    last: list[str] = []
+    for as_of in ASSESSMENTS:
+        found = outcomes.setdefault(as_of, {"blocked": {}})
+        names = list(REGIMES.items())
+        if as_of in STANDARDS_DATES:
+            names += [("screening", "screening.rules"), ("standards", "evidence_standards.rules")]
+        for label, name in names:
+            result = case.run(api.load_rulebook(RULEBOOKS / name), as_of=as_of)
+            if label in REGIMES:
+                found["blocked"][label] = sorted(r[0] for r in result.conclusions["blocked"])
+            else:
+                found[label] = result.conclusions
+            print(f"  {result.run_id}  {name:<28} as of {as_of}: "
+                  + ", ".join(f"{len(v)} {k}" for k, v in result.conclusions.items()))
+            if as_of == ASSESSMENTS[-1]:
+                last.append(result.run_id)
+    return outcomes, last
+
+
+def compare(outcomes: dict) -> list[str]:
+    """Differences between this run and the headline outcomes in expected.json."""
+    expected = json.loads((HERE / "expected.json").read_text(encoding="utf-8"))["assessments"]
+    problems = []
+    for as_of, want in expected.items():
+        for regime, parties in want["blocked"].items():
+            if regime in REGIMES and outcomes[as_of]["blocked"].get(regime) != parties:
+                problems.append(f"{regime} as of {as_of}: blocked {outcomes[as_of]['blocked'].get(regime)}, expected {parties}")
+        for label in ("screening", "standards"):
+            if label in want and json.loads(json.dumps(outcomes[as_of].get(label))) != want[label]:
+                problems.append(f"{label} as of {as_of} differs from expected.json")
+    return problems
+
+
+def main(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"building the case file {out / 'case.db'} ...")
+    case = build(out / "case.db")
+    try:
+        print("running the rulebooks:")
+        outcomes, last = run_all(case)
+        problems = compare(outcomes)
+        print("writing the case report (a narrative and a proof graph per conclusion) ...")
+        index = write_report(case, out / "report", last, title="The Kessler network: case report")
+        chain = case.verify_audit()
+    finally:
+        case.close()
+    for p in problems:
+        print(f"MISMATCH: {p}", file=sys.stderr)
+    print(f"outcomes {'match' if not problems else 'DO NOT match'} examples/demo/expected.json; "
+          f"audit log {'intact' if chain.ok else 'BROKEN'} ({chain.entries} entries)")
+    print(f"case report: {index}")
+    print(f"proofs:      {out / 'report'}/<run>/*.svg|md|html")
+    print(f"case file:   {out / 'case.db'}  (try: warrant why --db {out / 'case.db'} 'blocked(\"...\")')")
+    return 1 if problems or not chain.ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("out/demo")))
