@@ -45,18 +45,9 @@ def expected_columns(decl: Declaration) -> dict[str, type]:
 
 def ensure_evidence_tables(store: Store, program: Program) -> None:
     """Create the evidence tables of `program` (idempotent). A table made from another declaration is an error."""
-    db = store.db
-    owns_transaction = not db.conn.in_transaction
-    if owns_transaction:
-        with write_transaction(db):
-            _ensure_all(store, program)
-    else:
-        _ensure_all(store, program)
-
-
-def _ensure_all(store: Store, program: Program) -> None:
-    for decl in evidence_declarations(program):
-        _ensure_table(store, decl)
+    with write_transaction(store.db):
+        for decl in evidence_declarations(program):
+            _ensure_table(store, decl)
 
 
 def _ensure_table(store: Store, decl: Declaration) -> None:

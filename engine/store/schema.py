@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,19 +65,13 @@ def open_store(path: str | Path) -> Store:
 
 @contextlib.contextmanager
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One IMMEDIATE transaction: committed if the block ends normally, rolled back otherwise.
+    """All-or-nothing block: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block raises.
 
-    Inside an open transaction it nests as a savepoint, so a caller can make several writes
-    (a load and its audit entry) one all-or-nothing unit. sqlite-utils writes nest the same way."""
+    Inside an open transaction it nests as a savepoint (undone alone on error; kept only if the outer
+    transaction commits). sqlite-utils writes inside it nest as savepoints too."""
     if db.conn.in_transaction:
-        db.conn.execute("SAVEPOINT warrant_nested")
-        try:
+        with _savepoint(db):
             yield db
-        except BaseException:
-            db.conn.execute("ROLLBACK TO warrant_nested")
-            db.conn.execute("RELEASE warrant_nested")
-            raise
-        db.conn.execute("RELEASE warrant_nested")
         return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
@@ -86,6 +81,20 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _savepoint(db: sqlite_utils.Database) -> Iterator[None]:
+    name = f"warrant_{secrets.token_hex(8)}"
+    db.conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            db.conn.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    db.conn.execute(f"RELEASE SAVEPOINT {name}")
 
 
 def _check_version(db: sqlite_utils.Database, path) -> None:

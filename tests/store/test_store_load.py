@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from engine.store import LoadError, load_facts, record_by_hash
+from engine.store import LoadError, load_facts, record_by_hash, write_transaction
 
 from conftest import FIXTURES, dump
 
@@ -98,3 +98,24 @@ def test_a_row_may_name_a_source_already_in_the_case_file(store, program, facts)
     report = load_facts(store, program, facts("listed.jsonl", '{"party": "Z", "list": "EU", "_source": "ofac-sdn"}\n'))
     assert report.added == 1
     assert next(store.db.table("ev_listed").rows_where("party = 'Z'"))["_source"] == "ofac-sdn"
+
+
+def test_a_load_inside_an_outer_transaction_commits_or_rolls_back_with_it(store, program, facts):
+    folder = facts("listed.csv", "party,list\nA,SDN\n")
+    with pytest.raises(RuntimeError):
+        with write_transaction(store.db):
+            load_facts(store, program, folder, now=NOW)
+            raise RuntimeError("the caller's later step failed")
+    assert "ev_listed" not in store.db.table_names() and store.db.table("loads").count == 0
+    with write_transaction(store.db):
+        report = load_facts(store, program, folder, now=NOW)
+    assert report.added == 1 and store.db.table("ev_listed").count == 1
+
+
+def test_a_refused_load_inside_an_outer_transaction_undoes_only_itself(store, program, facts):
+    with write_transaction(store.db):
+        store.db.execute("INSERT INTO runs (id, status) VALUES ('r1', 'kept')")
+        with pytest.raises(LoadError):
+            load_facts(store, program, facts("owns.csv", "owner,owned,percent\nA,B,101\n"), now=NOW)
+    assert [r["id"] for r in store.db.table("runs").rows] == ["r1"]
+    assert "ev_owns" not in store.db.table_names()
