@@ -12,6 +12,7 @@ from .items import Header, Item, Malformed, RawRow
 from .manifest import FileDefaults
 from .records import key_hash, record_hash
 from .validation import Checked, Fault, validate_row
+from .values import META_CHECKERS
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,10 @@ def _check_header(stamp: Stamp, header: Header) -> list[Problem]:
         if name not in header.names:
             out.append(Problem("L002", path, 1, 1, name, None, "missing column"))
     for name in header.names:
-        if name not in declared and name not in _META:
+        if name not in declared and name not in META_CHECKERS:
             line, col = header.positions[name]
             out.append(Problem("L003", path, line, col, name, None, "extra column: not declared for this predicate"))
     return out
-
-
-_META = ("_source", "_document", "_credibility", "_observed", "_valid_from", "_valid_to", "_action")
 
 
 def _row(stamp: Stamp, raw: RawRow, problems: list[Problem]) -> dict | None:
