@@ -12,6 +12,7 @@ import click
 from . import api
 from .diagnostics import WarrantError, render_all
 from .eval import EvalError
+from .proof.terms import ProofError
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -30,7 +31,7 @@ def handle_errors(fn):
             _fail(render_all(exc.diagnostics, exc.sources))
         except FileNotFoundError as exc:
             _fail(f"error: {exc}")
-        except EvalError as exc:
+        except (EvalError, ProofError) as exc:
             _fail(f"error: {exc}")
 
     return wrapper
