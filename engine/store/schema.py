@@ -52,7 +52,6 @@ def open_store(path: str | Path) -> Store:
     db = sqlite_utils.Database(str(path))
     try:
         db.enable_wal()
-        db.execute("PRAGMA cache_size = -65536")
         _check_version(db, path)
         if not set(_BASE_TABLES) <= set(db.table_names()):  # no write (no lock) on an existing case file
             with write_transaction(db):
