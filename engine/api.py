@@ -20,6 +20,7 @@ from .audit import log as audit
 from .audit.immutable import protect
 from .audit.bundle import proof_records, run_facts, verify_bundle, write_bundle  # noqa: F401
 from .audit.checker import Verdict, check_proof
+from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
 from .audit.runs import FactsDiff, compare_facts, facts_digest
 from .proof import api as proof_api
 from .check import check_files, check_program, has_errors
@@ -280,6 +281,66 @@ class Case:
         return check_proof(proof, self._rulebook_texts(run_id), proof_records(self.conn, program, proof),
                            run_facts(self.conn, program, proof))
 
+    def diff(self, run_a: str, run_b: str) -> RunDiff:
+        """Conclusions gained and lost from run A to run B, each with the evidence or rule change behind it."""
+        prog_a, prog_b = self.program_for_run(run_a), self.program_for_run(run_b)
+        info_a, info_b = self.run_info(run_a), self.run_info(run_b)
+        rules = [{r.id: _rule_text(r) for r in p.rules} for p in (prog_a, prog_b)]
+        consts = [{c.name: c.value.value for c in p.constants} for p in (prog_a, prog_b)]
+        changed = rule_changes(rules[0], rules[1], consts[0], consts[1])
+        changes = []
+        for pred in sorted({d.name for p in (prog_a, prog_b) for d in p.declarations if d.kind == "conclusion"}):
+            held_a, held_b = set(self._conclusions(run_a, pred)), set(self._conclusions(run_b, pred))
+            for atom, gained in sorted([(a, True) for a in held_b - held_a] + [(a, False) for a in held_a - held_b]):
+                where, other, program, other_id = (run_b, info_a, prog_a, run_a) if gained else (run_a, info_b, prog_b, run_b)
+                proof = json.loads(proof_api.render(self.why(atom, where), "json"))
+                reasons = evidence_reasons(proof, lambda h: self._in_force(program, other["as_of"], h),
+                                           lambda p, a, ev: self._present(program, other["as_of"], p, a) if ev
+                                           else self._derived(other_id, p, a), gained)
+                changes.append(Change(atom, gained, tuple(reasons or changed or ["a change deeper in the proof"])))
+        return RunDiff(run_a, run_b, tuple(changed), tuple(changes))
+
+    def _conclusions(self, run_id: str, predicate: str) -> list[str]:
+        try:
+            _, rows = self.query(f"{predicate}({', '.join('_' for _ in range(self._arity(run_id, predicate)))})", run_id)
+        except WarrantError:
+            return []
+        return [f"{predicate}({', '.join(json.dumps(v) for v in row)})" for row in rows]
+
+    def _arity(self, run_id: str, predicate: str) -> int:
+        decl = self.program_for_run(run_id).declaration(predicate)
+        if decl is None:
+            raise WarrantError(error("Q001", f"unknown predicate {predicate!r}"))
+        return decl.arity
+
+    def _in_force(self, program: Program, as_of: str, record: str) -> bool:
+        for decl in program.declarations:
+            if decl.is_evidence:
+                sql, params = in_force_sql(decl, as_of)
+                if self.conn.execute(f"SELECT 1 FROM ({sql}) WHERE _hash = ? LIMIT 1", list(params) + [record]).fetchone():
+                    return True
+        return False
+
+    def _derived(self, run_id: str, predicate: str, args: list) -> list[str]:
+        pattern = ", ".join("_" if a is None else json.dumps(a) for a in args)
+        try:
+            _, rows = self.query(f"{predicate}({pattern})", run_id)
+        except WarrantError:
+            return []
+        return [f"{predicate}({', '.join(json.dumps(v) for v in r)})" for r in rows]
+
+    def _present(self, program: Program, as_of: str, predicate: str, args: list) -> list[str]:
+        decl = program.declaration(predicate)
+        if decl is None:
+            return []
+        sql, params = in_force_sql(decl, as_of)
+        pairs = [(c, a) for c, a in zip(decl.columns, args) if a is not None]
+        where = " AND ".join(f"{ident(c.name)} = ?" for c, _ in pairs) or "1"
+        cols = ", ".join(ident(c.name) for c in decl.columns)
+        rows = self.conn.execute(f"SELECT {cols}, _hash FROM ({sql}) WHERE {where} ORDER BY _hash",
+                                 list(params) + [a for _, a in pairs]).fetchall()
+        return [f"{predicate}({', '.join(json.dumps(v) for v in r[:-1])}) (record {r[-1][:12]})" for r in rows]
+
     # reading results
     def latest_run(self) -> str:
         row = self.conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -339,6 +400,11 @@ class ReplayReport:
     identical: bool
     facts_sha256: str
     diff: "FactsDiff"
+
+
+def _rule_text(rule: ast.Rule) -> str:
+    """A rule's meaning for comparison: everything but where it was written."""
+    return repr((rule.title, rule.citation, rule.head, rule.body, rule.explanation))
 
 
 def _declaration(program: Program, atom: ast.Atom) -> ast.Declaration:

@@ -269,6 +269,29 @@ def verify_proof(path, db, as_json):
 
 
 @main.command()
+@click.argument("run_a")
+@click.argument("run_b")
+@db_option
+@json_option
+@handle_errors
+def diff(run_a, run_b, db, as_json):
+    """Conclusions gained and lost from RUN_A to RUN_B, and the evidence or rule change behind each."""
+    with _case(db) as case:
+        result = case.diff(run_a, run_b)
+    if as_json:
+        _echo_json(result.to_json())
+        return
+    for line in result.rule_changes:
+        click.echo(f"rules: {line}")
+    for change in result.changes:
+        click.echo(f"{'+' if change.gained else '-'} {change.atom}")
+        for reason in change.reasons:
+            click.echo(f"    {reason}")
+    if not result.changes:
+        click.echo(f"no conclusion differs between {run_a} and {run_b}")
+
+
+@main.command()
 @click.argument("run_id")
 @db_option
 @json_option

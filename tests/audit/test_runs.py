@@ -100,3 +100,30 @@ def test_replay_detects_a_tampered_fact(setup):
     assert not report.identical
     assert report.diff.only_a["blocked"] == [("A", 7, "R2")]
     assert report.diff.only_b["blocked"] == [("A", 2, "R2")]
+
+
+def test_diff_names_the_evidence_behind_each_change(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        first = case.run(program, facts=path / "day1").run_id
+        case.load(program, path / "day2")
+        second = case.run(program).run_id
+        diff = case.diff(first, second)
+    assert diff.rule_changes == ()
+    by_atom = {c.atom: c for c in diff.changes}
+    assert set(by_atom) == {'blocked("A")', 'blocked("B")'}
+    assert not by_atom['blocked("A")'].gained and by_atom['blocked("B")'].gained
+    assert 'owns("X", "A", 50)' in by_atom['blocked("A")'].reasons[0] and "no longer in force" in by_atom['blocked("A")'].reasons[0]
+    assert 'owns("X", "B", 60)' in by_atom['blocked("B")'].reasons[0] and "new evidence" in by_atom['blocked("B")'].reasons[0]
+
+
+def test_diff_names_a_changed_threshold(setup):
+    path, program = setup
+    stricter = path / "stricter.rules"
+    stricter.write_text(RULES.replace("T >= 50", "T > 50").replace('version "1"', 'version "2"'))
+    with api.Case.open(path / "case.db") as case:
+        first = case.run(program, facts=path / "day1").run_id
+        second = case.run(api.load_rulebook(stricter)).run_id
+        diff = case.diff(first, second)
+    assert diff.rule_changes == ("rule R2 changed",)
+    assert [(c.atom, c.gained, c.reasons) for c in diff.changes] == [('blocked("A")', False, ("rule R2 changed",))]
