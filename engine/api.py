@@ -402,9 +402,9 @@ class ReplayReport:
     diff: "FactsDiff"
 
 
-def _rule_text(rule: ast.Rule) -> str:
-    """A rule's meaning for comparison: everything but where it was written."""
-    return repr((rule.title, rule.citation, rule.head, rule.body, rule.explanation))
+def _rule_text(rule: ast.Rule) -> tuple:
+    """A rule's meaning for comparison: everything but where it was written (spans do not compare)."""
+    return (rule.title, rule.citation, rule.head, rule.body, rule.explanation)
 
 
 def _declaration(program: Program, atom: ast.Atom) -> ast.Declaration:

@@ -28,7 +28,7 @@ class RunDiff:
                 "lost": [{"atom": c.atom, "reasons": list(c.reasons)} for c in self.changes if not c.gained]}
 
 
-def rule_changes(rules_a: dict[str, str], rules_b: dict[str, str], consts_a: dict, consts_b: dict) -> list[str]:
+def rule_changes(rules_a: dict[str, object], rules_b: dict[str, object], consts_a: dict, consts_b: dict) -> list[str]:
     """Rules added, removed or changed (by id, comparing their text) and thresholds changed."""
     out = []
     for rid in sorted(set(rules_a) | set(rules_b)):
