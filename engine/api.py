@@ -211,20 +211,39 @@ class Case:
         """Audit entries in order, filtered by action, entity, actor, since, until."""
         return audit.entries(self.conn, **filters)
 
-    def replay(self, run_id: str) -> "ReplayReport":
-        """Recompute a past run from the evidence as recorded then and the rulebooks it used; store nothing."""
+    def replay(self, run_id: str, proofs: bool = True) -> "ReplayReport":
+        """Recompute a past run from the evidence as recorded then and the rulebooks it used; store nothing.
+
+        Compares every fact (arguments, round, rule) and, with `proofs`, the JSON of every conclusion's
+        proof byte for byte: the replay is evaluated under the same run id, inside a savepoint that
+        moves the stored facts aside and is rolled back afterwards."""
         info = self.run_info(run_id)
         program = self.program_for_run(run_id)
+        stored = self._proof_texts(program, run_id) if proofs else {}
         self.conn.execute("SAVEPOINT warrant_replay")
         try:
-            again = evaluate(self.conn, program, _evidence_sql, as_of=info["as_of"])
-            diff = compare_facts(self.conn, program, run_id, again.run_id)
-            digest = facts_digest(self.conn, program, run_id)
+            aside = _move_run_aside(self.conn, program, run_id)
+            evaluate(self.conn, program, _evidence_sql, as_of=info["as_of"], run_id=run_id)
+            diff = compare_facts(self.conn, program, aside, run_id)
+            digest = facts_digest(self.conn, program, aside)
+            again = self._proof_texts(program, run_id) if proofs else {}
         finally:
             self.conn.execute("ROLLBACK TO warrant_replay")
             self.conn.execute("RELEASE warrant_replay")
-        self.audit("replay", run_id, {"identical": diff.identical, "facts_sha256": digest})
-        return ReplayReport(run_id, diff.identical, digest, diff)
+        differing = sorted(a for a in set(stored) | set(again) if stored.get(a) != again.get(a))
+        identical = diff.identical and not differing
+        self.audit("replay", run_id, {"identical": identical, "facts_sha256": digest, "proofs_compared": len(stored)})
+        return ReplayReport(run_id, identical, digest, diff, len(stored), tuple(differing))
+
+    def _proof_texts(self, program: Program, run_id: str) -> dict[str, str]:
+        """The JSON of the proof of every conclusion of a run, by atom."""
+        as_of = self.run_info(run_id)["as_of"]
+        out = {}
+        for decl in program.declarations:
+            if decl.kind == "conclusion":
+                for proof in proof_api.why_all(self.conn, program, run_id, decl.name, _evidence_sql, as_of):
+                    out[proof.atom] = proof_api.render(proof, "json")
+        return out
 
     # proofs
     def why(self, atom: str, run_id: str | None = None, limits=None):
@@ -400,6 +419,21 @@ class ReplayReport:
     identical: bool
     facts_sha256: str
     diff: "FactsDiff"
+    proofs_compared: int = 0
+    proofs_differing: tuple[str, ...] = ()
+
+
+def _move_run_aside(conn, program: Program, run_id: str) -> str:
+    """Inside a savepoint: rename a stored run's facts so the same id can be evaluated again."""
+    aside = f"{run_id}~stored"
+    tables = ["runs", "run_rulebooks"] + [f"fact_{d.name}" for d in program.declarations if not d.is_evidence]
+    for table in tables:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone():
+            continue
+        conn.execute(f'DROP TRIGGER IF EXISTS "{table}_no_update"')
+        column = "id" if table == "runs" else "run_id"
+        conn.execute(f'UPDATE "{table}" SET {column} = ? WHERE {column} = ?', [aside, run_id])
+    return aside
 
 
 def _rule_text(rule: ast.Rule) -> tuple:

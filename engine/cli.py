@@ -302,9 +302,11 @@ def replay(run_id, db, as_json):
         report = case.replay(run_id)
     if as_json:
         _echo_json({"run_id": report.run_id, "identical": report.identical, "facts_sha256": report.facts_sha256,
-                    "only_in_stored": report.diff.only_a, "only_in_replay": report.diff.only_b})
+                    "only_in_stored": report.diff.only_a, "only_in_replay": report.diff.only_b,
+                    "proofs_compared": report.proofs_compared, "proofs_differing": list(report.proofs_differing)})
     elif report.identical:
-        click.echo(f"{run_id} reproduced exactly: facts sha256 {report.facts_sha256}")
+        click.echo(f"{run_id} reproduced exactly: every fact with its round and rule (sha256 {report.facts_sha256}), "
+                   f"and the proofs of its {report.proofs_compared} conclusion(s) byte for byte")
     else:
         click.echo(f"{run_id} NOT reproduced:", err=True)
         for pred, rows in report.diff.only_a.items():
@@ -313,6 +315,8 @@ def replay(run_id, db, as_json):
         for pred, rows in report.diff.only_b.items():
             for row in rows:
                 click.echo(f"  replayed only: {pred}{row}", err=True)
+        for atom in report.proofs_differing:
+            click.echo(f"  proof differs: {atom}", err=True)
     sys.exit(0 if report.identical else 1)
 
 

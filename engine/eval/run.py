@@ -119,15 +119,17 @@ def _record_rulebooks(conn, run_id: str, program: Program) -> None:
 
 
 def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
-             max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None) -> RunResult:
-    """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id."""
+             max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
+             run_id: str | None = None) -> RunResult:
+    """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id
+    (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back)."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
     tables = RunTables({d.name: d for d in program.declarations})
     constants = {c.name: c for c in program.constants}
     conn.execute("SAVEPOINT warrant_run")
     try:
-        run_id = _next_run_id(conn)
+        run_id = run_id or _next_run_id(conn)
         _snapshot(conn, program, evidence_sql, as_of)
         _derived_tables(conn, program)
         rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace)
