@@ -44,7 +44,16 @@ def run_job(job: str, timeout: float | None = None, **args) -> dict:
 
 
 def peak_rss_mib() -> float:
-    """This process's peak resident set size in MiB (Linux reports ru_maxrss in KiB)."""
+    """This process's peak resident set size in MiB: VmHWM of /proc/self/status.
+
+    Not ru_maxrss: Linux carries the parent's resident size across fork+exec into the child's
+    ru_maxrss, so a job started by a parent holding generated data would report the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
