@@ -143,12 +143,15 @@ class RuleCompiler:
     def comparison(self, c: Comparison, q: Query) -> None:
         q.where.append(f"{self.expr(c.left, q)} {OPS[c.op]} {self.expr(c.right, q)}")
 
-    def assignment(self, c: Comparison, q: Query) -> bool:
-        """Bind `X = expr` (either side) when X is unbound and expr is; True if it did."""
+    def assignment(self, c: Comparison, q: Query, reserved: frozenset[str] = frozenset()) -> bool:
+        """Bind `X = expr` (either side) when X is unbound and expr is; True if it did.
+
+        Variables in `reserved` (results of aggregates still to come) are left for the aggregate
+        to bind, so the equality becomes a filter instead of being lost."""
         if c.op != "=":
             return False
         for var, other in ((c.left, c.right), (c.right, c.left)):
-            if isinstance(var, ast.Var) and var.name not in q.exprs and all(
+            if isinstance(var, ast.Var) and var.name not in q.exprs and var.name not in reserved and all(
                 v.name in q.exprs for v in expr_vars(other)
             ):
                 q.exprs[var.name] = self.expr(other, q)
@@ -164,8 +167,9 @@ class RuleCompiler:
         pending = [lit for lit in body if not isinstance(lit, Atom)]
         groups = {id(g): self._shared(g, body, outside) for g in pending if isinstance(g, Aggregate)}
         while True:
-            step = next((c for c in pending if isinstance(c, Comparison) and self.assignment(c, q)), None)
             aggs = [g for g in pending if isinstance(g, Aggregate)]
+            results = frozenset(g.var.name for g in aggs)
+            step = next((c for c in pending if isinstance(c, Comparison) and self.assignment(c, q, results)), None)
             if step is None and aggs:
                 bound = [g for g in aggs if all(n in q.exprs for n in groups[id(g)])]
                 step = (bound or aggs)[0]
@@ -231,7 +235,7 @@ class RuleCompiler:
         if agg.func in ("sum", "count"):
             call = f"COALESCE({call}, 0)"
         value = f"(SELECT {call} FROM ({rows}))"
-        q.exprs[agg.var.name] = value
+        self._bind_result(agg, q, value)
         q.types[agg.var.name] = self._agg_type(agg, inner)
         if agg.func in ("min", "max"):
             q.where.append(f"{value} IS NOT NULL")
@@ -256,10 +260,18 @@ class RuleCompiler:
         q.froms.append(f"(SELECT {select} FROM ({inner.sql(cols)}){group_by}) AS {a}")
         for g in group:
             self.bind(q, f"{a}.{_col(g)}", ast.Var(g, agg.span), inner.types.get(g, "text"))
-        q.exprs[agg.var.name] = f"{a}._value"
+        self._bind_result(agg, q, f"{a}._value")
         q.types[agg.var.name] = self._agg_type(agg, inner)
         if agg.func in ("min", "max", "sum"):
             q.where.append(f"{a}._value IS NOT NULL")
+
+    @staticmethod
+    def _bind_result(agg: Aggregate, q: Query, value: str) -> None:
+        """Give the aggregate's result variable its value, or require equality if it already has one."""
+        if agg.var.name in q.exprs:
+            q.where.append(f"{q.exprs[agg.var.name]} = {value}")
+        else:
+            q.exprs[agg.var.name] = value
 
     def _agg_type(self, agg: Aggregate, inner: Query) -> str:
         if agg.func == "count":

@@ -1,0 +1,28 @@
+"""Engine bugs found by the independent checker, kept fixed."""
+
+import textwrap
+
+from engine import api
+
+RULES = textwrap.dedent('''\
+    rulebook weakest "Weakest grade" version "1"
+    evidence report(party: entity, grade: text) "a graded report"
+    evidence grade_rank(grade: text, rank: number) "order of grades"
+    conclusion weakest(party: entity, grade: text) "the weakest grade relied on"
+    rule W1 "Weakest grade" cites "house rule":
+      weakest(P, G) if report(P, _) and Rank = max(Rk for report(P, G2) and grade_rank(G2, Rk))
+        and grade_rank(G, GRank) and GRank = Rank.
+      because "{P}: weakest grade {G}".
+    ''')
+
+
+def test_aggregate_result_compared_with_a_bound_variable_is_a_filter(tmp_path):
+    """`GRank = Rank` must filter; it once bound Rank first and the aggregate overwrote it."""
+    (tmp_path / "w.rules").write_text(RULES)
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "report.csv").write_text("party,grade\nP,A\nP,C\n")
+    (facts / "grade_rank.csv").write_text("grade,rank\nA,1\nB,2\nC,3\n")
+    with api.Case.open(tmp_path / "case.db") as case:
+        result = case.run(api.load_rulebook(tmp_path / "w.rules"), facts=facts)
+    assert result.conclusions == {"weakest": [["P", "C"]]}
