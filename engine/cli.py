@@ -253,6 +253,8 @@ def verify_proof(path, db, as_json):
     """Check a bundle folder (or a proof JSON with --db) step by step: prints "valid" or the first bad step."""
     from pathlib import Path
 
+    if not Path(path).exists():
+        _fail(f"error: no such bundle folder or proof file: {path}")
     if Path(path).is_dir():
         verdict = api.verify_bundle(path)
     else:
