@@ -157,6 +157,15 @@ def test_cmd(paths, as_json):
 
 
 @main.command()
+@click.argument("rulebook")
+@click.option("--stage", type=click.Choice(["ast", "plan", "sql"]), default="plan", show_default=True)
+@handle_errors
+def show(rulebook, stage):
+    """Print a stage of the pipeline for a rulebook: the parsed rules, the strata, or the SQL."""
+    click.echo(api.show(api.load_rulebook(rulebook), stage), nl=False)
+
+
+@main.command()
 @db_option
 @json_option
 @handle_errors

@@ -79,3 +79,30 @@ def test_installed_entry_point_runs(case):
                            "p.db", "--json"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["conclusions"]["blocked"] == [["A"], ["B"], ["X"], ["Y"]]
+
+
+def test_show_prints_each_stage(case):
+    code, out, _ = warrant("show", "mini.rules", "--stage", "plan")
+    assert code == 0 and out == "stratum 1 (recursive): blocked; rules R1, R2\n"
+    code, out, _ = warrant("show", "mini.rules", "--stage", "sql")
+    assert code == 0 and out.count("INSERT OR IGNORE INTO \"r_blocked\"") == 3
+    code, out, _ = warrant("show", "mini.rules", "--stage", "ast")
+    assert "rule R2: blocked(E) if Total = sum(Pct for owns(O, E, Pct) and blocked(O)) and Total >= ownership_threshold." in out
+
+
+def test_why_and_whynot_in_every_format(case):
+    warrant("run", "mini.rules", "--facts", "facts", "--db", "c.db")
+    code, out, _ = warrant("why", 'blocked("B")', "--db", "c.db")
+    assert code == 0 and "rule R2" in out and 'evidence owns("A", "B", 50)' in out
+    code, out, _ = warrant("why", 'blocked("B")', "--db", "c.db", "--format", "json")
+    assert code == 0 and json.loads(out)["atom"] == 'blocked("B")'
+    for fmt in ("svg", "png", "pdf", "md", "html", "dot"):
+        code, _, err = warrant("why", 'blocked("B")', "--db", "c.db", "--format", fmt, "-o", f"p.{fmt}")
+        assert code == 0, err
+        assert (case / f"p.{fmt}").stat().st_size > 100
+    code, out, _ = warrant("whynot", 'blocked("D")', "--db", "c.db")
+    assert code == 0 and "49.9" in out
+    code, _, err = warrant("why", 'blocked("D")', "--db", "c.db")
+    assert code == 2 and "does not hold" in err and "whynot" in err
+    code, _, err = warrant("why", "--all", "blocked", "-o", "proofs", "--format", "svg", "--db", "c.db")
+    assert code == 0 and len(list((case / "proofs").glob("*.svg"))) == 4
