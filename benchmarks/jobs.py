@@ -39,9 +39,9 @@ def warrant_run(rulebook: str, facts: str, db: str, conclusion: str, keep_list: 
         t1 = _clock()
         report = case.load(program, facts, progress=False)
         t2 = _clock()
-        result = case.run(program, progress=False)
+        result = case.run(program, progress=False, collect=False)
         t3 = _clock()
-    rows = result.conclusions[conclusion]
+        rows = case.conclusions(result.run_id)[conclusion]
     values = ["\t".join(map(str, r)) for r in rows]
     if keep_list:
         Path(keep_list).write_text("\n".join(sorted(values)) + "\n")

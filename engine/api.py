@@ -25,7 +25,7 @@ from .audit.runs import FactsDiff, compare_facts, facts_digest
 from .proof import api as proof_api
 from .check import check_files, check_program, has_errors
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
-from .eval import RunResult, evaluate
+from .eval import RunResult, evaluate, stored_conclusions
 from .eval.relations import ident, table_name
 from .examples import ExampleResult, run_examples
 from .source import SourceFile
@@ -214,15 +214,16 @@ class Case:
         return report
 
     def run(self, program: Program, facts: str | Path | None = None, as_of: str | None = None,
-            max_rounds: int = 100_000, progress: bool | None = None) -> RunResult:
-        """Optionally load `facts`, then evaluate over the evidence in force at `as_of` (default: now)."""
+            max_rounds: int = 100_000, progress: bool | None = None, collect: bool = True) -> RunResult:
+        """Optionally load `facts`, then evaluate over the evidence in force at `as_of` (default: now).
+        With `collect=False` the result lists no conclusions: read them with `conclusions(run_id)`."""
         if facts is not None:
             self.load(program, facts, progress)
         as_of = _effective_as_of(as_of)
         with write_transaction(self.store.db):
             self._register(program)
             ensure_evidence_tables(self.store, program)
-            result = evaluate(self.conn, program, _evidence_sql, as_of=as_of, max_rounds=max_rounds)
+            result = evaluate(self.conn, program, _evidence_sql, as_of=as_of, max_rounds=max_rounds, collect=collect)
             self.audit("run", result.run_id, {
                 "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
                 "as_of": as_of, "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, as_of),
@@ -231,13 +232,20 @@ class Case:
         return result
 
     def evidence_snapshot(self, program: Program, as_of: str | None) -> str:
-        """SHA-256 over the hashes of every evidence record in force at `as_of`, predicate by predicate."""
-        h = hashlib.sha256()
+        """An identity for the evidence a run could see: per evidence table, how many records were
+        recorded by `as_of` and in which load batches, plus those batches' file hashes. Evidence is
+        append-only, so this fixes the records in force; replay then checks the facts themselves."""
+        cutoff = as_of if as_of and len(as_of) > 10 else f"{as_of}T23:59:59.999999Z" if as_of else "9999"
+        h = hashlib.sha256(f"as_of={as_of}\n".encode())
+        batches: set[int] = set()
         for decl in sorted((d for d in program.declarations if d.is_evidence), key=lambda d: d.name):
-            sql, params = in_force_sql(decl, as_of)
-            h.update(f"{decl.name}\n".encode())
-            for (record,) in self.conn.execute(f"SELECT _hash FROM ({sql}) ORDER BY _hash", params):
-                h.update(f"{record}\n".encode())
+            rows = self.conn.execute(f"SELECT _batch, COUNT(*) FROM {table_name('ev', decl.name)} "
+                                     "WHERE _recorded_at <= ? GROUP BY _batch ORDER BY _batch", [cutoff]).fetchall()
+            h.update(f"{decl.name}:{rows}\n".encode())
+            batches |= {b for b, _ in rows}
+        for batch, files in self.conn.execute("SELECT id, files FROM loads ORDER BY id"):
+            if batch in batches:
+                h.update(f"batch {batch}: {files}\n".encode())
         return h.hexdigest()
 
     def verify_audit(self) -> audit.ChainReport:
@@ -398,6 +406,11 @@ class Case:
         return [f"{predicate}({', '.join(json.dumps(v) for v in r[:-1])}) (record {r[-1][:12]})" for r in rows]
 
     # reading results
+    def conclusions(self, run_id: str | None = None) -> dict[str, list[list]]:
+        """Every conclusion of a run (default: the latest), by predicate, rows sorted."""
+        run_id = run_id or self.latest_run()
+        return stored_conclusions(self.conn, self.program_for_run(run_id), run_id)
+
     def latest_run(self) -> str:
         row = self.conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:

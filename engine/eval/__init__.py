@@ -7,4 +7,4 @@ seminaive.py the fixpoint loop, round by round, recording each fact's round and 
 run.py       a whole run: evidence snapshot -> fixpoint -> facts stored under a run id
 """
 
-from .run import EvalError, RunResult, evaluate  # noqa: F401
+from .run import EvalError, RunResult, evaluate, stored_conclusions  # noqa: F401

@@ -55,6 +55,24 @@ class Source:
         return [self.condition.format(a=alias)] if self.condition else []
 
 
+def lookup_columns(program) -> dict[str, set[int]]:
+    """Argument positions some rule looks a predicate up by (a constant, or a variable used again):
+    the columns worth an index beyond the first, which the key already covers."""
+    from collections import Counter
+
+    from ..syntax import ast
+
+    out: dict[str, set[int]] = {}
+    for rule in program.rules:
+        atoms = [a for a, _, _ in ast.body_atoms(rule.body)]
+        uses = Counter(v.name for a in atoms + [rule.head] for v in ast.atom_vars(a))
+        for a in atoms:
+            for i, arg in enumerate(a.args):
+                if isinstance(arg, (ast.Const, ast.ConstRef)) or (isinstance(arg, ast.Var) and uses[arg.name] > 1):
+                    out.setdefault(a.predicate, set()).add(i)
+    return out
+
+
 def arg_columns(decl: Declaration) -> tuple[str, ...]:
     return tuple(ident(c.name) for c in decl.columns)
 

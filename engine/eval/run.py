@@ -15,7 +15,7 @@ from typing import Callable
 from ..syntax.ast import Declaration, body_atoms
 from ..syntax.program import Program
 from .plan import make_plan
-from .relations import RunTables, ident, table_name
+from .relations import RunTables, ident, lookup_columns, table_name
 from .seminaive import RoundLimitError, Trace, fixpoint
 
 EvidenceSQL = Callable[[Declaration, str | None], tuple[str, list]]
@@ -44,13 +44,20 @@ def _uses_meta(program: Program) -> set[str]:
 
 def _snapshot(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | None) -> None:
     with_meta = _uses_meta(program)
+    lookup = lookup_columns(program)
     for decl in program.declarations:
         if not decl.is_evidence:
             continue
         sql, params = evidence_sql(decl, as_of)
         cols = ", ".join(ident(c.name) for c in decl.columns)
-        conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT {cols} FROM ({sql})", params)
-        for c in decl.columns:
+        if decl.columns:  # clustered on all the columns: deduplicated, and covering for lookups on the first
+            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} ({cols}, PRIMARY KEY ({cols})) WITHOUT ROWID")
+            conn.execute(f"INSERT OR IGNORE INTO {table_name('e', decl.name)} SELECT {cols} FROM ({sql})", params)
+        else:
+            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT {cols} FROM ({sql})", params)
+        for i, c in enumerate(decl.columns):
+            if i == 0 or i not in lookup.get(decl.name, ()):
+                continue
             conn.execute(f'CREATE INDEX temp."e_{decl.name}__{c.name}" ON {table_name("e", decl.name)} ({ident(c.name)})')
         if decl.name in with_meta:
             conn.execute(f"CREATE TEMP TABLE {table_name('m', decl.name)} AS SELECT * FROM ({sql})", params)
@@ -59,16 +66,21 @@ def _snapshot(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | No
 
 
 def _derived_tables(conn, program: Program) -> None:
+    lookup = lookup_columns(program)
     for decl in program.declarations:
         if decl.is_evidence:
             continue
         cols = [ident(c.name) for c in decl.columns]
-        conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
-        key = ", ".join(cols) if cols else "_rule"
-        unique = "UNIQUE " if cols else ""
-        conn.execute(f'CREATE {unique}INDEX temp."r_{decl.name}__key" ON {table_name("r", decl.name)} ({key})')
+        if cols:  # clustered on the key: one B-tree for the facts, and the round index covers the delta
+            conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(cols + ['_round INTEGER', '_rule TEXT'])}, "
+                         f"PRIMARY KEY ({', '.join(cols)})) WITHOUT ROWID")
+        else:
+            conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
+            conn.execute(f'CREATE INDEX temp."r_{decl.name}__key" ON {table_name("r", decl.name)} (_rule)')
         conn.execute(f'CREATE INDEX temp."r_{decl.name}__round" ON {table_name("r", decl.name)} (_round)')
-        for c in decl.columns[1:]:
+        for i, c in enumerate(decl.columns):
+            if i == 0 or i not in lookup.get(decl.name, ()):
+                continue
             conn.execute(f'CREATE INDEX temp."r_{decl.name}__{c.name}" ON {table_name("r", decl.name)} ({ident(c.name)})')
 
 
@@ -85,8 +97,12 @@ def _persist(conn, program: Program, run_id: str) -> dict[str, int]:
             continue
         cols = [ident(c.name) for c in decl.columns]
         fact = table_name("fact", decl.name)
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
-        conn.execute(f'CREATE INDEX IF NOT EXISTS "fact_{decl.name}__key" ON {fact} (run_id{"".join(", " + c for c in cols)})')
+        if cols:  # one B-tree clustered on (run_id, args): the rows are appended in key order
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(cols + ['_round INTEGER', '_rule TEXT'])}, "
+                         f"PRIMARY KEY (run_id, {', '.join(cols)})) WITHOUT ROWID")
+        else:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
+            conn.execute(f'CREATE INDEX IF NOT EXISTS "fact_{decl.name}__key" ON {fact} (run_id{"".join(", " + c for c in cols)})')
         order = ", ".join(cols) if cols else "_rule"
         cur = conn.execute(
             f"INSERT INTO {fact} SELECT :run, {', '.join(cols + ['_round', '_rule'])} FROM {table_name('r', decl.name)} ORDER BY {order}",
@@ -96,11 +112,13 @@ def _persist(conn, program: Program, run_id: str) -> dict[str, int]:
     return counts
 
 
-def _conclusions(conn, program: Program) -> dict[str, list[list]]:
+def stored_conclusions(conn, program: Program, run_id: str) -> dict[str, list[list]]:
+    """Every conclusion of a stored run, by predicate, rows sorted."""
     out = {}
     for decl in sorted((d for d in program.declarations if d.kind == "conclusion"), key=lambda d: d.name):
         cols = ", ".join(ident(c.name) for c in decl.columns) or "1"
-        rows = conn.execute(f"SELECT {cols} FROM {table_name('r', decl.name)} ORDER BY {cols}").fetchall()
+        rows = conn.execute(f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
+                            [run_id]).fetchall()
         out[decl.name] = [list(r) for r in rows]
     return out
 
@@ -120,13 +138,15 @@ def _record_rulebooks(conn, run_id: str, program: Program) -> None:
 
 def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
-             run_id: str | None = None) -> RunResult:
+             run_id: str | None = None, collect: bool = True) -> RunResult:
     """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id
-    (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back)."""
+    (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back).
+    With `collect`, the result lists every conclusion; otherwise read them later with `stored_conclusions`."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
     tables = RunTables({d.name: d for d in program.declarations})
     constants = {c.name: c for c in program.constants}
+    conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB
     conn.execute("SAVEPOINT warrant_run")
     try:
         run_id = run_id or _next_run_id(conn)
@@ -134,7 +154,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
         _derived_tables(conn, program)
         rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace)
         counts = _persist(conn, program, run_id)
-        conclusions = _conclusions(conn, program)
+        conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
         conn.execute(
             "INSERT INTO runs (id, rulebook_sha256, as_of, started_at, finished_at, status, counts) VALUES (?, ?, ?, ?, ?, 'complete', ?)",

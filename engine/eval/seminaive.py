@@ -51,7 +51,7 @@ def compile_rule(rule: Rule, stratum: Stratum, tables: RunTables, constants, del
     select = head_select(rule, q, compiler)
     decl = tables.decls[rule.head.predicate]
     cols = ", ".join([ident(c.name) for c in decl.columns] + ["_round", "_rule"])
-    body = q.sql(select + [":k", ":rule"])
+    body = q.sql(select + [":k", ":rule"], distinct=not decl.columns)
     sql = f"INSERT OR IGNORE INTO {table_name('r', rule.head.predicate)} ({cols}) {body}"
     return Statement(rule, sql, dict(compiler.params, rule=rule.id))
 
