@@ -55,21 +55,26 @@ class Source:
         return [self.condition.format(a=alias)] if self.condition else []
 
 
-def lookup_columns(program) -> dict[str, set[int]]:
+def lookup_columns(program, plan) -> dict[str, set[int]]:
     """Argument positions some rule looks a predicate up by (a constant, or a variable used again):
-    the columns worth an index beyond the first, which the key already covers."""
+    the columns worth an index beyond the first, which the key already covers. The one recursive
+    atom of a linear recursive rule is always read as the delta, by scanning, so it needs none."""
     from collections import Counter
 
     from ..syntax import ast
 
     out: dict[str, set[int]] = {}
-    for rule in program.rules:
-        atoms = [a for a, _, _ in ast.body_atoms(rule.body)]
-        uses = Counter(v.name for a in atoms + [rule.head] for v in ast.atom_vars(a))
-        for a in atoms:
-            for i, arg in enumerate(a.args):
-                if isinstance(arg, (ast.Const, ast.ConstRef)) or (isinstance(arg, ast.Var) and uses[arg.name] > 1):
-                    out.setdefault(a.predicate, set()).add(i)
+    for stratum in plan:
+        for rule in stratum.rules:
+            atoms = [a for a, _, _ in ast.body_atoms(rule.body)]
+            recursive = [a for a, neg, _ in ast.body_atoms(rule.body) if not neg and a.predicate in stratum.predicates]
+            uses = Counter(v.name for a in atoms + [rule.head] for v in ast.atom_vars(a))
+            for a in atoms:
+                if len(recursive) == 1 and a is recursive[0]:
+                    continue
+                for i, arg in enumerate(a.args):
+                    if isinstance(arg, (ast.Const, ast.ConstRef)) or (isinstance(arg, ast.Var) and uses[arg.name] > 1):
+                        out.setdefault(a.predicate, set()).add(i)
     return out
 
 

@@ -44,7 +44,7 @@ def _uses_meta(program: Program) -> set[str]:
 
 def _snapshot(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | None) -> None:
     with_meta = _uses_meta(program)
-    lookup = lookup_columns(program)
+    lookup = lookup_columns(program, make_plan(program))
     for decl in program.declarations:
         if not decl.is_evidence:
             continue
@@ -66,7 +66,7 @@ def _snapshot(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | No
 
 
 def _derived_tables(conn, program: Program) -> None:
-    lookup = lookup_columns(program)
+    lookup = lookup_columns(program, make_plan(program))
     for decl in program.declarations:
         if decl.is_evidence:
             continue
