@@ -20,12 +20,13 @@ class RawRow:
 
     line: int
     values: dict
-    positions: dict[str, tuple[int, int]] = field(compare=False)
+    positions: object = field(compare=False)  # dict, or a callable computing it when a problem is reported
     consumed: int = field(default=0, compare=False)  # characters read so far, for progress
 
     def where(self, column: str | None) -> tuple[int, int]:
         """(line, col) of `column`'s value, or of the record."""
-        return self.positions.get(column, (self.line, 1)) if column else (self.line, 1)
+        positions = self.positions() if callable(self.positions) else self.positions
+        return positions.get(column, (self.line, 1)) if column else (self.line, 1)
 
 
 @dataclass(frozen=True)

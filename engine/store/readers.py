@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from pathlib import Path
 from typing import Iterator
@@ -64,12 +65,17 @@ def read_csv(path: Path) -> Iterator[Item]:
         yield Header(names, dict(zip(names, field_starts(tap.take(), 1))))
         line = reader.line_num + 1
         for record in reader:
-            starts = field_starts(tap.take(), line)
+            raw = tap.take()
             if record and len(record) != len(names):
                 yield Malformed(line, 1, f"expected {len(names)} fields, found {len(record)}")
-            elif record:
-                yield RawRow(line, dict(zip(names, record)), dict(zip(names, starts)), tap.consumed)
+            elif record:  # positions are worked out only if a problem is reported
+                starts = functools.partial(_positions, names, raw, line)
+                yield RawRow(line, dict(zip(names, record)), starts, tap.consumed)
             line = reader.line_num + 1
+
+
+def _positions(names: tuple[str, ...], raw: str, line: int) -> dict[str, tuple[int, int]]:
+    return dict(zip(names, field_starts(raw, line)))
 
 
 def read_jsonl(path: Path) -> Iterator[Item]:

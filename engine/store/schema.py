@@ -13,7 +13,7 @@ import sqlite_utils
 
 from .errors import store_error
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a partial index on retractions, an index per later argument
 EVIDENCE_PREFIX = "ev_"
 
 _BASE_TABLES: dict[str, tuple[dict, str]] = {

@@ -84,10 +84,10 @@ def test_columns_are_the_declared_then_the_metadata(history, store, program):
         "_jurisdiction", "_document", "_observed", "_valid_from", "_valid_to", "_recorded_at"]
 
 
-def test_the_query_uses_the_key_index_for_retractions(history, store, program):
+def test_the_query_uses_the_partial_retraction_index(history, store, program):
     sql, params = in_force_sql(program.declaration("owns"), "2024-05-01")
     plan = " ".join(row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + sql, params))
-    assert "USING INDEX ev_owns_key" in plan
+    assert "USING INDEX ev_owns_retract" in plan
 
 
 def test_a_bad_as_of_is_refused(program):

@@ -13,7 +13,7 @@ def test_open_store_creates_base_tables_in_wal_mode(store):
     names = set(store.db.table_names())
     assert {"meta", "sources", "rulebooks", "loads", "runs"} <= names
     assert store.db.journal_mode == "wal"
-    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
 
 
 def test_evidence_tables_have_declared_and_metadata_columns(store, program):
@@ -27,8 +27,11 @@ def test_evidence_tables_have_declared_and_metadata_columns(store, program):
     assert "ev_blocked" not in store.db.table_names()  # conclusions get no evidence table
     indexes = {ix.name: (ix.columns, ix.unique) for ix in store.db.table("ev_owns").indexes}
     assert indexes["ev_owns_hash"] == (["_hash"], 1)
-    assert indexes["ev_owns_key"][0][0] == "_key"
+    assert indexes["ev_owns_retract"][0] == ["_key", "_recorded_at"]  # partial: retractions only
+    assert "WHERE _action = 'retract'" in store.db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'ev_owns_retract'").fetchone()[0]
     assert indexes["ev_owns_args"][0] == ["owner", "owned", "percent"]
+    assert indexes["ev_owns__owned"][0] == ["owned"] and "ev_owns__percent" not in indexes
 
 
 def test_a_different_declaration_of_a_predicate_is_refused(store, program, tmp_path):
