@@ -10,16 +10,18 @@ from pathlib import Path
 from ..syntax.program import Program
 from .discovery import fact_files
 from .errors import LoadError, Problem
-from .evidence import ensure_evidence_tables, table_name
+from .evidence import ensure_evidence_tables
 from .manifest import file_defaults, read_manifest
+from .packing import Packer
 from .progress import progress_bar
 from .readers import read_facts
 from .records import normalize_timestamp, utc_now
 from .rows import Stamp, table_rows
 from .schema import Store, write_transaction
 from .sources import register_sources, source_ids
+from .staging import stage
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 20000
 
 
 @dataclass(frozen=True)
@@ -93,19 +95,20 @@ def _load_files(store: Store, stamps: list[Stamp], problems: list[Problem], prog
 
 
 def _load_file(store: Store, stamp: Stamp, problems: list[Problem], update) -> tuple[FileReport, int]:
-    """Stream one file into its table in chunks (inside the batch transaction); stop writing once a problem is seen."""
-    table = store.db.table(table_name(stamp.decl.name))
-    pairs = table_rows(stamp, read_facts(stamp.path), problems)
-    read = added = consumed = 0
-    while chunk := list(itertools.islice(pairs, CHUNK_ROWS)):
-        read += len(chunk)
-        consumed = chunk[-1][0].consumed
-        rows = [row for _, row in chunk if row is not None]
-        if rows and not problems:
-            before = store.db.conn.total_changes
-            table.insert_all(rows, ignore=True, alter=False, batch_size=len(rows))
-            added += store.db.conn.total_changes - before
-        update(consumed)
+    """Stream one file into a staging table in chunks, then move the new rows into its evidence table
+    (all inside the batch transaction); stop staging once a problem is seen, but read on to report them all."""
+    packer = Packer(stamp.decl)
+    pairs = table_rows(stamp, read_facts(stamp.path), problems, packer)
+    read = consumed = added = 0
+    with stage(store, stamp.decl) as staged:
+        while chunk := list(itertools.islice(pairs, CHUNK_ROWS)):
+            read += len(chunk)
+            consumed = chunk[-1][0].consumed
+            if not problems:  # then every row of the chunk is valid
+                staged.add([row for _, row in chunk])
+            update(consumed)
+        if not problems:
+            added = staged.move(packer.metas, stamp.recorded_at, stamp.batch)
     report = FileReport(stamp.decl.name, str(stamp.path), read, added, read - added)
     return report, consumed
 

@@ -1,17 +1,17 @@
-"""Turn the items a reader yields into rows for an evidence table, or located problems."""
+"""Turn the items a reader yields into staged rows for an evidence table, or located problems."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from ..syntax.ast import Declaration
 from .errors import Problem
 from .items import Header, Item, Malformed, RawRow
 from .manifest import FileDefaults
-from .records import key_hash, record_hash
-from .validation import Checked, Fault, validate_row
+from .packing import Packer
+from .validation import NO_META, Checked, Fault, fast_checker, validate_row
 from .values import META_CHECKERS
 
 
@@ -27,18 +27,27 @@ class Stamp:
     batch: int
 
 
-def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem]) -> Iterator[tuple[RawRow, dict | None]]:
-    """For each record: (the RawRow as read, its table row or None when invalid); problems are appended."""
+def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem],
+               packer: Packer) -> Iterator[tuple[RawRow, tuple | None]]:
+    """For each record: (the RawRow as read, its staged row (see Packer.pack) or None when invalid).
+
+    Problems are appended. Rows without metadata of their own (the usual case) take the fast path."""
+    fast, pack = fast_checker(stamp.decl), packer.pack
+    default_meta = packer.meta_id(_with_defaults(NO_META, stamp.defaults))
     for item in items:
-        if isinstance(item, Header):
+        if type(item) is RawRow:
+            checked = fast(item.values)
+            if checked is not None and checked[1] is NO_META:
+                yield item, pack(checked[0], default_meta)
+            else:
+                yield item, _row(stamp, item, problems, packer, checked)
+        elif isinstance(item, Header):
             header_problems = _check_header(stamp, item)
             problems.extend(header_problems)
             if header_problems:
                 return
-        elif isinstance(item, Malformed):
-            problems.append(Problem("L009", str(stamp.path), item.line, item.col, None, None, item.reason))
         else:
-            yield item, _row(stamp, item, problems)
+            problems.append(Problem("L009", str(stamp.path), item.line, item.col, None, None, item.reason))
 
 
 def _check_header(stamp: Stamp, header: Header) -> list[Problem]:
@@ -56,32 +65,28 @@ def _check_header(stamp: Stamp, header: Header) -> list[Problem]:
     return out
 
 
-def _row(stamp: Stamp, raw: RawRow, problems: list[Problem]) -> dict | None:
-    checked = validate_row(stamp.decl, raw.values)
-    if isinstance(checked, Checked):
-        meta = _with_defaults(checked.meta, stamp.defaults)
-        if checked.meta["source"] is None or meta["source"] in stamp.sources:  # defaults: checked with the manifest
-            return _table_row(stamp, checked.args, meta)
-        checked = [Fault("L011", "_source", meta["source"], "unknown source: not in the manifest nor the case file")]
-    for fault in checked:
+def _row(stamp: Stamp, raw: RawRow, problems: list[Problem], packer: Packer,
+         checked: tuple[tuple, Mapping] | None) -> tuple | None:
+    """A row with metadata of its own, or one the fast checker refused (pydantic then lists every fault)."""
+    if checked is None:
+        result = validate_row(stamp.decl, raw.values)
+        checked = (result.args, result.meta) if isinstance(result, Checked) else None
+        faults = [] if isinstance(result, Checked) else result
+    if checked is not None:
+        args, own = checked
+        meta = _with_defaults(own, stamp.defaults)
+        if own["source"] is None or meta["source"] in stamp.sources:  # defaults: checked with the manifest
+            return packer.pack(args, packer.meta_id(meta))
+        faults = [Fault("L011", "_source", meta["source"], "unknown source: not in the manifest nor the case file")]
+    for fault in faults:
         line, col = raw.where(fault.column)
         problems.append(Problem(fault.code, str(stamp.path), line, col, fault.column, fault.value, fault.reason))
     return None
 
 
-def _with_defaults(meta: dict, defaults: FileDefaults) -> dict:
+def _with_defaults(meta: Mapping, defaults: FileDefaults) -> dict:
     out = dict(meta)
     out["source"] = meta["source"] or defaults.source
     out["credibility"] = meta["credibility"] if meta["credibility"] is not None else defaults.credibility
     out["document"] = meta["document"] if meta["document"] is not None else defaults.document
     return out
-
-
-def _table_row(stamp: Stamp, args: tuple, meta: dict) -> dict:
-    predicate, values = stamp.decl.name, list(args)
-    row = {col.name: value for col, value in zip(stamp.decl.columns, values)}
-    row.update({f"_{name}": meta[name] for name in ("source", "document", "credibility", "observed",
-                                                      "valid_from", "valid_to", "action")})
-    row.update(_hash=record_hash(predicate, values, meta), _key=key_hash(predicate, values),
-               _recorded_at=stamp.recorded_at, _batch=stamp.batch)
-    return row

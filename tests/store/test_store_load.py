@@ -119,3 +119,31 @@ def test_a_refused_load_inside_an_outer_transaction_undoes_only_itself(store, pr
             load_facts(store, program, facts("owns.csv", "owner,owned,percent\nA,B,101\n"), now=NOW)
     assert [r["id"] for r in store.db.table("runs").rows] == ["r1"]
     assert "ev_owns" not in store.db.table_names()
+
+
+def _indexes(store, table):
+    return sorted((ix.name, tuple(ix.columns), ix.unique, ix.partial) for ix in store.db.table(table).indexes)
+
+
+def test_a_big_load_rebuilds_the_indexes_and_keeps_file_order_once_per_hash(store, program, facts):
+    facts("owns.csv", "owner,owned,percent\nA,B,10\n")
+    load_facts(store, program, facts.folder, now="2024-01-01")
+    fresh = _indexes(store, "ev_owns")
+    facts("owns.csv", "owner,owned,percent\nZ,Y,1\nA,B,10\nC,D,20\nZ,Y,1.0\nE,F,30\n")  # more rows than the table
+    report = load_facts(store, program, facts.folder, now="2024-02-01")
+    assert (report.rows_read, report.added, report.duplicates) == (5, 3, 2)
+    rows = store.db.execute("SELECT owner, _batch FROM ev_owns ORDER BY rowid").fetchall()
+    assert rows == [("A", 1), ("Z", 2), ("C", 2), ("E", 2)]
+    assert _indexes(store, "ev_owns") == fresh
+    assert store.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_small_load_into_a_big_table_inserts_around_the_indexes(store, program, facts):
+    facts("owns.csv", "owner,owned,percent\n" + "".join(f"E{i},F{i},{i}\n" for i in range(20)))
+    load_facts(store, program, facts.folder, now="2024-01-01")
+    fresh = _indexes(store, "ev_owns")
+    facts("owns.csv", "owner,owned,percent\nE3,F3,3\nN,M,5\nN,M,5\n")
+    report = load_facts(store, program, facts.folder, now="2024-02-01")
+    assert (report.added, report.duplicates) == (1, 2)
+    assert store.db.execute("SELECT owner FROM ev_owns ORDER BY rowid DESC LIMIT 1").fetchone() == ("N",)
+    assert _indexes(store, "ev_owns") == fresh and store.db.table("ev_owns").count == 21

@@ -1,0 +1,62 @@
+"""Pack checked rows for the staging table, hashing them with precomputed canonical-JSON templates.
+
+`record_hash` and `key_hash` (records.py) hash `canonical_json` of a dict; json.dumps of a dict per row
+is most of a load's time. Here the canonical text is built as template prefix + the args' JSON + suffix,
+the templates made once per distinct metadata by `canonical_json` itself, so the bytes are the same."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from json.encoder import encode_basestring
+
+from ..syntax.ast import Declaration
+from .records import HASHED_META, canonical_json
+
+META_FIELDS = HASHED_META  # the metadata a staged row refers to, by id: source ... action
+_BOOL = {True: "true", False: "false"}.__getitem__
+# The JSON of one checked value, by declared type: strings as json.dumps(ensure_ascii=False) writes them,
+# numbers (int when integral, else float) by repr, as json does; bools as true/false.
+ENCODERS = {"entity": encode_basestring, "text": encode_basestring, "date": encode_basestring,
+            "number": repr, "percent": repr, "bool": _BOOL}
+
+
+def _template(body: dict) -> tuple[str, str]:
+    """`canonical_json(body)` split around its "args" value: (prefix, suffix)."""
+    marker = f"@args-{secrets.token_hex(16)}@"
+    prefix, suffix = canonical_json(dict(body, args=marker)).split(canonical_json(marker))
+    return prefix, suffix
+
+
+class Packer:
+    """Turns checked rows of one predicate into staged tuples: (args..., _hash, _key, meta id).
+
+    `metas` maps each distinct metadata tuple (in META_FIELDS order) to its id, in order of first use."""
+
+    def __init__(self, decl: Declaration):
+        self.predicate = decl.name
+        self.encoders = tuple(ENCODERS[c.type] for c in decl.columns)
+        self.key_prefix, self.key_suffix = _template({"predicate": decl.name})
+        self.metas: dict[tuple, int] = {}
+        self._templates: list[tuple[str, str]] = []
+
+    def meta_id(self, meta: dict) -> int:
+        """The id of this metadata (a dict with every META_FIELDS name), made on first use."""
+        values = tuple(meta[name] for name in META_FIELDS)
+        found = self.metas.get(values)
+        if found is None:
+            found = self.metas[values] = len(self.metas)
+            self._templates.append(_template({"predicate": self.predicate, **dict(zip(META_FIELDS, values))}))
+        return found
+
+    def args_json(self, args: tuple) -> str:
+        """The canonical JSON of the argument list."""
+        return "[" + ",".join([encode(value) for encode, value in zip(self.encoders, args)]) + "]"
+
+    def pack(self, args: tuple, meta_id: int) -> tuple:
+        """The staged row: the args, the record hash, the key hash and the metadata id."""
+        text = self.args_json(args)
+        prefix, suffix = self._templates[meta_id]
+        record = hashlib.sha256((prefix + text + suffix).encode()).hexdigest()
+        key = hashlib.sha256((self.key_prefix + text + self.key_suffix).encode()).hexdigest()
+        return (*args, record, key, meta_id)

@@ -1,0 +1,81 @@
+"""Stage one file's rows in a TEMP table, then move the new ones into its evidence table in one statement.
+
+Rows are bound with only what varies per row (the args, two hashes, a metadata id); the metadata, the
+recording time and the batch join in once. When the file brings at least as many rows as the table holds,
+the table's indexes are dropped and rebuilt after the insert: sorting once is far faster than updating
+random-ordered B-trees row by row. Either way the rows go in in file order, once per `_hash`."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+from ..syntax.ast import Declaration
+from .evidence import create_indexes, drop_indexes, quote, table_name
+from .packing import META_FIELDS
+from .schema import Store
+
+STAGE, META = "temp.warrant_stage", "temp.warrant_meta"
+
+
+class Stage:
+    """The staged rows of one file for `decl`'s table."""
+
+    def __init__(self, store: Store, decl: Declaration):
+        self.store, self.decl, self.rows = store, decl, 0
+        self.width = len(decl.columns)
+        self._insert = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * (self.width + 3))})"
+
+    def add(self, rows: list[tuple]) -> None:
+        """Stage packed rows: (args..., _hash, _key, meta id)."""
+        self.store.db.conn.executemany(self._insert, rows)
+        self.rows += len(rows)
+
+    def move(self, metas: dict[tuple, int], recorded_at: str, batch: int) -> int:
+        """Insert the staged rows the table lacks (first of each `_hash`, in file order). Returns how many."""
+        if not self.rows:
+            return 0
+        conn, table = self.store.db.conn, quote(table_name(self.decl.name))
+        conn.executemany(f"INSERT INTO {META} VALUES ({', '.join('?' * (len(META_FIELDS) + 1))})",
+                         [(number, *values) for values, number in metas.items()])
+        existing = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
+        bulk = self.rows >= existing
+        if bulk and existing:  # dedupe against the table while its `_hash` index is still there
+            conn.execute(f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM {table} AS e WHERE e._hash = {STAGE}._hash)")
+        if bulk:
+            drop_indexes(self.store, self.decl)
+        before = conn.total_changes
+        conn.execute(self._move_sql(table, bulk), [recorded_at, batch])
+        added = conn.total_changes - before
+        if bulk:
+            create_indexes(self.store, self.decl)
+        return added
+
+    def _move_sql(self, table: str, bulk: bool) -> str:
+        names = [quote(c.name) for c in self.decl.columns] + ["_hash", "_key"]
+        names += [f"_{name}" for name in META_FIELDS] + ["_recorded_at", "_batch"]
+        values = [f"s.c{i}" for i in range(self.width)] + ["s._hash", "s._key"]
+        values += [f"m.{name}" for name in META_FIELDS] + ["?", "?"]
+        first = f" WHERE s.rowid IN (SELECT MIN(rowid) FROM {STAGE} GROUP BY _hash)" if bulk else ""
+        return (f"INSERT {'' if bulk else 'OR IGNORE '}INTO {table} ({', '.join(names)}) "
+                f"SELECT {', '.join(values)} FROM {STAGE} AS s JOIN {META} AS m ON m.id = s._meta{first} "
+                "ORDER BY s.rowid")
+
+
+@contextlib.contextmanager
+def stage(store: Store, decl: Declaration) -> Iterator[Stage]:
+    """A fresh staging table for one file of `decl` (inside the load's transaction), dropped afterwards."""
+    conn = store.db.conn
+    _drop(conn)
+    columns = [f"c{i}" for i in range(len(decl.columns))] + ["_hash", "_key", "_meta"]
+    conn.execute(f"CREATE TEMP TABLE warrant_stage ({', '.join(columns)})")
+    conn.execute(f"CREATE TEMP TABLE warrant_meta (id INTEGER PRIMARY KEY, {', '.join(META_FIELDS)})")
+    try:
+        yield Stage(store, decl)
+    finally:
+        _drop(conn)
+
+
+def _drop(conn) -> None:
+    conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    conn.execute(f"DROP TABLE IF EXISTS {META}")
