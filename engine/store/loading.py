@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Iterator
 
 from ..syntax.program import Program
 from .discovery import fact_files
@@ -100,7 +103,7 @@ def _load_file(store: Store, stamp: Stamp, problems: list[Problem], update) -> t
     packer = Packer(stamp.decl)
     pairs = table_rows(stamp, read_facts(stamp.path), problems, packer)
     read = consumed = added = 0
-    with stage(store, stamp.decl) as staged:
+    with stage(store, stamp.decl) as staged, _gc_paused():
         while chunk := list(itertools.islice(pairs, CHUNK_ROWS)):
             read += len(chunk)
             consumed = chunk[-1][0].consumed
@@ -111,6 +114,19 @@ def _load_file(store: Store, stamp: Stamp, problems: list[Problem], update) -> t
             added = staged.move(packer.metas, stamp.recorded_at, stamp.batch)
     report = FileReport(stamp.decl.name, str(stamp.path), read, added, read - added)
     return report, consumed
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a file streams: it makes no cycles, and the collector's passes
+    over millions of short-lived rows cost about a fifth of a large load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _record_load(store: Store, report: LoadReport, folder: Path, started_at: str) -> None:

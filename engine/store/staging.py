@@ -3,17 +3,20 @@
 Rows are bound with only what varies per row (the args, two hashes, a metadata id); the metadata, the
 recording time and the batch join in once. When the file brings at least as many rows as the table holds,
 the table's indexes are dropped and rebuilt after the insert: sorting once is far faster than updating
-random-ordered B-trees row by row. Either way the rows go in in file order, once per `_hash`."""
+random-ordered B-trees row by row; a file rarely repeats a record, so the rows go in first and the unique
+`_hash` index confirms it (else the insert is undone and redone with the first row of each `_hash`).
+Either way the rows go in in file order, once per `_hash`."""
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from typing import Iterator
 
 from ..syntax.ast import Declaration
 from .evidence import create_indexes, drop_indexes, quote, table_name
 from .packing import META_FIELDS
-from .schema import Store
+from .schema import Store, write_transaction
 
 STAGE, META = "temp.warrant_stage", "temp.warrant_meta"
 
@@ -42,23 +45,33 @@ class Stage:
         bulk = self.rows >= existing
         if bulk and existing:  # dedupe against the table while its `_hash` index is still there
             conn.execute(f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM {table} AS e WHERE e._hash = {STAGE}._hash)")
-        if bulk:
-            drop_indexes(self.store, self.decl)
-        before = conn.total_changes
-        conn.execute(self._move_sql(table, bulk), [recorded_at, batch])
-        added = conn.total_changes - before
-        if bulk:
+        if not bulk:
+            return self._insert_rows(table, "OR IGNORE ", "", recorded_at, batch)
+        drop_indexes(self.store, self.decl)
+        try:  # optimistic: no `_hash` twice in the file, which the unique index then confirms
+            with write_transaction(self.store.db):
+                added = self._insert_rows(table, "", "", recorded_at, batch)
+                create_indexes(self.store, self.decl)
+            return added
+        except sqlite3.IntegrityError:  # undone to the savepoint: insert the first row of each `_hash` only
+            first = f" WHERE s.rowid IN (SELECT MIN(rowid) FROM {STAGE} GROUP BY _hash)"
+            added = self._insert_rows(table, "", first, recorded_at, batch)
             create_indexes(self.store, self.decl)
-        return added
+            return added
 
-    def _move_sql(self, table: str, bulk: bool) -> str:
+    def _insert_rows(self, table: str, conflict: str, where: str, recorded_at: str, batch: int) -> int:
+        conn = self.store.db.conn
+        before = conn.total_changes
+        conn.execute(self._move_sql(table, conflict, where), [recorded_at, batch])
+        return conn.total_changes - before
+
+    def _move_sql(self, table: str, conflict: str, where: str) -> str:
         names = [quote(c.name) for c in self.decl.columns] + ["_hash", "_key"]
         names += [f"_{name}" for name in META_FIELDS] + ["_recorded_at", "_batch"]
         values = [f"s.c{i}" for i in range(self.width)] + ["s._hash", "s._key"]
         values += [f"m.{name}" for name in META_FIELDS] + ["?", "?"]
-        first = f" WHERE s.rowid IN (SELECT MIN(rowid) FROM {STAGE} GROUP BY _hash)" if bulk else ""
-        return (f"INSERT {'' if bulk else 'OR IGNORE '}INTO {table} ({', '.join(names)}) "
-                f"SELECT {', '.join(values)} FROM {STAGE} AS s JOIN {META} AS m ON m.id = s._meta{first} "
+        return (f"INSERT {conflict}INTO {table} ({', '.join(names)}) "
+                f"SELECT {', '.join(values)} FROM {STAGE} AS s JOIN {META} AS m ON m.id = s._meta{where} "
                 "ORDER BY s.rowid")
 
 
