@@ -6,7 +6,7 @@ import pytest
 
 from engine.store import LoadError, load_facts, record_by_hash, write_transaction
 
-from conftest import FIXTURES, dump
+from .conftest import FIXTURES, dump
 
 NOW = "2024-06-01T12:00:00Z"
 

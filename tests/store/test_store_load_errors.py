@@ -4,7 +4,7 @@ import pytest
 
 from engine.store import CODES, LoadError, load_facts
 
-from conftest import dump, reported
+from .conftest import dump, reported
 
 GOOD = "party,list\nACME,SDN\n"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.store import load_facts, open_store
 
-from conftest import FIXTURES, dump
+from .conftest import FIXTURES, dump
 
 WORKER = Path(__file__).with_name("load_worker.py")
 RULES = FIXTURES / "demo.rules"

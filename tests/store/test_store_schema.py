@@ -6,7 +6,7 @@ from engine.diagnostics import WarrantError
 from engine.store import ensure_evidence_tables, open_store, register_program
 from engine.syntax.program import load_program
 
-from conftest import FIXTURES
+from .conftest import FIXTURES
 
 
 def test_open_store_creates_base_tables_in_wal_mode(store):
