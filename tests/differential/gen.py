@@ -1,0 +1,333 @@
+"""Hypothesis strategy: random *valid* Warrant rulebooks, as text, with random evidence.
+
+A program has 2-4 evidence predicates (1-2 entity columns, maybe a number or percent column)
+and 2-5 derived predicates split into recursion groups G0 < G1 < ... A rule whose head is in
+group g may use positively any evidence or derived predicate of a group <= g (so recursion and
+mutual recursion happen inside a group), but `not` and ordinary aggregates only over evidence
+and groups < g: the program is stratified by construction. Aggregates over the head's own
+group ("recursive aggregates") are only the monotone ones the checker allows (count, count
+distinct, max, sum of a percent) and their result is only tested with >= / > a constant.
+Arithmetic only appears in rules that do not read their own group, so every program is finite.
+Every variable of a comparison, negation or head is bound by a positive atom, an `=`
+assignment or an aggregate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+ENTITIES = tuple(f"c{i}" for i in range(6))
+NUMBERS = (1, 2, 3, 5, 10, 25, 50)
+ENT_VARS = ("X", "Y", "Z", "W")
+NUM_VARS = ("N", "M")
+
+
+@dataclass
+class Pred:
+    name: str
+    kind: str  # evidence | derived | conclusion
+    types: list[str]  # entity | number | percent
+    group: int = -1  # -1 for evidence
+
+    @property
+    def is_evidence(self) -> bool:
+        return self.kind == "evidence"
+
+    def declaration(self) -> str:
+        cols = []
+        for i, t in enumerate(self.types):
+            cols.append(f"{'n' if t != 'entity' else 'a'}{i}: {t}")
+        return f'{self.kind} {self.name}({", ".join(cols)}) "{self.kind} {self.name}"'
+
+
+@dataclass
+class Generated:
+    text: str
+    preds: list[Pred]
+    facts: dict[str, list[tuple]]
+    features: set[str] = field(default_factory=set)
+
+    def __str__(self):
+        lines = [self.text, "# facts"]
+        for p, rows in self.facts.items():
+            lines.append(f"# {p}: {rows}")
+        return "\n".join(lines)
+
+
+def q(v) -> str:
+    return f'"{v}"' if isinstance(v, str) else str(v)
+
+
+class RuleGen:
+    """Builds one rule; `self.ent` / `self.num` are the variables bound so far, by kind."""
+
+    def __init__(self, draw, rid: str, head: Pred, preds: list[Pred], features: set[str], recursive: bool,
+                 agg_rate: int = 30):
+        self.draw, self.rid, self.head, self.features = draw, rid, head, features
+        self.agg_rate = agg_rate
+        g = head.group
+        self.same = [p for p in preds if not p.is_evidence and p.group == g]
+        self.lower = [p for p in preds if p.is_evidence or p.group < g]
+        self.recursive = recursive and bool(self.same)
+        self.ent: list[str] = []
+        self.num: list[str] = []  # numbers usable anywhere (head, comparisons)
+        self.percent_vars: set[str] = set()
+        self.lits: list[str] = []
+        self.fresh = 0
+
+    def d(self, strat):
+        return self.draw(strat)
+
+    def new_var(self, prefix: str) -> str:
+        self.fresh += 1
+        return f"{prefix}{self.fresh}"
+
+    # ---- atoms
+    def arg(self, t: str, names: tuple, wildcard_ok: bool = True, const_p: int = 8) -> str:
+        roll = self.d(st.integers(0, 99))
+        if wildcard_ok and roll < 8:
+            return "_"
+        if roll < 8 + const_p:
+            return q(self.d(st.sampled_from(ENTITIES if t == "entity" else NUMBERS)))
+        return self.d(st.sampled_from(names))
+
+    def positive_atom(self, pred: Pred) -> str:
+        args = []
+        for t in pred.types:
+            if t == "entity":
+                a = self.arg(t, ENT_VARS)
+                if a[0].isupper() and a not in self.ent:
+                    self.ent.append(a)
+            else:
+                a = self.arg(t, NUM_VARS, const_p=4)
+                if a[0].isupper():
+                    if a not in self.num:
+                        self.num.append(a)
+                    if t == "percent":
+                        self.percent_vars.add(a)
+            args.append(a)
+        return f"{pred.name}({', '.join(args)})"
+
+    def bound_arg(self, t: str, ent: list[str], num: list[str], wildcard_ok: bool) -> str:
+        pool = ent if t == "entity" else num
+        roll = self.d(st.integers(0, 99))
+        if wildcard_ok and roll < 15:
+            return "_"
+        if not pool or roll < 30:
+            return q(self.d(st.sampled_from(ENTITIES if t == "entity" else NUMBERS)))
+        return self.d(st.sampled_from(pool))
+
+    def negation(self, ent: list[str], num: list[str]) -> str:
+        pred = self.d(st.sampled_from(self.lower))
+        args = [self.bound_arg(t, ent, num, True) for t in pred.types]
+        self.features.add("negation")
+        return f"not {pred.name}({', '.join(args)})"
+
+    # ---- comparisons
+    def comparison(self) -> str | None:
+        kinds = []
+        if self.ent:
+            kinds.append("ent")
+        if self.num:
+            kinds.append("num")
+        if not kinds:
+            return None
+        kind = self.d(st.sampled_from(kinds))
+        self.features.add("comparison")
+        if kind == "ent":
+            left = self.d(st.sampled_from(self.ent))
+            op = self.d(st.sampled_from(("!=", "=", "<", ">=")))
+            right = self.d(st.one_of(st.sampled_from(self.ent), st.sampled_from(ENTITIES).map(q)))
+            return f"{left} {op} {right}"
+        left = self.d(st.sampled_from(self.num))
+        if self.d(st.booleans()) and len(self.num) > 1:
+            left = f"{left} + {self.d(st.sampled_from(self.num))}"
+        op = self.d(st.sampled_from(("<", "<=", ">", ">=", "=", "!=")))
+        right = self.d(st.one_of(st.sampled_from(self.num), st.sampled_from(NUMBERS).map(str)))
+        return f"{left} {op} {right}"
+
+    def assignment(self) -> str | None:
+        if not self.num or self.recursive:
+            return None
+        k = self.new_var("K")
+        a = self.d(st.sampled_from(self.num))
+        op = self.d(st.sampled_from(("+", "-", "*")))
+        b = self.d(st.one_of(st.sampled_from(self.num), st.sampled_from((1, 2, 3)).map(str)))
+        self.num.append(k)
+        self.features.add("arithmetic")
+        return self.d(st.sampled_from((f"{k} = {a} {op} {b}", f"{a} {op} {b} = {k}")))
+
+    # ---- aggregates
+    def aggregate(self, grouped: bool) -> str | None:
+        """An aggregate whose result goes to self.num (or, inside recursion, is only thresholded)."""
+        rec = self.recursive and self.d(st.booleans())
+        pool = self.same if rec else self.lower
+        source = pool if not rec else self.same
+        # aggregate body: 1-2 positive atoms; a local variable is fresh (L*/Q*), an outer one is shared
+        outer_ent = list(self.ent) if not grouped else ["X", "Y"]
+        inner_ent: list[str] = []
+        inner_num: list[str] = []
+        percent_inner: set[str] = set()
+        atoms = []
+        n_atoms = self.d(st.integers(1, 2))
+        first = self.d(st.sampled_from(source))
+        chosen = [first] + [self.d(st.sampled_from(self.lower + (self.same if rec else [])))
+                            for _ in range(n_atoms - 1)]
+        local_names = [f"L{self.rid}{i}" for i in range(3)]
+        num_names = [f"Q{self.rid}{i}" for i in range(2)]
+        for pred in chosen:
+            args = []
+            for t in pred.types:
+                if t == "entity":
+                    roll = self.d(st.integers(0, 99))
+                    if roll < 6:
+                        a = "_"
+                    elif roll < 12:
+                        a = q(self.d(st.sampled_from(ENTITIES)))
+                    elif roll < (70 if grouped else 50) and outer_ent:
+                        a = self.d(st.sampled_from(outer_ent))
+                    else:
+                        a = self.d(st.sampled_from(local_names))
+                    if a[0].isupper() and a not in inner_ent:
+                        inner_ent.append(a)
+                else:
+                    roll = self.d(st.integers(0, 99))
+                    a = "_" if roll < 10 else self.d(st.sampled_from(num_names))
+                    if a[0].isupper():
+                        if a not in inner_num:
+                            inner_num.append(a)
+                        if t == "percent":
+                            percent_inner.add(a)
+                args.append(a)
+            atoms.append(f"{pred.name}({', '.join(args)})")
+        if self.d(st.integers(0, 99)) < 20:
+            # a negation inside the aggregate body, over a lower stratum
+            atoms.append(self.negation(inner_ent, inner_num))
+        funcs = ["count", "count distinct"]
+        if inner_num:
+            funcs += ["sum", "sum", "sum", "min", "max"] if not rec else ["max"] + (["sum", "sum"] if percent_inner else [])
+        func = self.d(st.sampled_from(funcs))
+        if func in ("sum", "min", "max"):
+            targets = sorted(percent_inner) if (rec and func == "sum") else inner_num
+            target = self.d(st.sampled_from(targets))
+            if not rec and self.d(st.integers(0, 9)) == 0:
+                target = f"{target} * 2"
+        else:
+            target = self.d(st.sampled_from(inner_ent + inner_num)) if inner_ent + inner_num else "1"
+        var = self.new_var("R")
+        self.features.add(f"agg:{func}")
+        self.features.add("aggregate-grouped" if grouped else "aggregate-correlated")
+        if rec:
+            self.features.add("aggregate-recursive")
+        text = f"{var} = {func}({target} for {' and '.join(atoms)})"
+        if rec:
+            # monotone inside recursion: the result is only compared with >= / > a constant
+            thr = self.d(st.sampled_from((1, 2, 3, 25, 50)))
+            self.lits.append(f"{var} {self.d(st.sampled_from(('>=', '>')))} {thr}")
+        else:
+            self.num.append(var)
+        if grouped:
+            # the aggregate binds its group: the outer variables it uses
+            for v in inner_ent:
+                if v in ("X", "Y") and v not in self.ent:
+                    self.ent.append(v)
+        return text
+
+    # ---- whole rule
+    def build(self) -> str:
+        draw = self.d
+        grouped = draw(st.integers(0, 99)) < self.agg_rate // 2
+        if grouped:
+            # no positive atom outside the aggregate: the aggregate binds the group variables
+            self.lits.append(self.aggregate(grouped=True))
+        else:
+            n_atoms = draw(st.integers(1, 3))
+            preds = []
+            if self.recursive:
+                preds.append(draw(st.sampled_from(self.same)))
+                self.features.add("recursion")
+            while len(preds) < n_atoms:
+                preds.append(draw(st.sampled_from(self.lower + (self.same if self.recursive else []))))
+            for p in preds:
+                self.lits.append(self.positive_atom(p))
+            if draw(st.integers(0, 99)) < 30:
+                a = self.assignment()
+                if a:
+                    self.lits.append(a)
+            if draw(st.integers(0, 99)) < self.agg_rate:
+                self.lits.append(self.aggregate(grouped=False))
+        for _ in range(draw(st.integers(0, 2))):
+            c = self.comparison()
+            if c:
+                self.lits.append(c)
+        if draw(st.integers(0, 99)) < 35:
+            self.lits.append(self.negation(self.ent, self.num))
+        head_args = []
+        for t in self.head.types:
+            if t == "entity":
+                head_args.append(self.d(st.sampled_from(self.ent)) if self.ent and draw(st.integers(0, 9)) else
+                                 q(draw(st.sampled_from(ENTITIES))))
+                if grouped:
+                    self.features.add("grouped-head-" + ("var" if head_args[-1][0].isupper() else "const"))
+            else:
+                results = [v for v in self.num if v.startswith("R")]
+                if results and draw(st.integers(0, 9)) < 7:
+                    head_args.append(draw(st.sampled_from(results)))  # show the aggregate's value
+                else:
+                    head_args.append(self.d(st.sampled_from(self.num)) if self.num and draw(st.integers(0, 9)) else
+                                     q(draw(st.sampled_from(NUMBERS))))
+        order = draw(st.permutations(range(len(self.lits))))
+        body = " and ".join(self.lits[i] for i in order)
+        return (f'rule {self.rid} "rule {self.rid}" cites "test":\n'
+                f'  {self.head.name}({", ".join(head_args)}) if {body}.\n'
+                f'  because "generated".\n')
+
+
+@st.composite
+def programs(draw) -> Generated:
+    features: set[str] = set()
+    preds: list[Pred] = []
+    # about half the programs have no aggregate at all, so that pyDatalog can check them too
+    agg_rate = draw(st.sampled_from((0, 0, 0, 0, 10, 25, 40)))
+    for i in range(draw(st.integers(2, 4))):
+        types = ["entity"] * draw(st.integers(1, 2))
+        if draw(st.integers(0, 99)) < (60 if agg_rate else 35):
+            types.append(draw(st.sampled_from(("number", "percent"))))
+        preds.append(Pred(f"e{i}", "evidence", types))
+    n_derived = draw(st.integers(2, 5))
+    group = 0
+    for i in range(n_derived):
+        if i > 0 and draw(st.booleans()):
+            group += 1
+        types = ["entity"] * draw(st.integers(1, 2))
+        if draw(st.integers(0, 99)) < (50 if agg_rate else 25):
+            types.append("number")
+        kind = "conclusion" if i >= n_derived - 1 or draw(st.integers(0, 9)) == 0 else "derived"
+        preds.append(Pred(f"d{i}", kind, types, group))
+    rules = []
+    n = 0
+    for p in preds:
+        if p.is_evidence:
+            continue
+        for j in range(draw(st.integers(1, 3))):
+            n += 1
+            rg = RuleGen(draw, f"R{n}", p, preds, features, recursive=j > 0 and draw(st.integers(0, 99)) < 70,
+                         agg_rate=agg_rate)
+            rules.append(rg.build())
+    text = ['rulebook generated "Generated for differential tests" version "1"', ""]
+    text += [p.declaration() for p in preds]
+    text.append("")
+    text += rules
+    facts = {}
+    for p in preds:
+        if not p.is_evidence:
+            continue
+        cell = [st.sampled_from(ENTITIES) if t == "entity" else st.sampled_from(NUMBERS) for t in p.types]
+        rows = draw(st.lists(st.tuples(*cell), min_size=1, max_size=14))
+        facts[p.name] = rows
+    groups = {p.group for p in preds if not p.is_evidence}
+    if any(sum(1 for p in preds if p.group == g) > 1 for g in groups):
+        features.add("mutual-group")
+    return Generated("\n".join(text) + "\n", preds, facts, features)
