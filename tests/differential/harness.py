@@ -85,6 +85,6 @@ def dump_fact_tables(conn) -> str:
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'fact_%' ORDER BY name")]
     for n in names:
         out.append(f"-- {n}")
-        for row in conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid'):
+        for row in conn.execute(f'SELECT * FROM "{n}"'):  # storage order
             out.append(repr(row))
     return "\n".join(out)
