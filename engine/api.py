@@ -21,7 +21,7 @@ from .audit.immutable import protect
 from .audit.bundle import proof_records, run_facts, verify_bundle, write_bundle  # noqa: F401
 from .audit.checker import Verdict, check_proof
 from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
-from .audit.runs import FactsDiff, compare_facts, facts_digest
+from .audit.runs import FactsDiff, ReplayReport, compare_facts, facts_digest, move_run_aside  # noqa: F401
 from .proof import api as proof_api
 from .check import check_files, check_program, has_errors
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
@@ -96,43 +96,6 @@ def test_rulebooks(paths: list[str]) -> TestReport:
 
 test_rulebooks.__test__ = False
 TestReport.__test__ = False
-
-
-def show(program: Program, stage: str) -> str:
-    """A stage of the pipeline as text: `ast` (the rules as parsed), `plan` (strata) or `sql` (each statement)."""
-    from .eval.plan import make_plan
-    from .eval.relations import RunTables
-    from .eval.seminaive import compile_rule, delta_variants
-    from .proof.terms import literal_text, rule_atom_text
-
-    plan = make_plan(program)
-    lines = []
-    if stage == "ast":
-        for d in program.declarations:
-            cols = ", ".join(f"{c.name}: {c.type}" for c in d.columns)
-            lines.append(f"{d.kind} {d.name}({cols})  # {d.span}")
-        for c in program.constants:
-            lines.append(f"{c.kind} {c.name} = {c.value.value!r}  # {c.span}")
-        for r in program.rules:
-            body = " and ".join(literal_text(lit) for lit in r.body)
-            lines.append(f"rule {r.id}: {rule_atom_text(r.head)} if {body}.  # {r.span}")
-    elif stage == "plan":
-        for i, st in enumerate(plan, 1):
-            kind = "recursive" if st.recursive else "single pass"
-            lines.append(f"stratum {i} ({kind}): {', '.join(st.predicates)}; rules {', '.join(r.id for r in st.rules)}")
-    elif stage == "sql":
-        tables = RunTables({d.name: d for d in program.declarations})
-        constants = {c.name: c for c in program.constants}
-        for st in plan:
-            for r in st.rules:
-                first = compile_rule(r, st, tables, constants, None)
-                lines.append(f"-- {r.id}, first round\n{first.sql};  -- {first.params}")
-                if st.reads_own(r):
-                    for v in delta_variants(r, st, tables, constants):
-                        lines.append(f"-- {r.id}, delta round\n{v.sql};  -- {v.params}")
-    else:
-        raise ValueError(f"unknown stage {stage!r}: use ast, plan or sql")
-    return "\n".join(lines) + "\n"
 
 
 def _file_sha256(path: str) -> str:
@@ -256,7 +219,7 @@ class Case:
         """Audit entries in order, filtered by action, entity, actor, since, until."""
         return audit.entries(self.conn, **filters)
 
-    def replay(self, run_id: str, proofs: bool = True) -> "ReplayReport":
+    def replay(self, run_id: str, proofs: bool = True) -> ReplayReport:
         """Recompute a past run from the evidence as recorded then and the rulebooks it used; store nothing.
 
         Compares every fact (arguments, round, rule) and, with `proofs`, the JSON of every conclusion's
@@ -267,7 +230,7 @@ class Case:
         stored = self._proof_texts(program, run_id) if proofs else {}
         self.conn.execute("SAVEPOINT warrant_replay")
         try:
-            aside = _move_run_aside(self.conn, program, run_id)
+            aside = move_run_aside(self.conn, program, run_id)
             evaluate(self.conn, program, _evidence_sql, as_of=info["as_of"], run_id=run_id)
             diff = compare_facts(self.conn, program, aside, run_id)
             digest = facts_digest(self.conn, program, aside)
@@ -461,29 +424,6 @@ class Case:
         sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
         rows = [list(r) for r in self.conn.execute(sql, params + args)]
         return [c.name for c in decl.columns], rows
-
-
-@dataclass(frozen=True)
-class ReplayReport:
-    run_id: str
-    identical: bool
-    facts_sha256: str
-    diff: "FactsDiff"
-    proofs_compared: int = 0
-    proofs_differing: tuple[str, ...] = ()
-
-
-def _move_run_aside(conn, program: Program, run_id: str) -> str:
-    """Inside a savepoint: rename a stored run's facts so the same id can be evaluated again."""
-    aside = f"{run_id}~stored"
-    tables = ["runs", "run_rulebooks"] + [f"fact_{d.name}" for d in program.declarations if not d.is_evidence]
-    for table in tables:
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone():
-            continue
-        conn.execute(f'DROP TRIGGER IF EXISTS "{table}_no_update"')
-        column = "id" if table == "runs" else "run_id"
-        conn.execute(f'UPDATE "{table}" SET {column} = ? WHERE {column} = ?', [aside, run_id])
-    return aside
 
 
 def _rule_text(rule: ast.Rule) -> tuple:

@@ -162,7 +162,9 @@ def test_cmd(paths, as_json):
 @handle_errors
 def show(rulebook, stage):
     """Print a stage of the pipeline for a rulebook: the parsed rules, the strata, or the SQL."""
-    click.echo(api.show(api.load_rulebook(rulebook), stage), nl=False)
+    from .show import show as show_stage
+
+    click.echo(show_stage(api.load_rulebook(rulebook), stage), nl=False)
 
 
 @main.command()

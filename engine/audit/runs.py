@@ -49,3 +49,26 @@ def facts_digest(conn: sqlite3.Connection, program: Program, run_id: str) -> str
         for row in _rows(conn, decl, run_id):
             h.update(repr((decl.name,) + row).encode())
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    run_id: str
+    identical: bool
+    facts_sha256: str
+    diff: FactsDiff
+    proofs_compared: int = 0
+    proofs_differing: tuple[str, ...] = ()
+
+
+def move_run_aside(conn, program: Program, run_id: str) -> str:
+    """Inside a savepoint: rename a stored run's facts so the same id can be evaluated again."""
+    aside = f"{run_id}~stored"
+    tables = ["runs", "run_rulebooks"] + [f"fact_{d.name}" for d in program.declarations if not d.is_evidence]
+    for table in tables:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone():
+            continue
+        conn.execute(f'DROP TRIGGER IF EXISTS "{table}_no_update"')
+        column = "id" if table == "runs" else "run_id"
+        conn.execute(f'UPDATE "{table}" SET {column} = ? WHERE {column} = ?', [aside, run_id])
+    return aside
