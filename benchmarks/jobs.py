@@ -8,12 +8,11 @@ import csv
 import hashlib
 import json
 import sqlite3
-import statistics
 import sys
 import time
 from pathlib import Path
 
-from .common import BENCH, peak_rss_mib
+from .common import peak_rss_mib
 
 
 def _digest(values) -> str:

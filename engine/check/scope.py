@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 from ..source import Span
 from ..syntax.ast import (
-    Aggregate, Atom, BinOp, Comparison, Const, ConstRef, Declaration, Expr, Literal, Neg, Negation, Rule, Var,
+    Aggregate, Atom, BinOp, Comparison, ConstRef, Declaration, Expr, Literal, Neg, Negation, Rule, Var,
     Wildcard,
 )
 from ..syntax.program import Program

@@ -8,7 +8,7 @@ from typing import Iterator, Mapping
 
 from ..syntax.ast import Declaration
 from .errors import Problem
-from .items import Header, Item, Malformed, RawRow
+from .items import Header, Item, RawRow
 from .manifest import FileDefaults
 from .packing import Packer
 from .validation import NO_META, Checked, Fault, fast_checker, validate_row
