@@ -175,8 +175,11 @@ class RuleGen:
         first = self.d(st.sampled_from(source))
         chosen = [first] + [self.d(st.sampled_from(self.lower + (self.same if rec else [])))
                             for _ in range(n_atoms - 1)]
-        local_names = [f"L{self.rid}{i}" for i in range(3)]
-        num_names = [f"Q{self.rid}{i}" for i in range(2)]
+        # own variables get names unique to this aggregate (two aggregates never share one; see
+        # tests/engine/test_semantics.py for the engine bug when they do)
+        self.n_aggs = getattr(self, "n_aggs", 0) + 1
+        local_names = [f"L{self.rid}x{self.n_aggs}x{i}" for i in range(3)]
+        num_names = [f"Q{self.rid}x{self.n_aggs}x{i}" for i in range(2)]
         for pred in chosen:
             args = []
             for t in pred.types:
@@ -258,6 +261,9 @@ class RuleGen:
                     self.lits.append(a)
             if draw(st.integers(0, 99)) < self.agg_rate:
                 self.lits.append(self.aggregate(grouped=False))
+                if draw(st.integers(0, 99)) < self.agg_rate:
+                    self.features.add("two aggregates in a rule")
+                    self.lits.append(self.aggregate(grouped=False))
         for _ in range(draw(st.integers(0, 2))):
             c = self.comparison()
             if c:

@@ -151,9 +151,15 @@ class Solver:
 
     @staticmethod
     def group_vars(agg: Aggregate, body: tuple, outside: set[str]) -> list[str]:
+        # an aggregate's own variables are not visible outside it (docs/language.md, "Grouping"):
+        # of another aggregate, only its result variable counts as "the rest of the rule"
         rest = set(outside)
         for lit in body:
-            if lit is not agg:
+            if lit is agg:
+                continue
+            if isinstance(lit, Aggregate):
+                rest.add(lit.var.name)
+            else:
                 rest |= {v.name for v in ast.literal_vars(lit)}
         inner = {v.name for v in ast.literal_vars(agg)[1:]}
         return sorted(inner & rest)

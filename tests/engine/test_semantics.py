@@ -353,3 +353,22 @@ def test_same_facts_in_any_insertion_order_give_byte_identical_fact_tables():
         dumps.add(dump(conn))
     assert len(dumps) == 1
     assert b"fact_blocked" in next(iter(dumps))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug: sqlgen.RuleCompiler._shared counts the own variables of *other aggregates* as 'the rest "
+    "of the rule', so two aggregates that both use O and P are grouped by O and P; docs/language.md says "
+    "an aggregate's own variables are not visible outside it"))
+def test_two_aggregates_with_the_same_own_variable_names_are_independent():
+    prog = program('''\
+        rulebook two "two aggregates" version "1"
+        evidence entity_(e: entity) "an entity"
+        evidence holding(o: entity, e: entity, pct: percent) "a holding"
+        conclusion stats(e: entity, n: number, m: percent) "holdings and largest holding"
+        rule S1 "s" cites "c":
+          stats(E, N, M) if entity_(E) and N = count(O for holding(O, E, P)) and M = max(P for holding(O, E, P)).
+          because "x".
+        ''')
+    conn, r = run(prog, AGG_FACTS)
+    # engine today: {("A", 1, 25), ("B", 1, 5), ("B", 1, 10), ("B", 1, 20)}: one row per (O, P) group
+    assert facts_of(conn, prog, "stats", r.run_id) == {("A", 2, 25), ("B", 3, 20)}
