@@ -27,7 +27,11 @@ def _group_binds(agg: Aggregate, body, head_names: set[str]) -> set[str]:
     """The group variables an aggregate binds: those its own body binds that the rest of the rule mentions."""
     rest = set(head_names)
     for lit in body:
-        if lit is not agg:
+        if lit is agg:
+            continue
+        if isinstance(lit, Aggregate):  # another aggregate's own variables are its own
+            rest.add(lit.var.name)
+        else:
             rest |= {v.name for v in literal_vars(lit)}
     return bound_vars(agg.body) & rest
 

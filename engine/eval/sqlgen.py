@@ -188,7 +188,11 @@ class RuleCompiler:
     def _shared(agg: Aggregate, body: tuple, outside: set[str]) -> list[str]:
         rest = set(outside)
         for lit in body:
-            if lit is not agg:
+            if lit is agg:
+                continue
+            if isinstance(lit, Aggregate):  # another aggregate's own variables are its own
+                rest.add(lit.var.name)
+            else:
                 rest |= {v.name for v in literal_vars(lit)}
         inner = [v.name for v in literal_vars(agg)[1:]]
         return sorted(set(inner) & rest)

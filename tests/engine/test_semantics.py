@@ -355,10 +355,6 @@ def test_same_facts_in_any_insertion_order_give_byte_identical_fact_tables():
     assert b"fact_blocked" in next(iter(dumps))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: sqlgen.RuleCompiler._shared counts the own variables of *other aggregates* as 'the rest "
-    "of the rule', so two aggregates that both use O and P are grouped by O and P; docs/language.md says "
-    "an aggregate's own variables are not visible outside it"))
 def test_two_aggregates_with_the_same_own_variable_names_are_independent():
     prog = program('''\
         rulebook two "two aggregates" version "1"
