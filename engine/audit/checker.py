@@ -276,7 +276,8 @@ class Checker:
         seen, values = set(), []
         for c in node["contributions"]:
             full = dict(b, **node["group"], **c["binding"])
-            target = self.value(agg.target, full, node["id"])
+            counted = agg.func == "count" and not agg.distinct  # count: each binding counts once
+            target = 1 if counted else self.value(agg.target, full, node["id"])
             if c["value"] is not None and not same(target, c["value"]):
                 raise Invalid(node["id"], f"a contribution's value is {c['value']!r} but its binding gives {target!r}")
             sub = [{"kind": self.nodes[n]["kind"], "nodes": [n]} for n in c["nodes"]]
