@@ -146,7 +146,7 @@ class Checker:
     def __init__(self, proof: dict, rulebooks: Rulebooks, evidence: Evidence, run_facts: dict[str, list[list]] | None):
         self.proof, self.books, self.evidence = proof, rulebooks, evidence
         self.nodes = proof["nodes"]
-        self.as_of = proof["run"]["as_of"]
+        self.as_of = proof["run"].get("recorded_until") or proof["run"]["as_of"]
         self.run_facts = run_facts
         self.done: set[str] = set()
         self.counts = {"facts": 0, "derivations": 0, "evidence": 0, "absences": 0, "aggregates": 0, "comparisons": 0}

@@ -58,7 +58,8 @@ class Context:
         for rb in program.rulebooks:
             for r in rb.rules:
                 self.rulebook_of.setdefault(r.id, rb)
-        self.info = RunInfo(run_id=run_id, as_of=self.as_of, rulebook=program.root.id,
+        self.info = RunInfo(run_id=run_id, as_of=self.as_of, recorded_until=str(as_of or row[0]),
+                            rulebook=program.root.id,
                             version=program.root.version, sha256=program.sha256)
 
     # compiling and running

@@ -165,6 +165,8 @@ ProofNode = Annotated[
 class RunInfo(_Frozen):
     run_id: str
     as_of: str
+    recorded_until: str | None = Field(None, description="the moment the run looked at: evidence recorded after it is not "
+                                                         "in force for this proof (an ISO timestamp, or a date for the whole day)")
     rulebook: str
     version: str
     sha256: str
