@@ -165,12 +165,12 @@ class _RuleTyper:
         t = self.type_of(agg.target, report=report)
         if agg.func == "count":
             return "number"
-        allowed = NUMERIC if agg.func == "sum" else NUMERIC + ("date",)
+        allowed = NUMERIC if agg.func == "sum" else NUMERIC + ("date", "text")
         if t is not None and t not in allowed:
             if report:
                 self.out.append(error("E206", f"{agg.func} needs {' or '.join(map(_a, allowed))}, "
                                               f"not {_a(t)}", agg.target.span,
-                                      "count counts anything; sum adds numbers; min and max also take dates"))
+                                      "count counts anything; sum adds numbers; min and max also take dates and texts (in alphabetical order)"))
             return None
         return t
 

@@ -26,3 +26,20 @@ def test_aggregate_result_compared_with_a_bound_variable_is_a_filter(tmp_path):
     with api.Case.open(tmp_path / "case.db") as case:
         result = case.run(api.load_rulebook(tmp_path / "w.rules"), facts=facts)
     assert result.conclusions == {"weakest": [["P", "C"]]}
+
+
+def test_max_over_reliability_letters_is_the_weakest_grade(tmp_path):
+    (tmp_path / "g.rules").write_text(textwrap.dedent('''\
+        rulebook grades "Grades" version "1"
+        evidence report(party: entity, grade: text) "a graded report"
+        conclusion weakest_grade(party: entity, grade: text) "the weakest grade relied on"
+        rule G1 "Weakest grade" cites "house rule":
+          weakest_grade(P, W) if report(P, _) and W = max(G for report(P, G)).
+          because "{P}: weakest grade {W}".
+        '''))
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "report.csv").write_text("party,grade\nP,A\nP,C\nQ,B\n")
+    with api.Case.open(tmp_path / "case.db") as case:
+        result = case.run(api.load_rulebook(tmp_path / "g.rules"), facts=facts)
+    assert result.conclusions == {"weakest_grade": [["P", "C"], ["Q", "B"]]}
