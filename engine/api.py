@@ -387,8 +387,11 @@ class Case:
                                 [run_id]).fetchone()
         if row is None:
             raise WarrantError(error("R002", f"no run {run_id!r} in {self.store.path}", hint="list runs with: warrant runs"))
-        return {"id": row[0], "rulebook_sha256": row[1], "as_of": row[2], "started_at": row[3],
-                "counts": json.loads(row[4] or "{}")}
+        books = self.conn.execute("SELECT rulebook_id, sha256 FROM run_rulebooks WHERE run_id = ? ORDER BY position DESC "
+                                  "LIMIT 1", [run_id]).fetchone()
+        version = self.conn.execute("SELECT version FROM rulebooks WHERE sha256 = ?", [books[1]]).fetchone() if books else None
+        return {"id": row[0], "rulebook": books[0] if books else None, "version": version[0] if version else None,
+                "rulebook_sha256": row[1], "as_of": row[2], "started_at": row[3], "counts": json.loads(row[4] or "{}")}
 
     def runs(self) -> list[dict]:
         ids = [r[0] for r in self.conn.execute("SELECT id FROM runs ORDER BY id")]

@@ -179,7 +179,8 @@ def runs(db, as_json):
         _echo_json(listed)
         return
     for r in listed:
-        click.echo(f"{r['id']}  as of {r['as_of']}  rulebook {r['rulebook_sha256'][:12]}  {r['counts']}")
+        counts = ", ".join(f"{n} {p}" for p, n in sorted(r["counts"].items()))
+        click.echo(f"{r['id']}  {r['rulebook']} {r['version']}  as of {r['as_of']}  ({counts})")
 
 
 FORMATS = ("text", "json", "dot", "svg", "pdf", "png", "md", "html")
