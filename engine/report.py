@@ -74,7 +74,7 @@ def _html(title: str, rows, details) -> str:
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>",
              "<style>body{font-family:Georgia,serif;max-width:70em;margin:2em auto;line-height:1.4}"
              "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:left}"
-             "code{font-size:90%}</style></head><body>", f"<h1>{e(title)}</h1><h2>Runs</h2>",
+             "code{font-size:90%}td:first-child,td:nth-child(4){white-space:nowrap}</style></head><body>", f"<h1>{e(title)}</h1><h2>Runs</h2>",
              "<table><tr><th>run</th><th>rulebook</th><th>version</th><th>as of</th><th>conclusions</th></tr>"]
     for run_id, rb, version, as_of, counts in rows:
         parts.append(f"<tr><td>{e(run_id)}</td><td>{e(rb)}</td><td>{e(version)}</td><td>{e(as_of)}</td>"

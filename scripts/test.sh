@@ -3,4 +3,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+# The report test opens pages in a real browser: install headless Chromium when we may.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Chromium for the browser test (apt-get install chromium)..." >&2
+  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "warning: could not install Chromium; the browser test will be skipped" >&2
+fi
 exec .venv/bin/python -m pytest "$@"
