@@ -9,7 +9,8 @@ A variable is bound by
 from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error
-from ..syntax.ast import Aggregate, Atom, Comparison, Negation, Rule, Var, Wildcard, atom_vars, expr_vars, literal_vars
+from ..syntax.ast import (Aggregate, Atom, Comparison, Negation, Rule, Var, Wildcard, atom_vars, expr_vars,
+                          group_variables, literal_vars)
 from ..syntax.program import Program
 from .scope import sub_exprs, walk_literals
 
@@ -25,15 +26,7 @@ def _has_wildcard(expr) -> bool:
 
 def _group_binds(agg: Aggregate, body, head_names: set[str]) -> set[str]:
     """The group variables an aggregate binds: those its own body binds that the rest of the rule mentions."""
-    rest = set(head_names)
-    for lit in body:
-        if lit is agg:
-            continue
-        if isinstance(lit, Aggregate):  # another aggregate's own variables are its own
-            rest.add(lit.var.name)
-        else:
-            rest |= {v.name for v in literal_vars(lit)}
-    return bound_vars(agg.body) & rest
+    return bound_vars(agg.body) & group_variables(agg, body, head_names)
 
 
 def bound_vars(body, outer: frozenset[str] | set[str] = frozenset(), head_names: set[str] = frozenset()) -> set[str]:

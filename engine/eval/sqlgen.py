@@ -186,16 +186,7 @@ class RuleCompiler:
 
     @staticmethod
     def _shared(agg: Aggregate, body: tuple, outside: set[str]) -> list[str]:
-        rest = set(outside)
-        for lit in body:
-            if lit is agg:
-                continue
-            if isinstance(lit, Aggregate):  # another aggregate's own variables are its own
-                rest.add(lit.var.name)
-            else:
-                rest |= {v.name for v in literal_vars(lit)}
-        inner = [v.name for v in literal_vars(agg)[1:]]
-        return sorted(set(inner) & rest)
+        return sorted(ast.group_variables(agg, body, outside))
 
     # aggregates
     def aggregate(self, agg: Aggregate, q: Query, group: list[str], delta_ok: bool) -> None:

@@ -234,6 +234,20 @@ def literal_vars(lit: Literal) -> list[Var]:
     return [lit.var] + inner
 
 
+def group_variables(agg: Aggregate, body, outside=frozenset()) -> set[str]:
+    """The variables an aggregate groups by: its own variables that the rest of the rule mentions
+    (`outside`: the head's, or an enclosing scope's). Another aggregate's own variables are its own."""
+    rest = set(outside)
+    for lit in body:
+        if lit is agg:
+            continue
+        if isinstance(lit, Aggregate):
+            rest.add(lit.var.name)
+        else:
+            rest |= {v.name for v in literal_vars(lit)}
+    return {v.name for v in literal_vars(agg)[1:]} & rest
+
+
 def body_atoms(body: tuple[Literal, ...]):
     """Every atom in a body with its polarity, descending into aggregates: (atom, negated, in_aggregate)."""
     for lit in body:
