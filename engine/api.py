@@ -328,17 +328,8 @@ class Case:
         return RunDiff(run_a, run_b, tuple(changed), tuple(changes))
 
     def _conclusions(self, run_id: str, predicate: str) -> list[str]:
-        try:
-            _, rows = self.query(f"{predicate}({', '.join('_' for _ in range(self._arity(run_id, predicate)))})", run_id)
-        except WarrantError:
-            return []
+        rows = stored_conclusions(self.conn, self.program_for_run(run_id), run_id).get(predicate, [])
         return [f"{predicate}({', '.join(json.dumps(v) for v in row)})" for row in rows]
-
-    def _arity(self, run_id: str, predicate: str) -> int:
-        decl = self.program_for_run(run_id).declaration(predicate)
-        if decl is None:
-            raise WarrantError(error("Q001", f"unknown predicate {predicate!r}"))
-        return decl.arity
 
     def _in_force(self, program: Program, as_of: str, record: str) -> bool:
         for decl in program.declarations:
