@@ -38,17 +38,18 @@ def in_force_sql(declaration: Declaration, as_of: str | None) -> tuple[str, list
     """SELECT over `ev_<pred>` and `sources`: the declared columns then the metadata, for the records in force.
 
     In force: asserted, recorded by as_of, valid on the as-of date, and not ended by a retraction of the
-    same key recorded by as_of (and not before the record) whose effective date is on or before that date."""
+    same arguments recorded by as_of (and not before the record) whose effective date is on or before that date."""
     cutoff, day = as_of_bounds(as_of)
     table = quote(table_name(declaration.name))
     columns = ", ".join(f"e.{quote(c.name)} AS {quote(c.name)}" for c in declaration.columns)
+    same_args = "".join(f"r.{quote(c.name)} = e.{quote(c.name)} AND " for c in declaration.columns)
     recorded, params = ("e._recorded_at <= ? AND ", [cutoff]) if cutoff else ("", [])
     r_recorded, r_params = ("r._recorded_at <= ? AND ", [cutoff]) if cutoff else ("", [])
     sql = (
         f"SELECT {columns}, {_META_SELECT} FROM {table} AS e LEFT JOIN sources AS s ON s.id = e._source "
         f"WHERE e._action = 'assert' AND {recorded}"
         "(e._valid_from IS NULL OR e._valid_from <= ?) AND (e._valid_to IS NULL OR ? < e._valid_to) "
-        f"AND NOT EXISTS (SELECT 1 FROM {table} AS r WHERE r._key = e._key AND r._action = 'retract' "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} AS r WHERE {same_args}r._action = 'retract' "
         f"AND {r_recorded}r._recorded_at >= e._recorded_at "
         "AND COALESCE(r._valid_from, substr(r._recorded_at, 1, 10)) <= ?)"
     )

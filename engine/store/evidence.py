@@ -11,7 +11,7 @@ SQL_TYPES = {"entity": str, "text": str, "date": str, "number": float, "percent"
 _SQL_NAMES = {str: "TEXT", float: "REAL", int: "INTEGER"}
 
 META_COLUMNS: dict[str, type] = {
-    "_hash": str, "_key": str, "_source": str, "_document": str, "_credibility": int,
+    "_hash": str, "_source": str, "_document": str, "_credibility": int,
     "_observed": str, "_valid_from": str, "_valid_to": str, "_recorded_at": str,
     "_action": str, "_batch": int,
 }
@@ -64,12 +64,13 @@ def _ensure_table(store: Store, decl: Declaration) -> None:
 
 
 def create_indexes(store: Store, decl: Declaration) -> None:
-    """The indexes of `decl`'s table: unique `_hash`, retractions by key, the arguments, and each later argument.
-
-    Retractions are few: a partial index on them serves the in-force test without indexing every assertion."""
+    """The indexes of `decl`'s table: unique `_hash`, retractions by their arguments, the arguments, and each
+    later argument. Retractions are few: a partial index on them serves the in-force test without indexing
+    every assertion."""
     table = store.db.table(table_name(decl.name))
     table.create_index(["_hash"], index_name=f"{table.name}_hash", unique=True)
-    store.db.execute(f"CREATE INDEX {quote(table.name + '_retract')} ON {quote(table.name)} (_key, _recorded_at) "
+    retract = ", ".join([quote(c.name) for c in decl.columns] + ["_recorded_at"])
+    store.db.execute(f"CREATE INDEX {quote(table.name + '_retract')} ON {quote(table.name)} ({retract}) "
                      "WHERE _action = 'retract'")
     if decl.columns:
         table.create_index([c.name for c in decl.columns], index_name=f"{table.name}_args")

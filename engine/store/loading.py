@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..syntax.program import Program
+from .columnar import ColumnarChunks, Doubt, plain_header
 from .discovery import fact_files
 from .errors import LoadError, Problem
 from .evidence import ensure_evidence_tables
@@ -22,7 +23,7 @@ from .records import normalize_timestamp, utc_now
 from .rows import Stamp, table_rows
 from .schema import Store, write_transaction
 from .sources import register_sources, source_ids
-from .staging import stage
+from .staging import Stage, stage
 
 CHUNK_ROWS = 20000
 
@@ -99,21 +100,47 @@ def _load_files(store: Store, stamps: list[Stamp], problems: list[Problem], prog
 
 def _load_file(store: Store, stamp: Stamp, problems: list[Problem], update) -> tuple[FileReport, int]:
     """Stream one file into a staging table in chunks, then move the new rows into its evidence table
-    (all inside the batch transaction); stop staging once a problem is seen, but read on to report them all."""
+    (all inside the batch transaction). A plain CSV file goes by the columnar lane; any other file, or one
+    the lane doubts, by the row path, which stops staging at the first problem but reads on to report all."""
     packer = Packer(stamp.decl)
-    pairs = table_rows(stamp, read_facts(stamp.path), problems, packer)
-    read = consumed = added = 0
     with stage(store, stamp.decl) as staged, _gc_paused():
-        while chunk := list(itertools.islice(pairs, CHUNK_ROWS)):
-            read += len(chunk)
-            consumed = chunk[-1][0].consumed
-            if not problems:  # then every row of the chunk is valid
-                staged.add([row for _, row in chunk])
-            update(consumed)
-        if not problems:
-            added = staged.move(packer.metas, stamp.recorded_at, stamp.batch)
+        read, consumed = _columnar(staged, stamp, packer, update)
+        if read is None:
+            read, consumed = _by_rows(staged, stamp, packer, problems, update)
+        added = 0 if problems else staged.move(packer.metas, stamp.recorded_at, stamp.batch)
     report = FileReport(stamp.decl.name, str(stamp.path), read, added, read - added)
     return report, consumed
+
+
+def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int | None, int]:
+    """Stage a plain CSV file chunk by chunk: (records read, bytes read), or (None, 0) when the row path
+    must take the file (then nothing stays staged)."""
+    order = plain_header(stamp.path, stamp.decl)
+    if order is None:
+        return None, 0
+    read = consumed = 0
+    try:
+        chunks = ColumnarChunks(stamp.decl, packer, packer.meta_id(stamp.default_meta()), order)
+        for rows, consumed in chunks.read(stamp.path, CHUNK_ROWS):
+            staged.add(rows)
+            read += len(rows)
+            update(consumed)
+    except Doubt:
+        staged.clear()
+        return None, 0
+    return read, consumed
+
+
+def _by_rows(staged: Stage, stamp: Stamp, packer: Packer, problems: list[Problem], update) -> tuple[int, int]:
+    pairs = table_rows(stamp, read_facts(stamp.path), problems, packer)
+    read = consumed = 0
+    while chunk := list(itertools.islice(pairs, CHUNK_ROWS)):
+        read += len(chunk)
+        consumed = chunk[-1][0].consumed
+        if not problems:  # then every row of the chunk is valid
+            staged.add([row for _, row in chunk])
+        update(consumed)
+    return read, consumed
 
 
 @contextlib.contextmanager

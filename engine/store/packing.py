@@ -1,6 +1,6 @@
 """Pack checked rows for the staging table, hashing them with precomputed canonical-JSON templates.
 
-`record_hash` and `key_hash` (records.py) hash `canonical_json` of a dict; json.dumps of a dict per row
+`record_hash` (records.py) hashes `canonical_json` of a dict; json.dumps of a dict per row
 is most of a load's time. Here the canonical text is built as template prefix + the args' JSON + suffix,
 the templates made once per distinct metadata by `canonical_json` itself, so the bytes are the same."""
 
@@ -29,14 +29,13 @@ def _template(body: dict) -> tuple[str, str]:
 
 
 class Packer:
-    """Turns checked rows of one predicate into staged tuples: (args..., _hash, _key, meta id).
+    """Turns checked rows of one predicate into staged tuples: (args..., _hash, meta id).
 
     `metas` maps each distinct metadata tuple (in META_FIELDS order) to its id, in order of first use."""
 
     def __init__(self, decl: Declaration):
         self.predicate = decl.name
         self.encoders = tuple(ENCODERS[c.type] for c in decl.columns)
-        self.key_prefix, self.key_suffix = _template({"predicate": decl.name})
         self.metas: dict[tuple, int] = {}
         self._templates: list[tuple[str, str]] = []
 
@@ -49,14 +48,17 @@ class Packer:
             self._templates.append(_template({"predicate": self.predicate, **dict(zip(META_FIELDS, values))}))
         return found
 
+    def record_template(self, meta_id: int) -> tuple[str, str]:
+        """(prefix, suffix) of the record hash's canonical JSON around the args, for this metadata id."""
+        return self._templates[meta_id]
+
     def args_json(self, args: tuple) -> str:
         """The canonical JSON of the argument list."""
         return "[" + ",".join([encode(value) for encode, value in zip(self.encoders, args)]) + "]"
 
     def pack(self, args: tuple, meta_id: int) -> tuple:
-        """The staged row: the args, the record hash, the key hash and the metadata id."""
+        """The staged row: the args, the record hash and the metadata id."""
         text = self.args_json(args)
         prefix, suffix = self._templates[meta_id]
         record = hashlib.sha256((prefix + text + suffix).encode()).hexdigest()
-        key = hashlib.sha256((self.key_prefix + text + self.key_suffix).encode()).hexdigest()
-        return (*args, record, key, meta_id)
+        return (*args, record, meta_id)

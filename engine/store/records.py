@@ -1,4 +1,4 @@
-"""Record identity: canonical JSON, the record hash and key, and UTC timestamps."""
+"""Record identity: canonical JSON, the record hash, and UTC timestamps."""
 
 from __future__ import annotations
 
@@ -20,11 +20,6 @@ def canonical_json(value: object) -> str:
 
 def _sha256(value: object) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
-
-
-def key_hash(predicate: str, args: list) -> str:
-    """The identity of a fact regardless of who said it: predicate and arguments."""
-    return _sha256({"predicate": predicate, "args": args})
 
 
 def record_hash(predicate: str, args: list, meta: dict) -> str:

@@ -26,6 +26,10 @@ class Stamp:
     recorded_at: str
     batch: int
 
+    def default_meta(self) -> dict:
+        """The metadata of a row that states none of its own: the file's defaults."""
+        return _with_defaults(NO_META, self.defaults)
+
 
 def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem],
                packer: Packer) -> Iterator[tuple[RawRow, tuple | None]]:
@@ -33,7 +37,7 @@ def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem],
 
     Problems are appended. Rows without metadata of their own (the usual case) take the fast path."""
     fast, pack = fast_checker(stamp.decl), packer.pack
-    default_meta = packer.meta_id(_with_defaults(NO_META, stamp.defaults))
+    default_meta = packer.meta_id(stamp.default_meta())
     for item in items:
         if type(item) is RawRow:
             checked = fast(item.values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import sqlite_utils
 
 from .errors import store_error
 
-SCHEMA_VERSION = 2  # 2: a partial index on retractions, an index per later argument
+SCHEMA_VERSION = 3  # 2: a partial index on retractions, an index per later argument; 3: no _key column
 EVIDENCE_PREFIX = "ev_"
 
 _BASE_TABLES: dict[str, tuple[dict, str]] = {
@@ -52,6 +53,8 @@ def open_store(path: str | Path) -> Store:
     db = sqlite_utils.Database(str(path))
     try:
         db.enable_wal()
+        # SQLite may sort on helper threads (index builds after a bulk load, large ORDER BYs)
+        db.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
         _check_version(db, path)
         if not set(_BASE_TABLES) <= set(db.table_names()):  # no write (no lock) on an existing case file
             with write_transaction(db):

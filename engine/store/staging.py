@@ -27,12 +27,17 @@ class Stage:
     def __init__(self, store: Store, decl: Declaration):
         self.store, self.decl, self.rows = store, decl, 0
         self.width = len(decl.columns)
-        self._insert = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * (self.width + 3))})"
+        self._insert = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * (self.width + 2))})"
 
     def add(self, rows: list[tuple]) -> None:
-        """Stage packed rows: (args..., _hash, _key, meta id)."""
+        """Stage packed rows: (args..., _hash, meta id)."""
         self.store.db.conn.executemany(self._insert, rows)
         self.rows += len(rows)
+
+    def clear(self) -> None:
+        """Forget every staged row."""
+        self.store.db.conn.execute(f"DELETE FROM {STAGE}")
+        self.rows = 0
 
     def move(self, metas: dict[tuple, int], recorded_at: str, batch: int) -> int:
         """Insert the staged rows the table lacks (first of each `_hash`, in file order). Returns how many."""
@@ -66,9 +71,9 @@ class Stage:
         return conn.total_changes - before
 
     def _move_sql(self, table: str, conflict: str, where: str) -> str:
-        names = [quote(c.name) for c in self.decl.columns] + ["_hash", "_key"]
+        names = [quote(c.name) for c in self.decl.columns] + ["_hash"]
         names += [f"_{name}" for name in META_FIELDS] + ["_recorded_at", "_batch"]
-        values = [f"s.c{i}" for i in range(self.width)] + ["s._hash", "s._key"]
+        values = [f"s.c{i}" for i in range(self.width)] + ["s._hash"]
         values += [f"m.{name}" for name in META_FIELDS] + ["?", "?"]
         return (f"INSERT {conflict}INTO {table} ({', '.join(names)}) "
                 f"SELECT {', '.join(values)} FROM {STAGE} AS s JOIN {META} AS m ON m.id = s._meta{where} "
@@ -80,7 +85,7 @@ def stage(store: Store, decl: Declaration) -> Iterator[Stage]:
     """A fresh staging table for one file of `decl` (inside the load's transaction), dropped afterwards."""
     conn = store.db.conn
     _drop(conn)
-    columns = [f"c{i}" for i in range(len(decl.columns))] + ["_hash", "_key", "_meta"]
+    columns = [f"c{i}" for i in range(len(decl.columns))] + ["_hash", "_meta"]
     conn.execute(f"CREATE TEMP TABLE warrant_stage ({', '.join(columns)})")
     conn.execute(f"CREATE TEMP TABLE warrant_meta (id INTEGER PRIMARY KEY, {', '.join(META_FIELDS)})")
     try:

@@ -58,7 +58,7 @@ def test_same_fact_in_csv_and_json_text_is_one_record(store, program, facts):
                         now=NOW)
     assert (report.rows_read, report.added, report.duplicates) == (3, 2, 1)  # two sources: two records
     assert store.db.table("ev_owns").count == 2
-    assert len({r["_key"] for r in store.db.table("ev_owns").rows}) == 1
+    assert len({(r["owner"], r["owned"], r["percent"]) for r in store.db.table("ev_owns").rows}) == 1
 
 
 def test_record_by_hash_gives_the_record_with_its_source(store, program):

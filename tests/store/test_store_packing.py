@@ -1,10 +1,10 @@
-"""The fast load path: template hashes equal records.record_hash / key_hash, and the fast checker agrees with pydantic."""
+"""The fast load path: template hashes equal records.record_hash, and the fast checker agrees with pydantic."""
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine.store.packing import Packer
-from engine.store.records import key_hash, record_hash
+from engine.store.records import record_hash
 from engine.store.validation import NO_META, Checked, fast_checker, validate_row
 
 TEXTS = ["A", "Beta, Ltd", "Ünïcødé — 株式会社", 'quote " and \\ backslash', "tab\there\nnewline", "\x00\x1f\x7f",
@@ -21,9 +21,8 @@ METAS = [
 
 def _same(packer, args, meta):
     row = packer.pack(args, packer.meta_id(meta))
-    assert row[:-3] == args
-    assert row[-3] == record_hash(packer.predicate, list(args), meta)
-    assert row[-2] == key_hash(packer.predicate, list(args))
+    assert row[:-2] == args
+    assert row[-2] == record_hash(packer.predicate, list(args), meta)
 
 
 @pytest.mark.parametrize("meta", METAS)
@@ -46,10 +45,10 @@ def test_template_hashes_equal_record_hash_property(program, owner, number, docu
     _same(Packer(program.declaration("owns")), (owner, "x", number), meta)
 
 
-def test_the_key_template_ignores_metadata(program):
+def test_the_same_fact_with_other_metadata_is_another_record(program):
     packer = Packer(program.declaration("owns"))
     a, b = packer.pack(("A", "B", 50), packer.meta_id(METAS[0])), packer.pack(("A", "B", 50), packer.meta_id(METAS[1]))
-    assert a[-2] == b[-2] and a[-3] != b[-3] and (a[-1], b[-1]) == (0, 1)
+    assert a[:-2] == b[:-2] and a[-2] != b[-2] and (a[-1], b[-1]) == (0, 1)
 
 
 ROWS = [
