@@ -14,6 +14,7 @@ import csv
 import hashlib
 import itertools
 import math
+from operator import itemgetter
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Callable, Iterator
@@ -42,17 +43,17 @@ def plain_header(path: Path, decl: Declaration) -> tuple[int, ...] | None:
     return tuple(names.index(name) for name in declared)
 
 
-def _entities(values: tuple) -> tuple[tuple, list[str]]:
+def _entities(values: list) -> tuple[list, list[str]]:
     if not all(map(str.strip, values)):
         raise Doubt("an empty entity")
     return values, list(map(encode_basestring, values))
 
 
-def _texts(values: tuple) -> tuple[tuple, list[str]]:
+def _texts(values: list) -> tuple[list, list[str]]:
     return values, list(map(encode_basestring, values))
 
 
-def _floats(values: tuple) -> list[float]:
+def _floats(values: list) -> list[float]:
     try:
         numbers = list(map((0.0).__add__, map(float, values)))  # + 0.0 turns -0.0 into 0.0, as int() would
     except ValueError:
@@ -62,26 +63,22 @@ def _floats(values: tuple) -> list[float]:
     return numbers
 
 
-def _numbers(values: tuple) -> tuple[list, list[str]]:
+def _numbers(values: list) -> tuple[list, list[str]]:
     numbers = [int(n) if n.is_integer() else n for n in _floats(values)]
     return numbers, list(map(repr, numbers))
 
 
-def _percents(values: tuple) -> tuple[list, list[str]]:
+def _percents(values: list) -> tuple[list, list[str]]:
     numbers = _floats(values)
     if not (all(map((0.0).__le__, numbers)) and all(map((100.0).__ge__, numbers))):
         raise Doubt("a percent out of range")
     # integral values from 0 to 100 print as N.0, which json writes as N (check_number returns an int)
-    return numbers, [text.removesuffix(".0") for text in map(repr, numbers)]
+    return numbers, list(map(str.removesuffix, map(repr, numbers), itertools.repeat(".0")))
 
 
-COLUMN_LANES: dict[str, Callable[[tuple], tuple[object, list[str]]]] = {
+COLUMN_LANES: dict[str, Callable[[list], tuple[list, list[str]]]] = {
     "entity": _entities, "text": _texts, "number": _numbers, "percent": _percents,
 }
-
-
-def _escape(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 class ColumnarChunks:
@@ -92,9 +89,7 @@ class ColumnarChunks:
             raise Doubt("a column type without a columnar lane")
         self.lanes = tuple(COLUMN_LANES[c.type] for c in decl.columns)
         self.order, self.meta_id, self.width = order, meta_id, len(order)
-        prefix, suffix = packer.record_template(meta_id)
-        self.record_format = _escape(prefix) + "{}" + _escape(suffix)
-        self.args_format = "[" + ",".join(["{}"] * self.width) + "]"
+        self.prefix, self.suffix = packer.record_template(meta_id)
 
     def read(self, path: Path, chunk_rows: int) -> Iterator[tuple[list[tuple], int]]:
         """(staged rows, bytes read so far) per chunk; raises Doubt at the first row it cannot vouch for."""
@@ -111,8 +106,11 @@ class ColumnarChunks:
             return []
         if set(map(len, records)) != {self.width}:
             raise Doubt("a record with the wrong number of fields")
-        raw = list(zip(*records))
-        args, texts = zip(*[lane(raw[at]) for lane, at in zip(self.lanes, self.order)])
-        joined = list(map(self.args_format.format, *texts))
-        records_hash = map(_HEX, map(hashlib.sha256, map(str.encode, map(self.record_format.format, joined))))
-        return list(zip(*args, records_hash, itertools.repeat(self.meta_id)))
+        columns = [list(map(itemgetter(at), records)) for at in self.order]
+        args, texts = zip(*[lane(column) for lane, column in zip(self.lanes, columns)])
+        # the record's canonical JSON: prefix + "[" + the values' JSON joined by "," + "]" + suffix
+        first, last = map((self.prefix + "[").__add__, texts[0]), itertools.repeat("]" + self.suffix)
+        texts = [first, *texts[1:]]
+        texts[-1] = map(str.__add__, texts[-1], last)
+        hashes = map(_HEX, map(hashlib.sha256, map(str.encode, map(",".join, zip(*texts)))))
+        return list(zip(*args, hashes, itertools.repeat(self.meta_id)))

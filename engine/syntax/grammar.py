@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
+import lark
 from lark import Lark
 
 _HERE = Path(__file__).resolve().parent.parent
@@ -21,11 +23,26 @@ def grammar_path(name: str = "rulebook.lark") -> Path:
 
 @lru_cache(maxsize=None)
 def parser(start: str = "start") -> Lark:
-    """The LALR parser for the rulebook language, built once per start symbol."""
+    """The LALR parser for the rulebook language, built once per start symbol.
+
+    Lark keeps the analysed grammar in a cache file (ten times faster than analysing it again); the file
+    is checked against the grammar text, the options and lark's version, and rebuilt when any differs."""
     return Lark(
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
         start=start,
         propagate_positions=True,
         maybe_placeholders=True,
+        cache=_cache_file(start),
     )
+
+
+def _cache_file(start: str) -> str | bool:
+    """A private cache file under the user's cache folder (not the shared temp folder: lark unpickles it);
+    False (no cache) when that folder cannot be made."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "warrant"
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return False
+    return str(base / f"rulebook-{start}-lark{lark.__version__}.cache")
