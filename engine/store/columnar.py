@@ -17,7 +17,7 @@ import math
 from operator import itemgetter
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ..syntax.ast import Declaration
 from .packing import Packer
@@ -81,6 +81,15 @@ COLUMN_LANES: dict[str, Callable[[list], tuple[list, list[str]]]] = {
 }
 
 
+def chunked(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+    """The reader's records, `size` at a time; a CSV error (such as an overlong field) is a Doubt."""
+    try:
+        while records := list(itertools.islice(reader, size)):
+            yield records
+    except csv.Error as exc:
+        raise Doubt(str(exc)) from None
+
+
 class ColumnarChunks:
     """Staged rows, a chunk at a time, for one plain CSV file (see `plain_header`)."""
 
@@ -96,14 +105,22 @@ class ColumnarChunks:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             next(reader, None)
-            while records := list(itertools.islice(reader, chunk_rows)):
+            for records in chunked(reader, chunk_rows):
                 yield self.pack(records), handle.buffer.tell()
 
     def pack(self, records: list[list[str]]) -> list[tuple]:
         """The staged rows of a chunk of CSV records (blank records skipped)."""
+        return self.rows(*self.columns(records))
+
+    def rows(self, args: tuple[list, ...], hashes: Iterable[str]) -> list[tuple]:
+        """Staged rows from checked argument columns and their record hashes."""
+        return list(zip(*args, hashes, itertools.repeat(self.meta_id)))
+
+    def columns(self, records: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
+        """(the checked argument columns, the record hashes) of a chunk of CSV records (blank ones skipped)."""
         records = list(filter(None, records))
         if not records:
-            return []
+            return tuple([] for _ in self.order), []
         if set(map(len, records)) != {self.width}:
             raise Doubt("a record with the wrong number of fields")
         columns = [list(map(itemgetter(at), records)) for at in self.order]
@@ -112,5 +129,4 @@ class ColumnarChunks:
         first, last = map((self.prefix + "[").__add__, texts[0]), itertools.repeat("]" + self.suffix)
         texts = [first, *texts[1:]]
         texts[-1] = map(str.__add__, texts[-1], last)
-        hashes = map(_HEX, map(hashlib.sha256, map(str.encode, map(",".join, zip(*texts)))))
-        return list(zip(*args, hashes, itertools.repeat(self.meta_id)))
+        return args, list(map(_HEX, map(hashlib.sha256, map(str.encode, map(",".join, zip(*texts))))))

@@ -17,6 +17,7 @@ from .errors import LoadError, Problem
 from .evidence import ensure_evidence_tables
 from .manifest import file_defaults, read_manifest
 from .packing import Packer
+from .parallel import read_split
 from .progress import progress_bar
 from .readers import read_facts
 from .records import normalize_timestamp, utc_now
@@ -121,7 +122,8 @@ def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int 
     read = consumed = 0
     try:
         chunks = ColumnarChunks(stamp.decl, packer, packer.meta_id(stamp.default_meta()), order)
-        for rows, consumed in chunks.read(stamp.path, CHUNK_ROWS):
+        parts = read_split(chunks, stamp.path, CHUNK_ROWS) or chunks.read(stamp.path, CHUNK_ROWS)
+        for rows, consumed in parts:
             staged.add(rows)
             read += len(rows)
             update(consumed)

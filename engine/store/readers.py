@@ -64,7 +64,10 @@ def read_csv(path: Path) -> Iterator[Item]:
         names = tuple(name.strip() for name in header)
         yield Header(names, dict(zip(names, field_starts(tap.take(), 1))))
         line = reader.line_num + 1
-        for record in reader:
+        for record in _records(reader):
+            if isinstance(record, csv.Error):
+                yield Malformed(line, 1, f"unreadable CSV: {record}")
+                return
             raw = tap.take()
             if record and len(record) != len(names):
                 yield Malformed(line, 1, f"expected {len(names)} fields, found {len(record)}")
@@ -72,6 +75,14 @@ def read_csv(path: Path) -> Iterator[Item]:
                 starts = functools.partial(_positions, names, raw, line)
                 yield RawRow(line, dict(zip(names, record)), starts, tap.consumed)
             line = reader.line_num + 1
+
+
+def _records(reader) -> Iterator[list[str] | csv.Error]:
+    """The reader's records, then the csv.Error that stopped it, if any."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        yield exc
 
 
 def _positions(names: tuple[str, ...], raw: str, line: int) -> dict[str, tuple[int, int]]:
