@@ -197,14 +197,19 @@ class Case:
     def evidence_snapshot(self, program: Program, as_of: str | None) -> str:
         """An identity for the evidence a run could see: per evidence table, how many records were
         recorded by `as_of` and in which load batches, plus those batches' file hashes. Evidence is
-        append-only, so this fixes the records in force; replay then checks the facts themselves."""
+        append-only, so this fixes the records in force; replay then checks the facts themselves.
+
+        The counts come from the `loads` table (every record of a batch carries the batch's time), not
+        from a pass over the evidence; `tests/store` checks that the two agree."""
         cutoff = as_of if as_of and len(as_of) > 10 else f"{as_of}T23:59:59.999999Z" if as_of else "9999"
         h = hashlib.sha256(f"as_of={as_of}\n".encode())
+        loads = self.conn.execute("SELECT id, files FROM loads WHERE started_at <= ? ORDER BY id", [cutoff]).fetchall()
+        added = [(batch, json.loads(files)) for batch, files in loads]
         batches: set[int] = set()
-        for decl in sorted((d for d in program.declarations if d.is_evidence), key=lambda d: d.name):
-            rows = self.conn.execute(f"SELECT _batch, COUNT(*) FROM {table_name('ev', decl.name)} "
-                                     "WHERE _recorded_at <= ? GROUP BY _batch ORDER BY _batch", [cutoff]).fetchall()
-            h.update(f"{decl.name}:{rows}\n".encode())
+        for name in sorted(d.name for d in program.declarations if d.is_evidence):
+            rows = [(batch, n) for batch, files in added
+                    if (n := sum(f["added"] for f in files if f["predicate"] == name))]
+            h.update(f"{name}:{rows}\n".encode())
             batches |= {b for b, _ in rows}
         for batch, files in self.conn.execute("SELECT id, files FROM loads ORDER BY id"):
             if batch in batches:

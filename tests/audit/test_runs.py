@@ -127,3 +127,31 @@ def test_diff_names_a_changed_threshold(setup):
         diff = case.diff(first, second)
     assert diff.rule_changes == ("rule R2 changed",)
     assert [(c.atom, c.gained, c.reasons) for c in diff.changes] == [('blocked("A")', False, ("rule R2 changed",))]
+
+
+def _counted_snapshot(case, program, as_of):
+    """The evidence snapshot as first defined: counts read from the evidence tables themselves."""
+    import hashlib
+
+    cutoff = as_of if len(as_of) > 10 else f"{as_of}T23:59:59.999999Z"
+    h = hashlib.sha256(f"as_of={as_of}\n".encode())
+    batches = set()
+    for decl in sorted((d for d in program.declarations if d.is_evidence), key=lambda d: d.name):
+        rows = case.conn.execute(f"SELECT _batch, COUNT(*) FROM ev_{decl.name} WHERE _recorded_at <= ? "
+                                 "GROUP BY _batch ORDER BY _batch", [cutoff]).fetchall()
+        h.update(f"{decl.name}:{rows}\n".encode())
+        batches |= {b for b, _ in rows}
+    for batch, files in case.conn.execute("SELECT id, files FROM loads ORDER BY id"):
+        if batch in batches:
+            h.update(f"batch {batch}: {files}\n".encode())
+    return h.hexdigest()
+
+
+def test_the_evidence_snapshot_from_the_loads_table_counts_what_the_evidence_tables_hold(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        case.load(program, path / "day1", recorded_at="2024-01-10T09:00:00Z")
+        case.load(program, path / "day1", recorded_at="2024-02-01T09:00:00Z")  # nothing new: no rows in batch 2
+        case.load(program, path / "day2", recorded_at="2024-03-20T09:00:00Z")
+        for as_of in ("2024-01-01", "2024-01-10", "2024-02-15", "2024-03-20", "2024-03-20T08:00:00.000000Z", "2025-01-01"):
+            assert case.evidence_snapshot(program, as_of) == _counted_snapshot(case, program, as_of), as_of
