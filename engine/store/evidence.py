@@ -65,24 +65,25 @@ def _ensure_table(store: Store, decl: Declaration) -> None:
 
 def create_indexes(store: Store, decl: Declaration) -> None:
     """The indexes of `decl`'s table: unique `_hash`, retractions by their arguments, the arguments, and each
-    later argument. Retractions are few: a partial index on them serves the in-force test without indexing
-    every assertion."""
+    later argument (made when missing). Retractions are few: a partial index on them serves the in-force
+    test without indexing every assertion."""
     table = store.db.table(table_name(decl.name))
-    table.create_index(["_hash"], index_name=f"{table.name}_hash", unique=True)
     retract = ", ".join([quote(c.name) for c in decl.columns] + ["_recorded_at"])
-    store.db.execute(f"CREATE INDEX {quote(table.name + '_retract')} ON {quote(table.name)} ({retract}) "
+    store.db.execute(f"CREATE INDEX IF NOT EXISTS {quote(table.name + '_retract')} ON {quote(table.name)} ({retract}) "
                      "WHERE _action = 'retract'")
+    table.create_index(["_hash"], index_name=f"{table.name}_hash", unique=True, if_not_exists=True)
     if decl.columns:
-        table.create_index([c.name for c in decl.columns], index_name=f"{table.name}_args")
+        table.create_index([c.name for c in decl.columns], index_name=f"{table.name}_args", if_not_exists=True)
     for col in decl.columns[1:]:  # proofs and queries look facts up by any argument, not only the first
         if col.type in ("entity", "text", "date"):
-            table.create_index([col.name], index_name=f"{table.name}__{col.name}")
+            table.create_index([col.name], index_name=f"{table.name}__{col.name}", if_not_exists=True)
 
 
 def drop_indexes(store: Store, decl: Declaration) -> None:
-    """Drop the indexes `create_indexes` makes (a bulk load rebuilds them afterwards, sorted: much faster)."""
+    """Drop the full indexes `create_indexes` makes: a bulk load rebuilds them afterwards, sorted, which is much
+    faster. The partial index on retractions stays: rows that are not retractions cost it nothing."""
     for index in store.db.table(table_name(decl.name)).indexes:
-        if not index.name.startswith("sqlite_"):
+        if not index.name.startswith("sqlite_") and index.name != table_name(decl.name) + "_retract":
             store.db.execute(f"DROP INDEX {quote(index.name)}")
 
 

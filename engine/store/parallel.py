@@ -12,6 +12,7 @@ import io
 import multiprocessing
 import os
 from pathlib import Path
+from queue import Empty
 from typing import Iterator
 
 from .columnar import ColumnarChunks, Doubt, chunked
@@ -52,28 +53,30 @@ def read_split(chunks: ColumnarChunks, path: Path, chunk_rows: int) -> Iterator[
 def _read_parts(chunks: ColumnarChunks, data: bytes, body: int, cut: int,
                 chunk_rows: int) -> Iterator[tuple[list[tuple], int]]:
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_pack_part, args=(chunks, data, cut, len(data), chunk_rows, sender), daemon=True)
+    queue = context.Queue()  # a feeder thread sends: the worker never waits for this process to read
+    worker = context.Process(target=_pack_part, args=(chunks, data, cut, len(data), chunk_rows, queue), daemon=True)
     worker.start()
-    sender.close()
     finished = False
     try:
         yield from _pack_text(chunks, data, body, cut, chunk_rows)
-        while (message := _receive(chunks, receiver)) is not None:
+        while (message := _receive(chunks, queue, worker)) is not None:
             yield message
         finished = True
     finally:
-        receiver.close()
         if not finished:
             worker.kill()
         worker.join()
+        queue.close()
 
 
-def _receive(chunks: ColumnarChunks, receiver) -> tuple[list[tuple], int] | None:
-    try:
-        message = receiver.recv()
-    except EOFError:  # the worker died without a word
-        raise Doubt("the second process stopped") from None
+def _receive(chunks: ColumnarChunks, queue, worker) -> tuple[list[tuple], int] | None:
+    while True:
+        try:
+            message = queue.get(timeout=1)
+            break
+        except Empty:
+            if not worker.is_alive() and queue.empty():  # it died without a word
+                raise Doubt("the second process stopped") from None
     if message is None:
         return None
     if isinstance(message, str):
@@ -107,19 +110,16 @@ def _columns_of_text(chunks: ColumnarChunks, data: bytes, start: int, end: int,
         yield chunks.columns(records), min(end, start + int(reader.line_num * per_line))
 
 
-def _pack_part(chunks: ColumnarChunks, data: bytes, start: int, end: int, chunk_rows: int, sender) -> None:
-    """In the forked process: send each packed chunk, then None; or the reason for a doubt."""
+def _pack_part(chunks: ColumnarChunks, data: bytes, start: int, end: int, chunk_rows: int, queue) -> None:
+    """In the forked process: put each packed chunk, then None; or the reason for a doubt."""
     try:
-        try:
-            for (args, hashes), consumed in _columns_of_text(chunks, data, start, end, chunk_rows):
-                sender.send((args, "".join(hashes), consumed))
-            message = None
-        except Doubt as exc:
-            message = str(exc) or "doubt"
-        except Exception as exc:  # noqa: BLE001 - any failure only sends the file back to the one-process lane
-            message = f"{type(exc).__name__}: {exc}"
-        sender.send(message)
-    except OSError:  # the reading end is gone: this file is being read another way
-        pass
-    finally:
-        sender.close()
+        for (args, hashes), consumed in _columns_of_text(chunks, data, start, end, chunk_rows):
+            queue.put((args, "".join(hashes), consumed))
+        message = None
+    except Doubt as exc:
+        message = str(exc) or "doubt"
+    except Exception as exc:  # noqa: BLE001 - any failure only sends the file back to the one-process lane
+        message = f"{type(exc).__name__}: {exc}"
+    queue.put(message)
+    queue.close()
+    queue.join_thread()
