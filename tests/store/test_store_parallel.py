@@ -1,0 +1,132 @@
+"""Large plain CSV files are packed on both cores: the rows, their order and their hashes are those of the
+one-process lane; a doubt or a failure on either side hands the file to the row path, which reports it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from engine.store import LoadError, load_facts, open_store
+from engine.store import loading, parallel
+from engine.syntax.program import load_program
+
+from .conftest import dump
+
+NOW = "2024-06-01T12:00:00Z"
+RULES = '''rulebook lanes "parallel lane tests" version "1"
+evidence holding(holder: entity, held: entity, percent: percent, note: text) "a holding"
+conclusion big(held: entity) "held is big"
+rule B "big" cites "none":
+  big(H) if holding(_, H, P, _) and P >= 50.
+  because "{H} is big".
+'''
+
+pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs two cores and fork()")
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rules") / "lanes.rules"
+    path.write_text(RULES, encoding="utf-8")
+    prog, diags, _ = load_program(path)
+    assert prog is not None and not diags
+    return prog
+
+
+def _csv(rows: list[list[str]], header=("holder", "held", "percent", "note"), end="\n") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=end, quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _load(program, text: str, split: bool, chunk_rows: int = 3):
+    """(case file content in rowid order, problems or None, how many files were split)."""
+    splits = []
+    real = parallel._read_parts
+
+    def spy(*args):
+        splits.append(1)
+        return real(*args)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "facts"
+        folder.mkdir()
+        (folder / "holding.csv").write_text(text, encoding="utf-8")
+        store = open_store(Path(tmp) / "case.db")
+        patches = [mock.patch.object(parallel, "MIN_BYTES", 0 if split else 1 << 60),
+                   mock.patch.object(parallel, "_read_parts", spy), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows)]
+        try:
+            with patches[0], patches[1], patches[2]:
+                load_facts(store, program, folder, now=NOW)
+            problems = None
+        except LoadError as err:
+            problems = [(p.line, p.col, p.code, p.value) for p in err.problems]
+        content = {name: rows for name, rows in dump(store).items() if name != "loads"}
+        in_order = store.db.execute("SELECT holder, held, percent, _hash FROM ev_holding ORDER BY rowid").fetchall() \
+            if "ev_holding" in store.db.table_names() else []
+        store.close()
+    return content, in_order, problems, len(splits)
+
+
+NAMES = st.text(alphabet="ABCxyzÜ株 ;{}%\\", min_size=1, max_size=5).filter(str.strip)
+ROW = st.tuples(NAMES, NAMES, st.sampled_from(["50", "12.5", "0", "100", " 7", "-0", "33.3"]),
+                st.text(alphabet="abc {}", max_size=4))
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(ROW, min_size=1, max_size=30), chunk_rows=st.integers(1, 7), crlf=st.booleans())
+def test_a_split_file_stores_what_one_process_stores_in_file_order(program, rows, chunk_rows, crlf):
+    text = _csv([list(r) for r in rows], end="\r\n" if crlf else "\n")
+    split = _load(program, text, split=True, chunk_rows=chunk_rows)
+    whole = _load(program, text, split=False, chunk_rows=chunk_rows)
+    assert split[3] == (1 if '"' not in text else 0) and whole[3] == 0
+    assert split[:3] == whole[:3]
+
+
+def test_a_quote_anywhere_keeps_the_file_in_one_process(program):
+    text = _csv([["A", "B", "50", "said \"x\""], ["A", "C", "10", "line\nbreak"]] * 5)
+    content, in_order, problems, splits = _load(program, text, split=True)
+    assert splits == 0 and problems is None and len(in_order) == 2
+
+
+@pytest.mark.parametrize("half", ["first", "second"])
+def test_a_bad_row_in_either_half_is_reported_by_the_row_path(program, half):
+    rows = [["A", f"E{i}", "10", ""] for i in range(20)]
+    bad = 2 if half == "first" else 18
+    rows[bad][2] = "150"
+    content, in_order, problems, splits = _load(program, _csv(rows), split=True)
+    assert splits == 1
+    assert problems == [(bad + 2, len(f"A,E{bad},") + 1, "L006", "150")]
+    assert in_order == [] and not content.get("ev_holding")
+
+
+def test_a_worker_that_dies_sends_the_file_to_the_one_process_lane(program):
+    rows = [["A", f"E{i}", "10", ""] for i in range(20)]
+
+    def die(*args):
+        import os
+        os._exit(3)
+
+    with mock.patch.object(parallel, "_pack_part", die):
+        content, in_order, problems, splits = _load(program, _csv(rows), split=True)
+    assert splits == 1 and problems is None
+    assert [r[1] for r in in_order] == [f"E{i}" for i in range(20)]
+
+
+def test_split_points_fall_after_line_breaks():
+    with mock.patch.object(parallel, "MIN_BYTES", 0):
+        data = b"h1,h2\n" + b"".join(b"a%d,b\n" % i for i in range(100))
+        body, cut = parallel.split_point(data)
+        assert data[:body] == b"h1,h2\n" and data[cut - 1:cut] == b"\n" and body < cut < len(data)
+        assert parallel.split_point(b'h\n"a"\n' * 10) is None
+        assert parallel.split_point(b"no line break") is None
+    assert parallel.split_point(data) is None  # too small to be worth a process
+
