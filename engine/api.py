@@ -29,7 +29,7 @@ from .eval import RunResult, evaluate, stored_conclusions
 from .eval.relations import ident, table_name
 from .examples import ExampleResult, run_examples
 from .source import SourceFile
-from .store import Store, in_force_sql, load_facts, open_store, register_program, write_transaction
+from .store import Store, every_record_in_force, in_force_sql, load_facts, open_store, register_program, write_transaction
 from .store.evidence import ensure_evidence_tables
 from .syntax import ast
 from .syntax.parser import parse_atom, parse_text
@@ -121,10 +121,6 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _evidence_sql(decl, as_of):
-    return in_force_sql(decl, as_of)
-
-
 class Case:
     """An open case file. Every load, registration, run and read is recorded in its audit log as `actor`."""
 
@@ -140,6 +136,10 @@ class Case:
         """Append an audit entry (inside the caller's transaction when there is one)."""
         with write_transaction(self.store.db):
             audit.append(self.conn, action, entity, details, self.actor)
+
+    def _evidence_sql(self, decl, as_of: str | None) -> tuple[str, list]:
+        """The query of `decl`'s records in force at `as_of`: the whole table when every record is."""
+        return in_force_sql(decl, as_of, every_record_in_force(self.conn, decl, as_of))
 
     def _register(self, program: Program) -> None:
         known = {r[0] for r in self.conn.execute("SELECT sha256 FROM rulebooks")}
@@ -186,7 +186,7 @@ class Case:
         with write_transaction(self.store.db):
             self._register(program)
             ensure_evidence_tables(self.store, program)
-            result = evaluate(self.conn, program, _evidence_sql, as_of=as_of, max_rounds=max_rounds, collect=collect)
+            result = evaluate(self.conn, program, self._evidence_sql, as_of=as_of, max_rounds=max_rounds, collect=collect)
             self.audit("run", result.run_id, {
                 "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
                 "as_of": as_of, "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, as_of),
@@ -236,7 +236,7 @@ class Case:
         self.conn.execute("SAVEPOINT warrant_replay")
         try:
             aside = move_run_aside(self.conn, program, run_id)
-            evaluate(self.conn, program, _evidence_sql, as_of=info["as_of"], run_id=run_id)
+            evaluate(self.conn, program, self._evidence_sql, as_of=info["as_of"], run_id=run_id)
             diff = compare_facts(self.conn, program, aside, run_id)
             digest = facts_digest(self.conn, program, aside)
             again = self._proof_texts(program, run_id) if proofs else {}
@@ -254,7 +254,7 @@ class Case:
         out = {}
         for decl in program.declarations:
             if decl.kind == "conclusion":
-                for proof in proof_api.why_all(self.conn, program, run_id, decl.name, _evidence_sql, as_of):
+                for proof in proof_api.why_all(self.conn, program, run_id, decl.name, self._evidence_sql, as_of):
                     out[proof.atom] = proof_api.render(proof, "json")
         return out
 
@@ -264,7 +264,7 @@ class Case:
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store.db):
-            result = proof_api.why(self.conn, program, run_id, atom, _evidence_sql, info["as_of"], limits)
+            result = proof_api.why(self.conn, program, run_id, atom, self._evidence_sql, info["as_of"], limits)
             self.audit("view.why", atom, {"run_id": run_id})
         return result
 
@@ -273,7 +273,7 @@ class Case:
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store.db):
-            result = proof_api.whynot(self.conn, program, run_id, atom, _evidence_sql, info["as_of"], depth)
+            result = proof_api.whynot(self.conn, program, run_id, atom, self._evidence_sql, info["as_of"], depth)
             self.audit("view.whynot", atom, {"run_id": run_id})
         return result
 
@@ -282,7 +282,7 @@ class Case:
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store.db):
-            proofs = proof_api.why_all(self.conn, program, run_id, predicate, _evidence_sql, info["as_of"], limits)
+            proofs = proof_api.why_all(self.conn, program, run_id, predicate, self._evidence_sql, info["as_of"], limits)
             self.audit("view.why", f"{predicate}(*)", {"run_id": run_id, "proofs": len(proofs)})
         return proofs
 
@@ -290,7 +290,7 @@ class Case:
         """Write a self-contained bundle for one conclusion that `verify_bundle` checks anywhere."""
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
-        proof = proof_api.why(self.conn, program, run_id, atom, _evidence_sql, info["as_of"])
+        proof = proof_api.why(self.conn, program, run_id, atom, self._evidence_sql, info["as_of"])
         proof_json = proof_api.render(proof, "json")
         data = json.loads(proof_json)
         books = self._rulebook_texts(run_id)

@@ -22,6 +22,19 @@ def table_name(predicate: str) -> str:
     return EVIDENCE_PREFIX + predicate
 
 
+WINDOWED = "_valid_from IS NOT NULL OR _valid_to IS NOT NULL"
+
+
+def retract_index(predicate: str) -> str:
+    """The partial index of `predicate`'s retractions."""
+    return table_name(predicate) + "_retract"
+
+
+def windows_index(predicate: str) -> str:
+    """The partial index of `predicate`'s records that have a validity window."""
+    return table_name(predicate) + "_windows"
+
+
 def quote(identifier: str) -> str:
     """A double-quoted SQL identifier."""
     return '"' + identifier.replace('"', '""') + '"'
@@ -64,13 +77,15 @@ def _ensure_table(store: Store, decl: Declaration) -> None:
 
 
 def create_indexes(store: Store, decl: Declaration) -> None:
-    """The indexes of `decl`'s table: unique `_hash`, retractions by their arguments, the arguments, and each
-    later argument (made when missing). Retractions are few: a partial index on them serves the in-force
-    test without indexing every assertion."""
+    """The indexes of `decl`'s table: unique `_hash`, retractions by their arguments, records with a
+    validity window, the arguments, and each later argument (made when missing). Retractions and windows
+    are few: partial indexes serve the in-force test, and tell at once whether there are any at all."""
     table = store.db.table(table_name(decl.name))
     retract = ", ".join([quote(c.name) for c in decl.columns] + ["_recorded_at"])
-    store.db.execute(f"CREATE INDEX IF NOT EXISTS {quote(table.name + '_retract')} ON {quote(table.name)} ({retract}) "
+    store.db.execute(f"CREATE INDEX IF NOT EXISTS {quote(retract_index(decl.name))} ON {quote(table.name)} ({retract}) "
                      "WHERE _action = 'retract'")
+    store.db.execute(f"CREATE INDEX IF NOT EXISTS {quote(windows_index(decl.name))} ON {quote(table.name)} "
+                     f"(_valid_from, _valid_to) WHERE {WINDOWED}")
     table.create_index(["_hash"], index_name=f"{table.name}_hash", unique=True, if_not_exists=True)
     if decl.columns:
         table.create_index([c.name for c in decl.columns], index_name=f"{table.name}_args", if_not_exists=True)
@@ -81,9 +96,10 @@ def create_indexes(store: Store, decl: Declaration) -> None:
 
 def drop_indexes(store: Store, decl: Declaration) -> None:
     """Drop the full indexes `create_indexes` makes: a bulk load rebuilds them afterwards, sorted, which is much
-    faster. The partial index on retractions stays: rows that are not retractions cost it nothing."""
+    faster. The partial indexes stay: rows they do not hold cost them nothing."""
+    partial = {retract_index(decl.name), windows_index(decl.name)}
     for index in store.db.table(table_name(decl.name)).indexes:
-        if not index.name.startswith("sqlite_") and index.name != table_name(decl.name) + "_retract":
+        if not index.name.startswith("sqlite_") and index.name not in partial:
             store.db.execute(f"DROP INDEX {quote(index.name)}")
 
 

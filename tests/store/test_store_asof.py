@@ -3,7 +3,7 @@
 import pytest
 
 from engine.diagnostics import WarrantError
-from engine.store import in_force_sql, load_facts
+from engine.store import every_record_in_force, in_force_sql, load_facts
 
 
 @pytest.fixture
@@ -94,3 +94,47 @@ def test_a_bad_as_of_is_refused(program):
     with pytest.raises(WarrantError) as info:
         in_force_sql(program.declaration("owns"), "last tuesday")
     assert info.value.diagnostics[0].code == "S002"
+
+
+def _rows(store, decl, as_of, every):
+    sql, params = in_force_sql(decl, as_of, every)
+    return sorted(store.db.execute(sql, params).fetchall(), key=repr)
+
+
+def _batch(store, program, tmp_path, name, files, now):
+    folder = tmp_path / name
+    folder.mkdir()
+    for file, text in files.items():
+        (folder / file).write_text(text, encoding="utf-8")
+    load_facts(store, program, folder, now=now)
+
+
+def test_a_table_whose_every_record_is_in_force_is_read_whole_with_the_same_rows(store, program, tmp_path):
+    listed = program.declaration("listed")
+    _batch(store, program, tmp_path, "b1", {"listed.csv": "party,list\nA,SDN\nB,EU\n"}, "2024-01-10T12:00:00Z")
+    for as_of in ("2024-02-01", "2024-01-10", None):
+        assert every_record_in_force(store.db.conn, listed, as_of)
+        assert _rows(store, listed, as_of, True) == _rows(store, listed, as_of, False)
+    assert not every_record_in_force(store.db.conn, listed, "2024-01-09")  # a load after the moment asked
+    assert not every_record_in_force(store.db.conn, listed, "2024-01-10T11:00:00Z")
+
+
+@pytest.mark.parametrize("files", [
+    {"listed.csv": "party,list,_action\nA,SDN,retract\n"},          # a retraction
+    {"listed.csv": "party,list,_valid_to\nC,UN,2024-05-01\n"},       # a validity window that has ended
+    {"listed.csv": "party,list,_valid_from\nC,UN,2025-01-01\n"},     # and one not yet begun
+])
+def test_a_retraction_or_a_validity_window_means_testing_each_record(store, program, tmp_path, files):
+    listed = program.declaration("listed")
+    _batch(store, program, tmp_path, "b1", {"listed.csv": "party,list\nA,SDN\nB,EU\n"}, "2024-01-10T12:00:00Z")
+    assert every_record_in_force(store.db.conn, listed, "2024-06-01")
+    _batch(store, program, tmp_path, "b2", files, "2024-03-10T12:00:00Z")
+    assert not every_record_in_force(store.db.conn, listed, "2024-06-01")
+    assert _rows(store, listed, "2024-06-01", False) != _rows(store, listed, "2024-06-01", True)  # so it matters
+
+
+def test_without_the_partial_indexes_every_record_is_tested(store, program, tmp_path):
+    listed = program.declaration("listed")
+    _batch(store, program, tmp_path, "b1", {"listed.csv": "party,list\nA,SDN\n"}, "2024-01-10T12:00:00Z")
+    store.db.execute('DROP INDEX "ev_listed_windows"')
+    assert not every_record_in_force(store.db.conn, listed, None)
