@@ -70,8 +70,9 @@ def in_force_sql(declaration: Declaration, as_of: str | None, every_record: bool
 
 def every_record_in_force(conn: sqlite3.Connection, declaration: Declaration, as_of: str | None) -> bool:
     """Whether every record of the predicate's table is in force at `as_of`: no retraction, no validity window,
-    and no load recorded after that moment (each record carries its load's time). Then a query may read the
-    whole table, which is much faster than testing each record; False whenever this cannot be told."""
+    and no load recorded after that moment (each record carries its load's time; records that came by no
+    load cannot be dated so). Then a query may read the whole table, much faster than testing each record;
+    False whenever this cannot be told."""
     name = declaration.name
     table = quote(table_name(name))
     try:
@@ -82,7 +83,7 @@ def every_record_in_force(conn: sqlite3.Connection, declaration: Declaration, as
         return False
     cutoff, _ = as_of_bounds(as_of)
     latest = conn.execute("SELECT MAX(started_at) FROM loads").fetchone()[0]
-    return not exceptions and (cutoff is None or latest is None or latest <= cutoff)
+    return not exceptions and latest is not None and (cutoff is None or latest <= cutoff)
 
 
 def record_by_hash(store: Store, record_hash: str) -> dict | None:

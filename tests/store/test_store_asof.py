@@ -3,7 +3,7 @@
 import pytest
 
 from engine.diagnostics import WarrantError
-from engine.store import every_record_in_force, in_force_sql, load_facts
+from engine.store import ensure_evidence_tables, every_record_in_force, in_force_sql, load_facts
 
 
 @pytest.fixture
@@ -138,3 +138,8 @@ def test_without_the_partial_indexes_every_record_is_tested(store, program, tmp_
     _batch(store, program, tmp_path, "b1", {"listed.csv": "party,list\nA,SDN\n"}, "2024-01-10T12:00:00Z")
     store.db.execute('DROP INDEX "ev_listed_windows"')
     assert not every_record_in_force(store.db.conn, listed, None)
+
+
+def test_a_case_file_with_no_load_is_tested_record_by_record(store, program):
+    ensure_evidence_tables(store, program)
+    assert not every_record_in_force(store.db.conn, program.declaration("listed"), None)
