@@ -3,7 +3,8 @@ the first; the rows come back in file order, exactly as `ColumnarChunks.read` wo
 
 Splitting at a line break is safe only when no field can hold one, so a file with any double quote is
 left to the one-process lane. Hashing dominates a load (SHA-256 of every record's canonical JSON), and
-Python runs it on one core at a time; a fork shares the file's bytes without copying them."""
+Python runs it on one core at a time. Each process reads its own part of the file in blocks, so memory
+stays bounded whatever the file's size."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import csv
 import io
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 from queue import Empty
 from typing import Iterator
@@ -18,24 +20,43 @@ from typing import Iterator
 from .columnar import ColumnarChunks, Doubt, chunked
 
 MIN_BYTES = 4 << 20  # below about 130,000 rows a second process saves nothing (measured: none at 100,000)
-WORKER_SHARE = 0.5  # this process also stages every row, so the worker takes a little more than half
-
-
-def split_point(data: bytes) -> tuple[int, int] | None:
-    """(where the body starts, where the second part starts): both just after a line break. None when the
-    file should not be split: a double quote anywhere, no line break, or too small."""
-    if len(data) < MIN_BYTES or b'"' in data:
-        return None
-    body = data.find(b"\n") + 1
-    cut = data.find(b"\n", body + int((len(data) - body) * (1 - WORKER_SHARE))) + 1
-    if body <= 0 or cut <= body:
-        return None
-    return body, cut
+WORKER_SHARE = 0.65  # of the rows after the header: this process also stages them all (0.5 to 0.7 measured at 1M)
+BLOCK_BYTES = 8 << 20
+PROCESSES_VARIABLE = "WARRANT_LOAD_PROCESSES"  # set to 1 to load every file in one process
 
 
 def can_fork() -> bool:
-    """Whether this machine has a second core and processes can be forked."""
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    """Whether a second process may help: a second core, fork() available, no other thread running in this
+    process (a forked child gets only the calling thread, and locks other threads hold stay held there),
+    and not turned off by WARRANT_LOAD_PROCESSES=1."""
+    return ((os.cpu_count() or 1) > 1 and os.environ.get(PROCESSES_VARIABLE, "").strip() != "1"
+            and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1)
+
+
+def split_point(path: Path) -> tuple[int, int, int] | None:
+    """(where the body starts, where the second part starts, the file's size), both offsets just after a
+    line break. None when the file should not be split: too small, a double quote anywhere, or no line
+    break after the middle."""
+    size = path.stat().st_size
+    if size < MIN_BYTES or _has_quote(path):
+        return None
+    with open(path, "rb") as handle:
+        body = len(handle.readline())
+        middle = body + int((size - body) * (1 - WORKER_SHARE))
+        handle.seek(middle)
+        rest = handle.readline()
+    cut = middle + len(rest)
+    if not rest.endswith(b"\n") or cut >= size:
+        return None
+    return body, cut, size
+
+
+def _has_quote(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            if b'"' in block:
+                return True
+    return False
 
 
 def read_split(chunks: ColumnarChunks, path: Path, chunk_rows: int) -> Iterator[tuple[list[tuple], int]] | None:
@@ -43,22 +64,22 @@ def read_split(chunks: ColumnarChunks, path: Path, chunk_rows: int) -> Iterator[
     file is not worth splitting (the caller reads it in one process). Raises Doubt like `read`."""
     if not can_fork():
         return None
-    data = path.read_bytes()
-    split = split_point(data)
+    split = split_point(path)
     if split is None:
         return None
-    return _read_parts(chunks, data, *split, chunk_rows)
+    return _read_parts(chunks, path, *split, chunk_rows)
 
 
-def _read_parts(chunks: ColumnarChunks, data: bytes, body: int, cut: int,
+def _read_parts(chunks: ColumnarChunks, path: Path, body: int, cut: int, size: int,
                 chunk_rows: int) -> Iterator[tuple[list[tuple], int]]:
     context = multiprocessing.get_context("fork")
     queue = context.Queue()  # a feeder thread sends: the worker never waits for this process to read
-    worker = context.Process(target=_pack_part, args=(chunks, data, cut, len(data), chunk_rows, queue), daemon=True)
+    worker = context.Process(target=_pack_part, args=(chunks, path, cut, size, chunk_rows, queue), daemon=True)
     worker.start()
     finished = False
     try:
-        yield from _pack_text(chunks, data, body, cut, chunk_rows)
+        for (args, hashes), consumed in _columns_of_part(chunks, path, body, cut, chunk_rows):
+            yield chunks.rows(args, hashes), consumed
         while (message := _receive(chunks, queue, worker)) is not None:
             yield message
         finished = True
@@ -90,30 +111,42 @@ def _split_hashes(joined: str) -> Iterator[str]:
     return map(joined.__getitem__, map(slice, range(0, len(joined), 64), range(64, len(joined) + 64, 64)))
 
 
-def _pack_text(chunks: ColumnarChunks, data: bytes, start: int, end: int,
-               chunk_rows: int) -> Iterator[tuple[list[tuple], int]]:
-    """Pack data[start:end] (whole lines): (rows, about how many bytes of the file are read) per chunk."""
-    for (args, hashes), consumed in _columns_of_text(chunks, data, start, end, chunk_rows):
-        yield chunks.rows(args, hashes), consumed
+def _blocks(path: Path, start: int, end: int) -> Iterator[tuple[str, int]]:
+    """The text of bytes start..end of the file (start just after a line break) in blocks of whole lines,
+    each with the offset it ends at. A line break is one byte in UTF-8, so no character is ever cut."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        at, rest = start, b""
+        while at < end and (block := handle.read(min(BLOCK_BYTES, end - at))):
+            at += len(block)
+            data = rest + block
+            whole = data if at >= end else data[:data.rfind(b"\n") + 1]
+            rest = data[len(whole):]
+            if whole:
+                yield _decode(whole), at - len(rest)
+        if rest:  # the file ended early
+            yield _decode(rest), at
 
 
-def _columns_of_text(chunks: ColumnarChunks, data: bytes, start: int, end: int,
-                     chunk_rows: int) -> Iterator[tuple[tuple, int]]:
-    """((argument columns, record hashes), about how many bytes of the file are read) per chunk of data[start:end]."""
+def _decode(data: bytes) -> str:
     try:
-        text = data[start:end].decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Doubt(f"not UTF-8: {exc}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    per_line = (end - start) / max(1, data.count(b"\n", start, end))
-    for records in chunked(reader, chunk_rows):
-        yield chunks.columns(records), min(end, start + int(reader.line_num * per_line))
 
 
-def _pack_part(chunks: ColumnarChunks, data: bytes, start: int, end: int, chunk_rows: int, queue) -> None:
+def _columns_of_part(chunks: ColumnarChunks, path: Path, start: int, end: int,
+                     chunk_rows: int) -> Iterator[tuple[tuple, int]]:
+    """((argument columns, record hashes), bytes of the file read) per chunk of bytes start..end."""
+    for text, at in _blocks(path, start, end):
+        for records in chunked(csv.reader(io.StringIO(text, newline="")), chunk_rows):
+            yield chunks.columns(records), at
+
+
+def _pack_part(chunks: ColumnarChunks, path: Path, start: int, end: int, chunk_rows: int, queue) -> None:
     """In the forked process: put each packed chunk, then None; or the reason for a doubt."""
     try:
-        for (args, hashes), consumed in _columns_of_text(chunks, data, start, end, chunk_rows):
+        for (args, hashes), consumed in _columns_of_part(chunks, path, start, end, chunk_rows):
             queue.put((args, "".join(hashes), consumed))
         message = None
     except Doubt as exc:

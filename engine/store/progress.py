@@ -22,7 +22,15 @@ def progress_bar(progress: bool | None, total: int, label: str) -> Iterator[Call
         yield lambda done: None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True)) as bar:
+    # drawn at each update, with no refresh thread: a load may fork a second process, which is safe only
+    # while this process runs a single thread
+    with Progress(*columns, console=Console(stderr=True), auto_refresh=False) as bar:
         task = bar.add_task(label, total=max(total, 1))
-        yield lambda done: bar.update(task, completed=done)
+
+        def update(done: int) -> None:
+            bar.update(task, completed=done)
+            bar.refresh()
+
+        yield update
         bar.update(task, completed=max(total, 1))
+        bar.refresh()

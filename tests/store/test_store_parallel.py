@@ -47,7 +47,7 @@ def _csv(rows: list[list[str]], header=("holder", "held", "percent", "note"), en
     return out.getvalue()
 
 
-def _load(program, text: str, split: bool, chunk_rows: int = 3):
+def _load(program, text: str, split: bool, chunk_rows: int = 3, block_bytes: int = 1 << 23):
     """(case file content in rowid order, problems or None, how many files were split)."""
     splits = []
     real = parallel._read_parts
@@ -62,9 +62,10 @@ def _load(program, text: str, split: bool, chunk_rows: int = 3):
         (folder / "holding.csv").write_text(text, encoding="utf-8")
         store = open_store(Path(tmp) / "case.db")
         patches = [mock.patch.object(parallel, "MIN_BYTES", 0 if split else 1 << 60),
+                   mock.patch.object(parallel, "BLOCK_BYTES", block_bytes),
                    mock.patch.object(parallel, "_read_parts", spy), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows)]
         try:
-            with patches[0], patches[1], patches[2]:
+            with patches[0], patches[1], patches[2], patches[3]:
                 load_facts(store, program, folder, now=NOW)
             problems = None
         except LoadError as err:
@@ -82,12 +83,18 @@ ROW = st.tuples(NAMES, NAMES, st.sampled_from(["50", "12.5", "0", "100", " 7", "
 
 
 @settings(max_examples=40, deadline=None)
-@given(rows=st.lists(ROW, min_size=1, max_size=30), chunk_rows=st.integers(1, 7), crlf=st.booleans())
-def test_a_split_file_stores_what_one_process_stores_in_file_order(program, rows, chunk_rows, crlf):
+@given(rows=st.lists(ROW, min_size=1, max_size=30), chunk_rows=st.integers(1, 7), crlf=st.booleans(),
+       block_bytes=st.integers(1, 200), last_newline=st.booleans())
+def test_a_split_file_stores_what_one_process_stores_in_file_order(program, rows, chunk_rows, crlf, block_bytes,
+                                                                    last_newline):
     text = _csv([list(r) for r in rows], end="\r\n" if crlf else "\n")
-    split = _load(program, text, split=True, chunk_rows=chunk_rows)
+    text = text if last_newline else text.rstrip("\r\n")
+    split = _load(program, text, split=True, chunk_rows=chunk_rows, block_bytes=block_bytes)
     whole = _load(program, text, split=False, chunk_rows=chunk_rows)
-    assert split[3] == (1 if '"' not in text else 0) and whole[3] == 0
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(parallel, "MIN_BYTES", 0):
+        (Path(tmp) / "f.csv").write_text(text, encoding="utf-8")
+        splittable = parallel.split_point(Path(tmp) / "f.csv") is not None
+    assert split[3] == splittable and whole[3] == 0
     assert split[:3] == whole[:3]
 
 
@@ -121,12 +128,61 @@ def test_a_worker_that_dies_sends_the_file_to_the_one_process_lane(program):
     assert [r[1] for r in in_order] == [f"E{i}" for i in range(20)]
 
 
-def test_split_points_fall_after_line_breaks():
-    with mock.patch.object(parallel, "MIN_BYTES", 0):
-        data = b"h1,h2\n" + b"".join(b"a%d,b\n" % i for i in range(100))
-        body, cut = parallel.split_point(data)
-        assert data[:body] == b"h1,h2\n" and data[cut - 1:cut] == b"\n" and body < cut < len(data)
-        assert parallel.split_point(b'h\n"a"\n' * 10) is None
-        assert parallel.split_point(b"no line break") is None
-    assert parallel.split_point(data) is None  # too small to be worth a process
+def test_split_points_fall_after_line_breaks(tmp_path):
+    def split(data: bytes):
+        (tmp_path / "f.csv").write_bytes(data)
+        return parallel.split_point(tmp_path / "f.csv")
 
+    data = b"h1,h2\n" + b"".join(b"a%d,b\n" % i for i in range(100))
+    with mock.patch.object(parallel, "MIN_BYTES", 0):
+        body, cut, size = split(data)
+        assert data[:body] == b"h1,h2\n" and data[cut - 1:cut] == b"\n" and body < cut < size == len(data)
+        assert split(b'h\n"a"\n' * 10) is None
+        assert split(b"no line break") is None
+    assert split(data) is None  # too small to be worth a process
+
+
+@pytest.mark.parametrize("data", [b"a,b\nc,d\ne,f", b"a,b\nc,d\n", "ü,b\n".encode() * 7])
+def test_blocks_hold_whole_lines_whatever_their_size(tmp_path, data):
+    (tmp_path / "f.csv").write_bytes(data)
+    for size in (1, 2, 3, 5, 64):
+        with mock.patch.object(parallel, "BLOCK_BYTES", size):
+            blocks = list(parallel._blocks(tmp_path / "f.csv", 0, len(data)))
+        assert "".join(text for text, _ in blocks).encode() == data
+        assert all(text.endswith("\n") for text, _ in blocks[:-1]) and blocks[-1][1] == len(data)
+
+
+def test_no_second_process_when_turned_off_or_when_threads_run(monkeypatch):
+    import threading
+
+    assert parallel.can_fork()
+    monkeypatch.setenv("WARRANT_LOAD_PROCESSES", "1")
+    assert not parallel.can_fork()
+    monkeypatch.delenv("WARRANT_LOAD_PROCESSES")
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel.can_fork()
+    finally:
+        stop.set()
+        thread.join()
+    assert parallel.can_fork()
+
+
+def test_a_progress_bar_runs_no_thread_so_a_large_file_still_splits(program, tmp_path):
+    folder = tmp_path / "facts"
+    folder.mkdir()
+    (folder / "holding.csv").write_text(_csv([["A", f"E{i}", "10", ""] for i in range(50)]), encoding="utf-8")
+    splits = []
+    real = parallel._read_parts
+
+    def spy(*args):
+        splits.append(1)
+        return real(*args)
+
+    store = open_store(tmp_path / "case.db")
+    with mock.patch.object(parallel, "MIN_BYTES", 0), mock.patch.object(parallel, "_read_parts", spy):
+        report = load_facts(store, program, folder, now=NOW, progress=True)
+    store.close()
+    assert splits == [1] and report.added == 50
