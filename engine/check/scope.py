@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 from typing import Iterable, Iterator
 
 from ..source import Span
 from ..syntax.ast import (
     Aggregate, Atom, BinOp, Comparison, ConstRef, Declaration, Expr, Literal, Neg, Negation, Rule, Var,
-    Wildcard,
+    Wildcard, atom_vars, expr_vars, group_variables, literal_vars,
 )
 from ..syntax.program import Program
 
@@ -70,6 +71,30 @@ def walk_literals(body: tuple[Literal, ...], depth: int = 0) -> Iterator[tuple[L
         yield lit, depth
         if isinstance(lit, Aggregate):
             yield from walk_literals(lit.body, depth + 1)
+
+
+def variable_keys(rule: Rule) -> dict[int, str]:
+    """A key for every variable occurrence of the rule's body, by the occurrence's identity (`id` of the Var
+    node: Vars of one name compare equal): its name, except for a variable an aggregate keeps to itself
+    (not one of its group variables), whose key also names that aggregate. Two aggregates' own variables
+    of one name are then two variables, as the evaluator treats them (`group_variables`)."""
+    keys: dict[int, str] = {}
+    numbers = itertools.count(1)
+
+    def walk(body, outside: set[str], scope: dict[str, str]) -> None:
+        for lit in body:
+            if not isinstance(lit, Aggregate):
+                keys.update((id(v), scope.get(v.name, v.name)) for v in literal_vars(lit))
+                continue
+            group, number = group_variables(lit, body, outside), next(numbers)
+            inner = dict(scope)
+            inner.update((v.name, f"{v.name}#{number}") for v in literal_vars(lit)[1:] if v.name not in group)
+            keys[id(lit.var)] = scope.get(lit.var.name, lit.var.name)
+            keys.update((id(v), inner.get(v.name, v.name)) for v in expr_vars(lit.target))
+            walk(lit.body, set(group), inner)
+
+    walk(rule.body, {v.name for v in atom_vars(rule.head)}, {})
+    return keys
 
 
 def rule_atoms(rule: Rule) -> Iterator[tuple[Atom, bool]]:

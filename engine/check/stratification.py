@@ -20,7 +20,7 @@ from ..syntax.ast import Aggregate, Atom, Comparison, Negation, Rule, Var, atom_
 from ..syntax.program import Program
 from .depgraph import edges, strata
 from .scope import walk_literals
-from .types import rule_types
+from .types import variable_type
 
 def _components(program: Program) -> dict[str, tuple[str, ...]]:
     return {p: comp for comp in strata(program) for p in comp}
@@ -69,7 +69,7 @@ def _aggregate_problem(program: Program, rule: Rule, agg: Aggregate) -> str | No
     if agg.func == "sum":
         target_type = None
         if isinstance(agg.target, Var):
-            target_type = rule_types(program, rule).get(agg.target.name)
+            target_type = variable_type(program, rule, agg.target)
         if target_type != "percent":
             return ("sum inside recursion must add percent values (a number could be negative and lower the "
                     "total); declare the column as percent, or move the sum to a predicate outside the cycle")

@@ -14,7 +14,9 @@ from ..syntax.ast import (
     META_FIELDS, Aggregate, Atom, BinOp, Comparison, Const, ConstRef, Declaration, Expr, Neg, Negation, Rule, Var,
 )
 from ..syntax.program import Program
-from .scope import compatible, constant_types, declarations, family, literal_exprs, sub_exprs, walk_literals
+from .scope import (
+    compatible, constant_types, declarations, family, literal_exprs, sub_exprs, variable_keys, walk_literals,
+)
 
 NUMERIC = ("number", "percent")
 
@@ -33,10 +35,19 @@ def check(program: Program) -> list[Diagnostic]:
 
 
 def rule_types(program: Program, rule: Rule) -> dict[str, str]:
-    """The type of every variable of a rule that has one (for other passes and the evaluator)."""
+    """The type of every variable of the rule itself that has one; the variables an aggregate keeps to
+    itself are typed by `variable_type`."""
     typer = _RuleTyper(rule, declarations(program), constant_types(program), [])
     typer.run()
-    return {name: t for name, (t, _) in typer.env.items()}
+    return {key: t for key, (t, _) in typer.env.items() if "#" not in key}
+
+
+def variable_type(program: Program, rule: Rule, var: Var) -> str | None:
+    """The type of one variable occurrence of the rule's body (an aggregate's own variable has its own)."""
+    typer = _RuleTyper(rule, declarations(program), constant_types(program), [])
+    typer.run()
+    found = typer.env.get(typer.key(var))
+    return found[0] if found else None
 
 
 def _column_of(atom: Atom, decls: dict[str, Declaration]):
@@ -97,12 +108,16 @@ def _literal_hint(c: Const, want: str) -> str | None:
 class _RuleTyper:
     def __init__(self, rule: Rule, decls, consts, out: list[Diagnostic]):
         self.rule, self.decls, self.consts, self.out = rule, decls, consts, out
-        self.env: dict[str, tuple[str, str]] = {}
+        self.env: dict[str, tuple[str, str]] = {}  # by variable key: an aggregate's own variables are its own
+        self.keys = variable_keys(rule)
+
+    def key(self, var: Var) -> str:
+        return self.keys.get(id(var), var.name)
 
     def bind(self, var: Var, type_: str, where: str) -> None:
-        have = self.env.get(var.name)
+        have = self.env.get(self.key(var))
         if have is None:
-            self.env[var.name] = (type_, where)
+            self.env[self.key(var)] = (type_, where)
         elif not compatible(have[0], type_):
             self.out.append(error("E204", f"{var.name} is used as {_a(have[0])} ({have[1]}) and as {_a(type_)} "
                                           f"({where})", var.span,
@@ -120,14 +135,14 @@ class _RuleTyper:
             for lit, _ in literals:
                 if isinstance(lit, Comparison) and lit.op == "=":
                     for side, other in ((lit.left, lit.right), (lit.right, lit.left)):
-                        if isinstance(side, Var) and side.name not in self.env:
+                        if isinstance(side, Var) and self.key(side) not in self.env:
                             t = self.type_of(other, report=False)
                             if t is not None:
-                                self.env[side.name] = (t, "the value assigned to it")
-                elif isinstance(lit, Aggregate) and lit.var.name not in self.env:
+                                self.env[self.key(side)] = (t, "the value assigned to it")
+                elif isinstance(lit, Aggregate) and self.key(lit.var) not in self.env:
                     t = self._aggregate_type(lit, report=False)
                     if t is not None:
-                        self.env[lit.var.name] = (t, f"the result of {lit.func}")
+                        self.env[self.key(lit.var)] = (t, f"the result of {lit.func}")
             if len(self.env) == before:
                 break
         self._atom(rule.head, positive=False)
@@ -176,7 +191,7 @@ class _RuleTyper:
 
     def type_of(self, expr: Expr, report: bool) -> str | None:
         if isinstance(expr, Var):
-            have = self.env.get(expr.name)
+            have = self.env.get(self.key(expr))
             return have[0] if have else None
         if isinstance(expr, Const):
             return expr.type
@@ -246,4 +261,4 @@ def _valid_date(text: str) -> bool:
         return False
 
 
-__all__ = ["check", "rule_types"]
+__all__ = ["check", "rule_types", "variable_type"]

@@ -124,3 +124,22 @@ def test_explanation_placeholders_and_escapes():
     assert parts == [("var", "X"), ("text", " owns {50}% of "), ("var", "Y")] and problems == []
     assert fill_explanation("{X} owns {{50}}% of {Y}", {"X": "A", "Y": "B"}) == "A owns {50}% of B"
     assert [p for p, _ in parse_explanation("a } b { c")[1]] == ["} without {", "unclosed {"]
+
+
+AGGREGATES = '''evidence owns(owner: entity, owned: entity, share: percent) "holding"
+evidence filed(party: entity, on: date) "a filing"
+conclusion busy(party: entity, n: number) "busy"
+rule R1 "busy" cites "none":
+  busy(E, N) if owns(_, E, _) and N = count(X for owns(X, E, _)) and M = count(X for filed(E, X)) and N > 0 and M > 0.
+  because "{E} has {N} owners".
+'''
+
+
+def test_two_aggregates_own_variables_of_one_name_are_two_variables(tmp_path):
+    # X is an entity in the first aggregate and a date in the second: each aggregate's own X
+    assert _codes(tmp_path, AGGREGATES) == []
+
+
+def test_a_variable_shared_with_the_rule_keeps_one_type(tmp_path):
+    text = AGGREGATES.replace("owns(_, E, _) and N", "owns(X, E, _) and N")  # now X is the rule's, an entity
+    assert "E204" in _codes(tmp_path, text)

@@ -43,3 +43,26 @@ def test_max_over_reliability_letters_is_the_weakest_grade(tmp_path):
     with api.Case.open(tmp_path / "case.db") as case:
         result = case.run(api.load_rulebook(tmp_path / "g.rules"), facts=facts)
     assert result.conclusions == {"weakest_grade": [["P", "C"], ["Q", "B"]]}
+
+
+def test_two_aggregates_each_with_its_own_variable_of_one_name(tmp_path):
+    """X is an owner in one count and a filing date in the other; the checker once refused it (E204)."""
+    (tmp_path / "b.rules").write_text(textwrap.dedent('''\
+        rulebook busy "Busy" version "1"
+        evidence owns(owner: entity, owned: entity, share: percent) "holding"
+        evidence filed(party: entity, on: date) "a filing"
+        conclusion busy(party: entity, owners: number, filings: number) "busy"
+        rule B1 "Busy" cites "house rule":
+          busy(E, N, M) if owns(_, E, _) and N = count(X for owns(X, E, _)) and M = count(X for filed(E, X)) and M > 1.
+          because "{E}: {N} owners, {M} filings".
+        '''))
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "owns.csv").write_text("owner,owned,share\nA,E,10\nB,E,20\nC,E,30\nA,F,50\n")
+    (facts / "filed.csv").write_text("party,on\nE,2024-01-01\nE,2024-02-01\nF,2024-01-01\n")
+    with api.Case.open(tmp_path / "case.db") as case:
+        result = case.run(api.load_rulebook(tmp_path / "b.rules"), facts=facts)
+        proof = case.why('busy("E", 3, 2)', result.run_id)
+        verdict = case.verify_proof(proof.model_dump(mode="json"))
+    assert result.conclusions == {"busy": [["E", 3, 2]]}
+    assert verdict.valid, str(verdict)
