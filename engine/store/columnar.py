@@ -34,8 +34,11 @@ def plain_header(path: Path, decl: Declaration) -> tuple[int, ...] | None:
     in the file. None for any other file (the row path handles it, and reports header problems)."""
     if path.suffix != ".csv":
         return None
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), None)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
     names = tuple(name.strip() for name in header or ())
     declared = [c.name for c in decl.columns]
     if not declared or len(names) != len(declared) or set(names) != set(declared):
@@ -82,11 +85,12 @@ COLUMN_LANES: dict[str, Callable[[list], tuple[list, list[str]]]] = {
 
 
 def chunked(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
-    """The reader's records, `size` at a time; a CSV error (such as an overlong field) is a Doubt."""
+    """The reader's records, `size` at a time; a CSV error (such as an overlong field) or bytes that are not
+    UTF-8 are a Doubt."""
     try:
         while records := list(itertools.islice(reader, size)):
             yield records
-    except csv.Error as exc:
+    except (csv.Error, UnicodeDecodeError) as exc:
         raise Doubt(str(exc)) from None
 
 

@@ -12,6 +12,7 @@ import pydantic
 from pydantic import BeforeValidator, ConfigDict
 
 from .errors import Problem
+from .readers import not_utf8
 from .values import META_CHECKERS, Bad
 
 MANIFEST = "manifest.json"
@@ -109,7 +110,11 @@ def read_manifest(folder: Path, known_sources: set[str]) -> tuple[Manifest | Non
     path = folder / MANIFEST
     if not path.is_file():
         return None, []
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        bad = not_utf8(path.read_bytes())
+        return None, [Problem("L010", str(path), bad.line, bad.col, None, None, bad.reason)]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -15,9 +15,29 @@ FACT_SUFFIXES = (".csv", ".json", ".jsonl")
 
 
 def read_facts(path: Path) -> Iterator[Item]:
-    """The items of a fact file, read lazily; the reader is chosen by the suffix."""
+    """The items of a fact file, read lazily; the reader is chosen by the suffix. Bytes that are not UTF-8
+    end the file with a Malformed item saying where."""
     readers = {".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
-    return readers[path.suffix](path)
+    try:
+        yield from readers[path.suffix](path)
+    except UnicodeDecodeError:
+        yield not_utf8(path.read_bytes())
+
+
+def not_utf8(data: bytes) -> Malformed:
+    """Where the first byte of `data` that is not UTF-8 lies (line, and column in characters)."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    else:
+        start = len(body)
+    line_start = body.rfind(b"\n", 0, start) + 1
+    col = len(body[line_start:start].decode("utf-8", errors="replace")) + 1
+    byte = f"byte 0x{body[start]:02x}" if start < len(body) else "the end"
+    return Malformed(body.count(b"\n", 0, start) + 1, col,
+                     f"not UTF-8 text ({byte} cannot be read as a character): save the file with UTF-8 encoding")
 
 
 class _Tap:

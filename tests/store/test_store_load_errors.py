@@ -166,6 +166,26 @@ def test_malformed_files(loaded, facts):
     assert {p.code for p in err.problems} == {"L009"}
 
 
+@pytest.mark.parametrize("name, data, where", [
+    ("listed.csv", b"party,list\nA,SDN\nB\xc3\xa9\xff,EU\n", (3, 3)),       # in a row, after an accented letter
+    ("listed.csv", b"\xef\xbb\xbfpar\xfety,list\nA,SDN\n", (1, 4)),          # in the header, after a byte-order mark
+    ("listed.jsonl", b'{"party": "A", "list": "SDN"}\n{"party": "\x80"}\n', (2, 12)),
+    ("owns.json", b'[{"owner": "A", "owned": "B\xe9", "percent": 5}]', (1, 28)),
+])
+def test_bytes_that_are_not_utf8_are_located(loaded, facts, name, data, where):
+    (facts.folder / name).write_bytes(data)
+    err = loaded(facts.folder)
+    assert [(p.code, p.line, p.col) for p in err.problems] == [("L009", *where)]
+    assert err.problems[0].reason.startswith("not UTF-8 text") and "save the file with UTF-8" in err.problems[0].reason
+
+
+def test_a_manifest_that_is_not_utf8_is_located(loaded, facts):
+    facts("listed.csv", GOOD)
+    (facts.folder / "manifest.json").write_bytes(b'{"sources": [{"id": "x", "name": "\xff"}]}')
+    err = loaded(facts.folder)
+    assert [(p.code, p.line, p.col) for p in err.problems] == [("L010", 1, 35)]
+
+
 def test_several_bad_rows_across_two_files_are_all_reported(loaded, facts):
     facts("owns.csv", "owner,owned,percent\nA,B,10\n,B,10\nA,C,200\nA,D,x\n")
     err = loaded(facts("incorporated.jsonl",
