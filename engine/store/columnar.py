@@ -4,7 +4,7 @@ A CSV file whose header names exactly the declared columns (no `_` metadata) giv
 metadata, so each row needs only its values checked and its record hash computed. Here that work is done
 a chunk at a time with C-level passes (`map`, `zip`, `all`) instead of a Python call per row; the rows,
 hashes and metadata id come out exactly as `rows.table_rows` + `Packer.pack` make them. Anything this
-lane is not sure of (a blank value, a bad number, a short record, an unusual column type) raises
+lane is not sure of (a blank value, a bad number or date, a short record) raises
 `Doubt`: the caller then loads the whole file by the row path, which reports each problem with its
 line and column."""
 
@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..syntax.ast import Declaration
-from .packing import Packer
+from .packing import ENCODERS, Packer
+from .values import TYPE_CHECKERS, WHOLE_LIMIT, Bad
 
 _HEX = type(hashlib.sha256()).hexdigest
 
@@ -67,7 +68,7 @@ def _floats(values: list) -> list[float]:
 
 
 def _numbers(values: list) -> tuple[list, list[str]]:
-    numbers = [int(n) if n.is_integer() else n for n in _floats(values)]
+    numbers = [int(n) if n.is_integer() and abs(n) < WHOLE_LIMIT else n for n in _floats(values)]
     return numbers, list(map(repr, numbers))
 
 
@@ -79,8 +80,23 @@ def _percents(values: list) -> tuple[list, list[str]]:
     return numbers, list(map(str.removesuffix, map(repr, numbers), itertools.repeat(".0")))
 
 
+def _checked_by(type_: str) -> Callable[[list], tuple[list, list[str]]]:
+    """A lane that calls the row path's own checker and encoder on each value (dates, bools)."""
+    check, encode = TYPE_CHECKERS[type_], ENCODERS[type_]
+
+    def lane(values: list) -> tuple[list, list[str]]:
+        try:
+            checked = list(map(check, values))
+        except Bad as exc:
+            raise Doubt(exc.reason) from None
+        return checked, list(map(encode, checked))
+
+    return lane
+
+
 COLUMN_LANES: dict[str, Callable[[list], tuple[list, list[str]]]] = {
     "entity": _entities, "text": _texts, "number": _numbers, "percent": _percents,
+    "date": _checked_by("date"), "bool": _checked_by("bool"),
 }
 
 
@@ -98,8 +114,6 @@ class ColumnarChunks:
     """Staged rows, a chunk at a time, for one plain CSV file (see `plain_header`)."""
 
     def __init__(self, decl: Declaration, packer: Packer, meta_id: int, order: tuple[int, ...]):
-        if any(c.type not in COLUMN_LANES for c in decl.columns):
-            raise Doubt("a column type without a columnar lane")
         self.lanes = tuple(COLUMN_LANES[c.type] for c in decl.columns)
         self.order, self.meta_id, self.width = order, meta_id, len(order)
         self.prefix, self.suffix = packer.record_template(meta_id)

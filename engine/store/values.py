@@ -36,8 +36,12 @@ def check_text(value: object) -> str:
     return value
 
 
+WHOLE_LIMIT = 2.0 ** 63  # SQLite's integers are 64-bit: larger whole numbers stay floats
+
+
 def check_number(value: object) -> int | float:
-    """A finite number (JSON number or numeric text); integral values come back as int."""
+    """A finite number (JSON number or numeric text); whole values within SQLite's integer range come back
+    as int."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise Bad("L004", "expected a number")
     try:
@@ -46,7 +50,7 @@ def check_number(value: object) -> int | float:
         raise Bad("L004", "expected a number") from None
     if not math.isfinite(number):
         raise Bad("L004", "expected a finite number")
-    return int(number) if number.is_integer() else number
+    return int(number) if number.is_integer() and abs(number) < WHOLE_LIMIT else number
 
 
 def check_percent(value: object) -> int | float:
