@@ -1,9 +1,9 @@
-"""The columnar lane for plain CSV files: whole chunks checked, encoded and hashed column by column.
+"""The columnar lane for CSV files: whole chunks checked, encoded and hashed column by column.
 
-A CSV file whose header names exactly the declared columns (no `_` metadata) gives every row the same
-metadata, so each row needs only its values checked and its record hash computed. Here that work is done
-a chunk at a time with C-level passes (`map`, `zip`, `all`) instead of a Python call per row; the rows,
-hashes and metadata id come out exactly as `rows.table_rows` + `Packer.pack` make them. Anything this
+A CSV file whose header names the declared columns, and perhaps some `_` metadata columns, is read a
+chunk at a time, and each column is checked with C-level passes (`map`, `zip`, `all`) instead of a Python
+call per row; the rows, hashes and metadata ids come out exactly as `rows.table_rows` + `Packer.pack`
+make them. A *plain* file (no metadata columns) gives every row the file's metadata. Anything this
 lane is not sure of (a blank value, a bad number or date, a short record) raises
 `Doubt`: the caller then loads the whole file by the row path, which reports each problem with its
 line and column."""
@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..syntax.ast import Declaration
 from .packing import ENCODERS, Packer
-from .values import TYPE_CHECKERS, WHOLE_LIMIT, Bad
+from .values import META_CHECKERS, TYPE_CHECKERS, WHOLE_LIMIT, Bad
 
 _HEX = type(hashlib.sha256()).hexdigest
 
@@ -30,9 +30,10 @@ class Doubt(Exception):
     """This file (or chunk) needs the row path."""
 
 
-def plain_header(path: Path, decl: Declaration) -> tuple[int, ...] | None:
-    """For a CSV file whose header holds exactly the declared columns: each declared column's position
-    in the file. None for any other file (the row path handles it, and reports header problems)."""
+def header_positions(path: Path, decl: Declaration) -> tuple[tuple[int, ...], dict[str, int]] | None:
+    """For a CSV file whose header holds every declared column and perhaps `_` metadata columns, each once:
+    (each declared column's position, each metadata column's position). None for any other file (the row
+    path handles it, and reports header problems)."""
     if path.suffix != ".csv":
         return None
     try:
@@ -40,11 +41,12 @@ def plain_header(path: Path, decl: Declaration) -> tuple[int, ...] | None:
             header = next(csv.reader(handle), None)
     except (UnicodeDecodeError, csv.Error):
         return None
-    names = tuple(name.strip() for name in header or ())
+    names = [name.strip() for name in header or ()]
     declared = [c.name for c in decl.columns]
-    if not declared or len(names) != len(declared) or set(names) != set(declared):
+    meta = [name for name in names if name in META_CHECKERS]
+    if not declared or len(set(names)) != len(names) or set(names) != set(declared) | set(meta):
         return None
-    return tuple(names.index(name) for name in declared)
+    return tuple(names.index(name) for name in declared), {name: names.index(name) for name in meta}
 
 
 def _entities(values: list) -> tuple[list, list[str]]:
@@ -111,11 +113,14 @@ def chunked(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]
 
 
 class ColumnarChunks:
-    """Staged rows, a chunk at a time, for one plain CSV file (see `plain_header`)."""
+    """Staged rows, a chunk at a time, for one CSV file (see `header_positions`). `meta_id` is the file's
+    metadata for a plain file; `metadata` (a `metacolumns.MetadataColumns`) gives each row its own."""
 
-    def __init__(self, decl: Declaration, packer: Packer, meta_id: int, order: tuple[int, ...]):
+    def __init__(self, decl: Declaration, packer: Packer, meta_id: int, order: tuple[int, ...], metadata=None):
         self.lanes = tuple(COLUMN_LANES[c.type] for c in decl.columns)
-        self.order, self.meta_id, self.width = order, meta_id, len(order)
+        self.packer, self.metadata = packer, metadata
+        self.order, self.meta_id = order, meta_id
+        self.width = len(order) + (len(metadata.positions) if metadata else 0)
         self.prefix, self.suffix = packer.record_template(meta_id)
 
     def read(self, path: Path, chunk_rows: int) -> Iterator[tuple[list[tuple], int]]:
@@ -128,23 +133,46 @@ class ColumnarChunks:
 
     def pack(self, records: list[list[str]]) -> list[tuple]:
         """The staged rows of a chunk of CSV records (blank records skipped)."""
-        return self.rows(*self.columns(records))
+        if self.metadata is None:
+            return self.rows(*self.columns(records))
+        records = self._records(records)
+        ids = self.metadata.ids(records)
+        args, texts = self._checked(records)
+        templates = list(map(self.packer.record_template, ids))
+        first = map(str.__add__, map(str.__add__, map(itemgetter(0), templates), itertools.repeat("[")), texts[0])
+        texts = [first, *texts[1:]]
+        texts[-1] = map(str.__add__, texts[-1], map("]".__add__, map(itemgetter(1), templates)))
+        return list(zip(*args, _hashes(texts), ids))
 
     def rows(self, args: tuple[list, ...], hashes: Iterable[str]) -> list[tuple]:
         """Staged rows from checked argument columns and their record hashes."""
         return list(zip(*args, hashes, itertools.repeat(self.meta_id)))
 
     def columns(self, records: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
-        """(the checked argument columns, the record hashes) of a chunk of CSV records (blank ones skipped)."""
-        records = list(filter(None, records))
-        if not records:
-            return tuple([] for _ in self.order), []
-        if set(map(len, records)) != {self.width}:
-            raise Doubt("a record with the wrong number of fields")
-        columns = [list(map(itemgetter(at), records)) for at in self.order]
-        args, texts = zip(*[lane(column) for lane, column in zip(self.lanes, columns)])
+        """(the checked argument columns, the record hashes) of a chunk of a plain file's CSV records."""
+        records = self._records(records)
+        args, texts = self._checked(records)
         # the record's canonical JSON: prefix + "[" + the values' JSON joined by "," + "]" + suffix
         first, last = map((self.prefix + "[").__add__, texts[0]), itertools.repeat("]" + self.suffix)
         texts = [first, *texts[1:]]
         texts[-1] = map(str.__add__, texts[-1], last)
-        return args, list(map(_HEX, map(hashlib.sha256, map(str.encode, map(",".join, zip(*texts))))))
+        return args, _hashes(texts)
+
+    def _records(self, records: list[list[str]]) -> list[list[str]]:
+        records = list(filter(None, records))  # blank lines
+        if records and set(map(len, records)) != {self.width}:
+            raise Doubt("a record with the wrong number of fields")
+        return records
+
+    def _checked(self, records: list[list[str]]) -> tuple[tuple[list, ...], tuple[list[str], ...]]:
+        """(the checked argument columns, each value's canonical JSON) of non-blank records."""
+        if not records:
+            return tuple([] for _ in self.order), tuple([] for _ in self.order)
+        columns = [list(map(itemgetter(at), records)) for at in self.order]
+        args, texts = zip(*[lane(column) for lane, column in zip(self.lanes, columns)])
+        return args, texts
+
+
+def _hashes(texts: list) -> list[str]:
+    """The SHA-256 hex digests of the records whose canonical JSON pieces are `texts` (one list per column)."""
+    return list(map(_HEX, map(hashlib.sha256, map(str.encode, map(",".join, zip(*texts))))))

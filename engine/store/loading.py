@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Iterator
 
 from ..syntax.program import Program
-from .columnar import ColumnarChunks, Doubt, plain_header
+from .columnar import ColumnarChunks, Doubt, header_positions
 from .discovery import fact_files
 from .errors import LoadError, Problem
 from .evidence import ensure_evidence_tables
 from .manifest import file_defaults, read_manifest
+from .metacolumns import MetadataColumns
 from .packing import Packer
 from .parallel import read_split
 from .progress import progress_bar
@@ -114,15 +115,17 @@ def _load_file(store: Store, stamp: Stamp, problems: list[Problem], update) -> t
 
 
 def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int | None, int]:
-    """Stage a plain CSV file chunk by chunk: (records read, bytes read), or (None, 0) when the row path
-    must take the file (then nothing stays staged)."""
-    order = plain_header(stamp.path, stamp.decl)
-    if order is None:
+    """Stage a CSV file chunk by chunk: (records read, bytes read), or (None, 0) when the row path must take
+    the file (then nothing stays staged). A plain file (no metadata columns) may be read on two processes."""
+    positions = header_positions(stamp.path, stamp.decl)
+    if positions is None:
         return None, 0
+    order, meta = positions
     read = consumed = 0
     try:
-        chunks = ColumnarChunks(stamp.decl, packer, packer.meta_id(stamp.default_meta()), order)
-        parts = read_split(chunks, stamp.path, CHUNK_ROWS) or chunks.read(stamp.path, CHUNK_ROWS)
+        metadata = MetadataColumns(meta, packer, stamp) if meta else None
+        chunks = ColumnarChunks(stamp.decl, packer, packer.meta_id(stamp.default_meta()), order, metadata)
+        parts = (metadata is None and read_split(chunks, stamp.path, CHUNK_ROWS)) or chunks.read(stamp.path, CHUNK_ROWS)
         for rows, consumed in parts:
             staged.add(rows)
             read += len(rows)

@@ -41,7 +41,10 @@ class Packer:
 
     def meta_id(self, meta: dict) -> int:
         """The id of this metadata (a dict with every META_FIELDS name), made on first use."""
-        values = tuple(meta[name] for name in META_FIELDS)
+        return self.values_id(tuple(meta[name] for name in META_FIELDS))
+
+    def values_id(self, values: tuple) -> int:
+        """The id of this metadata given as a tuple in META_FIELDS order, made on first use."""
         found = self.metas.get(values)
         if found is None:
             found = self.metas[values] = len(self.metas)
