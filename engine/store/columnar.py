@@ -82,16 +82,22 @@ def _percents(values: list) -> tuple[list, list[str]]:
     return numbers, list(map(str.removesuffix, map(repr, numbers), itertools.repeat(".0")))
 
 
+def each_distinct(check: Callable, values: list) -> list:
+    """`check` of every value, called once per distinct value (dates, grades and flags repeat a lot)."""
+    table = {value: check(value) for value in set(values)}
+    return list(map(table.__getitem__, values))
+
+
 def _checked_by(type_: str) -> Callable[[list], tuple[list, list[str]]]:
-    """A lane that calls the row path's own checker and encoder on each value (dates, bools)."""
+    """A lane that calls the row path's own checker and encoder (dates, bools)."""
     check, encode = TYPE_CHECKERS[type_], ENCODERS[type_]
 
     def lane(values: list) -> tuple[list, list[str]]:
         try:
-            checked = list(map(check, values))
+            checked = each_distinct(check, values)
         except Bad as exc:
             raise Doubt(exc.reason) from None
-        return checked, list(map(encode, checked))
+        return checked, each_distinct(encode, checked)
 
     return lane
 

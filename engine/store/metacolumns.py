@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from .columnar import Doubt
+from .columnar import Doubt, each_distinct
 from .packing import META_FIELDS, Packer
 from .rows import Stamp
 from .values import META_CHECKERS, Bad
@@ -45,7 +45,7 @@ class MetadataColumns:
         own = {}
         for name, at in self.positions.items():
             try:
-                own[name[1:]] = list(map(META_CHECKERS[name], map(itemgetter(at), records)))
+                own[name[1:]] = each_distinct(META_CHECKERS[name], list(map(itemgetter(at), records)))
             except (Bad, ValueError, TypeError) as exc:
                 raise Doubt(f"{name}: {exc}") from None
         return own
