@@ -1,12 +1,18 @@
-"""Fixtures for the evidence store tests: the demo rulebook, a fresh case file, table dumps."""
+"""Fixtures for the evidence store tests: the demo rulebook, a fresh case file, table dumps, loads of
+generated files."""
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+from unittest import mock
 
 import pytest
 
-from engine.store import open_store
+from engine.store import LoadError, Problem, load_facts, open_store
 from engine.syntax.program import load_program
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "store"
@@ -52,3 +58,48 @@ def dump(st) -> dict:
 def reported(err) -> list[tuple]:
     """A LoadError's problems as (file name, line, column, value, reason)."""
     return [(Path(p.file).name, p.line, p.column, p.value, p.reason) for p in err.problems]
+
+
+@dataclass
+class Loaded:
+    """What a load into a fresh case file left: every table but `loads`, the evidence rows of one table in
+    the order stored, and the problems when it was refused (else None)."""
+
+    content: dict
+    in_order: list
+    problems: list[Problem] | None
+
+
+def load_files(program, files: dict[str, str], table: str = "ev_holding",
+               now: str = "2024-06-01T12:00:00Z") -> Loaded:
+    """Load a facts folder holding `files` (name -> text) into a fresh case file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "facts"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        store = open_store(Path(tmp) / "case.db")
+        try:
+            load_facts(store, program, folder, now=now)
+            problems = None
+        except LoadError as err:
+            problems = list(err.problems)
+        content = {name: rows for name, rows in dump(store).items() if name != "loads"}
+        in_order = store.db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall() \
+            if table in store.db.table_names() else []
+        store.close()
+    return Loaded(content, in_order, problems)
+
+
+@contextlib.contextmanager
+def calls(owner, name: str) -> Iterator[list]:
+    """While the block runs, record the arguments of every call of `owner.name` (which still runs)."""
+    seen: list = []
+    real = getattr(owner, name)
+
+    def spy(*args, **kwargs):
+        seen.append(args)
+        return real(*args, **kwargs)
+
+    with mock.patch.object(owner, name, spy):
+        yield seen

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.store import LoadError, load_facts, open_store
 from engine.store import loading
 from engine.store.columnar import COLUMN_LANES, header_positions
 from engine.store.values import TYPE_CHECKERS
 from engine.syntax.program import load_program
 
-from .conftest import dump
+from .conftest import calls, load_files
 
 NOW = "2024-06-01T12:00:00Z"
 RULES = '''rulebook lanes "columnar lane tests" version "1"
@@ -53,37 +51,16 @@ MANIFEST = ('{"sources": [{"id": "ofac", "name": "OFAC"}, {"id": "reg", "name": 
 
 
 def _load(program, text: str, columnar: bool, manifest: str | None = None):
-    """(case file content, problems or None, whether the columnar lane took the file)."""
-    used, by_rows = [], []
-    real, real_rows = loading.ColumnarChunks.pack, loading._by_rows
-
-    def spy(self, records):
-        used.append(len(records))
-        return real(self, records)
-
-    def rows_spy(*args):
-        by_rows.append(1)
-        return real_rows(*args)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "facts"
-        folder.mkdir()
-        (folder / "holding.csv").write_text(text, encoding="utf-8")
-        if manifest:
-            (folder / "manifest.json").write_text(manifest, encoding="utf-8")
-        store = open_store(Path(tmp) / "case.db")
-        lane = mock.patch.object(loading, "header_positions", header_positions if columnar else (lambda *a: None))
-        try:
-            with lane, mock.patch.object(loading.ColumnarChunks, "pack", spy), \
-                    mock.patch.object(loading, "_by_rows", rows_spy):
-                load_facts(store, program, folder, now=NOW)
-            problems = None
-        except LoadError as err:
-            problems = [(Path(p.file).name, p.line, p.col, p.code, p.column, p.value, p.reason) for p in err.problems]
-        content = {name: rows for name, rows in dump(store).items() if name != "loads"}
-        store.close()
+    """(case file content, problems or None, whether the columnar lane took the file); `_load.fell_back`
+    tells whether the row path then read it."""
+    files = {"holding.csv": text} | ({"manifest.json": manifest} if manifest else {})
+    lane = mock.patch.object(loading, "header_positions", header_positions if columnar else (lambda *a: None))
+    with lane, calls(loading.ColumnarChunks, "pack") as packed, calls(loading, "_by_rows") as by_rows:
+        loaded = load_files(program, files, now=NOW)
     _load.fell_back = bool(by_rows)
-    return content, problems, bool(used)
+    problems = None if loaded.problems is None else [
+        (Path(p.file).name, p.line, p.col, p.code, p.column, p.value, p.reason) for p in loaded.problems]
+    return loaded.content, problems, bool(packed)
 
 
 ENTITIES = st.one_of(st.sampled_from(["A", "Beta, Ltd", 'q"uote', "new\nline", " spaced ", "Ünï 株式会社", "", " ",

@@ -12,11 +12,11 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.store import LoadError, load_facts, open_store
+from engine.store import load_facts, open_store
 from engine.store import loading, parallel
 from engine.syntax.program import load_program
 
-from .conftest import dump
+from .conftest import calls, load_files
 
 NOW = "2024-06-01T12:00:00Z"
 RULES = '''rulebook lanes "parallel lane tests" version "1"
@@ -48,33 +48,14 @@ def _csv(rows: list[list[str]], header=("holder", "held", "percent", "note"), en
 
 
 def _load(program, text: str, split: bool, chunk_rows: int = 3, block_bytes: int = 1 << 23):
-    """(case file content in rowid order, problems or None, how many files were split)."""
-    splits = []
-    real = parallel._read_parts
-
-    def spy(*args):
-        splits.append(1)
-        return real(*args)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "facts"
-        folder.mkdir()
-        (folder / "holding.csv").write_text(text, encoding="utf-8")
-        store = open_store(Path(tmp) / "case.db")
-        patches = [mock.patch.object(parallel, "MIN_BYTES", 0 if split else 1 << 60),
-                   mock.patch.object(parallel, "BLOCK_BYTES", block_bytes),
-                   mock.patch.object(parallel, "_read_parts", spy), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows)]
-        try:
-            with patches[0], patches[1], patches[2], patches[3]:
-                load_facts(store, program, folder, now=NOW)
-            problems = None
-        except LoadError as err:
-            problems = [(p.line, p.col, p.code, p.value) for p in err.problems]
-        content = {name: rows for name, rows in dump(store).items() if name != "loads"}
-        in_order = store.db.execute("SELECT holder, held, percent, _hash FROM ev_holding ORDER BY rowid").fetchall() \
-            if "ev_holding" in store.db.table_names() else []
-        store.close()
-    return content, in_order, problems, len(splits)
+    """(case file content, its evidence rows in the order stored, problems or None, how many files were split)."""
+    with mock.patch.object(parallel, "MIN_BYTES", 0 if split else 1 << 60), \
+            mock.patch.object(parallel, "BLOCK_BYTES", block_bytes), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows), \
+            calls(parallel, "_read_parts") as splits:
+        loaded = load_files(program, {"holding.csv": text}, now=NOW)
+    problems = None if loaded.problems is None else [(p.line, p.col, p.code, p.value) for p in loaded.problems]
+    in_order = [(row[0], row[1], row[2], row[4]) for row in loaded.in_order]  # holder, held, percent, _hash
+    return loaded.content, in_order, problems, len(splits)
 
 
 NAMES = st.text(alphabet="ABCxyzÜ株 ;{}%\\", min_size=1, max_size=5).filter(str.strip)
