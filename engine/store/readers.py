@@ -61,13 +61,15 @@ class _Tap:
 
 
 def field_starts(raw: str, line: int) -> list[tuple[int, int]]:
-    """(line, col) where each field of a raw CSV record starts, honouring quotes."""
-    starts, ln, col, quoted = [(line, 1)], line, 1, False
+    """(line, col) where each field of a raw CSV record starts, honouring quotes as the csv module does:
+    a quote opens a quoted field only at the field's start (elsewhere it is an ordinary character)."""
+    starts, ln, col, quoted, at_start = [(line, 1)], line, 1, False, True
     for ch in raw:
-        if ch == '"':
+        if ch == '"' and (quoted or at_start):
             quoted = not quoted
         elif ch == "," and not quoted:
             starts.append((ln, col + 1))
+        at_start = ch == "," and not quoted
         ln, col = (ln + 1, 1) if ch == "\n" else (ln, col + 1)
     return starts
 

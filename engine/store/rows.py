@@ -64,7 +64,7 @@ def _check_header(stamp: Stamp, header: Header) -> list[Problem]:
             out.append(Problem("L002", path, 1, 1, name, None, "missing column"))
     for name in header.names:
         if name not in declared and name not in META_CHECKERS:
-            line, col = header.positions[name]
+            line, col = header.positions.get(name, (1, 1))
             out.append(Problem("L003", path, line, col, name, None, "extra column: not declared for this predicate"))
     return out
 

@@ -220,3 +220,10 @@ def test_missing_folder(store, program, tmp_path):
 def test_error_codes_are_documented():
     assert list(CODES) == [f"L{n:03d}" for n in range(1, len(CODES) + 1)]
     assert all(title and hint for title, hint in CODES.values())
+
+
+def test_a_quote_inside_a_header_name_is_an_ordinary_character(loaded, facts):
+    err = loaded(facts("owns.csv", 'owner",\n'))  # the csv module reads two names: 'owner"' and ''
+    extra = [(p.line, p.col, p.column) for p in err.problems if p.code == "L003"]
+    assert extra == [(1, 1, 'owner"'), (1, 8, "")]
+    assert {p.column for p in err.problems if p.code == "L002"} == {"owner", "owned", "percent"}
