@@ -57,14 +57,20 @@ def _read_edges(facts: str) -> list[tuple[str, str]]:
         return [(a, b) for a, b in r]
 
 
-def tc_sql(facts: str, db: str) -> dict:
-    """Hand-written semi-naive transitive closure in SQLite: path with PRIMARY KEY, delta tables, no provenance."""
-    t0 = _clock()
+def _baseline_connection(db: str) -> sqlite3.Connection:
+    """The hand-written peers' connection: WAL, synchronous NORMAL, a 64 MiB cache, a transaction begun."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA cache_size = -65536")
     conn.execute("BEGIN")
+    return conn
+
+
+def tc_sql(facts: str, db: str) -> dict:
+    """Hand-written semi-naive transitive closure in SQLite: path with PRIMARY KEY, delta tables, no provenance."""
+    t0 = _clock()
+    conn = _baseline_connection(db)
     conn.execute("CREATE TABLE edge (src TEXT, dst TEXT, PRIMARY KEY (src, dst)) WITHOUT ROWID")
     conn.executemany("INSERT OR IGNORE INTO edge VALUES (?, ?)", _read_edges(facts))
     conn.execute("CREATE TABLE path (src TEXT, dst TEXT, PRIMARY KEY (src, dst)) WITHOUT ROWID")
@@ -129,11 +135,7 @@ def ofac_sql(facts: str, db: str, keep_list: str | None = None, threshold: float
     """Hand-written semi-naive OFAC 50 % rule in SQLite: CSV loading included; each round re-sums only
     the entities owned by parties blocked in the previous round; no provenance."""
     t0 = _clock()
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA cache_size = -65536")
-    conn.execute("BEGIN")
+    conn = _baseline_connection(db)
     # set semantics, as in Datalog: one row per distinct (owner, owned, percent)
     conn.execute("CREATE TABLE owns (owned TEXT, owner TEXT, percent REAL, PRIMARY KEY (owned, owner, percent)) WITHOUT ROWID")
     conn.execute("CREATE TABLE listed (party TEXT, list TEXT)")

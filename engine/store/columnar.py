@@ -145,10 +145,9 @@ class ColumnarChunks:
         ids = self.metadata.ids(records)
         args, texts = self._checked(records)
         templates = list(map(self.packer.record_template, ids))
-        first = map(str.__add__, map(str.__add__, map(itemgetter(0), templates), itertools.repeat("[")), texts[0])
-        texts = [first, *texts[1:]]
-        texts[-1] = map(str.__add__, texts[-1], map("]".__add__, map(itemgetter(1), templates)))
-        return list(zip(*args, _hashes(texts), ids))
+        opens = map(str.__add__, map(itemgetter(0), templates), itertools.repeat("["))
+        closes = map("]".__add__, map(itemgetter(1), templates))
+        return list(zip(*args, _hashes(texts, opens, closes), ids))
 
     def rows(self, args: tuple[list, ...], hashes: Iterable[str]) -> list[tuple]:
         """Staged rows from checked argument columns and their record hashes."""
@@ -156,13 +155,8 @@ class ColumnarChunks:
 
     def columns(self, records: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
         """(the checked argument columns, the record hashes) of a chunk of a plain file's CSV records."""
-        records = self._records(records)
-        args, texts = self._checked(records)
-        # the record's canonical JSON: prefix + "[" + the values' JSON joined by "," + "]" + suffix
-        first, last = map((self.prefix + "[").__add__, texts[0]), itertools.repeat("]" + self.suffix)
-        texts = [first, *texts[1:]]
-        texts[-1] = map(str.__add__, texts[-1], last)
-        return args, _hashes(texts)
+        args, texts = self._checked(self._records(records))
+        return args, _hashes(texts, itertools.repeat(self.prefix + "["), itertools.repeat("]" + self.suffix))
 
     def _records(self, records: list[list[str]]) -> list[list[str]]:
         records = list(filter(None, records))  # blank lines
@@ -179,6 +173,11 @@ class ColumnarChunks:
         return args, texts
 
 
-def _hashes(texts: list) -> list[str]:
-    """The SHA-256 hex digests of the records whose canonical JSON pieces are `texts` (one list per column)."""
+def _hashes(texts: tuple, opens: Iterable[str], closes: Iterable[str]) -> list[str]:
+    """The record hashes of a chunk: SHA-256 of each record's canonical JSON, which is its opening (the
+    template's prefix and "["), the values' JSON (`texts`, one list per column) joined by ",", and its
+    closing ("]" and the template's suffix)."""
+    texts = list(texts)
+    texts[0] = map(str.__add__, opens, texts[0])
+    texts[-1] = map(str.__add__, texts[-1], closes)
     return list(map(_HEX, map(hashlib.sha256, map(str.encode, map(",".join, zip(*texts))))))

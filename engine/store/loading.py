@@ -125,8 +125,8 @@ def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int 
     try:
         metadata = MetadataColumns(meta, packer, stamp) if meta else None
         chunks = ColumnarChunks(stamp.decl, packer, packer.meta_id(stamp.default_meta()), order, metadata)
-        parts = (metadata is None and read_split(chunks, stamp.path, CHUNK_ROWS)) or chunks.read(stamp.path, CHUNK_ROWS)
-        for rows, consumed in parts:
+        split = read_split(chunks, stamp.path, CHUNK_ROWS) if metadata is None else None
+        for rows, consumed in split or chunks.read(stamp.path, CHUNK_ROWS):
             staged.add(rows)
             read += len(rows)
             update(consumed)
