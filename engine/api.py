@@ -24,6 +24,7 @@ from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
 from .audit.runs import FactsDiff, ReplayReport, compare_facts, facts_digest, move_run_aside  # noqa: F401
 from .proof import api as proof_api
 from .check import check_files, check_program, has_errors
+from .check.cache import cached_program, remember_program
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
 from .eval import RunResult, evaluate, stored_conclusions
 from .eval.relations import ident, table_name
@@ -56,12 +57,15 @@ def load_rulebook(path: str | Path, sources: SourceMap | None = None) -> Program
     """Parse and check a rulebook with the files it uses; raise WarrantError if anything is an error."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such rulebook: {path}")
+    if (program := cached_program(path, sources)) is not None:
+        return program
     program, diags, sources = load_program(path, sources)
     if program is not None:
         diags = list(diags) + check_program(program)
     errors = [d for d in diags if d.is_error]
     if errors or program is None:
         raise WarrantError(errors, sources)
+    remember_program(path, program)
     return program
 
 

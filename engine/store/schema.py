@@ -51,7 +51,8 @@ class Store:
 
 def open_store(path: str | Path) -> Store:
     """Open (creating if needed) the case file at `path`, in WAL mode, with the base tables."""
-    db = sqlite_utils.Database(str(path))
+    # no sqlite-utils plugins: whatever else is installed must not change how a case file reads
+    db = sqlite_utils.Database(str(path), execute_plugins=False)
     try:
         db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # for a new case file; an existing one keeps its own
         db.enable_wal()

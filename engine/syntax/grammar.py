@@ -37,12 +37,18 @@ def parser(start: str = "start") -> Lark:
     )
 
 
-def _cache_file(start: str) -> str | bool:
-    """A private cache file under the user's cache folder (not the shared temp folder: lark unpickles it);
-    False (no cache) when that folder cannot be made."""
+def cache_folder() -> Path | None:
+    """Warrant's private folder in the user's cache folder (not the shared temp folder: what is cached there
+    is unpickled), made if missing; None when it cannot be made."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "warrant"
     try:
         base.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
-        return False
-    return str(base / f"rulebook-{start}-lark{lark.__version__}.cache")
+        return None
+    return base
+
+
+def _cache_file(start: str) -> str | bool:
+    """The grammar's cache file; False (no cache) when there is no cache folder."""
+    base = cache_folder()
+    return str(base / f"rulebook-{start}-lark{lark.__version__}.cache") if base else False

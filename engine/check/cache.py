@@ -1,0 +1,112 @@
+"""Checked programs kept between runs: a rulebook that parsed and checked without error is read back
+from the user's cache folder while neither it, nor any file it uses, nor the parser and checker changed.
+
+An entry is keyed by the rulebook's path (as given, and resolved) and holds the SHA-256 of every file
+the program was built from, and a fingerprint of the code that built it (the parser, the checker, the
+grammar, and the versions of lark and Python). Every read re-hashes the files, so an edited rulebook is
+parsed and checked afresh; a program with errors is never stored. `WARRANT_RULEBOOK_CACHE=0` turns the
+cache off; like lark's grammar cache it lives in `$XDG_CACHE_HOME/warrant` (else `~/.cache/warrant`),
+a folder only its owner may read, because entries are unpickled."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import lark
+
+from ..diagnostics import SourceMap
+from ..source import SourceFile
+from ..syntax.grammar import cache_folder, grammar_path
+from ..syntax.program import Program
+
+_ENGINE = Path(__file__).resolve().parent.parent
+_CODE = ("syntax", "check", "diagnostics.py", "source.py")
+
+
+def enabled() -> bool:
+    """Whether checked programs are kept (`WARRANT_RULEBOOK_CACHE` is not 0, off or no)."""
+    return os.environ.get("WARRANT_RULEBOOK_CACHE", "1").strip().lower() not in ("0", "off", "no", "false")
+
+
+def cached_program(path: str | Path, sources: SourceMap | None = None) -> Program | None:
+    """The checked program of the rulebook at `path` if it was stored and nothing it depends on changed
+    (its files are added to `sources`); else None."""
+    entry_file = _entry_file(path)
+    if entry_file is None or not entry_file.is_file():
+        return None
+    try:
+        entry = pickle.loads(entry_file.read_bytes())
+        if entry["fingerprint"] != fingerprint():
+            return None
+        files = [_current(resolved, shown, sha) for resolved, shown, sha in entry["files"]]
+    except Exception:  # unreadable, truncated, from another version: parse and check afresh
+        return None
+    if None in files:
+        return None
+    if sources is not None:
+        for source in files:
+            sources.add(source)
+    return entry["program"]
+
+
+def remember_program(path: str | Path, program: Program) -> None:
+    """Store a program that checked without error (best effort: a cache that cannot be written is skipped)."""
+    entry_file = _entry_file(path)
+    if entry_file is None:
+        return
+    files = [(str(Path(rb.path).resolve()), rb.path, rb.sha256) for rb in program.rulebooks]
+    data = pickle.dumps({"fingerprint": fingerprint(), "files": files, "program": program},
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=entry_file.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, entry_file)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+@lru_cache(maxsize=None)
+def fingerprint() -> str:
+    """SHA-256 over the source of the parser and checker, the grammar, and lark's and Python's versions."""
+    h = hashlib.sha256(f"{lark.__version__}:{sys.version}".encode())
+    files = [grammar_path()]
+    for part in _CODE:
+        where = _ENGINE / part
+        files += sorted(where.glob("*.py")) if where.is_dir() else [where]
+    for file in files:
+        h.update(f"{file.name}:".encode() + file.read_bytes())
+    return h.hexdigest()
+
+
+def _current(resolved: str, shown: str, sha: str) -> SourceFile | None:
+    text = Path(resolved).read_text(encoding="utf-8")
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:
+        return None
+    return SourceFile(shown, text)
+
+
+def _entry_file(path: str | Path) -> Path | None:
+    if not enabled():
+        return None
+    folder = cache_folder()
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{path}\n{Path(path).resolve()}".encode()).hexdigest()[:32]
+    programs = folder / "programs"
+    try:
+        programs.mkdir(exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return programs / f"{key}.pickle"
