@@ -13,11 +13,12 @@ _PROTECTED = re.compile(r"^(runs|run_rulebooks|loads|rulebooks|fact_[a-z][a-z0-9
 
 def protect(conn: sqlite3.Connection) -> None:
     """Add append-only triggers to every protected table of the case file that lacks them."""
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    for table in tables:
-        if not _PROTECTED.match(table):
-            continue
+    rows = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
+    triggers = {name for kind, name in rows if kind == "trigger"}
+    for table in sorted(name for kind, name in rows if kind == "table" and _PROTECTED.match(name)):
         for op in ("UPDATE", "DELETE"):
+            if f"{table}_no_{op.lower()}" in triggers:
+                continue
             conn.execute(
                 f'CREATE TRIGGER IF NOT EXISTS "{table}_no_{op.lower()}" BEFORE {op} ON "{table}" '
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: records are never changed or removed'); END"

@@ -54,8 +54,11 @@ class ChainReport:
 
 def ensure_log(conn: sqlite3.Connection) -> None:
     """Create the log table and its append-only triggers if missing."""
-    for statement in _SCHEMA:
-        conn.execute(statement)
+    found = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                         "('audit_log', 'audit_log_no_update', 'audit_log_no_delete')").fetchone()[0]
+    if found < len(_SCHEMA):
+        for statement in _SCHEMA:
+            conn.execute(statement)
 
 
 def default_actor() -> str:

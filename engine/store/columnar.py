@@ -149,9 +149,9 @@ class ColumnarChunks:
         closes = map("]".__add__, map(itemgetter(1), templates))
         return list(zip(*args, _hashes(texts, opens, closes), ids))
 
-    def rows(self, args: tuple[list, ...], hashes: Iterable[str]) -> list[tuple]:
+    def rows(self, args: tuple[list, ...], hashes: list[str]) -> "StagedRows":
         """Staged rows from checked argument columns and their record hashes."""
-        return list(zip(*args, hashes, itertools.repeat(self.meta_id)))
+        return StagedRows(args, hashes, self.meta_id)
 
     def columns(self, records: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
         """(the checked argument columns, the record hashes) of a chunk of a plain file's CSV records."""
@@ -171,6 +171,23 @@ class ColumnarChunks:
         columns = [list(map(itemgetter(at), records)) for at in self.order]
         args, texts = zip(*[lane(column) for lane, column in zip(self.lanes, columns)])
         return args, texts
+
+
+class StagedRows:
+    """The staged rows of a plain file's chunk, (args..., hash, meta id) each, made one at a time as they are
+    read (a list of tuples would cost an allocation per row, all alive at once)."""
+
+    def __init__(self, args: tuple[list, ...], hashes: list[str], meta_id: int):
+        self.args, self.hashes, self.meta_id = args, hashes, meta_id
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return zip(*self.args, self.hashes, itertools.repeat(self.meta_id))
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
 
 
 def _hashes(texts: tuple, opens: Iterable[str], closes: Iterable[str]) -> list[str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from ..syntax.ast import Declaration
 from ..syntax.program import Program
 from .errors import store_error
-from .schema import EVIDENCE_PREFIX, Store, write_transaction
+from .schema import EVIDENCE_PREFIX, SQL_TYPE_NAMES, Store, create_table_sql, quote, write_transaction
 
 SQL_TYPES = {"entity": str, "text": str, "date": str, "number": float, "percent": float, "bool": int}
-_SQL_NAMES = {str: "TEXT", float: "REAL", int: "INTEGER"}
 
 META_COLUMNS: dict[str, type] = {
     "_hash": str, "_source": str, "_document": str, "_credibility": int,
@@ -35,11 +34,6 @@ def windows_index(predicate: str) -> str:
     return table_name(predicate) + "_windows"
 
 
-def quote(identifier: str) -> str:
-    """A double-quoted SQL identifier."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def evidence_declarations(program: Program) -> list[Declaration]:
     """The program's evidence declarations, first of each name."""
     seen: dict[str, Declaration] = {}
@@ -64,15 +58,15 @@ def ensure_evidence_tables(store: Store, program: Program) -> None:
 
 
 def _ensure_table(store: Store, decl: Declaration) -> None:
-    table = store.db.table(table_name(decl.name))
+    name = table_name(decl.name)
     wanted = expected_columns(decl)
-    if table.exists():
-        found = [(c.name, c.type.upper()) for c in table.columns]
-        if found != [(name, _SQL_NAMES[t]) for name, t in wanted.items()]:
+    found = [(row[1], row[2].upper()) for row in store.db.conn.execute(f"PRAGMA table_info({quote(name)})")]
+    if found:
+        if found != [(column, SQL_TYPE_NAMES[t]) for column, t in wanted.items()]:
             raise store_error("S001", f"the case file {store.path} was made with a different declaration of "
                                       f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
         return
-    table.create(wanted, foreign_keys=[("_source", "sources", "id")])
+    store.db.conn.execute(create_table_sql(name, wanted, references={"_source": "sources(id)"}))
     create_indexes(store, decl)
 
 
@@ -80,27 +74,30 @@ def create_indexes(store: Store, decl: Declaration) -> None:
     """The indexes of `decl`'s table: unique `_hash`, retractions by their arguments, records with a
     validity window, the arguments, and each later argument (made when missing). Retractions and windows
     are few: partial indexes serve the in-force test, and tell at once whether there are any at all."""
-    table = store.db.table(table_name(decl.name))
-    retract = ", ".join([quote(c.name) for c in decl.columns] + ["_recorded_at"])
-    store.db.execute(f"CREATE INDEX IF NOT EXISTS {quote(retract_index(decl.name))} ON {quote(table.name)} ({retract}) "
-                     "WHERE _action = 'retract'")
-    store.db.execute(f"CREATE INDEX IF NOT EXISTS {quote(windows_index(decl.name))} ON {quote(table.name)} "
-                     f"(_valid_from, _valid_to) WHERE {WINDOWED}")
-    table.create_index(["_hash"], index_name=f"{table.name}_hash", unique=True, if_not_exists=True)
-    if decl.columns:
-        table.create_index([c.name for c in decl.columns], index_name=f"{table.name}_args", if_not_exists=True)
+    table = table_name(decl.name)
+    args = [quote(c.name) for c in decl.columns]
+    indexes = [(retract_index(decl.name), ", ".join(args + ["_recorded_at"]), "WHERE _action = 'retract'"),
+               (windows_index(decl.name), "_valid_from, _valid_to", f"WHERE {WINDOWED}"),
+               (f"{table}_hash", '"_hash"', "")]
+    if args:
+        indexes.append((f"{table}_args", ", ".join(args), ""))
     for col in decl.columns[1:]:  # proofs and queries look facts up by any argument, not only the first
         if col.type in ("entity", "text", "date"):
-            table.create_index([col.name], index_name=f"{table.name}__{col.name}", if_not_exists=True)
+            indexes.append((f"{table}__{col.name}", quote(col.name), ""))
+    for index, columns, where in indexes:
+        unique = "UNIQUE " if index == f"{table}_hash" else ""
+        store.db.conn.execute(f"CREATE {unique}INDEX IF NOT EXISTS {quote(index)} ON {quote(table)} ({columns}) {where}")
 
 
 def drop_indexes(store: Store, decl: Declaration) -> None:
     """Drop the full indexes `create_indexes` makes: a bulk load rebuilds them afterwards, sorted, which is much
     faster. The partial indexes stay: rows they do not hold cost them nothing."""
     partial = {retract_index(decl.name), windows_index(decl.name)}
-    for index in store.db.table(table_name(decl.name)).indexes:
-        if not index.name.startswith("sqlite_") and index.name not in partial:
-            store.db.execute(f"DROP INDEX {quote(index.name)}")
+    rows = store.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                 "AND sql IS NOT NULL ORDER BY name", [table_name(decl.name)])
+    for (index,) in rows.fetchall():
+        if index not in partial:
+            store.db.conn.execute(f"DROP INDEX {quote(index)}")
 
 
 def evidence_tables(store: Store) -> list[str]:

@@ -162,8 +162,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _record_load(store: Store, report: LoadReport, folder: Path, started_at: str) -> None:
-    store.db.table("loads").insert({
-        "id": report.batch, "started_at": started_at, "finished_at": utc_now(), "facts_dir": str(folder),
-        "files": json.dumps([asdict(f) for f in report.files]),
-        "rows_added": report.added, "rows_duplicate": report.duplicates,
-    }, pk="id")
+    store.db.conn.execute(
+        "INSERT INTO loads (id, started_at, finished_at, facts_dir, files, rows_added, rows_duplicate) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [report.batch, started_at, utc_now(), str(folder), json.dumps([asdict(f) for f in report.files]),
+         report.added, report.duplicates])

@@ -103,7 +103,7 @@ def _receive(chunks: ColumnarChunks, queue, worker) -> tuple[list[tuple], int] |
     if isinstance(message, str):
         raise Doubt(message)
     args, hashes, consumed = message
-    return chunks.rows(args, _split_hashes(hashes)), consumed
+    return chunks.rows(args, list(_split_hashes(hashes))), consumed
 
 
 def _split_hashes(joined: str) -> Iterator[str]:

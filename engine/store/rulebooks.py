@@ -15,8 +15,10 @@ def register_program(store: Store, program: Program, sources: SourceMap | None =
     """Record every rulebook of `program` (id, version, sha256, path, text). Idempotent by sha256."""
     now = utc_now()
     rows = [_row(rb, sources, now) for rb in program.rulebooks]
+    columns = ("id", "version", "sha256", "path", "text", "registered_at")
     with write_transaction(store.db):
-        store.db.table("rulebooks").insert_all(rows, pk="sha256", ignore=True)
+        store.db.conn.executemany(f"INSERT OR IGNORE INTO rulebooks ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?)",
+                                  [[row[c] for c in columns] for row in rows])
 
 
 def _row(rb: Rulebook, sources: SourceMap | None, now: str) -> dict:

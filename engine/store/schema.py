@@ -17,6 +17,7 @@ from .errors import store_error
 PAGE_SIZE = 16384  # fewer, larger pages: bulk loads and scans are faster, lookups no slower
 SCHEMA_VERSION = 3  # 2: a partial index on retractions, an index per later argument; 3: no _key column
 EVIDENCE_PREFIX = "ev_"
+SQL_TYPE_NAMES = {str: "TEXT", float: "REAL", int: "INTEGER"}
 
 _BASE_TABLES: dict[str, tuple[dict, str]] = {
     "meta": ({"key": str, "value": str}, "key"),
@@ -113,5 +114,28 @@ def _check_version(db: sqlite_utils.Database, path) -> None:
 
 def _create_base_tables(db: sqlite_utils.Database) -> None:
     for name, (columns, pk) in _BASE_TABLES.items():
-        db.table(name).create(columns, pk=pk, if_not_exists=True)
+        db.conn.execute(create_table_sql(name, columns, pk=pk, if_not_exists=True))
     db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def quote(identifier: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def create_table_sql(name: str, columns: dict[str, type], pk: str | None = None, references: dict[str, str] = {},
+                     if_not_exists: bool = False) -> str:
+    """CREATE TABLE for `columns` (name -> str, int or float, typed as sqlite-utils types them), with `pk` as
+    its primary key and `references` (column -> "table(column)") as foreign keys. One statement: sqlite-utils'
+    `Table.create` looks the schema up several times around each table it makes."""
+    parts = []
+    for column, kind in columns.items():
+        part = f"{quote(column)} {SQL_TYPE_NAMES[kind]}"
+        if column == pk:
+            part += " PRIMARY KEY"
+        if column in references:
+            table, target = references[column].rstrip(")").split("(")
+            part += f" REFERENCES {quote(table)}({quote(target)})"
+        parts.append(part)
+    exists = "IF NOT EXISTS " if if_not_exists else ""
+    return f"CREATE TABLE {exists}{quote(name)} ({', '.join(parts)})"

@@ -8,6 +8,7 @@ import sqlite_utils
 
 from .errors import Problem
 from .manifest import Manifest, SourceInfo, file_source, locate
+from .schema import quote
 
 
 def source_ids(db: sqlite_utils.Database) -> set[str]:
@@ -20,7 +21,7 @@ def register_sources(db: sqlite_utils.Database, manifest: Manifest | None, fact_
     problems = [p for source in (manifest.sources if manifest else ()) if (p := _add(db, source, manifest))]
     for path in fact_files:
         if manifest is None or path.name not in manifest.files:
-            db.table("sources").insert(file_source(path.name).row(), pk="id", ignore=True)
+            _insert(db, file_source(path.name).row(), "OR IGNORE ")
     return problems
 
 
@@ -28,7 +29,7 @@ def _add(db: sqlite_utils.Database, source: SourceInfo, manifest: Manifest) -> P
     cursor = db.execute("SELECT * FROM sources WHERE id = ?", [source.id])
     found = cursor.fetchone()
     if found is None:
-        db.table("sources").insert(source.row(), pk="id")
+        _insert(db, source.row())
         return None
     recorded = dict(zip([d[0] for d in cursor.description], found))
     if recorded == source.row():
@@ -38,3 +39,9 @@ def _add(db: sqlite_utils.Database, source: SourceInfo, manifest: Manifest) -> P
     line, col = locate(text, ["sources", source.id])
     return Problem("L012", manifest.path, line, col, "id", source.id,
                    f"source already recorded in the case file with different {', '.join(changed)}")
+
+
+def _insert(db: sqlite_utils.Database, row: dict, conflict: str = "") -> None:
+    columns = sorted(row)  # the sources table's own column names (SourceInfo.row)
+    db.conn.execute(f"INSERT {conflict}INTO sources ({', '.join(map(quote, columns))}) "
+                    f"VALUES ({', '.join('?' * len(columns))})", [row[c] for c in columns])

@@ -84,7 +84,6 @@ class Stage:
 def stage(store: Store, decl: Declaration) -> Iterator[Stage]:
     """A fresh staging table for one file of `decl` (inside the load's transaction), dropped afterwards."""
     conn = store.db.conn
-    _drop(conn)
     columns = [f"c{i}" for i in range(len(decl.columns))] + ["_hash", "_meta"]
     conn.execute(f"CREATE TEMP TABLE warrant_stage ({', '.join(columns)})")
     conn.execute(f"CREATE TEMP TABLE warrant_meta (id INTEGER PRIMARY KEY, {', '.join(META_FIELDS)})")
