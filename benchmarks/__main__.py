@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +25,7 @@ TC_FULL = (3000, 4000)
 TC_QUICK = (700, 910)
 OFAC_FULL = [10_000, 100_000, 1_000_000]
 OFAC_QUICK = [2_000, 10_000]
+SMALL, REPEAT_SMALL = 100_000, 5  # sizes up to SMALL: each peer runs REPEAT_SMALL times, medians compared
 
 
 def say(text: str = "") -> None:
@@ -38,13 +41,14 @@ def bench_tc(work: Path, quick: bool, skip_pydatalog: bool) -> dict:
     facts = write_tc(work / "tc", tc_edges(nodes, n_edges))
     say(f"\n== transitive closure: {nodes} nodes, {n_edges} edges (seed 1) ==")
     res = {"nodes": nodes, "edges": n_edges}
+    res["check"] = run_job("check", rulebook=str(BENCH / "tc_bench.rules"))  # as `warrant check` would
     res["warrant"] = run_job("warrant", rulebook=str(BENCH / "tc_bench.rules"), facts=str(facts),
                              db=str(work / "tc_warrant.db"), conclusion="path")
     res["sql"] = run_job("tc_sql", facts=str(facts), db=str(work / "tc_sql.db"))
     res["clingo"] = run_job("tc_clingo", facts=str(facts))
     if not skip_pydatalog:
         res["pydatalog"] = run_job("tc_pydatalog", facts=str(facts), timeout=1800)
-    counts = {k: v["count"] for k, v in res.items() if isinstance(v, dict)}
+    counts = {k: v["count"] for k, v in res.items() if isinstance(v, dict) and "count" in v}
     assert len(set(counts.values())) == 1, f"peers disagree on the number of paths: {counts}"
     res["paths"] = res["warrant"]["count"]
     w = res["warrant"]
@@ -72,27 +76,24 @@ def bench_tc(work: Path, quick: bool, skip_pydatalog: bool) -> dict:
     return res
 
 
-def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None) -> dict:
+def repeats_for(size: int, repeat: int | None) -> int:
+    """How many times each OFAC peer runs at `size`: jobs of a fraction of a second vary by tens of percent
+    from run to run on a shared machine, so small sizes are repeated and their medians compared."""
+    return repeat if repeat else (REPEAT_SMALL if size <= SMALL else 1)
+
+
+def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None, repeat: int | None = None) -> dict:
     say("\n== OFAC 50% rule (benchmarks/ofac_bench.rules) ==")
-    out = {}
-    say(f"{'edges':>10}{'entities':>10}{'blocked':>9}{'rounds':>7}{'SQL s':>8}{'W load s':>10}{'W eval s':>10}"
-        f"{'W total s':>10}{'W/SQL':>7}{'W peak MiB':>11}  target <= 3x")
+    rulebook = str(BENCH / "ofac_bench.rules")
+    check = run_job("check", rulebook=rulebook)  # as `warrant check` would: the checked rulebook is cached
+    say(f"rulebook parsed and checked once before the runs (cold): {check['parse_s'] * 1e3:.1f} ms; "
+        "medians over the repeated runs; cold = one run with WARRANT_RULEBOOK_CACHE=0")
+    out = {"check": check}
+    say(f"{'edges':>10}{'entities':>10}{'blocked':>9}{'rounds':>7}{'runs':>5}{'SQL s':>8}{'W rulebook':>11}"
+        f"{'W load s':>9}{'W eval s':>9}{'W total s':>10}{'W/SQL':>7}{'range':>12}{'cold W/SQL':>11}"
+        f"{'W peak MiB':>11}  target <= 3x")
     for size in sizes:
-        facts = work / f"ofac_{size}"
-        shape = write_ofac(facts, size)
-        sql = run_job("ofac_sql", facts=str(facts), db=str(work / f"ofac_sql_{size}.db"),
-                      keep_list=str(work / f"blocked_sql_{size}.txt"))
-        db = work / f"ofac_warrant_{size}.db"
-        w = run_job("warrant", rulebook=str(BENCH / "ofac_bench.rules"), facts=str(facts), db=str(db),
-                    conclusion="blocked", keep_list=str(work / f"blocked_warrant_{size}.txt"))
-        assert (w["count"], w["digest"]) == (sql["count"], sql["digest"]), \
-            f"blocked sets differ at {size}: Warrant {w['count']} vs SQL {sql['count']} (see {work})"
-        ratio = w["total_s"] / sql["total_s"]
-        say(f"{size:>10,}{shape['entities']:>10,}{w['count']:>9,}{w['rounds']:>7}{sql['total_s']:>8.2f}"
-            f"{w['load_s']:>10.2f}{w['eval_s']:>10.2f}{w['total_s']:>10.2f}{ratio:>6.1f}x{w['peak_rss_mib']:>11.0f}"
-            f"  {verdict(ratio <= TARGETS['ofac_warrant_over_sql_max'])}")
-        out[str(size)] = {"shape": shape, "sql": sql, "warrant": w, "ratio_total": ratio,
-                          "ratio_eval": w["eval_s"] / sql["eval_s"], "db": str(db)}
+        out[str(size)] = _ofac_size(work, size, rulebook, repeats_for(size, repeat))
         if size != keep_db_for_proof:
             for p in work.glob(f"ofac_*_{size}.db*"):
                 p.unlink()
@@ -102,6 +103,52 @@ def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None) -> d
         say(f"blocked sets identical at every size; Warrant peak at {max(sizes):,} edges: {peak_gib:.2f} GiB "
             f"(target <= 2 GiB: {verdict(peak_gib <= TARGETS['ofac_peak_gib_max'])})")
     return out
+
+
+def _ofac_size(work: Path, size: int, rulebook: str, runs: int) -> dict:
+    """One size: `runs` alternating runs of the baseline and Warrant (each on a fresh case file), then one
+    Warrant run without the rulebook cache; every run must give the baseline's blocked set."""
+    facts = work / f"ofac_{size}"
+    shape = write_ofac(facts, size)
+    db = work / f"ofac_warrant_{size}.db"
+
+    def warrant(env=None) -> dict:
+        for p in work.glob(f"ofac_warrant_{size}.db*"):
+            p.unlink()
+        return run_job("warrant", env=env, rulebook=rulebook, facts=str(facts), db=str(db), conclusion="blocked",
+                       keep_list=str(work / f"blocked_warrant_{size}.txt"))
+
+    sqls, ws = [], []
+    for _ in range(runs):
+        for p in work.glob(f"ofac_sql_{size}.db*"):
+            p.unlink()
+        sqls.append(run_job("ofac_sql", facts=str(facts), db=str(work / f"ofac_sql_{size}.db"),
+                            keep_list=str(work / f"blocked_sql_{size}.txt")))
+        ws.append(warrant())
+    cold = warrant({"WARRANT_RULEBOOK_CACHE": "0"})  # its case file is kept (the same as the other runs')
+    for w in ws + [cold]:
+        assert (w["count"], w["digest"]) == (sqls[0]["count"], sqls[0]["digest"]), \
+            f"blocked sets differ at {size}: Warrant {w['count']} vs SQL {sqls[0]['count']} (see {work})"
+    sql, w = _median_run(sqls), _median_run(ws)
+    ratio = w["total_s"] / sql["total_s"]
+    pairs = [a["total_s"] / b["total_s"] for a, b in zip(ws, sqls)]
+    cold_ratio = cold["total_s"] / sql["total_s"]
+    say(f"{size:>10,}{shape['entities']:>10,}{w['count']:>9,}{w['rounds']:>7}{runs:>5}{sql['total_s']:>8.3f}"
+        f"{w['rulebook_s'] * 1e3:>9.1f}ms{w['load_s']:>9.3f}{w['eval_s']:>9.3f}{w['total_s']:>10.3f}{ratio:>6.2f}x"
+        f"{min(pairs):>6.2f}-{max(pairs):<5.2f}{cold_ratio:>10.2f}x{w['peak_rss_mib']:>11.0f}"
+        f"  {verdict(ratio <= TARGETS['ofac_warrant_over_sql_max'])}")
+    return {"shape": shape, "runs": runs, "sql": sql, "warrant": w, "sql_runs": sqls, "warrant_runs": ws,
+            "warrant_cold": cold, "ratio_total": ratio, "ratio_pairs": pairs, "ratio_cold": cold_ratio,
+            "ratio_eval": w["eval_s"] / sql["eval_s"], "db": str(db)}
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """Each timing (and peak) of a peer: the median over its runs; the other fields from the first run."""
+    median = dict(runs[0])
+    for key in runs[0]:
+        if key.endswith("_s") or key == "peak_rss_mib":
+            median[key] = statistics.median(r[key] for r in runs)
+    return median
 
 
 def bench_proof(db: Path, size: int) -> dict:
@@ -127,12 +174,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["tc", "ofac", "proof"], help="run one benchmark")
     ap.add_argument("--sizes", help="OFAC sizes in ownership edges, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
+    ap.add_argument("--repeat", type=int, help=f"OFAC runs per peer and size (default {REPEAT_SMALL} up to "
+                                               f"{SMALL:,} edges, 1 above)")
     ap.add_argument("--keep", help="generate data and case files in this folder and keep them")
     ap.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (OFAC_QUICK if args.quick else OFAC_FULL)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="warrant-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # the jobs' grammar and rulebook caches start empty
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     results = {"command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
                "started": started, "machine": machine(), "quick": args.quick, "targets": TARGETS}
@@ -145,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "ofac", "proof"):
             proof_size = max(sizes) if args.only in (None, "proof") else None
             ofac_sizes = sizes if args.only != "proof" else [max(sizes)]
-            results["ofac"] = bench_ofac(work, ofac_sizes, proof_size)
+            results["ofac"] = bench_ofac(work, ofac_sizes, proof_size, args.repeat)
             if proof_size:
                 results["proof"] = bench_proof(Path(results["ofac"][str(proof_size)]["db"]), proof_size)
     except (JobFailed, AssertionError) as exc:

@@ -19,12 +19,14 @@ class JobFailed(RuntimeError):
     pass
 
 
-def run_job(job: str, timeout: float | None = None, **args) -> dict:
-    """Run `python -m benchmarks.jobs JOB ARGS-JSON`; returns its JSON result plus wall time and peak RSS (MiB)."""
+def run_job(job: str, timeout: float | None = None, env: dict[str, str] | None = None, **args) -> dict:
+    """Run `python -m benchmarks.jobs JOB ARGS-JSON` (with `env` added to the environment); returns its JSON
+    result plus wall time and peak RSS (MiB)."""
     cmd = [sys.executable, "-m", "benchmarks.jobs", job, json.dumps(args)]
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, **(env or {})))
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
