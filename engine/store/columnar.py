@@ -76,7 +76,7 @@ def _numbers(values: list) -> tuple[list, list[str]]:
 
 def _percents(values: list) -> tuple[list, list[str]]:
     numbers = _floats(values)
-    if not (all(map((0.0).__le__, numbers)) and all(map((100.0).__ge__, numbers))):
+    if numbers and not (min(numbers) >= 0.0 and max(numbers) <= 100.0):  # NaN: refused by _floats
         raise Doubt("a percent out of range")
     # integral values from 0 to 100 print as N.0, which json writes as N (check_number returns an int)
     return numbers, list(map(str.removesuffix, map(repr, numbers), itertools.repeat(".0")))

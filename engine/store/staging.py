@@ -26,6 +26,7 @@ class Stage:
 
     def __init__(self, store: Store, decl: Declaration):
         self.store, self.decl, self.rows = store, decl, 0
+        self._meta: list | None = None
         self.width = len(decl.columns)
         self._insert = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * (self.width + 2))})"
 
@@ -44,8 +45,11 @@ class Stage:
         if not self.rows:
             return 0
         conn, table = self.store.db.conn, quote(table_name(self.decl.name))
-        conn.executemany(f"INSERT INTO {META} VALUES ({', '.join('?' * (len(META_FIELDS) + 1))})",
-                         [(number, *values) for values, number in metas.items()])
+        # one metadata (a plain file): bound to the move itself; else joined in by id
+        self._meta = list(next(iter(metas))) if len(metas) == 1 else None
+        if self._meta is None:
+            conn.executemany(f"INSERT INTO {META} VALUES ({', '.join('?' * (len(META_FIELDS) + 1))})",
+                             [(number, *values) for values, number in metas.items()])
         existing = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
         bulk = self.rows >= existing
         if bulk and existing:  # dedupe against the table while its `_hash` index is still there
@@ -67,17 +71,21 @@ class Stage:
     def _insert_rows(self, table: str, conflict: str, where: str, recorded_at: str, batch: int) -> int:
         conn = self.store.db.conn
         before = conn.total_changes
-        conn.execute(self._move_sql(table, conflict, where), [recorded_at, batch])
+        conn.execute(self._move_sql(table, conflict, where), [*(self._meta or ()), recorded_at, batch])
         return conn.total_changes - before
 
     def _move_sql(self, table: str, conflict: str, where: str) -> str:
         names = [quote(c.name) for c in self.decl.columns] + ["_hash"]
         names += [f"_{name}" for name in META_FIELDS] + ["_recorded_at", "_batch"]
         values = [f"s.c{i}" for i in range(self.width)] + ["s._hash"]
-        values += [f"m.{name}" for name in META_FIELDS] + ["?", "?"]
+        if self._meta is not None:
+            values += ["?"] * len(META_FIELDS) + ["?", "?"]
+            source = f"{STAGE} AS s"
+        else:
+            values += [f"m.{name}" for name in META_FIELDS] + ["?", "?"]
+            source = f"{STAGE} AS s JOIN {META} AS m ON m.id = s._meta"
         return (f"INSERT {conflict}INTO {table} ({', '.join(names)}) "
-                f"SELECT {', '.join(values)} FROM {STAGE} AS s JOIN {META} AS m ON m.id = s._meta{where} "
-                "ORDER BY s.rowid")
+                f"SELECT {', '.join(values)} FROM {source}{where} ORDER BY s.rowid")
 
 
 @contextlib.contextmanager
