@@ -25,7 +25,7 @@ TC_FULL = (3000, 4000)
 TC_QUICK = (700, 910)
 OFAC_FULL = [10_000, 100_000, 1_000_000]
 OFAC_QUICK = [2_000, 10_000]
-SMALL, REPEAT_SMALL = 100_000, 5  # sizes up to SMALL: each peer runs REPEAT_SMALL times, medians compared
+SMALL, REPEAT_SMALL, REPEAT_LARGE = 100_000, 5, 3  # runs per peer up to SMALL edges, and above; medians compared
 
 
 def say(text: str = "") -> None:
@@ -77,9 +77,9 @@ def bench_tc(work: Path, quick: bool, skip_pydatalog: bool) -> dict:
 
 
 def repeats_for(size: int, repeat: int | None) -> int:
-    """How many times each OFAC peer runs at `size`: jobs of a fraction of a second vary by tens of percent
-    from run to run on a shared machine, so small sizes are repeated and their medians compared."""
-    return repeat if repeat else (REPEAT_SMALL if size <= SMALL else 1)
+    """How many times each OFAC peer runs at `size`: single runs vary by tens of percent on a shared machine
+    (most at small sizes), so every size is repeated, alternating the peers, and their medians compared."""
+    return repeat if repeat else (REPEAT_SMALL if size <= SMALL else REPEAT_LARGE)
 
 
 def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None, repeat: int | None = None) -> dict:
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", help="OFAC sizes in ownership edges, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
     ap.add_argument("--repeat", type=int, help=f"OFAC runs per peer and size (default {REPEAT_SMALL} up to "
-                                               f"{SMALL:,} edges, 1 above)")
+                                               f"{SMALL:,} edges, {REPEAT_LARGE} above)")
     ap.add_argument("--keep", help="generate data and case files in this folder and keep them")
     ap.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     args = ap.parse_args(argv)

@@ -50,14 +50,15 @@ def expected_columns(decl: Declaration) -> dict[str, type]:
     return columns
 
 
-def ensure_evidence_tables(store: Store, program: Program) -> None:
-    """Create the evidence tables of `program` (idempotent). A table made from another declaration is an error."""
+def ensure_evidence_tables(store: Store, program: Program, indexes: bool = True) -> None:
+    """Create the evidence tables of `program` (idempotent). A table made from another declaration is an error.
+    With `indexes` false a new table gets only its partial indexes: the caller (a load) makes the others."""
     with write_transaction(store.db):
         for decl in evidence_declarations(program):
-            _ensure_table(store, decl)
+            _ensure_table(store, decl, indexes)
 
 
-def _ensure_table(store: Store, decl: Declaration) -> None:
+def _ensure_table(store: Store, decl: Declaration, indexes: bool = True) -> None:
     name = table_name(decl.name)
     wanted = expected_columns(decl)
     found = [(row[1], row[2].upper()) for row in store.db.conn.execute(f"PRAGMA table_info({quote(name)})")]
@@ -67,21 +68,24 @@ def _ensure_table(store: Store, decl: Declaration) -> None:
                                       f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
         return
     store.db.conn.execute(create_table_sql(name, wanted, references={"_source": "sources(id)"}))
-    create_indexes(store, decl)
+    create_indexes(store, decl, full=indexes)
 
 
-def create_indexes(store: Store, decl: Declaration) -> None:
+def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:
     """The indexes of `decl`'s table: unique `_hash`, retractions by their arguments, records with a
-    validity window, the arguments, and each later argument (made when missing). Retractions and windows
-    are few: partial indexes serve the in-force test, and tell at once whether there are any at all."""
+    validity window, the arguments, and each later argument (made when missing; with `full` false only the
+    first two). Retractions and windows are few: partial indexes serve the in-force test, and tell at once
+    whether there are any at all."""
     table = table_name(decl.name)
     args = [quote(c.name) for c in decl.columns]
     indexes = [(retract_index(decl.name), ", ".join(args + ["_recorded_at"]), "WHERE _action = 'retract'"),
                (windows_index(decl.name), "_valid_from, _valid_to", f"WHERE {WINDOWED}"),
                (f"{table}_hash", '"_hash"', "")]
-    if args:
+    if not full:
+        del indexes[2:]
+    elif args:
         indexes.append((f"{table}_args", ", ".join(args), ""))
-    for col in decl.columns[1:]:  # proofs and queries look facts up by any argument, not only the first
+    for col in decl.columns[1:] if full else ():  # proofs and queries look facts up by any argument
         if col.type in ("entity", "text", "date"):
             indexes.append((f"{table}__{col.name}", quote(col.name), ""))
     for index, columns, where in indexes:

@@ -14,7 +14,7 @@ from ..syntax.program import Program
 from .columnar import ColumnarChunks, Doubt, header_positions
 from .discovery import fact_files
 from .errors import LoadError, Problem
-from .evidence import ensure_evidence_tables
+from .evidence import create_indexes, ensure_evidence_tables, evidence_declarations
 from .manifest import file_defaults, read_manifest
 from .metacolumns import MetadataColumns
 from .packing import Packer
@@ -75,7 +75,7 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
     with write_transaction(store.db) as db:
         manifest, manifest_problems = read_manifest(folder, source_ids(db))
         problems += manifest_problems
-        ensure_evidence_tables(store, program)
+        ensure_evidence_tables(store, program, indexes=False)  # a new table is indexed once it is filled
         problems += register_sources(db, manifest, [path for path, _ in files])
         batch = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchone()[0]
         known = frozenset(source_ids(db))
@@ -84,6 +84,8 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         reports = _load_files(store, stamps, problems, progress)
         if problems:
             raise LoadError(problems)
+        for decl in evidence_declarations(program):
+            create_indexes(store, decl)  # only those still missing: tables this load made and left empty
         report = LoadReport(batch, tuple(reports))
         _record_load(store, report, folder, recorded_at)
     return report
