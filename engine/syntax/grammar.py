@@ -39,11 +39,15 @@ def parser(start: str = "start") -> Lark:
 
 def cache_folder() -> Path | None:
     """Warrant's private folder in the user's cache folder (not the shared temp folder: what is cached there
-    is unpickled), made if missing; None when it cannot be made."""
+    is unpickled), made if missing; None when it cannot be made, or when it is not the user's own or others
+    may write to it."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "warrant"
     try:
         base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mode = base.stat()
     except OSError:
+        return None
+    if mode.st_uid != os.getuid() or mode.st_mode & 0o022:  # someone else could plant a file there
         return None
     return base
 

@@ -104,3 +104,11 @@ def test_the_cache_folder_is_private(rulebooks, tmp_path):
     load_rulebook("ofac_50.rules")
     folder = _entries(tmp_path)[0].parent
     assert (folder.stat().st_mode & 0o777) == 0o700 and (folder.parent.stat().st_mode & 0o777) == 0o700
+
+
+def test_a_cache_folder_others_may_write_to_is_not_used(rulebooks, tmp_path):
+    folder = tmp_path / "cache" / "warrant"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    assert load_rulebook("ofac_50.rules").root.id == "ofac_50"
+    assert not (folder / "programs").exists() and cache.cached_program("ofac_50.rules") is None
