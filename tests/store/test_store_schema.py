@@ -16,6 +16,20 @@ def test_open_store_creates_base_tables_in_wal_mode(store):
     assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
 
 
+def test_commits_wait_for_the_disk_only_at_checkpoints_and_closing_makes_everything_durable(tmp_path, program):
+    st = open_store(tmp_path / "case.db")
+    assert st.db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL: atomic, durable at checkpoint
+    register_program(st, program)
+    reader = open_store(tmp_path / "case.db")  # a second connection: closing the first is not the last close
+    st.close()
+    copy = tmp_path / "copy.db"  # the main file alone, as a power cut would leave it without the log
+    copy.write_bytes((tmp_path / "case.db").read_bytes())
+    reader.close()
+    again = open_store(copy)
+    assert again.db.execute("SELECT COUNT(*) FROM rulebooks").fetchone() == (len(program.rulebooks),)
+    again.close()
+
+
 def test_evidence_tables_have_declared_and_metadata_columns(store, program):
     ensure_evidence_tables(store, program)
     ensure_evidence_tables(store, program)  # idempotent
