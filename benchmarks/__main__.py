@@ -25,7 +25,7 @@ TC_FULL = (3000, 4000)
 TC_QUICK = (700, 910)
 OFAC_FULL = [10_000, 100_000, 1_000_000]
 OFAC_QUICK = [2_000, 10_000]
-SMALL, REPEAT_SMALL, REPEAT_LARGE = 100_000, 5, 3  # runs per peer up to SMALL edges, and above; medians compared
+SMALL, REPEAT_SMALL, REPEAT_LARGE = 100_000, 7, 3  # runs per peer up to SMALL edges, and above; medians compared
 
 
 def say(text: str = "") -> None:
