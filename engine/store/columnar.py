@@ -155,7 +155,13 @@ class ColumnarChunks:
 
     def columns(self, records: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
         """(the checked argument columns, the record hashes) of a chunk of a plain file's CSV records."""
-        args, texts = self._checked(self._records(records))
+        records = self._records(records)
+        return self.checked_columns([list(map(itemgetter(at), records)) for at in self.order])
+
+    def checked_columns(self, columns: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
+        """(the checked argument columns, the record hashes) of a chunk of a plain file, from the values of
+        its declared columns (one list per column, in declaration order)."""
+        args, texts = self._lanes(columns)
         return args, _hashes(texts, itertools.repeat(self.prefix + "["), itertools.repeat("]" + self.suffix))
 
     def _records(self, records: list[list[str]]) -> list[list[str]]:
@@ -166,9 +172,12 @@ class ColumnarChunks:
 
     def _checked(self, records: list[list[str]]) -> tuple[tuple[list, ...], tuple[list[str], ...]]:
         """(the checked argument columns, each value's canonical JSON) of non-blank records."""
-        if not records:
+        return self._lanes([list(map(itemgetter(at), records)) for at in self.order])
+
+    def _lanes(self, columns: list[list[str]]) -> tuple[tuple[list, ...], tuple[list[str], ...]]:
+        """(the checked argument columns, each value's canonical JSON) of the declared columns' values."""
+        if not columns or not columns[0]:
             return tuple([] for _ in self.order), tuple([] for _ in self.order)
-        columns = [list(map(itemgetter(at), records)) for at in self.order]
         args, texts = zip(*[lane(column) for lane, column in zip(self.lanes, columns)])
         return args, texts
 

@@ -19,6 +19,7 @@ from .manifest import file_defaults, read_manifest
 from .metacolumns import MetadataColumns
 from .packing import Packer
 from .parallel import read_split
+from .plaincsv import read_plain
 from .progress import progress_bar
 from .readers import read_facts
 from .records import normalize_timestamp, utc_now
@@ -118,7 +119,8 @@ def _load_file(store: Store, stamp: Stamp, problems: list[Problem], update) -> t
 
 def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int | None, int]:
     """Stage a CSV file chunk by chunk: (records read, bytes read), or (None, 0) when the row path must take
-    the file (then nothing stays staged). A plain file (no metadata columns) may be read on two processes."""
+    the file (then nothing stays staged). A plain file (no metadata columns) without a double quote is split
+    by `str.split` instead of the csv module, and a large one is read on two processes."""
     positions = header_positions(stamp.path, stamp.decl)
     if positions is None:
         return None, 0
@@ -127,8 +129,9 @@ def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int 
     try:
         metadata = MetadataColumns(meta, packer, stamp) if meta else None
         chunks = ColumnarChunks(stamp.decl, packer, packer.meta_id(stamp.default_meta()), order, metadata)
-        split = read_split(chunks, stamp.path, CHUNK_ROWS) if metadata is None else None
-        for rows, consumed in split or chunks.read(stamp.path, CHUNK_ROWS):
+        fast = (read_split(chunks, stamp.path, CHUNK_ROWS) or read_plain(chunks, stamp.path, CHUNK_ROWS)
+                if metadata is None else None)
+        for rows, consumed in fast or chunks.read(stamp.path, CHUNK_ROWS):
             staged.add(rows)
             read += len(rows)
             update(consumed)

@@ -8,8 +8,6 @@ stays bounded whatever the file's size."""
 
 from __future__ import annotations
 
-import csv
-import io
 import multiprocessing
 import os
 import threading
@@ -17,11 +15,11 @@ from pathlib import Path
 from queue import Empty
 from typing import Iterator
 
-from .columnar import ColumnarChunks, Doubt, chunked
+from .columnar import ColumnarChunks, Doubt
+from .plaincsv import checked_part, has_quote, packed_part
 
 MIN_BYTES = 4 << 20  # below about 130,000 rows a second process saves nothing (measured: none at 100,000)
 WORKER_SHARE = 0.65  # of the rows after the header: this process also stages them all (0.5 to 0.7 measured at 1M)
-BLOCK_BYTES = 8 << 20
 PROCESSES_VARIABLE = "WARRANT_LOAD_PROCESSES"  # set to 1 to load every file in one process
 
 
@@ -38,7 +36,7 @@ def split_point(path: Path) -> tuple[int, int, int] | None:
     line break. None when the file should not be split: too small, a double quote anywhere, or no line
     break after the middle."""
     size = path.stat().st_size
-    if size < MIN_BYTES or _has_quote(path):
+    if size < MIN_BYTES or has_quote(path):
         return None
     with open(path, "rb") as handle:
         body = len(handle.readline())
@@ -49,14 +47,6 @@ def split_point(path: Path) -> tuple[int, int, int] | None:
     if not rest.endswith(b"\n") or cut >= size:
         return None
     return body, cut, size
-
-
-def _has_quote(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        while block := handle.read(BLOCK_BYTES):
-            if b'"' in block:
-                return True
-    return False
 
 
 def read_split(chunks: ColumnarChunks, path: Path, chunk_rows: int) -> Iterator[tuple[list[tuple], int]] | None:
@@ -78,8 +68,7 @@ def _read_parts(chunks: ColumnarChunks, path: Path, body: int, cut: int, size: i
     worker.start()
     finished = False
     try:
-        for (args, hashes), consumed in _columns_of_part(chunks, path, body, cut, chunk_rows):
-            yield chunks.rows(args, hashes), consumed
+        yield from packed_part(chunks, path, body, cut, chunk_rows)
         while (message := _receive(chunks, queue, worker)) is not None:
             yield message
         finished = True
@@ -111,42 +100,10 @@ def _split_hashes(joined: str) -> Iterator[str]:
     return map(joined.__getitem__, map(slice, range(0, len(joined), 64), range(64, len(joined) + 64, 64)))
 
 
-def _blocks(path: Path, start: int, end: int) -> Iterator[tuple[str, int]]:
-    """The text of bytes start..end of the file (start just after a line break) in blocks of whole lines,
-    each with the offset it ends at. A line break is one byte in UTF-8, so no character is ever cut."""
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        at, rest = start, b""
-        while at < end and (block := handle.read(min(BLOCK_BYTES, end - at))):
-            at += len(block)
-            data = rest + block
-            whole = data if at >= end else data[:data.rfind(b"\n") + 1]
-            rest = data[len(whole):]
-            if whole:
-                yield _decode(whole), at - len(rest)
-        if rest:  # the file ended early
-            yield _decode(rest), at
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Doubt(f"not UTF-8: {exc}") from None
-
-
-def _columns_of_part(chunks: ColumnarChunks, path: Path, start: int, end: int,
-                     chunk_rows: int) -> Iterator[tuple[tuple, int]]:
-    """((argument columns, record hashes), bytes of the file read) per chunk of bytes start..end."""
-    for text, at in _blocks(path, start, end):
-        for records in chunked(csv.reader(io.StringIO(text, newline="")), chunk_rows):
-            yield chunks.columns(records), at
-
-
 def _pack_part(chunks: ColumnarChunks, path: Path, start: int, end: int, chunk_rows: int, queue) -> None:
     """In the forked process: put each packed chunk, then None; or the reason for a doubt."""
     try:
-        for (args, hashes), consumed in _columns_of_part(chunks, path, start, end, chunk_rows):
+        for args, hashes, consumed in checked_part(chunks, path, start, end, chunk_rows):
             queue.put((args, "".join(hashes), consumed))
         message = None
     except Doubt as exc:

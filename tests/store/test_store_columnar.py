@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.store import loading
+from engine.store import loading, plaincsv
 from engine.store.columnar import COLUMN_LANES, header_positions
 from engine.store.values import TYPE_CHECKERS
 from engine.syntax.program import load_program
@@ -55,12 +55,13 @@ def _load(program, text: str, columnar: bool, manifest: str | None = None):
     tells whether the row path then read it."""
     files = {"holding.csv": text} | ({"manifest.json": manifest} if manifest else {})
     lane = mock.patch.object(loading, "header_positions", header_positions if columnar else (lambda *a: None))
-    with lane, calls(loading.ColumnarChunks, "pack") as packed, calls(loading, "_by_rows") as by_rows:
+    with lane, calls(loading.ColumnarChunks, "pack") as packed, calls(plaincsv, "split_columns") as split, \
+            calls(loading, "_by_rows") as by_rows:
         loaded = load_files(program, files, now=NOW)
     _load.fell_back = bool(by_rows)
     problems = None if loaded.problems is None else [
         (Path(p.file).name, p.line, p.col, p.code, p.column, p.value, p.reason) for p in loaded.problems]
-    return loaded.content, problems, bool(packed)
+    return loaded.content, problems, bool(packed or split)
 
 
 ENTITIES = st.one_of(st.sampled_from(["A", "Beta, Ltd", 'q"uote', "new\nline", " spaced ", "Ünï 株式会社", "", " ",

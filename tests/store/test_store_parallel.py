@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine.store import load_facts, open_store
-from engine.store import loading, parallel
+from engine.store import loading, parallel, plaincsv
 from engine.syntax.program import load_program
 
 from .conftest import calls, load_files
@@ -47,11 +47,13 @@ def _csv(rows: list[list[str]], header=("holder", "held", "percent", "note"), en
     return out.getvalue()
 
 
-def _load(program, text: str, split: bool, chunk_rows: int = 3, block_bytes: int = 1 << 23):
-    """(case file content, its evidence rows in the order stored, problems or None, how many files were split)."""
+def _load(program, text: str, split: bool, chunk_rows: int = 3, block_bytes: int = 1 << 23, plain: bool = True):
+    """(case file content, its evidence rows in the order stored, problems or None, how many files were split).
+    With `plain` false a file that is not split is read by the csv module."""
+    read_plain = loading.read_plain if plain else (lambda *args: None)
     with mock.patch.object(parallel, "MIN_BYTES", 0 if split else 1 << 60), \
-            mock.patch.object(parallel, "BLOCK_BYTES", block_bytes), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows), \
-            calls(parallel, "_read_parts") as splits:
+            mock.patch.object(plaincsv, "BLOCK_BYTES", block_bytes), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows), \
+            mock.patch.object(loading, "read_plain", read_plain), calls(parallel, "_read_parts") as splits:
         loaded = load_files(program, {"holding.csv": text}, now=NOW)
     problems = None if loaded.problems is None else [(p.line, p.col, p.code, p.value) for p in loaded.problems]
     in_order = [(row[0], row[1], row[2], row[4]) for row in loaded.in_order]  # holder, held, percent, _hash
@@ -72,11 +74,12 @@ def test_a_split_file_stores_what_one_process_stores_in_file_order(program, rows
     text = text if last_newline else text.rstrip("\r\n")
     split = _load(program, text, split=True, chunk_rows=chunk_rows, block_bytes=block_bytes)
     whole = _load(program, text, split=False, chunk_rows=chunk_rows)
+    by_csv = _load(program, text, split=False, chunk_rows=chunk_rows, plain=False)
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(parallel, "MIN_BYTES", 0):
         (Path(tmp) / "f.csv").write_text(text, encoding="utf-8")
         splittable = parallel.split_point(Path(tmp) / "f.csv") is not None
     assert split[3] == splittable and whole[3] == 0
-    assert split[:3] == whole[:3]
+    assert split[:3] == whole[:3] == by_csv[:3]
 
 
 def test_a_quote_anywhere_keeps_the_file_in_one_process(program):
@@ -121,16 +124,6 @@ def test_split_points_fall_after_line_breaks(tmp_path):
         assert split(b'h\n"a"\n' * 10) is None
         assert split(b"no line break") is None
     assert split(data) is None  # too small to be worth a process
-
-
-@pytest.mark.parametrize("data", [b"a,b\nc,d\ne,f", b"a,b\nc,d\n", "ü,b\n".encode() * 7])
-def test_blocks_hold_whole_lines_whatever_their_size(tmp_path, data):
-    (tmp_path / "f.csv").write_bytes(data)
-    for size in (1, 2, 3, 5, 64):
-        with mock.patch.object(parallel, "BLOCK_BYTES", size):
-            blocks = list(parallel._blocks(tmp_path / "f.csv", 0, len(data)))
-        assert "".join(text for text, _ in blocks).encode() == data
-        assert all(text.endswith("\n") for text, _ in blocks[:-1]) and blocks[-1][1] == len(data)
 
 
 def test_no_second_process_when_turned_off_or_when_threads_run(monkeypatch):
