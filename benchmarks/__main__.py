@@ -25,6 +25,7 @@ TC_FULL = (3000, 4000)
 TC_QUICK = (700, 910)
 OFAC_FULL = [10_000, 100_000, 1_000_000]
 OFAC_QUICK = [2_000, 10_000]
+TC_REPEAT = 3  # runs of Warrant, the hand-written SQL and clingo on the closure; medians compared
 SMALL, REPEAT_SMALL, REPEAT_LARGE = 100_000, 7, 3  # runs per peer up to SMALL edges, and above; medians compared
 
 
@@ -39,13 +40,21 @@ def verdict(ok: bool) -> str:
 def bench_tc(work: Path, quick: bool, skip_pydatalog: bool) -> dict:
     nodes, n_edges = TC_QUICK if quick else TC_FULL
     facts = write_tc(work / "tc", tc_edges(nodes, n_edges))
-    say(f"\n== transitive closure: {nodes} nodes, {n_edges} edges (seed 1) ==")
+    say(f"\n== transitive closure: {nodes} nodes, {n_edges} edges (seed 1); medians of {TC_REPEAT} runs ==")
     res = {"nodes": nodes, "edges": n_edges}
     res["check"] = run_job("check", rulebook=str(BENCH / "tc_bench.rules"))  # as `warrant check` would
-    res["warrant"] = run_job("warrant", rulebook=str(BENCH / "tc_bench.rules"), facts=str(facts),
-                             db=str(work / "tc_warrant.db"), conclusion="path")
-    res["sql"] = run_job("tc_sql", facts=str(facts), db=str(work / "tc_sql.db"))
-    res["clingo"] = run_job("tc_clingo", facts=str(facts))
+    runs: dict[str, list[dict]] = {"warrant": [], "sql": [], "clingo": []}
+    for _ in range(TC_REPEAT):  # alternating; each peer's median (pyDatalog, minutes long, runs once)
+        for p in work.glob("tc_*.db*"):
+            p.unlink()
+        runs["warrant"].append(run_job("warrant", rulebook=str(BENCH / "tc_bench.rules"), facts=str(facts),
+                                       db=str(work / "tc_warrant.db"), conclusion="path"))
+        runs["sql"].append(run_job("tc_sql", facts=str(facts), db=str(work / "tc_sql.db")))
+        runs["clingo"].append(run_job("tc_clingo", facts=str(facts)))
+    assert len({r["count"] for done in runs.values() for r in done}) == 1, "runs disagree on the number of paths"
+    for peer, done in runs.items():
+        res[peer] = _median_run(done)
+        res[peer]["runs"] = done
     if not skip_pydatalog:
         res["pydatalog"] = run_job("tc_pydatalog", facts=str(facts), timeout=1800)
     counts = {k: v["count"] for k, v in res.items() if isinstance(v, dict) and "count" in v}
