@@ -155,8 +155,7 @@ class ColumnarChunks:
 
     def columns(self, records: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
         """(the checked argument columns, the record hashes) of a chunk of a plain file's CSV records."""
-        records = self._records(records)
-        return self.checked_columns([list(map(itemgetter(at), records)) for at in self.order])
+        return self.checked_columns(self._values(self._records(records)))
 
     def checked_columns(self, columns: list[list[str]]) -> tuple[tuple[list, ...], list[str]]:
         """(the checked argument columns, the record hashes) of a chunk of a plain file, from the values of
@@ -172,7 +171,11 @@ class ColumnarChunks:
 
     def _checked(self, records: list[list[str]]) -> tuple[tuple[list, ...], tuple[list[str], ...]]:
         """(the checked argument columns, each value's canonical JSON) of non-blank records."""
-        return self._lanes([list(map(itemgetter(at), records)) for at in self.order])
+        return self._lanes(self._values(records))
+
+    def _values(self, records: list[list[str]]) -> list[list[str]]:
+        """The declared columns' values of CSV records, one list per column in declaration order."""
+        return [list(map(itemgetter(at), records)) for at in self.order]
 
     def _lanes(self, columns: list[list[str]]) -> tuple[tuple[list, ...], tuple[list[str], ...]]:
         """(the checked argument columns, each value's canonical JSON) of the declared columns' values."""
@@ -194,9 +197,6 @@ class StagedRows:
 
     def __iter__(self) -> Iterator[tuple]:
         return zip(*self.args, self.hashes, itertools.repeat(self.meta_id))
-
-    def __eq__(self, other) -> bool:
-        return list(self) == list(other)
 
 
 def _hashes(texts: tuple, opens: Iterable[str], closes: Iterable[str]) -> list[str]:

@@ -67,7 +67,7 @@ def _ensure_table(store: Store, decl: Declaration, indexes: bool = True) -> None
             raise store_error("S001", f"the case file {store.path} was made with a different declaration of "
                                       f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
         return
-    store.db.conn.execute(create_table_sql(name, wanted, references={"_source": "sources(id)"}))
+    store.db.conn.execute(create_table_sql(name, wanted, references={"_source": ("sources", "id")}))
     create_indexes(store, decl, full=indexes)
 
 
@@ -79,15 +79,13 @@ def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:
     table = table_name(decl.name)
     args = [quote(c.name) for c in decl.columns]
     indexes = [(retract_index(decl.name), ", ".join(args + ["_recorded_at"]), "WHERE _action = 'retract'"),
-               (windows_index(decl.name), "_valid_from, _valid_to", f"WHERE {WINDOWED}"),
-               (f"{table}_hash", '"_hash"', "")]
-    if not full:
-        del indexes[2:]
-    elif args:
-        indexes.append((f"{table}_args", ", ".join(args), ""))
-    for col in decl.columns[1:] if full else ():  # proofs and queries look facts up by any argument
-        if col.type in ("entity", "text", "date"):
-            indexes.append((f"{table}__{col.name}", quote(col.name), ""))
+               (windows_index(decl.name), "_valid_from, _valid_to", f"WHERE {WINDOWED}")]
+    if full:
+        indexes.append((f"{table}_hash", '"_hash"', ""))
+        if args:
+            indexes.append((f"{table}_args", ", ".join(args), ""))
+        indexes += [(f"{table}__{col.name}", quote(col.name), "")  # proofs look facts up by any argument
+                    for col in decl.columns[1:] if col.type in ("entity", "text", "date")]
     for index, columns, where in indexes:
         unique = "UNIQUE " if index == f"{table}_hash" else ""
         store.db.conn.execute(f"CREATE {unique}INDEX IF NOT EXISTS {quote(index)} ON {quote(table)} ({columns}) {where}")

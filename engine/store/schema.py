@@ -128,18 +128,18 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def create_table_sql(name: str, columns: dict[str, type], pk: str | None = None, references: dict[str, str] = {},
-                     if_not_exists: bool = False) -> str:
+def create_table_sql(name: str, columns: dict[str, type], pk: str | None = None,
+                     references: dict[str, tuple[str, str]] | None = None, if_not_exists: bool = False) -> str:
     """CREATE TABLE for `columns` (name -> str, int or float, typed as sqlite-utils types them), with `pk` as
-    its primary key and `references` (column -> "table(column)") as foreign keys. One statement: sqlite-utils'
+    its primary key and `references` (column -> (table, column)) as foreign keys. One statement: sqlite-utils'
     `Table.create` looks the schema up several times around each table it makes."""
     parts = []
     for column, kind in columns.items():
         part = f"{quote(column)} {SQL_TYPE_NAMES[kind]}"
         if column == pk:
             part += " PRIMARY KEY"
-        if column in references:
-            table, target = references[column].rstrip(")").split("(")
+        if references and column in references:
+            table, target = references[column]
             part += f" REFERENCES {quote(table)}({quote(target)})"
         parts.append(part)
     exists = "IF NOT EXISTS " if if_not_exists else ""

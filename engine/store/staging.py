@@ -79,11 +79,12 @@ class Stage:
         names += [f"_{name}" for name in META_FIELDS] + ["_recorded_at", "_batch"]
         values = [f"s.c{i}" for i in range(self.width)] + ["s._hash"]
         if self._meta is not None:
-            values += ["?"] * len(META_FIELDS) + ["?", "?"]
+            values += ["?"] * len(META_FIELDS)
             source = f"{STAGE} AS s"
         else:
-            values += [f"m.{name}" for name in META_FIELDS] + ["?", "?"]
+            values += [f"m.{name}" for name in META_FIELDS]
             source = f"{STAGE} AS s JOIN {META} AS m ON m.id = s._meta"
+        values += ["?", "?"]  # _recorded_at, _batch
         return (f"INSERT {conflict}INTO {table} ({', '.join(names)}) "
                 f"SELECT {', '.join(values)} FROM {source}{where} ORDER BY s.rowid")
 
