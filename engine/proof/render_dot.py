@@ -1,18 +1,19 @@
 """Proofs as Graphviz graphs: one style per node kind, citations on rule nodes, grades on evidence.
 
 `render_dot` gives the DOT source (built with the `graphviz` package, HTML-like labels with every
-value escaped); `render_image` runs the real `dot` to make svg, pdf or png.
+value escaped and invisible characters shown as escapes, see escape.py); `render_image` runs the real
+`dot` to make svg, pdf or png.
 """
 
 from __future__ import annotations
 
-import html
 import textwrap
 
 import graphviz
 
+from .escape import dot_string, html, visible
 from .model import Proof
-from .terms import value_text
+from .terms import ProofError, value_text
 
 STYLES = {
     "conclusion": dict(shape="box", style="rounded,filled,bold", fillcolor="#9fc5e8", color="#1c4587", penwidth="2"),
@@ -27,8 +28,8 @@ STYLES = {
 LEGEND = [
     ("conclusion", "conclusion (the fact asked about)"),
     ("fact", "fact it rests on"),
-    ("derivation", "rule application\n(rule, citation, reason)"),
-    ("evidence", "evidence record\n(grade = reliability + credibility)"),
+    ("derivation", "rule application (rule, citation, reason)"),
+    ("evidence", "evidence record (grade = reliability + credibility)"),
     ("absence", "absence (negated condition)"),
     ("aggregate", "aggregate (sum, count, ...)"),
     ("comparison", "comparison"),
@@ -36,16 +37,12 @@ LEGEND = [
 ]
 
 
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def _lines(*rows: tuple[str, str]) -> str:
     """An HTML-like label: rows of (style, text); text is escaped and wrapped."""
     out = []
     for style, text in rows:
-        for i, part in enumerate(textwrap.wrap(text, 44, break_long_words=True, break_on_hyphens=False) or [""]):
-            piece = _e(part)
+        for part in textwrap.wrap(visible(text), 44, break_long_words=True, break_on_hyphens=False) or [""]:
+            piece = html(part)
             if style == "b":
                 piece = f"<B>{piece}</B>"
             elif style == "i":
@@ -64,19 +61,19 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
     if n.kind == "fact":
         key = "conclusion" if nid == proof.root else "fact"
         rnd = f"round {n.round}" if n.round is not None else ""
-        return key, _lines(("b", n.text), ("s", f"{n.role}, {rnd}")), n.text
+        return key, _lines(("b", n.text), ("s", f"{n.role}, {rnd}")), dot_string(n.text)
     if n.kind == "derivation":
         return "derivation", _lines(("b", f"{n.rule}: {n.title}"), ("i", f"cites {n.citation}"),
-                                    ("", n.explanation)), f"{n.rule} ({n.rulebook} {n.version})"
+                                    ("", n.explanation)), dot_string(f"{n.rule} ({n.rulebook} {n.version})")
     if n.kind == "evidence":
         src = n.source_name or n.source or "unknown source"
         rows = [("big", n.grade or "??"), ("b", n.text), ("", f"{src}" + (f" ({n.source_kind})" if n.source_kind else ""))]
         if n.observed:
             rows.append(("s", f"observed {n.observed}"))
         rows.append(("s", f"record {n.record or '(no hash)'}"))
-        return "evidence", _lines(*rows), n.record or n.text
+        return "evidence", _lines(*rows), dot_string(n.record or n.text)
     if n.kind == "absence":
-        return "absence", _lines(("b", f"not {n.text}"), ("s", n.statement)), n.statement
+        return "absence", _lines(("b", f"not {n.text}"), ("s", n.statement)), dot_string(n.statement)
     if n.kind == "aggregate":
         rows = [("b", f"{n.var} = {value_text(n.total)} ({n.function}{' distinct' if n.distinct else ''})"),
                 ("s", n.expression)]
@@ -84,10 +81,10 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
             verdict = "holds" if n.compared.holds else "fails"
             rows.append(("", f"{value_text(n.total)} {n.compared.op} {value_text(n.compared.value)} "
                              f"({n.compared.against}): {verdict}"))
-        return "aggregate", _lines(*rows), n.expression
+        return "aggregate", _lines(*rows), dot_string(n.expression)
     if n.kind == "comparison":
-        return "comparison", _lines(("", n.text), ("s", "holds" if n.holds else "fails")), n.text
-    return "omitted", _lines(("i", n.message)), n.message
+        return "comparison", _lines(("", n.text), ("s", "holds" if n.holds else "fails")), dot_string(n.text)
+    return "omitted", _lines(("i", n.message)), dot_string(n.message)
 
 
 def _legend(g: graphviz.Digraph) -> None:
@@ -106,8 +103,8 @@ def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
     ids = {nid: f"n{i}" for i, nid in enumerate(proof.nodes)}
     big = len(proof.nodes) > 60
     g = graphviz.Digraph("proof", graph_attr={
-        "rankdir": rankdir, "label": f"Why {proof.atom} holds: run {proof.run.run_id}, as of {proof.run.as_of}, "
-                                     f"rules {proof.run.rulebook} {proof.run.version}",
+        "rankdir": rankdir, "label": dot_string(f"Why {proof.atom} holds: run {proof.run.run_id}, as of "
+                                                f"{proof.run.as_of}, rules {proof.run.rulebook} {proof.run.version}"),
         "labelloc": "t", "fontname": "Helvetica", "fontsize": "14",
         "nodesep": "0.12" if big else "0.25", "ranksep": "0.35" if big else "0.5",
         "newrank": "true", "outputorder": "edgesfirst",
@@ -122,19 +119,31 @@ def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
         if n.kind == "aggregate":
             for c in n.contributions:
                 for k in c.nodes:
-                    g.edge(ids[nid], ids[k], label=_e(value_text(c.value)), fontcolor="#741b47")
+                    g.edge(ids[nid], ids[k], label=dot_string(html(value_text(c.value))), fontcolor="#741b47")
         else:
             for k in proof.children(nid):
                 g.edge(ids[nid], ids[k])
     return g.source
 
 
+class RenderError(ProofError):
+    """The `dot` program could not draw a graph (missing, or it refused the source)."""
+
+
 def render_image(dot_source: str, fmt: str) -> bytes:
-    """svg, pdf or png from DOT source by the `dot` program."""
+    """svg, pdf or png from DOT source by the `dot` program; RenderError (with dot's own message) if it fails."""
     if fmt not in ("svg", "pdf", "png"):
         raise ValueError(f"unknown image format {fmt}")
     source = graphviz.Source(dot_source, engine="dot")
     if fmt == "png":
         source = graphviz.Source(dot_source.replace("digraph proof {", "digraph proof {\n\tgraph [dpi=96]", 1),
                                  engine="dot")
-    return source.pipe(format=fmt, quiet=True)
+    try:
+        return source.pipe(format=fmt, quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise RenderError("cannot draw the graph: Graphviz `dot` is not installed (apt-get install graphviz), "
+                          "or ask for --format dot") from None
+    except graphviz.CalledProcessError as exc:
+        said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"Graphviz `dot` could not draw the graph ({fmt}): "
+                          f"{visible(said[0]) if said else f'exit status {exc.returncode}'}") from None

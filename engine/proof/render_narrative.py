@@ -7,9 +7,7 @@ first mentioned; a fact used twice is explained once and referred to by its para
 
 from __future__ import annotations
 
-import html
-import re
-
+from .escape import html, markdown
 from .model import Proof
 from .terms import plain_value, value_text
 
@@ -119,12 +117,8 @@ def paragraphs(proof: Proof) -> list[dict]:
     return out
 
 
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
-
-
 def _md_pieces(pieces) -> str:
-    return "".join(_md_escape(p) if isinstance(p, str) else f"paragraph {p[1]}" for p in pieces)
+    return "".join(markdown(p) if isinstance(p, str) else f"paragraph {p[1]}" for p in pieces)
 
 
 def _header(proof: Proof) -> tuple[str, str]:
@@ -136,9 +130,9 @@ def _header(proof: Proof) -> tuple[str, str]:
 
 def render_markdown(proof: Proof) -> str:
     title, sub = _header(proof)
-    lines = [f"# {_md_escape(title)}", "", _md_escape(sub), ""]
+    lines = [f"# {markdown(title)}", "", markdown(sub), ""]
     for p in paragraphs(proof):
-        lines.append(f"{p['number']}. **{_md_escape(p['lead'])}**")
+        lines.append(f"{p['number']}. **{markdown(p['lead'])}**")
         many = len(p["grounds"]) > 1
         if many:
             lines.append(f"   It holds on {len(p['grounds'])} grounds, each sufficient on its own.")
@@ -148,7 +142,7 @@ def render_markdown(proof: Proof) -> str:
             lines.append("   " + prefix + _md_pieces(g))
         if p["evidence"]:
             lines += ["", "   Evidence relied on:", ""]
-            lines += [f"   - {_md_escape(e)}" for e in p["evidence"]]
+            lines += [f"   - {markdown(e)}" for e in p["evidence"]]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -159,17 +153,17 @@ _CSS = ("body{font-family:Georgia,serif;max-width:52em;margin:2em auto;line-heig
 
 
 def _html_pieces(pieces) -> str:
-    return "".join(html.escape(p) if isinstance(p, str) else f'<a href="#p{p[1]}">paragraph {p[1]}</a>'
+    return "".join(html(p) if isinstance(p, str) else f'<a href="#p{p[1]}">paragraph {p[1]}</a>'
                    for p in pieces)
 
 
 def render_html(proof: Proof) -> str:
     title, sub = _header(proof)
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>{html.escape(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-           f"<h1>{html.escape(title)}</h1>", f'<p class="sub">{html.escape(sub)}</p>', "<ol>"]
+           f"<title>{html(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+           f"<h1>{html(title)}</h1>", f'<p class="sub">{html(sub)}</p>', "<ol>"]
     for p in paragraphs(proof):
-        out.append(f'<li id="{p["anchor"]}"><p class="lead">{html.escape(p["lead"])}</p>')
+        out.append(f'<li id="{p["anchor"]}"><p class="lead">{html(p["lead"])}</p>')
         many = len(p["grounds"]) > 1
         if many:
             out.append(f"<p>It holds on {len(p['grounds'])} grounds, each sufficient on its own.</p>")
@@ -178,7 +172,7 @@ def render_html(proof: Proof) -> str:
             out.append(f"<p>{prefix}{_html_pieces(g)}</p>")
         if p["evidence"]:
             out.append('<div class="ev">Evidence relied on:<ul>')
-            out += [f"<li>{html.escape(e)}</li>" for e in p["evidence"]]
+            out += [f"<li>{html(e)}</li>" for e in p["evidence"]]
             out.append("</ul></div>")
         out.append("</li>")
     out += ["</ol>", "</body>", "</html>"]

@@ -6,6 +6,7 @@ Each fact and evidence record is printed in full once and numbered `[n]`; later 
 
 from __future__ import annotations
 
+from .escape import visible as v
 from .model import Proof
 from .terms import value_text
 
@@ -18,31 +19,34 @@ class Style:
         self.color = color
 
     def __call__(self, kind: str, text: str) -> str:
-        return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if self.color else text
+        """`text` with its invisible characters shown, coloured for `kind` when colour is on."""
+        return f"\x1b[{_COLOURS[kind]}m{v(text)}\x1b[0m" if self.color else v(text)
 
 
 def binding_text(binding: dict) -> str:
-    return ", ".join(f"{k} = {value_text(v)}" for k, v in binding.items()) or "(none)"
+    return ", ".join(f"{k} = {value_text(x)}" for k, x in binding.items()) or "(none)"
 
 
 def evidence_text(n, style: Style) -> tuple[str, list[str]]:
-    head = f"{style('evidence', 'evidence')} {n.text}"
+    """(first line, detail lines) of an evidence record; the details are not yet escaped."""
+    head = f"{style('evidence', 'evidence')} {v(n.text)}"
     if n.grade:
-        head += f"  grade {n.grade}"
+        head += f"  grade {v(n.grade)}"
     src = " ".join(x for x in [n.source_name or n.source, f"({n.source_kind})" if n.source_kind else ""] if x)
     details = [f"record {n.record or '(no hash)'}", f"source {src or 'unknown'}"
                + (f" [{n.source}]" if n.source and n.source_name else "")]
-    dates = [f"{label} {v}" for label, v in (("observed", n.observed), ("valid from", n.valid_from),
-                                            ("valid to", n.valid_to), ("recorded", n.recorded_at)) if v]
+    dates = [f"{label} {x}" for label, x in (("observed", n.observed), ("valid from", n.valid_from),
+                                            ("valid to", n.valid_to), ("recorded", n.recorded_at)) if x]
     if dates:
         details.append(", ".join(dates))
-    extra = [f"{label} {v}" for label, v in (("jurisdiction", n.jurisdiction), ("document", n.document)) if v]
+    extra = [f"{label} {x}" for label, x in (("jurisdiction", n.jurisdiction), ("document", n.document)) if x]
     if extra:
         details.append(", ".join(extra))
     return head, details
 
 
 def render_text(proof: Proof, color: bool = False) -> str:
+    """The proof as an indented tree; every stored string is shown with its invisible characters escaped."""
     style = Style(color)
     out: list[str] = [style("dim", f"Proof of {proof.atom} in run {proof.run.run_id} as of {proof.run.as_of} "
                                    f"(rules {proof.run.rulebook} {proof.run.version}, sha256 {proof.run.sha256[:12]})")]
@@ -53,7 +57,7 @@ def render_text(proof: Proof, color: bool = False) -> str:
         out.append(prefix + branch + first)
         cont = prefix + ("" if top else ("    " if last else "│   "))
         for line in lines:
-            out.append(cont + "  " + line)
+            out.append(cont + "  " + v(line))
         return cont
 
     def ref(node_id: str) -> str:
@@ -76,7 +80,7 @@ def render_text(proof: Proof, color: bool = False) -> str:
             for i, k in enumerate(kids):
                 walk(k, cont, i == len(kids) - 1)
         elif n.kind == "derivation":
-            first = f"{style('rule', 'rule ' + n.rule)}: {n.title} (cites {n.citation}; {n.rulebook} {n.version})"
+            first = f"{style('rule', 'rule ' + n.rule)}: {v(f'{n.title} (cites {n.citation}; {n.rulebook} {n.version})')}"
             cont = emit(prefix, first, [f"because {n.explanation}", f"with {binding_text(n.binding)}"], last, top)
             items = [(p, k) for p in n.premises for k in p.nodes]
             for i, (p, k) in enumerate(items):
@@ -88,21 +92,22 @@ def render_text(proof: Proof, color: bool = False) -> str:
                 return
             emit(prefix, f"{head} {ref(node_id)}", details, last, top)
         elif n.kind == "absence":
-            emit(prefix, f"{style('absence', 'absent')} not {n.text}: {n.statement}", [], last, top)
+            emit(prefix, f"{style('absence', 'absent')} {v(f'not {n.text}: {n.statement}')}", [], last, top)
         elif n.kind == "comparison":
             mark = "holds" if n.holds else style("fail", "FAILS")
-            emit(prefix, f"{style('comparison', 'test')} {n.text} {mark}", [], last, top)
+            emit(prefix, f"{style('comparison', 'test')} {v(n.text)} {mark}", [], last, top)
         elif n.kind == "aggregate":
-            first = f"{style('aggregate', n.function)} {n.var} = {n.expression} = {value_text(n.total)}"
+            first = f"{style('aggregate', n.function)} {v(f'{n.var} = {n.expression} = {value_text(n.total)}')}"
             if n.compared:
                 mark = "holds" if n.compared.holds else style("fail", "FAILS")
-                first += f"; {value_text(n.total)} {n.compared.op} {value_text(n.compared.value)} ({n.compared.against}) {mark}"
+                first += v(f"; {value_text(n.total)} {n.compared.op} {value_text(n.compared.value)} "
+                           f"({n.compared.against}) ") + mark
             lines = [f"over {binding_text(n.group)}; {len(n.contributions)} contribution(s)"] if n.group else \
                 [f"{len(n.contributions)} contribution(s)"]
             cont = emit(prefix, first, lines, last, top)
             for i, c in enumerate(n.contributions):
                 last_c = i == len(n.contributions) - 1
-                ccont = emit(cont, f"{binding_text(c.binding)}: {value_text(c.value)}", [], last_c, False)
+                ccont = emit(cont, v(f"{binding_text(c.binding)}: {value_text(c.value)}"), [], last_c, False)
                 for j, k in enumerate(c.nodes):
                     walk(k, ccont, j == len(c.nodes) - 1)
         else:

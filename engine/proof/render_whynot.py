@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import graphviz
 
+from .escape import dot_string, html, markdown
 from .render_dot import STYLES, _lines
 from .render_text import Style, binding_text
 from .terms import value_text
@@ -46,24 +45,23 @@ def render_whynot_text(w: WhyNot, color: bool = False) -> str:
 
 
 def render_whynot_markdown(w: WhyNot) -> str:
-    from .render_narrative import _md_escape
-    out = [f"# Why not {_md_escape(w.atom)}", "",
-           _md_escape(f"Run {w.run.run_id}, evidence in force as of {w.run.as_of}; rules {w.run.rulebook} "
-                      f"version {w.run.version}."), ""]
-    out += ["  " * (lvl - 1) + "- " + _md_escape(t) if lvl else f"**{_md_escape(t)}**\n" for lvl, _, t in _tree(w)]
+    out = [f"# Why not {markdown(w.atom)}", "",
+           markdown(f"Run {w.run.run_id}, evidence in force as of {w.run.as_of}; rules {w.run.rulebook} "
+                    f"version {w.run.version}."), ""]
+    out += ["  " * (lvl - 1) + "- " + markdown(t) if lvl else f"**{markdown(t)}**\n" for lvl, _, t in _tree(w)]
     return "\n".join(out) + "\n"
 
 
 def render_whynot_html(w: WhyNot) -> str:
     rows = _tree(w)
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>Why not {html.escape(w.atom)}</title>",
+           f"<title>Why not {html(w.atom)}</title>",
            "<style>body{font-family:Georgia,serif;max-width:52em;margin:2em auto;line-height:1.45}"
            ".fail{color:#900}.dim{color:#555}</style>", "</head>", "<body>",
-           f"<h1>Why not {html.escape(w.atom)}</h1>",
-           f"<p>Run {html.escape(w.run.run_id)}, evidence in force as of {html.escape(w.run.as_of)}; rules "
-           f"{html.escape(w.run.rulebook)} version {html.escape(w.run.version)}.</p>",
-           f'<p class="{"dim" if w.holds else "fail"}"><strong>{html.escape(rows[0][2])}</strong></p>']
+           f"<h1>Why not {html(w.atom)}</h1>",
+           f"<p>Run {html(w.run.run_id)}, evidence in force as of {html(w.run.as_of)}; rules "
+           f"{html(w.run.rulebook)} version {html(w.run.version)}.</p>",
+           f'<p class="{"dim" if w.holds else "fail"}"><strong>{html(rows[0][2])}</strong></p>']
     level = 0
     for lvl, st, t in rows[1:]:
         while level < lvl:
@@ -72,14 +70,14 @@ def render_whynot_html(w: WhyNot) -> str:
         while level > lvl:
             out.append("</ul>")
             level -= 1
-        out.append(f'<li class="{st}">{html.escape(t)}</li>')
+        out.append(f'<li class="{st}">{html(t)}</li>')
     out += ["</ul>" * level, "</body>", "</html>"]
     return "\n".join(x for x in out if x) + "\n"
 
 
 def render_whynot_dot(w: WhyNot) -> str:
-    g = graphviz.Digraph("whynot", graph_attr={"rankdir": "LR", "label": f"Why not {w.atom}: run {w.run.run_id}, "
-                                                                          f"as of {w.run.as_of}",
+    g = graphviz.Digraph("whynot", graph_attr={"rankdir": "LR", "label": dot_string(f"Why not {w.atom}: run "
+                                                                                     f"{w.run.run_id}, as of {w.run.as_of}"),
                                                "labelloc": "t", "fontname": "Helvetica"},
                          node_attr={"fontname": "Helvetica", "fontsize": "10"},
                          edge_attr={"color": "#777777", "arrowsize": "0.6"})
