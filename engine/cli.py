@@ -341,12 +341,17 @@ def replay(run_id, db, as_json):
 @db_option
 @handle_errors
 def report(output, run_ids, title, db):
-    """Write a case report: every run summarised, and each conclusion of the chosen runs with its proof."""
+    """Write a case report: every run summarised, and each conclusion of the chosen runs with its proof
+    (exit 1 if a proof could not be rendered: the report names it, the rest is written)."""
     from .report import write_report
 
+    failures: list[str] = []
     with _case(db) as case:
-        index = write_report(case, output, list(run_ids) or [case.latest_run()], title)
-    click.echo(f"wrote {index}")
+        index = write_report(case, output, list(run_ids) or [case.latest_run()], title, on_failure=failures.append)
+    for failure in failures:
+        click.echo(f"warning: {failure}", err=True)
+    click.echo(f"wrote {index}" + (f" ({len(failures)} proof file(s) could not be rendered)" if failures else ""))
+    sys.exit(1 if failures else 0)
 
 
 @main.group()
