@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..syntax.program import Program
-from .build import ALL_ROUNDS, Context, build_proof
+from .build import ALL_ROUNDS, Context, Timeline, build_proof
 from .evidence import EvidenceSQL
 from .model import Limits, Proof
 from .render_dot import render_dot, render_image
@@ -28,9 +28,10 @@ def why(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as
 
 
 def whynot(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as_of: str | None = None,
-           depth: int = 3) -> WhyNot:
-    """Why a ground atom does not hold, rule by rule, down `depth` levels of failed subgoals."""
-    return why_not(conn, program, run_id, atom, evidence_sql, as_of, depth)
+           depth: int = 3, timeline: Timeline | None = None) -> WhyNot:
+    """Why a ground atom does not hold, rule by rule, down `depth` levels of failed subgoals; with
+    `timeline`, the records the run's clocks kept out are named with their dates."""
+    return why_not(conn, program, run_id, atom, evidence_sql, as_of, depth, timeline)
 
 
 def facts(conn, program: Program, run_id: str, predicate: str) -> list[GroundAtom]:

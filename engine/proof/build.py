@@ -10,7 +10,9 @@ at the shallowest depth it is reached.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import deque
+from typing import Callable
 
 from ..eval.relations import META_COLUMNS, StoredRunTables, ident, table_name
 from ..eval.sqlgen import OPS, CompileError, Query, RuleCompiler, _col, rule_vars
@@ -31,16 +33,30 @@ def _key(values) -> str:
     return json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
 
 
+Timeline = Callable[[ast.Declaration, dict], list]
+
+
+def _run_row(conn, run_id: str) -> tuple | None:
+    """(as_of, rulebook_sha256, known_at) of a stored run; known_at is None for runs made before the two
+    clocks (they saw what was recorded by their as-of date)."""
+    try:
+        row = conn.execute("SELECT as_of, rulebook_sha256 FROM runs WHERE id = ?", (run_id,)).fetchone()
+    except sqlite3.Error:  # no runs table yet
+        return None
+    try:
+        known = conn.execute("SELECT known_at FROM run_clocks WHERE run_id = ?", (run_id,)).fetchone()
+    except sqlite3.Error:  # a case file from before the two clocks
+        known = None
+    return None if row is None else (row[0], row[1], known[0] if known else None)
+
+
 class Context:
     """One stored run read back: compiles rule bodies over its facts and the evidence in force."""
 
-    def __init__(self, conn, program: Program, run_id: str, evidence_sql: EvidenceSQL, as_of: str | None):
-        self.conn, self.program, self.run_id = conn, program, run_id
-        row = None
-        try:
-            row = conn.execute("SELECT as_of, rulebook_sha256 FROM runs WHERE id = ?", (run_id,)).fetchone()
-        except Exception:  # no runs table yet
-            row = None
+    def __init__(self, conn, program: Program, run_id: str, evidence_sql: EvidenceSQL, as_of: str | None,
+                 timeline: Timeline | None = None):
+        self.conn, self.program, self.run_id, self.timeline = conn, program, run_id, timeline
+        row = _run_row(conn, run_id)
         if row is None:
             raise ProofError(f"no run {run_id} in this case file")
         if row[1] and row[1] != program.sha256:
@@ -58,7 +74,9 @@ class Context:
         for rb in program.rulebooks:
             for r in rb.rules:
                 self.rulebook_of.setdefault(r.id, rb)
-        self.info = RunInfo(run_id=run_id, as_of=self.as_of, recorded_until=str(as_of or row[0]),
+        known_at = row[2]
+        recorded_until = known_at[:10] if known_at and known_at.endswith("T23:59:59.999999Z") else known_at
+        self.info = RunInfo(run_id=run_id, as_of=self.as_of, recorded_until=recorded_until or str(as_of or row[0]),
                             rulebook=program.root.id,
                             version=program.root.version, sha256=program.sha256)
 

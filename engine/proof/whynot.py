@@ -14,7 +14,7 @@ from ..eval.sqlgen import CompileError
 from ..syntax import ast
 from ..syntax.ast import Aggregate, Atom, Comparison, Negation, expr_vars
 from ..syntax.program import Program
-from .build import ALL_ROUNDS, FLIP, Context, contributions
+from .build import ALL_ROUNDS, FLIP, Context, Timeline, contributions
 from .evidence import EvidenceSQL, record_rows
 from .model import RunInfo, Value
 from .terms import GroundAtom, aggregate_text, atom_text, literal_text, parse_atom, plain_value, value_text
@@ -94,7 +94,12 @@ class Explainer:
                 continue
             found = any(record_rows(ctx.conn, d, ctx.ev_sql[d.name], ctx.base, {c.name: value})
                         for d in ev for c in d.columns if c.type == "entity")
-            if not found:
+            outside = [] if found else [n for d in ev for c in d.columns if c.type == "entity"
+                                        for n in self.clock_notes(d, {c.name: value})]
+            if outside:
+                notes.append(f"{value_text(value)} is in the case file, but no record of it is in force: "
+                             + "; ".join(dict.fromkeys(outside)))
+            elif not found:
                 known = set()
                 for d in ev:
                     for c in d.columns:
@@ -105,6 +110,18 @@ class Explainer:
                 hint = f" (close: {', '.join(value_text(c) for c in close)})" if close else ""
                 notes.append(f"no evidence mentions {value_text(value)}; check the spelling{hint}")
         return notes
+
+    def clock_notes(self, decl: ast.Declaration, conditions: dict) -> list[str]:
+        """Each record matching `conditions` that the run's clocks keep out, with its dates."""
+        if self.ctx.timeline is None:
+            return []
+        return [f"{atom_text(decl.name, list(r.args))} {r.reason}" for r in self.ctx.timeline(decl, conditions)]
+
+    def ground_clock_notes(self, predicate: str, args) -> list[str]:
+        decl = self.ctx.decls[predicate]
+        if None in args:
+            return []
+        return self.clock_notes(decl, {c.name: v for c, v in zip(decl.columns, args)})
 
     def explain(self, ground: GroundAtom, depth: int, top: bool = False) -> WhyNot:
         key = (ground, depth)
@@ -119,8 +136,10 @@ class Explainer:
                 result = WhyNot(holds=True, message=f"{ground} holds: {len(recs)} record(s) in force as of {ctx.as_of}",
                                 **base)
             else:
-                result = WhyNot(holds=False, message=f"{ground} does not hold: no evidence record of it is in force "
-                                                     f"as of {ctx.as_of}", notes=self.near_records(ground), **base)
+                clocks = self.ground_clock_notes(ground.predicate, ground.args)
+                message = f"{ground} does not hold: no evidence record of it is in force as of {ctx.as_of}"
+                result = WhyNot(holds=False, message=message + "".join(f"; {n}" for n in clocks),
+                                notes=clocks + self.near_records(ground), **base)
         elif ctx.fact_rows(ground.predicate, list(ground.args), ALL_ROUNDS):
             result = WhyNot(holds=True, message=f"{ground} holds in run {ctx.run_id}; ask why: warrant why '{ground}'",
                             **base)
@@ -206,6 +225,7 @@ class Explainer:
                 if lit.meta:
                     msg += " (with " + ", ".join(f"{m.field} = {value_text(v)}" for m, v in zip(
                         lit.meta, _partial_eval(ctx, [m.value for m in lit.meta], binding, types))) + ")"
+                msg += "".join(f"; {n}" for n in self.ground_clock_notes(lit.predicate, args))
             else:
                 msg = f"{rule.id} needs {text}, which does not hold"
                 if None not in args and depth > 1:
@@ -318,10 +338,11 @@ def ast_text(e) -> str:
 
 
 def why_not(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as_of: str | None = None,
-            depth: int = 3) -> WhyNot:
-    """Why a ground atom does not hold in a stored run (or that it does)."""
+            depth: int = 3, timeline: Timeline | None = None) -> WhyNot:
+    """Why a ground atom does not hold in a stored run (or that it does). With `timeline` (records that
+    exist but that the run's clocks keep out, see `engine.store.timeline`) the answer names them with dates."""
     ground = parse_atom(program, atom)
-    ctx = Context(conn, program, run_id, evidence_sql, as_of)
+    ctx = Context(conn, program, run_id, evidence_sql, as_of, timeline)
     return Explainer(ctx, depth).explain(ground, depth, top=True)
 
 

@@ -1,9 +1,15 @@
-"""Which evidence records are in force at a moment, and one record by its hash (for proofs)."""
+"""Which evidence records are in force under a run's two clocks, and one record by its hash (for proofs).
+
+Valid time is the assessment date (`as_of`): a record counts when its validity window holds on that day
+(`_valid_from` inclusive, `_valid_to` exclusive: the first day it no longer holds) and no retraction
+effective by that day ends it. Record time is what the case file knew (`known_at`, `loaded_through`):
+a record counts when it was recorded by `known_at` and came in a load the case file held then."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..syntax.ast import Declaration
@@ -39,24 +45,82 @@ def as_of_bounds(as_of: str | None) -> tuple[str | None, str]:
             return f"{day}T23:59:59.999999Z", day
         cutoff = format_timestamp(parse_timestamp(as_of))
     except ValueError:
-        raise store_error("S002", f"as-of {as_of!r} is not a date YYYY-MM-DD nor an ISO timestamp") from None
+        raise store_error("S002", f"{as_of!r} is not a date YYYY-MM-DD nor an ISO timestamp") from None
     return cutoff, cutoff[:10]
 
 
-def in_force_sql(declaration: Declaration, as_of: str | None, every_record: bool = False) -> tuple[str, list]:
+@dataclass(frozen=True)
+class Clocks:
+    """A run's two clocks. Valid time: `as_of`, the assessment date (a date, or a timestamp whose date counts).
+    Record time: `known_at`, the latest receipt time of the records seen (None: any), and `loaded_through`,
+    the last load batch the case file held when the run was made (None: any), so that a load made later,
+    even one backdated with `recorded_at`, never changes what an earlier run saw."""
+
+    as_of: str
+    known_at: str | None = None
+    loaded_through: int | None = None
+
+    @property
+    def day(self) -> str:
+        """The assessment date, YYYY-MM-DD."""
+        return self.as_of[:10]
+
+    @classmethod
+    def legacy(cls, as_of: str | None) -> "Clocks":
+        """One clock for both, as runs made before the two clocks were: records recorded by the end of `as_of`."""
+        cutoff, day = as_of_bounds(as_of)
+        return cls(day if as_of is None or _DATE.fullmatch(as_of.strip()) else cutoff, cutoff)
+
+
+def known_at_bound(text: str) -> str:
+    """The stored timestamp that `--known-at TEXT` means: a date is up to the end of that day (UTC)."""
+    cutoff, _ = as_of_bounds(text)
+    return cutoff or ""
+
+
+def recorded_at_stamp(text: str) -> str:
+    """The stored receipt time that `--recorded-at TEXT` means (a date is its first moment, UTC); refused
+    when it cannot be read (S002) or lies in the future (S006)."""
+    try:
+        stamp = format_timestamp(parse_timestamp(text))
+    except ValueError:
+        raise store_error("S002", f"recorded-at {text!r} is not a date YYYY-MM-DD nor an ISO timestamp") from None
+    now = format_timestamp(datetime.now(timezone.utc))
+    if stamp > now:
+        raise store_error("S006", f"recorded-at {text!r} is in the future (now is {now})")
+    return stamp
+
+
+def _clocks(clocks: "Clocks | str | None") -> Clocks:
+    return clocks if isinstance(clocks, Clocks) else Clocks.legacy(clocks)
+
+
+def _record_time(alias: str, clocks: Clocks) -> tuple[str, list]:
+    sql, params = "", []
+    if clocks.known_at is not None:
+        sql, params = f"{alias}._recorded_at <= ? AND ", [clocks.known_at]
+    if clocks.loaded_through is not None:
+        sql, params = sql + f"{alias}._batch <= ? AND ", params + [clocks.loaded_through]
+    return sql, params
+
+
+def in_force_sql(declaration: Declaration, clocks: "Clocks | str | None", every_record: bool = False) -> tuple[str, list]:
     """SELECT over `ev_<pred>` and `sources`: the declared columns then the metadata, for the records in force.
 
-    In force: asserted, recorded by as_of, valid on the as-of date, and not ended by a retraction of the
-    same arguments recorded by as_of (and not before the record) whose effective date is on or before that date.
-    With `every_record` (see `every_record_in_force`) the same records are selected without testing each."""
-    cutoff, day = as_of_bounds(as_of)
+    In force: asserted, known under the record-time clock, valid on the assessment date, and not ended by a
+    retraction of the same arguments, itself known under the record-time clock (and not recorded before the
+    record), whose effective date is on or before that date. A plain string (or None) for `clocks` is the
+    single clock of older runs (`Clocks.legacy`). With `every_record` (see `every_record_in_force`) the same
+    records are selected without testing each."""
+    clocks = _clocks(clocks)
+    day = clocks.day
     table = quote(table_name(declaration.name))
     columns = ", ".join(f"e.{quote(c.name)} AS {quote(c.name)}" for c in declaration.columns)
     if every_record:
         return f"SELECT {columns}, {_META_SUBQUERIES} FROM {table} AS e", []
     same_args = "".join(f"r.{quote(c.name)} = e.{quote(c.name)} AND " for c in declaration.columns)
-    recorded, params = ("e._recorded_at <= ? AND ", [cutoff]) if cutoff else ("", [])
-    r_recorded, r_params = ("r._recorded_at <= ? AND ", [cutoff]) if cutoff else ("", [])
+    recorded, params = _record_time("e", clocks)
+    r_recorded, r_params = _record_time("r", clocks)
     sql = (
         f"SELECT {columns}, {_META_SELECT} FROM {table} AS e LEFT JOIN sources AS s ON s.id = e._source "
         f"WHERE e._action = 'assert' AND {recorded}"
@@ -68,11 +132,11 @@ def in_force_sql(declaration: Declaration, as_of: str | None, every_record: bool
     return sql, params + [day, day] + r_params + [day]
 
 
-def every_record_in_force(conn: sqlite3.Connection, declaration: Declaration, as_of: str | None) -> bool:
-    """Whether every record of the predicate's table is in force at `as_of`: no retraction, no validity window,
-    and no load recorded after that moment (each record carries its load's time; records that came by no
-    load cannot be dated so). Then a query may read the whole table, much faster than testing each record;
-    False whenever this cannot be told."""
+def every_record_in_force(conn: sqlite3.Connection, declaration: Declaration, clocks: "Clocks | str | None") -> bool:
+    """Whether every record of the predicate's table is in force under `clocks`: no retraction, no validity
+    window, no load recorded after `known_at` and none after `loaded_through` (each record carries its load's
+    time and batch; records that came by no load cannot be dated so). Then a query may read the whole table,
+    much faster than testing each record; False whenever this cannot be told."""
     name = declaration.name
     table = quote(table_name(name))
     try:
@@ -81,9 +145,11 @@ def every_record_in_force(conn: sqlite3.Connection, declaration: Declaration, as
             f"OR EXISTS (SELECT 1 FROM {table} INDEXED BY {quote(windows_index(name))} WHERE {WINDOWED})").fetchone()[0]
     except sqlite3.OperationalError:  # no such table or index: test record by record
         return False
-    cutoff, _ = as_of_bounds(as_of)
-    latest = conn.execute("SELECT MAX(started_at) FROM loads").fetchone()[0]
-    return not exceptions and latest is not None and (cutoff is None or latest <= cutoff)
+    clocks = _clocks(clocks)
+    latest, last_batch = conn.execute("SELECT MAX(started_at), MAX(id) FROM loads").fetchone()
+    return (not exceptions and latest is not None
+            and (clocks.known_at is None or latest <= clocks.known_at)
+            and (clocks.loaded_through is None or last_batch <= clocks.loaded_through))
 
 
 def record_by_hash(store: Store, record_hash: str) -> dict | None:
@@ -104,3 +170,27 @@ def record_by_hash(store: Store, record_hash: str) -> dict | None:
             meta = {k: v for k, v in record.items() if k.startswith("_")}
             return {"predicate": name[len("ev_"):], "args": args, **meta}
     return None
+
+
+def record_clocks(conn: sqlite3.Connection, run_id: str, clocks: Clocks) -> None:
+    """Store a new run's clocks (in the run's transaction); `run_clocks` is append-only like `runs`."""
+    conn.execute("CREATE TABLE IF NOT EXISTS run_clocks (run_id TEXT PRIMARY KEY, as_of TEXT NOT NULL, "
+                 "known_at TEXT, loaded_through INTEGER)")
+    conn.execute("INSERT INTO run_clocks (run_id, as_of, known_at, loaded_through) VALUES (?, ?, ?, ?)",
+                 [run_id, clocks.as_of, clocks.known_at, clocks.loaded_through])
+
+
+def clocks_of_run(conn: sqlite3.Connection, run_id: str, as_of: str) -> Clocks:
+    """The clocks a stored run used: its recorded clocks, or for a run made before there were two clocks
+    (no `run_clocks` row), the single clock of its as-of (`Clocks.legacy`)."""
+    try:
+        row = conn.execute("SELECT as_of, known_at, loaded_through FROM run_clocks WHERE run_id = ?",
+                           [run_id]).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    return Clocks(*row) if row else Clocks.legacy(as_of)
+
+
+def last_batch(conn: sqlite3.Connection) -> int | None:
+    """The newest load batch in the case file (None before any load)."""
+    return conn.execute("SELECT MAX(id) FROM loads").fetchone()[0]

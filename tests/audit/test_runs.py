@@ -52,25 +52,38 @@ def test_later_runs_never_change_earlier_ones_and_replay_reproduces_them(setup):
         assert case.verify_audit().ok
 
 
-def test_as_of_reproduces_the_state_of_knowledge_on_a_past_day(setup):
+def test_known_at_reproduces_the_state_of_knowledge_on_a_past_day(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
         case.load(program, path / "day1", recorded_at="2024-01-10T09:00:00Z")
         case.load(program, path / "day2", recorded_at="2024-03-20T09:00:00Z")
-        before = case.run(program, as_of="2024-02-15").run_id
-        after = case.run(program, as_of="2024-03-15").run_id
-        latest = case.run(program, as_of="2024-03-25").run_id
-        assert blocked(case, before) == ["A", "X"]
-        assert blocked(case, after) == ["A", "X"]  # the retraction was not yet recorded on 15 March
-        assert blocked(case, latest) == ["B", "X"]  # recorded on 20 March, effective from 1 March
+        runs = {day: case.run(program, as_of=day, known_at=day).run_id
+                for day in ("2024-02-15", "2024-03-15", "2024-03-25")}
+        assert blocked(case, runs["2024-02-15"]) == ["A", "X"]
+        assert blocked(case, runs["2024-03-15"]) == ["A", "X"]  # the retraction was not yet recorded on 15 March
+        assert blocked(case, runs["2024-03-25"]) == ["B", "X"]  # recorded on 20 March, effective from 1 March
+        for run_id in runs.values():
+            assert case.replay(run_id).identical
 
 
-def test_recorded_after_the_as_of_moment_is_not_seen(setup):
+def test_as_of_alone_judges_a_past_day_on_all_the_evidence_recorded_since(setup):
+    path, program = setup
+    with api.Case.open(path / "case.db") as case:
+        case.load(program, path / "day1", recorded_at="2024-01-10T09:00:00Z")
+        case.load(program, path / "day2", recorded_at="2024-03-20T09:00:00Z")
+        feb, mar = case.run(program, as_of="2024-02-15").run_id, case.run(program, as_of="2024-03-15").run_id
+        # the retraction, recorded on 20 March, takes effect on 1 March: not yet on 15 February
+        assert blocked(case, feb) == ["A", "B", "X"]
+        assert blocked(case, mar) == ["B", "X"]
+        assert case.run_info(feb)["known_at"] > "2024-03-20"
+
+
+def test_recorded_after_the_known_at_moment_is_not_seen(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
         case.load(program, path / "day1")
-        run_id = case.run(program, as_of="2001-01-01").run_id
-        assert blocked(case, run_id) == []
+        assert blocked(case, case.run(program, as_of="2001-01-01", known_at="2001-01-01").run_id) == []
+        assert blocked(case, case.run(program, as_of="2001-01-01").run_id) == ["A", "X"]
 
 
 def test_stored_runs_refuse_edits(setup):
