@@ -22,28 +22,36 @@ from .depgraph import edges, strata
 from .scope import walk_literals
 from .types import variable_type
 
-def _components(program: Program) -> dict[str, tuple[str, ...]]:
-    return {p: comp for comp in strata(program) for p in comp}
+Components = dict[str, frozenset[str]]
+LOOPS_SHOWN = 20  # E401 messages that spell out the whole loop
 
 
-def _graph(program: Program) -> dict[str, set[str]]:
+def _components(program: Program) -> Components:
+    """Each derived predicate's component, one shared set per component."""
+    return {p: members for comp in strata(program) for members in [frozenset(comp)] for p in comp}
+
+
+def _graph(program: Program) -> dict[str, list[str]]:
+    """Each head's body predicates, sorted (so that the loop shown is the same every time)."""
     graph: dict[str, set[str]] = {}
     for e in edges(program):
         graph.setdefault(e.head, set()).add(e.body)
-    return graph
+    return {head: sorted(bodies) for head, bodies in graph.items()}
 
 
-def cycle(program: Program, start: str, back_to: str) -> list[str]:
-    """A shortest path of dependencies from `start` back to `back_to`, inclusive, inside one component."""
-    comp = set(_components(program).get(back_to, ()))
-    graph = _graph(program)
+def cycle(program: Program, start: str, back_to: str, comps: Components | None = None,
+          graph: dict[str, list[str]] | None = None) -> list[str]:
+    """A shortest path of dependencies from `start` back to `back_to`, inclusive, inside one component.
+    `comps` and `graph` (from this program) save recomputing them for each cycle."""
+    comp = (comps if comps is not None else _components(program)).get(back_to, frozenset())
+    graph = graph if graph is not None else _graph(program)
     prev: dict[str, str | None] = {start: None}
     queue = deque([start])
     while queue:
         node = queue.popleft()
         if node == back_to:
             break
-        for nxt in sorted(graph.get(node, ())):
+        for nxt in graph.get(node, ()):
             if nxt in comp and nxt not in prev:
                 prev[nxt] = node
                 queue.append(nxt)
@@ -53,9 +61,10 @@ def cycle(program: Program, start: str, back_to: str) -> list[str]:
     return list(reversed(path))
 
 
-def recursive_aggregates(program: Program, rule: Rule) -> list[Aggregate]:
-    """The top-level aggregates of `rule` whose body uses a predicate of the rule head's own component."""
-    comp = set(_components(program).get(rule.head.predicate, ()))
+def recursive_aggregates(program: Program, rule: Rule, comps: Components | None = None) -> list[Aggregate]:
+    """The top-level aggregates of `rule` whose body uses a predicate of the rule head's own component
+    (`comps`, the program's components, saves recomputing them for each rule)."""
+    comp = (comps if comps is not None else _components(program)).get(rule.head.predicate, frozenset())
     out = []
     for lit in rule.body:
         if isinstance(lit, Aggregate) and any(a.predicate in comp for a, _, _ in body_atoms(lit.body)):
@@ -79,8 +88,9 @@ def _aggregate_problem(program: Program, rule: Rule, agg: Aggregate) -> str | No
 def monotone_recursive_aggregates(program: Program) -> list[tuple[Rule, Aggregate]]:
     """Aggregates inside recursion that the checker accepts: the evaluator may recompute them each round."""
     out = []
+    comps = _components(program)
     for rule in program.rules:
-        for agg in recursive_aggregates(program, rule):
+        for agg in recursive_aggregates(program, rule, comps):
             if _aggregate_problem(program, rule, agg) is None:
                 out.append((rule, agg))
     return out
@@ -88,21 +98,24 @@ def monotone_recursive_aggregates(program: Program) -> list[tuple[Rule, Aggregat
 
 def check(program: Program) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    comps = _components(program)
+    comps, graph = _components(program), None
     reported: set[tuple[str, str]] = set()
     for rule in program.rules:
         head = rule.head.predicate
-        comp = set(comps.get(head, ()))
+        comp = comps.get(head, frozenset())
         for atom, negated, _ in body_atoms(rule.body):
             if negated and atom.predicate in comp and (rule.id, atom.predicate) not in reported:
                 reported.add((rule.id, atom.predicate))
-                path = cycle(program, atom.predicate, head)
-                loop = " -> ".join([head] + path)
+                if len(reported) <= LOOPS_SHOWN:
+                    graph = graph if graph is not None else _graph(program)
+                    loop = " -> ".join([head] + cycle(program, atom.predicate, head, comps, graph))
+                else:  # each loop costs a search of the component: past a few, name only its ends
+                    loop = f"{head} -> {atom.predicate} -> ... -> {head}"
                 out.append(error("E401", f"not {atom.predicate} is used inside its own recursion: {loop}",
                                  atom.span, f"{head} depends on the absence of {atom.predicate}, which depends "
                                             f"on {head} again; decide {atom.predicate} without {head}, "
                                             "e.g. with a separate predicate outside the cycle"))
-        for agg in recursive_aggregates(program, rule):
+        for agg in recursive_aggregates(program, rule, comps):
             problem = _aggregate_problem(program, rule, agg)
             if problem:
                 out.append(error("E402", problem, agg.span,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..check.depgraph import strata
 from ..syntax.ast import Rule, body_atoms
@@ -16,19 +17,26 @@ class Stratum:
     predicates: tuple[str, ...]
     rules: tuple[Rule, ...]
 
-    @property
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """The stratum's predicates, for membership tests."""
+        return frozenset(self.predicates)
+
+    @cached_property
     def recursive(self) -> bool:
         return any(self.reads_own(r) for r in self.rules)
 
     def reads_own(self, rule: Rule) -> bool:
         """True when the rule's body mentions a predicate of this stratum."""
-        return any(a.predicate in self.predicates for a, _, _ in body_atoms(rule.body))
+        return any(a.predicate in self.members for a, _, _ in body_atoms(rule.body))
 
 
 def make_plan(program: Program) -> tuple[Stratum, ...]:
     """Strata in an order where every predicate is complete before anything reads it negatively."""
-    out = []
-    for component in strata(program):
-        rules = tuple(r for r in program.rules if r.head.predicate in component)
-        out.append(Stratum(component, rules))
+    components = strata(program)
+    index = {p: i for i, component in enumerate(components) for p in component}
+    rules: list[list[Rule]] = [[] for _ in components]
+    for rule in program.rules:  # in program order within each stratum
+        rules[index[rule.head.predicate]].append(rule)
+    out = [Stratum(component, tuple(own)) for component, own in zip(components, rules)]
     return tuple(out)

@@ -67,7 +67,7 @@ def lookup_columns(program, plan) -> dict[str, set[int]]:
     for stratum in plan:
         for rule in stratum.rules:
             atoms = [a for a, _, _ in ast.body_atoms(rule.body)]
-            recursive = [a for a, neg, _ in ast.body_atoms(rule.body) if not neg and a.predicate in stratum.predicates]
+            recursive = [a for a, neg, _ in ast.body_atoms(rule.body) if not neg and a.predicate in stratum.members]
             uses = Counter(v.name for a in atoms + [rule.head] for v in ast.atom_vars(a))
             for a in atoms:
                 if len(recursive) == 1 and a is recursive[0]:

@@ -39,7 +39,7 @@ class Statement:
 
 def compile_rule(rule: Rule, stratum: Stratum, tables: RunTables, constants, delta_atom: Atom | None) -> Statement:
     """The INSERT that applies `rule` once, reading `delta_atom` (if any) as the delta."""
-    own = set(stratum.predicates)
+    own = stratum.members
 
     def pick(atom: Atom, is_delta: bool, with_meta: bool):
         version = ("delta" if is_delta else "full") if atom.predicate in own else "all"
@@ -61,7 +61,7 @@ def delta_variants(rule: Rule, stratum: Stratum, tables, constants) -> list[Stat
     return [
         compile_rule(rule, stratum, tables, constants, atom)
         for atom, negated, _ in body_atoms(rule.body)
-        if not negated and atom.predicate in stratum.predicates
+        if not negated and atom.predicate in stratum.members
     ]
 
 
