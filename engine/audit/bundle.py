@@ -3,7 +3,8 @@
 A bundle folder holds proof.json, the rulebook texts (rulebooks/), evidence.json (the records
 the proof cites, every retraction of them, and every record an absence claim looked for),
 run_facts.json (the run's facts for derived predicates used under `not`), the rendered graph,
-and manifest.json with the SHA-256 of every file. Verification needs nothing else.
+and manifest.json with the SHA-256 of every file and the rulebooks' order. Verification needs nothing
+else; bundle_reader.py is the only way it reads a bundle.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
+
+from pydantic import ValidationError
 
 from ..eval.relations import ident, table_name
+from ..proof.model import Proof
 from ..syntax.program import Program
+from .bundle_reader import Bundle, bundle_error, read_bundle
 from .checker import Verdict, check_proof
 
 _META = ("source", "document", "credibility", "observed", "valid_from", "valid_to", "action", "recorded_at")
@@ -24,7 +31,9 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _records(conn: sqlite3.Connection, decl, where: str, params: list) -> list[dict]:
+def _records(conn: sqlite3.Connection, decl, where: str, params: list, loaded_through: int | None) -> list[dict]:
+    if loaded_through is not None:
+        where, params = f"({where}) AND e._batch <= ?", params + [loaded_through]
     cols = [ident(c.name) for c in decl.columns]
     meta = ", ".join(f"e._{m} AS _{m}" for m in _META)
     sql = (f"SELECT {', '.join('e.' + c for c in cols)}, e._hash AS _hash, {meta}, s.name, s.kind, s.reliability, "
@@ -41,33 +50,61 @@ def _records(conn: sqlite3.Connection, decl, where: str, params: list) -> list[d
     return out
 
 
-def proof_records(conn: sqlite3.Connection, program: Program, proof: dict) -> list[dict]:
-    """Every record a checker needs: cited records and their retractions, and what absences looked for."""
+def proof_records(conn: sqlite3.Connection, program: Program, proof: dict, loaded_through: int | None = None) -> list[dict]:
+    """Every record a checker needs: cited records and their retractions, and what absences looked for,
+    among the records of loads up to `loaded_through` (the last load the run could see; None: all)."""
     decls = {d.name: d for d in program.declarations}
     found: dict[str, dict] = {}
-    for node in proof["nodes"].values():
+    for node in _nodes(proof, decls):
         if node["kind"] == "evidence":
             decl = decls[node["predicate"]]
-            keys = _records(conn, decl, "e._hash = ?", [node["record"]])
+            keys = _records(conn, decl, "e._hash = ?", [str(node.get("record"))], loaded_through)
             for rec in keys:
                 conds = " AND ".join(f"e.{ident(c.name)} = ?" for c in decl.columns)
-                for r in _records(conn, decl, conds, list(rec["args"])):
+                for r in _records(conn, decl, conds, list(rec["args"]), loaded_through):
                     found[r["hash"]] = r
-        elif node["kind"] == "absence" and node["evidence"]:
+        elif node["kind"] == "absence" and node.get("evidence") is True:
             decl = decls[node["predicate"]]
-            pairs = [(c, a) for c, a in zip(decl.columns, node["args"]) if a is not None]
+            pairs = [(c, a) for c, a in zip(decl.columns, node.get("args") or []) if a is not None]
             conds = " AND ".join(f"e.{ident(c.name)} = ?" for c, _ in pairs) or "1"
-            for r in _records(conn, decl, conds, [a for _, a in pairs]):
+            for r in _records(conn, decl, conds, [a for _, a in pairs], loaded_through):
                 found[r["hash"]] = r
     return [found[h] for h in sorted(found)]
+
+
+def same_as_stored(proof: dict, stored: dict, run_id: str) -> Verdict | None:
+    """None when `proof` is, field for field, the proof the case file gives (`stored`); else where it differs."""
+    if proof["run"] != stored["run"]:
+        field = next(k for k in stored["run"] if proof["run"].get(k) != stored["run"][k])
+        return Verdict(False, "run", f"the header's {field} is {proof['run'].get(field)!r}, but run {run_id} has "
+                                     f"{stored['run'][field]!r}")
+    for nid in sorted(set(proof["nodes"]) | set(stored["nodes"])):
+        if nid not in stored["nodes"]:
+            return Verdict(False, nid, f"run {run_id} gives no such node for this proof (a fact, record or step it "
+                                       f"did not derive or see this way)")
+        if proof["nodes"].get(nid) != stored["nodes"][nid]:
+            got = proof["nodes"].get(nid) or {}
+            field = next((k for k in stored["nodes"][nid] if got.get(k) != stored["nodes"][nid][k]), "id")
+            return Verdict(False, nid, f"{field} differs from run {run_id}'s proof in the case file")
+    if proof != stored:
+        return Verdict(False, "proof", f"the proof differs from run {run_id}'s proof in the case file")
+    return None
+
+
+def _nodes(proof, decls: dict) -> list[dict]:
+    """The proof's evidence and absence nodes that name a declared predicate (a forged proof may hold anything)."""
+    nodes = proof.get("nodes") if isinstance(proof, dict) else None
+    return [n for n in (nodes.values() if isinstance(nodes, dict) else [])
+            if isinstance(n, dict) and n.get("kind") in ("evidence", "absence")
+            and isinstance(n.get("predicate"), str) and n["predicate"] in decls]
 
 
 def run_facts(conn: sqlite3.Connection, program: Program, proof: dict) -> dict[str, list[list]]:
     """The run's facts of each derived predicate that an absence in the proof looked for."""
     decls = {d.name: d for d in program.declarations}
     out = {}
-    for node in proof["nodes"].values():
-        if node["kind"] == "absence" and not node["evidence"]:
+    for node in _nodes(proof, decls):
+        if node["kind"] == "absence" and node.get("evidence") is False and isinstance(node.get("run_id"), str):
             decl = decls[node["predicate"]]
             cols = ", ".join(ident(c.name) for c in decl.columns)
             rows = conn.execute(f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
@@ -78,8 +115,12 @@ def run_facts(conn: sqlite3.Connection, program: Program, proof: dict) -> dict[s
 
 def write_bundle(out_dir: str | Path, proof_json: str, rulebooks: dict[str, str], records: list[dict],
                  facts: dict[str, list[list]], graph: bytes | None, graph_name: str = "proof.svg") -> Path:
-    """Write the bundle folder (rulebooks: bundle path -> text) and its manifest; returns the manifest path."""
+    """Write the bundle folder (rulebooks: bundle path -> text, in the order the run applied them) and its
+    manifest; returns the manifest path. A file already there is replaced, never written through a link."""
     out = Path(out_dir)
+    if (out / "rulebooks").is_symlink():
+        raise bundle_error("B002", str(out / "rulebooks"), "the bundle folder's rulebooks/ is a symbolic link",
+                           "export into a new folder")
     (out / "rulebooks").mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {"proof.json": proof_json.encode("utf-8"),
                                "evidence.json": _dump(records), "run_facts.json": _dump(facts)}
@@ -87,8 +128,11 @@ def write_bundle(out_dir: str | Path, proof_json: str, rulebooks: dict[str, str]
     if graph is not None:
         files[graph_name] = graph
     for name, data in files.items():
+        (out / name).unlink(missing_ok=True)
         (out / name).write_bytes(data)
-    manifest = {"format": "warrant-bundle/1", "files": {n: _sha256(d) for n, d in sorted(files.items())}}
+    manifest = {"format": "warrant-bundle/1", "files": {n: _sha256(d) for n, d in sorted(files.items())},
+                "rulebooks": list(rulebooks)}
+    (out / "manifest.json").unlink(missing_ok=True)
     (out / "manifest.json").write_bytes(_dump(manifest))
     return out / "manifest.json"
 
@@ -97,19 +141,53 @@ def _dump(data) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def verify_bundle(folder: str | Path) -> Verdict:
-    """Check a bundle's manifest hashes, then the proof against the bundle's rulebooks and evidence."""
-    folder = Path(folder)
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return Verdict(False, "manifest.json", f"cannot read the manifest: {exc}")
-    for name, digest in manifest["files"].items():
-        path = folder / name
-        if not path.is_file():
+EXPORTER_STATES = ("the run id, the as-of and the run's facts under `not` are as the exporter states: "
+                   "check them against the case file with --db",
+                   "the records' source names, kinds, reliability, jurisdiction and receipt times (not covered "
+                   "by the record hash) are as the exporter states: check them against the case file with --db")
+RENDERED = {"proof.svg": "svg"}
+
+
+def verify_bundle(folder: str | Path, against: Callable[[dict], Verdict] | None = None) -> Verdict:
+    """Check a bundle: its manifest hashes, then the proof against the bundle's rulebooks and evidence,
+    then (with `against`, a case file's check) the proof against the case file. The verdict lists what
+    was not verified: the fields only a case file can confirm, rendered files that differ from the
+    rendering of the verified proof, and files the manifest does not list. Unsafe or malformed bundles
+    raise WarrantError (B0xx)."""
+    bundle = read_bundle(folder)
+    for name, digest in bundle.manifest.files.items():
+        if name in bundle.missing:
             return Verdict(False, name, "listed in the manifest but missing from the bundle")
-        if _sha256(path.read_bytes()) != digest:
+        if bundle.sha256[name] != digest:
             return Verdict(False, name, "its SHA-256 differs from the manifest: the file was changed")
-    texts = {name: (folder / name).read_text(encoding="utf-8") for name in manifest["files"] if name.startswith("rulebooks/")}
-    load = lambda name: json.loads((folder / name).read_text(encoding="utf-8"))  # noqa: E731
-    return check_proof(load("proof.json"), texts, load("evidence.json"), load("run_facts.json"))
+    books = bundle.manifest.rulebooks or sorted(n for n in bundle.manifest.files if n.startswith("rulebooks/"))
+    proof = bundle.json("proof.json")
+    verdict = check_proof(proof, {bundle.where(n): bundle.text(n) for n in books}, bundle.json("evidence.json"),
+                          bundle.json("run_facts.json"))
+    if not verdict.valid:
+        return verdict
+    notes = [] if bundle.manifest.rulebooks else ["the run's rules hash: this older bundle does not give the "
+                                                   "rulebooks' order (export it again)"]
+    if against is None:
+        notes += EXPORTER_STATES
+    else:
+        verdict = against(proof)
+        if not verdict.valid:
+            return verdict
+    notes += [note for name in RENDERED if name in bundle.data and (note := _rendered(bundle, name, proof))]
+    notes += [f"{name} is in the bundle folder but not in the manifest" for name in bundle.unlisted]
+    return replace(verdict, unverified=tuple(notes))
+
+
+def _rendered(bundle: Bundle, name: str, proof: dict) -> str | None:
+    """None when the bundle's rendered file is byte for byte the rendering of the verified proof here."""
+    from ..proof.render_dot import RenderError, render_dot, render_image
+
+    try:
+        again = render_image(render_dot(Proof.model_validate(proof)), RENDERED[name])
+    except (RenderError, ValidationError) as exc:
+        return f"{name}: it could not be drawn again here ({str(exc)[:120]}); read proof.json, not the picture"
+    if again != bundle.data[name]:
+        return (f"{name} differs from this machine's drawing of the verified proof (another Graphviz or Warrant "
+                "version, or an edited picture); read proof.json, not the picture")
+    return None

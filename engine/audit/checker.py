@@ -3,13 +3,18 @@
 It reads the proof as plain JSON, the rulebooks as text (parsed by engine.syntax, the only
 part of Warrant it uses) and the evidence records; it imports nothing from the evaluator or
 the proof builder, and recomputes on its own: record hashes, which records were in force,
-every comparison, every aggregate total. Checks, in order, for each step it reaches:
-- each rule exists in a rulebook whose text has the stated SHA-256;
-- the rule's head under the binding is the fact derived; every comparison holds;
-- each positive literal is established by a fact node of matching predicate and arguments;
-- aggregates recompute from their contributions to the stated total;
+every comparison, every aggregate total, and every text the proof displays. `FIELDS` lists
+every field of a proof and how it is checked; a field outside it makes the proof malformed,
+and a node that no check reaches makes it invalid. Checks, in order, for each step it reaches:
+- the header names the rulebooks provided (their combined SHA-256) and a consistent as-of;
+- each rule exists in a rulebook whose text has the stated SHA-256, with that title and citation;
+- the rule's head under the binding is the fact derived; the explanation is the rule's `because`
+  text under the binding; every premise is the rule's condition, in order, with its text;
+- every comparison holds, recomputed; each positive condition is established by the nodes shown;
+- aggregates recompute from their contributions to the stated total and threshold;
 - each absence holds: no record in force at the run's moment matches (derived: the run's facts);
-- each evidence leaf is a record whose recomputed hash is the one stated, in force at the time;
+- each evidence leaf is a record whose recomputed hash is the one stated, in force at the time,
+  with the source metadata, grade and text the record gives;
 - derived facts rest on facts of strictly lower rounds (no circular support).
 """
 
@@ -25,10 +30,91 @@ from ..source import SourceFile
 from ..syntax import ast
 from ..syntax.parser import parse_text
 
+FORMAT = "warrant-proof/1"
 HASHED_META = ("source", "document", "credibility", "observed", "valid_from", "valid_to", "action")
 LEAF_FIELDS = ("source", "source_name", "source_kind", "reliability", "credibility", "jurisdiction", "document",
                "observed", "valid_from", "valid_to", "recorded_at")
+RECORD_FIELDS = ("predicate", "args", "hash", "action") + LEAF_FIELDS
+MAX_LEVELS = 100
 WILD = object()
+FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+
+# Every field of a proof: (its type, how the checker verifies it). Types ending in "?" may be null.
+FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "proof": {"format": ("str", f"must be {FORMAT}"), "root": ("str", "a fact node, checked from there down"),
+              "atom": ("str", "the root fact's text"), "run": ("run", "see run"), "limits": ("limits", "see limits"),
+              "nodes": ("nodes", "every node must be reached by the check from the root")},
+    "run": {"run_id": ("str", "equals every absence's run id; against the case file with --db"),
+            "as_of": ("str", "the day records must be valid on; equals every absence's as-of; against the case file with --db"),
+            "recorded_until": ("str?", "the moment records must be recorded by; against the case file with --db"),
+            "rulebook": ("str", "the id of the last rulebook provided (the root)"),
+            "version": ("str", "the version of that rulebook"),
+            "sha256": ("str", "recomputed from the ids and SHA-256 of the rulebooks provided, in run order")},
+    "limits": {"max_depth": ("int", "recomputes the message of a depth-omitted node"),
+               "max_derivations": ("int", "not verified: how many derivations the exporter chose to show")},
+    "fact": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+             "predicate": ("str", "declared in the rulebooks; the head of each derivation or the records' predicate"),
+             "args": ("values", "the head of each derivation under its binding, or the records' arguments"),
+             "text": ("str", "recomputed from predicate and args"),
+             "role": ("str", "recomputed from the predicate's declaration"), "holds": ("bool", "must be true"),
+             "round": ("int?", "0 for evidence; above every derived fact it rests on; against the run with --db"),
+             "derivations": ("ids", "each checked; each names this fact as its conclusion"),
+             "evidence": ("ids", "each leaf checked against its record")},
+    "derivation": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                   "conclusion": ("str", "the fact it is listed under"),
+                   "rule": ("str", "exists in the rulebook with this sha256"),
+                   "title": ("str", "the rule's title"), "citation": ("str", "the rule's citation"),
+                   "rulebook": ("str", "the id of the rulebook with this sha256"),
+                   "version": ("str", "the version of that rulebook"),
+                   "sha256": ("str", "the SHA-256 of a rulebook text provided"),
+                   "binding": ("binding", "only the rule's own variables; every condition holds under it"),
+                   "explanation": ("str", "the rule's `because` text filled in with the binding"),
+                   "premises": ("premises", "one per condition, in order (see premise)"),
+                   "children": ("ids", "the premises' nodes, in order, once each")},
+    "premise": {"literal": ("str", "the condition as the rule writes it"), "kind": ("str", "the condition's kind"),
+                "text": ("str", "recomputed from the condition and the values shown"),
+                "nodes": ("ids", "each node is needed by the condition and checked")},
+    "evidence": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                 "predicate": ("str", "the record's"), "args": ("values", "the record's"),
+                 "text": ("str", "recomputed from predicate and args"),
+                 "record": ("str?", "a record provided whose content hashes to it, in force at the run's moment"),
+                 "source": ("value", "the record's (hashed)"), "document": ("value", "the record's (hashed)"),
+                 "credibility": ("value", "the record's (hashed)"), "observed": ("value", "the record's (hashed)"),
+                 "valid_from": ("value", "the record's (hashed)"), "valid_to": ("value", "the record's (hashed)"),
+                 "recorded_at": ("value", "the record's (not hashed: against the case file with --db)"),
+                 "source_name": ("value", "the record's source (not hashed: against the case file with --db)"),
+                 "source_kind": ("value", "the record's source (not hashed: against the case file with --db)"),
+                 "reliability": ("value", "the record's source (not hashed: against the case file with --db)"),
+                 "jurisdiction": ("value", "the record's source (not hashed: against the case file with --db)"),
+                 "grade": ("str?", "recomputed from reliability and credibility")},
+    "absence": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                "predicate": ("str", "the negated condition's"),
+                "args": ("values", "the condition under the binding, null where it writes _"),
+                "text": ("str", "recomputed from predicate and args"),
+                "evidence": ("bool", "recomputed from the predicate's declaration"),
+                "as_of": ("str", "the header's as-of"), "run_id": ("str", "the header's run id"),
+                "statement": ("str", "recomputed from text, as-of and run id")},
+    "aggregate": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                  "var": ("str", "the rule's"), "function": ("str", "the rule's"), "distinct": ("bool", "the rule's"),
+                  "expression": ("str", "recomputed from the rule"),
+                  "group": ("binding", "the binding's values of the aggregate's own variables"),
+                  "contributions": ("contributions", "each contribution's conditions checked (see contribution)"),
+                  "total": ("value", "recomputed from the contributions; equals the binding"),
+                  "compared": ("threshold?", "recomputed from the rule's comparison of the total (see threshold)")},
+    "contribution": {"binding": ("binding", "only the aggregate's own variables"),
+                     "value": ("value", "recomputed from the binding"),
+                     "nodes": ("ids", "each node is needed by a condition of the aggregate and checked")},
+    "threshold": {"op": ("str", "the rule's, the total on the left"), "value": ("value", "recomputed"),
+                  "against": ("str", "the rule's other side as written"), "holds": ("bool", "must be true")},
+    "comparison": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                   "text": ("str", "recomputed from the condition and the values"),
+                   "left": ("value", "recomputed"), "op": ("str", "the rule's"), "right": ("value", "recomputed"),
+                   "holds": ("bool", "must be true, recomputed")},
+    "omitted": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                "reason": ("str", "depth or width"), "count": ("int?", "not verified: how many were not shown"),
+                "message": ("str", "recomputed from reason, count and limits")},
+}
+NODE_KINDS = ("fact", "derivation", "evidence", "absence", "aggregate", "comparison", "omitted")
 
 
 class Invalid(Exception):
@@ -45,11 +131,157 @@ class Verdict:
     step: str | None = None
     reason: str | None = None
     checked: dict = field(default_factory=dict)
+    unverified: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        if self.valid:
-            return "valid"
-        return f"invalid: {self.step}: {self.reason}"
+        if not self.valid:
+            return f"invalid: {self.step}: {self.reason}"
+        return "\n".join(["valid"] + [f"not verified: {note}" for note in self.unverified])
+
+
+# the shape of a proof
+def _finite(v) -> bool:
+    return not isinstance(v, float) or math.isfinite(v)
+
+
+def _typed(kind: str, v) -> bool:
+    if kind.endswith("?"):
+        return v is None or _typed(kind[:-1], v)
+    if kind in ("str", "bool"):
+        return isinstance(v, str if kind == "str" else bool)
+    if kind == "int":
+        return isinstance(v, int) and not isinstance(v, bool)
+    if kind == "value":
+        return v is None or isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v))
+    if kind in ("values", "ids"):
+        return isinstance(v, list) and all(_typed("value" if kind == "values" else "str", x) for x in v)
+    if kind == "binding":
+        return isinstance(v, dict) and all(_typed("value", x) for x in v.values())
+    return True  # an object, checked by shape()
+
+
+def shape(obj, table: str, where: str) -> None:
+    """Raise Invalid unless `obj` has exactly the fields of FIELDS[table], each of its type."""
+    fields = FIELDS[table]
+    if not isinstance(obj, dict):
+        raise Invalid(where, f"malformed proof: a {table} must be an object")
+    if set(obj) != set(fields):
+        odd = sorted(set(obj) ^ set(fields))
+        raise Invalid(where, f"malformed proof: a {table} has exactly the fields {', '.join(fields)} ({', '.join(odd)} differ)")
+    for name, (kind, _) in fields.items():
+        value = obj[name]
+        if kind.rstrip("?") in ("run", "limits", "threshold"):
+            if value is not None or not kind.endswith("?"):
+                shape(value, kind.rstrip("?"), where)
+        elif kind in ("premises", "contributions"):
+            if not isinstance(value, list):
+                raise Invalid(where, f"malformed proof: {name} must be a list")
+            for item in value:
+                shape(item, kind[:-1], where)
+        elif kind == "nodes":
+            if not isinstance(value, dict):
+                raise Invalid(where, "malformed proof: nodes must be an object")
+        elif not _typed(kind, value):
+            raise Invalid(where, f"malformed proof: {table} field {name} must be {kind.replace('?', ' or null')}")
+
+
+def node_shape(nid: str, node) -> None:
+    kind = node.get("kind") if isinstance(node, dict) else None
+    if kind not in NODE_KINDS:
+        raise Invalid(nid, f"malformed proof: a node's kind is one of {', '.join(NODE_KINDS)}")
+    shape(node, kind, nid)
+    if node["id"] != nid:
+        raise Invalid(nid, f"the node says its id is {node['id']!r}")
+
+
+# texts, recomputed independently of the proof builder
+def show(v) -> str:
+    """A value as the rulebook language writes it."""
+    if v is None:
+        return "_"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return format(v, ".10g")
+    return str(v) if isinstance(v, int) else json.dumps(v, ensure_ascii=False)
+
+
+def atom_text(predicate: str, args: list) -> str:
+    return predicate + "(" + ", ".join(map(show, args)) + ")"
+
+
+def fill(template: str, binding: dict) -> str:
+    """A `because` text with `{Var}` replaced by the value (strings bare) and `{{`, `}}` by braces."""
+    out, i = [], 0
+    while i < len(template):
+        if template[i:i + 2] in ("{{", "}}"):
+            out.append(template[i])
+            i += 2
+        elif template[i] == "{" and (end := template.find("}", i + 1)) > 0 and template[i + 1:end] in binding:
+            v = binding[template[i + 1:end]]
+            out.append(v if isinstance(v, str) else show(v))
+            i = end + 1
+        else:
+            out.append(template[i])
+            i += 1
+    return "".join(out)
+
+
+def expr_text(e) -> str:
+    if isinstance(e, ast.Var | ast.ConstRef):
+        return e.name
+    if isinstance(e, ast.Wildcard):
+        return "_"
+    if isinstance(e, ast.Const):
+        return show(e.value) + ("%" if e.type == "percent" else "")
+    if isinstance(e, ast.Neg):
+        return "-" + expr_text(e.operand)
+    return f"({expr_text(e.left)} {e.op} {expr_text(e.right)})"
+
+
+def literal_text(lit) -> str:
+    if isinstance(lit, ast.Negation):
+        return "not " + literal_text(lit.atom)
+    if isinstance(lit, ast.Atom):
+        meta = ", ".join(f"{m.field} = {expr_text(m.value)}" for m in lit.meta)
+        return f"{lit.predicate}({', '.join(map(expr_text, lit.args))})" + (f" with {meta}" if meta else "")
+    if isinstance(lit, ast.Comparison):
+        return f"{expr_text(lit.left)} {lit.op} {expr_text(lit.right)}"
+    return f"{lit.var.name} = {aggregate_text(lit)}"
+
+
+def aggregate_text(agg: ast.Aggregate) -> str:
+    body = " and ".join(map(literal_text, agg.body))
+    return f"{agg.func}({'distinct ' if agg.distinct else ''}{expr_text(agg.target)} for {body})"
+
+
+def grade(reliability, credibility) -> str | None:
+    if not reliability and credibility is None:
+        return None
+    return f"{reliability or '?'}{'?' if credibility is None else show(credibility)}"
+
+
+def top_vars(rule: ast.Rule) -> set[str]:
+    """The variables a rule binds outside its aggregates (and each aggregate's result)."""
+    names = {v.name for v in ast.atom_vars(rule.head)}
+    for lit in rule.body:
+        names |= {lit.var.name} if isinstance(lit, ast.Aggregate) else {v.name for v in ast.literal_vars(lit)}
+    return names
+
+
+def _is_var(e, name: str) -> bool:
+    return isinstance(e, ast.Var) and e.name == name
+
+
+def absorbed(body) -> dict[int, ast.Comparison]:
+    """Each aggregate's first comparison of its result, shown with the aggregate rather than as a premise."""
+    out = {}
+    for lit in body:
+        if isinstance(lit, ast.Aggregate):
+            for c in body:
+                if isinstance(c, ast.Comparison) and (_is_var(c.left, lit.var.name) or _is_var(c.right, lit.var.name)):
+                    out.setdefault(id(lit), c)
+    return out
 
 
 def _canonical(v):
@@ -84,11 +316,18 @@ class Evidence:
     """Evidence records (asserts and retractions) with the store's in-force rule, reimplemented."""
 
     def __init__(self, records: list[dict]):
+        if not isinstance(records, list):
+            raise Invalid("evidence", "malformed evidence: a list of records")
+        for rec in records:
+            if not isinstance(rec, dict) or not set(RECORD_FIELDS) <= set(rec) or not _typed("values", rec["args"]) \
+                    or not all(_typed("str", rec[k]) for k in ("predicate", "hash", "recorded_at")) \
+                    or not all(_typed("value", rec[k]) for k in RECORD_FIELDS[3:]):
+                raise Invalid("evidence", f"malformed evidence: each record has the fields {', '.join(RECORD_FIELDS)}")
         self.records = records
         self.by_hash = {r["hash"]: r for r in records}
 
-    def in_force(self, rec: dict, as_of: str) -> bool:
-        cutoff, day = cutoff_of(as_of)
+    def in_force(self, rec: dict, cutoff: str, day: str) -> bool:
+        """Asserted, recorded by `cutoff`, valid on `day`, and not retracted (by `cutoff`, effective by `day`)."""
         if rec.get("action", "assert") != "assert" or rec["recorded_at"] > cutoff:
             return False
         if (rec.get("valid_from") or "") > day or (rec.get("valid_to") and day >= rec["valid_to"]):
@@ -100,9 +339,9 @@ class Evidence:
                 return False
         return True
 
-    def matching(self, predicate: str, pattern: list, as_of: str) -> list[dict]:
+    def matching(self, predicate: str, pattern: list, cutoff: str, day: str) -> list[dict]:
         return [r for r in self.records if r["predicate"] == predicate and _matches(r["args"], pattern)
-                and self.in_force(r, as_of)]
+                and self.in_force(r, cutoff, day)]
 
 
 def _args_equal(a: list, b: list) -> bool:
@@ -114,15 +353,28 @@ def _matches(args: list, pattern: list) -> bool:
 
 
 class Rulebooks:
-    """Rulebook texts by SHA-256, parsed."""
+    """Rulebook texts (in the order the run applied them), parsed and indexed by SHA-256."""
 
     def __init__(self, texts: dict[str, str]):
         self.books = {}
         for name, text in texts.items():
             sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            self.books[sha] = parse_text(SourceFile(name, text))
+            try:
+                self.books[sha] = parse_text(SourceFile(name, text))
+            except RecursionError:
+                raise Invalid(name, "the rulebook nests too deeply to be read") from None
         self.decls = {d.name: d for rb in self.books.values() for d in rb.declarations}
         self.constants = {c.name: c.value.value for rb in self.books.values() for c in rb.constants}
+
+    def combined_sha256(self) -> str:
+        """The identity of the rules applied, as a run records it: each rulebook's id and hash, in order."""
+        h = hashlib.sha256()
+        for sha, rb in self.books.items():
+            h.update(f"{rb.id}:{sha}\n".encode())
+        return h.hexdigest()
+
+    def root(self) -> ast.Rulebook | None:
+        return list(self.books.values())[-1] if self.books else None
 
     def rule(self, derivation: dict) -> ast.Rule:
         book = self.books.get(derivation["sha256"])
@@ -144,12 +396,39 @@ class Checker:
     """Walks a proof from its root; raises Invalid at the first step that fails."""
 
     def __init__(self, proof: dict, rulebooks: Rulebooks, evidence: Evidence, run_facts: dict[str, list[list]] | None):
-        self.proof, self.books, self.evidence = proof, rulebooks, evidence
-        self.nodes = proof["nodes"]
-        self.as_of = proof["run"].get("recorded_until") or proof["run"]["as_of"]
-        self.run_facts = run_facts
+        shape(proof, "proof", "proof")
+        if proof["format"] != FORMAT:
+            raise Invalid("proof", f"the format is {proof['format']!r}, not {FORMAT}")
+        for nid, node in proof["nodes"].items():
+            node_shape(nid, node)
+        if run_facts is not None and not (isinstance(run_facts, dict) and all(
+                isinstance(rows, list) and all(_typed("values", r) for r in rows) for rows in run_facts.values())):
+            raise Invalid("run_facts", "malformed run facts: an object of predicate: [[value, ...], ...]")
+        self.proof, self.books, self.evidence, self.run_facts = proof, rulebooks, evidence, run_facts
+        self.nodes, self.run = proof["nodes"], proof["run"]
+        self.cutoff = cutoff_of(self.run["recorded_until"] or self.run["as_of"])[0]
+        self.day = self.run["as_of"][:10]
+        self.as_of = f"{self.day} (recorded by {self.cutoff})"
         self.done: set[str] = set()
         self.counts = {"facts": 0, "derivations": 0, "evidence": 0, "absences": 0, "aggregates": 0, "comparisons": 0}
+
+    def check(self) -> None:
+        """The header, the root fact and everything below it; then no node may be left unchecked."""
+        self.header()
+        root = self.fact(self.proof["root"])
+        if self.proof["atom"] != root["text"]:
+            raise Invalid("proof", f"the proof says it is about {self.proof['atom']}, but its root is {root['text']}")
+        left = sorted(set(self.nodes) - self.done)
+        if left:
+            raise Invalid(left[0], "no step of the proof uses this node: it is not part of the argument")
+
+    def header(self) -> None:
+        run, root = self.run, self.books.root()
+        if root is None or (run["rulebook"], run["version"]) != (root.id, root.version):
+            raise Invalid("run", f"the header names rulebook {run['rulebook']} version {run['version']}, "
+                                 "not the last rulebook the run applied")
+        if run["sha256"] != self.books.combined_sha256():
+            raise Invalid("run", f"the header's sha256 {run['sha256'][:12]}… is not that of the rulebooks provided")
 
     def node(self, nid: str, kind: str | None = None) -> dict:
         n = self.nodes.get(nid)
@@ -159,26 +438,60 @@ class Checker:
             raise Invalid(nid, f"expected a {kind} node, found {n['kind']}")
         return n
 
+    def ids(self, ids: list[str], kind: str) -> list[dict]:
+        """The nodes `ids` name, which must be of `kind`; they count as checked by the caller."""
+        return [self.node(i, kind) for i in ids]
+
+    # facts and their grounds
     def fact(self, nid: str, stack: tuple = ()) -> dict:
         if nid in stack:
             raise Invalid(nid, "circular proof: this fact is used to prove itself")
+        if len(stack) >= MAX_LEVELS:
+            raise Invalid(nid, f"the proof is more than {MAX_LEVELS} facts deep; the checker stops there")
         f = self.node(nid, "fact")
         if nid in self.done:
             return f
         self.counts["facts"] += 1
+        self.fact_fields(f)
         if f["role"] == "evidence":
-            if not f["evidence"]:
-                raise Invalid(nid, f"{f['text']} is evidence but no record is given for it")
+            if not f["evidence"] or f["derivations"]:
+                raise Invalid(nid, f"{f['text']} is evidence: it rests on records only, and at least one is given")
             for leaf in f["evidence"]:
                 self.leaf(leaf, f)
         else:
-            shown = [d for d in f["derivations"] if self.nodes.get(d, {}).get("kind") == "derivation"]
+            if f["evidence"] or not isinstance(f["round"], int) or f["round"] < 1:
+                raise Invalid(nid, f"{f['text']} is derived: it rests on derivations, in a round from 1")
+            for d in f["derivations"]:
+                if self.node(d)["kind"] == "omitted":
+                    self.omitted(d)
+            shown = [d for d in f["derivations"] if self.node(d)["kind"] != "omitted"]
             if not shown:
                 raise Invalid(nid, f"{f['text']} has no derivation shown (cut by a limit?); export with larger limits")
             for d in shown:
                 self.derivation(d, f, stack + (nid,))
         self.done.add(nid)
         return f
+
+    def fact_fields(self, f: dict) -> None:
+        decl = self.books.decls.get(f["predicate"])
+        if decl is None or len(f["args"]) != decl.arity:
+            raise Invalid(f["id"], f"{f['predicate']} with {len(f['args'])} argument(s) is not declared in the rulebooks")
+        role = "evidence" if decl.is_evidence else "conclusion" if decl.kind == "conclusion" else "derived"
+        if f["role"] != role or not f["holds"] or (role == "evidence" and f["round"] != 0):
+            raise Invalid(f["id"], f"{f['predicate']} is declared {decl.kind}: the fact's role is {role}, it holds"
+                                   + (", in round 0" if role == "evidence" else ""))
+        if f["text"] != atom_text(f["predicate"], f["args"]):
+            raise Invalid(f["id"], f"the text {f['text']!r} does not show the fact's arguments "
+                                   f"({atom_text(f['predicate'], f['args'])})")
+
+    def omitted(self, nid: str) -> None:
+        o = self.node(nid, "omitted")
+        count = o["count"] or 0
+        message = (f"deeper proof not shown (depth limit {self.proof['limits']['max_depth']})" if o["reason"] == "depth"
+                   else f"{count} more derivation{'s' if count > 1 else ''} not shown")
+        if o["reason"] not in ("depth", "width") or o["message"] != message:
+            raise Invalid(nid, f"an omitted node's message is {message!r}, not {o['message']!r}")
+        self.done.add(nid)
 
     def leaf(self, nid: str, fact: dict) -> None:
         leaf = self.node(nid, "evidence")
@@ -191,50 +504,83 @@ class Checker:
             raise Invalid(nid, f"record {str(leaf['record'])[:12]}… of {leaf['text']} is not among the evidence provided")
         if record_hash(rec) != rec["hash"]:
             raise Invalid(nid, f"record {rec['hash'][:12]}… was altered: its content no longer has that hash")
-        if rec["predicate"] != fact["predicate"] or not _args_equal(rec["args"], fact["args"]):
-            raise Invalid(nid, f"record {rec['hash'][:12]}… says {rec['predicate']}{tuple(rec['args'])}, not {fact['text']}")
+        for what in (fact, leaf):
+            if rec["predicate"] != what["predicate"] or not _args_equal(rec["args"], what["args"]):
+                raise Invalid(nid, f"record {rec['hash'][:12]}… says {atom_text(rec['predicate'], rec['args'])}, "
+                                   f"not {what['text']}")
+        if leaf["text"] != atom_text(leaf["predicate"], leaf["args"]):
+            raise Invalid(nid, f"the text {leaf['text']!r} does not show the record's arguments")
         for name in LEAF_FIELDS:
-            if name in rec and not same(rec.get(name), leaf.get(name)):
-                raise Invalid(nid, f"the proof gives {name} = {leaf.get(name)!r} but the record has {rec.get(name)!r}")
-        if not self.evidence.in_force(rec, self.as_of):
+            if not same(rec[name], leaf[name]):
+                raise Invalid(nid, f"the proof gives {name} = {leaf[name]!r} but the record has {rec[name]!r}")
+        if leaf["grade"] != grade(leaf["reliability"], leaf["credibility"]):
+            raise Invalid(nid, f"the grade {leaf['grade']!r} is not reliability {leaf['reliability']!r} "
+                               f"with credibility {leaf['credibility']!r}")
+        if not self.evidence.in_force(rec, self.cutoff, self.day):
             raise Invalid(nid, f"record {rec['hash'][:12]}… was not in force as of {self.as_of}")
 
+    # rule applications
     def derivation(self, nid: str, fact: dict, stack: tuple) -> None:
         d = self.node(nid, "derivation")
+        self.done.add(nid)
         self.counts["derivations"] += 1
+        if d["conclusion"] != fact["id"]:
+            raise Invalid(nid, f"the derivation is listed under {fact['id']} but names {d['conclusion']} as its conclusion")
         rule = self.books.rule(d)
         b = d["binding"]
+        if extra := sorted(set(b) - top_vars(rule)):
+            raise Invalid(nid, f"the binding gives {', '.join(extra)}, which rule {rule.id} does not have")
         head = [self.value(a, b, nid) for a in rule.head.args]
         if rule.head.predicate != fact["predicate"] or not _args_equal(head, fact["args"]):
-            raise Invalid(nid, f"rule {rule.id} under this binding derives {rule.head.predicate}{tuple(head)}, "
+            raise Invalid(nid, f"rule {rule.id} under this binding derives {atom_text(rule.head.predicate, head)}, "
                                f"not {fact['text']}")
-        premises = [p for p in d["premises"] if p["kind"] != "comparison"]
-        self.body(rule.body, b, premises, nid, fact, stack)
+        if d["explanation"] != fill(rule.explanation, b):
+            raise Invalid(nid, f"the explanation is not rule {rule.id}'s `because` text under the binding: "
+                               f"expected {fill(rule.explanation, b)!r}")
+        self.body(rule, d, fact, stack)
+        children = []
+        for p in d["premises"]:
+            children += [n for n in p["nodes"] if n not in children]
+        if d["children"] != children:
+            raise Invalid(nid, "the children are not the premises' nodes, in order")
 
-    def body(self, body, b: dict, premises: list[dict], nid: str, fact: dict, stack: tuple) -> None:
-        queue = list(premises)
-        for lit in body:
+    def body(self, rule: ast.Rule, d: dict, fact: dict, stack: tuple) -> None:
+        nid, b = d["id"], d["binding"]
+        thresholds = absorbed(rule.body)
+        shown = [lit for lit in rule.body if id(lit) not in {id(c) for c in thresholds.values()}]
+        if len(shown) != len(d["premises"]):
+            raise Invalid(nid, f"rule {rule.id} has {len(shown)} condition(s) to show, the proof {len(d['premises'])}")
+        for lit, premise in zip(shown, d["premises"]):
+            kind = {ast.Atom: "atom", ast.Negation: "negation", ast.Comparison: "comparison"}.get(type(lit), "aggregate")
+            if premise["kind"] != kind or premise["literal"] != literal_text(lit):
+                raise Invalid(nid, f"a premise reads {premise['literal']!r} ({premise['kind']}), "
+                                   f"but the rule's condition is {literal_text(lit)!r}")
             if isinstance(lit, ast.Comparison):
-                self.comparison(lit, b, nid)
-                continue
-            if not queue:
-                raise Invalid(nid, "a condition of the rule has no premise in the proof")
-            premise = queue.pop(0)
-            if isinstance(lit, ast.Atom):
-                self.atom(lit, b, premise, nid, fact, stack)
+                self.comparison(lit, b, premise["nodes"], premise["text"], nid)
+            elif isinstance(lit, ast.Atom):
+                self.atom(lit, b, premise["nodes"], nid, fact, stack, premise["text"])
             elif isinstance(lit, ast.Negation):
-                self.absence(lit.atom, b, premise, nid)
+                self.absence(lit.atom, b, premise["nodes"], nid, premise["text"])
             else:
-                self.aggregate(lit, b, premise, nid, fact, stack)
+                self.aggregate(lit, b, premise, nid, fact, stack, thresholds.get(id(lit)))
+        for c in thresholds.values():
+            self.holds(c, b, nid)
 
-    def atom(self, lit: ast.Atom, b: dict, premise: dict, nid: str, fact: dict, stack: tuple) -> None:
+    def atom(self, lit: ast.Atom, b: dict, ids: list[str], nid: str, fact: dict, stack: tuple,
+             text: str | None = None) -> set[str]:
+        """Check the nodes among `ids` that establish `lit`; returns their ids (at least one)."""
         pattern = [self.pattern(a, b, nid) for a in lit.args]
-        found = [self.nodes.get(n) for n in premise["nodes"]]
-        match = [n for n in found if n and n["kind"] in ("fact", "evidence") and n["predicate"] == lit.predicate
+        found = [self.node(i) for i in ids]
+        match = [n for n in found if n["kind"] in ("fact", "evidence") and n["predicate"] == lit.predicate
                  and _matches(n["args"], pattern)]
         if not match:
-            shown = ", ".join("_" if p is WILD else json.dumps(p) for p in pattern)
-            raise Invalid(nid, f"no premise establishes {lit.predicate}({shown})")
+            raise Invalid(nid, f"no premise establishes {atom_text(lit.predicate, [None if p is WILD else p for p in pattern])}")
+        if text is not None:
+            if len(match) != len(found):
+                raise Invalid(nid, f"the premise {text} shows nodes that do not establish it")
+            shown = atom_text(lit.predicate, [None if p is WILD else a for p, a in zip(pattern, match[0]["args"])])
+            if text != shown:
+                raise Invalid(nid, f"the premise's text is {text!r}, not {shown!r}")
         leaves = []
         for n in match:
             if n["kind"] == "evidence":
@@ -242,46 +588,74 @@ class Checker:
                 leaves.append(n)
                 continue
             self.fact(n["id"], stack)
-            leaves += [self.nodes[x] for x in n.get("evidence", [])]
-            if fact.get("round") is not None and n.get("round") is not None and n["round"] >= fact["round"]:
+            leaves += [self.nodes[x] for x in n["evidence"]]
+            if fact["round"] is not None and n["round"] is not None and n["round"] >= fact["round"]:
                 raise Invalid(nid, f"{n['text']} (round {n['round']}) cannot support {fact['text']} (round {fact['round']})")
-        if lit.meta and not any(
-                all(same(leaf.get(m.field), self.value(m.value, b, nid)) for m in lit.meta
-                    if not isinstance(m.value, ast.Wildcard)) for leaf in leaves):
-            raise Invalid(nid, f"no record of {lit.predicate} has the metadata the rule requires")
+        wanted = [(m.field, self.value(m.value, b, nid)) for m in lit.meta if not isinstance(m.value, ast.Wildcard)]
+        if wanted and not all(all(same(leaf.get(f), v) for f, v in wanted) for leaf in leaves):
+            raise Invalid(nid, f"a record of {lit.predicate} shown lacks the metadata the rule requires")
+        return {n["id"] for n in match}
 
-    def absence(self, atom: ast.Atom, b: dict, premise: dict, nid: str) -> None:
+    def absence(self, atom: ast.Atom, b: dict, ids: list[str], nid: str, text: str | None = None) -> None:
         self.counts["absences"] += 1
-        pattern = [self.pattern(a, b, nid) for a in atom.args]
-        node = self.node(premise["nodes"][0], "absence")
-        if node["predicate"] != atom.predicate or not _matches([p for p in node["args"]], [None if p is WILD else p for p in pattern]):
-            raise Invalid(node["id"], f"the absence looked for {node['text']}, not what rule requires")
+        if len(ids) != 1:
+            raise Invalid(nid, "a negated condition is shown by exactly one absence")
+        node = self.node(ids[0], "absence")
+        self.done.add(node["id"])
+        want = [None if p is WILD else p for p in (self.pattern(a, b, nid) for a in atom.args)]
+        if node["predicate"] != atom.predicate or len(node["args"]) != len(want) or not all(
+                (w is None) == (a is None) and (w is None or same(a, w)) for a, w in zip(node["args"], want)):
+            raise Invalid(node["id"], f"the absence looked for {node['text']}, not what the rule requires "
+                                      f"({atom_text(atom.predicate, want)})")
+        self.absence_fields(node, text)
         decl = self.books.decls.get(atom.predicate)
+        pattern = [WILD if w is None else w for w in want]
         if decl is not None and decl.is_evidence:
-            present = self.evidence.matching(atom.predicate, pattern, self.as_of)
+            present = self.evidence.matching(atom.predicate, pattern, self.cutoff, self.day)
             if present:
                 raise Invalid(node["id"], f"absence claimed but record {present[0]['hash'][:12]}… of "
-                                          f"{atom.predicate}{tuple(present[0]['args'])} was in force as of {self.as_of}")
+                                          f"{atom_text(atom.predicate, present[0]['args'])} was in force as of {self.as_of}")
         elif self.run_facts is not None:
             rows = self.run_facts.get(atom.predicate, [])
             if any(_matches(r, pattern) for r in rows):
                 raise Invalid(node["id"], f"absence claimed but the run derived {node['text']}")
 
-    def aggregate(self, agg: ast.Aggregate, b: dict, premise: dict, nid: str, fact: dict, stack: tuple) -> None:
+    def absence_fields(self, node: dict, text: str | None) -> None:
+        decl = self.books.decls.get(node["predicate"])
+        shown = atom_text(node["predicate"], node["args"])
+        as_of, run_id = self.run["as_of"], self.run["run_id"]
+        statement = (f"no evidence record of {shown} is in force as of {as_of}" if node["evidence"]
+                     else f"{shown} was not derived in run {run_id} (as of {as_of})")
+        if decl is None or node["evidence"] != decl.is_evidence or node["text"] != shown:
+            raise Invalid(node["id"], f"the absence's text or kind does not match {shown}")
+        if (node["as_of"], node["run_id"]) != (as_of, run_id) or node["statement"] != statement:
+            raise Invalid(node["id"], f"the absence's statement, as-of or run is not the header's: expected {statement!r}")
+        if text is not None and text != "not " + shown:
+            raise Invalid(node["id"], f"the premise's text is {text!r}, not 'not {shown}'")
+
+    def aggregate(self, agg: ast.Aggregate, b: dict, premise: dict, nid: str, fact: dict, stack: tuple,
+                  compared: ast.Comparison | None) -> None:
         self.counts["aggregates"] += 1
+        if len(premise["nodes"]) != 1:
+            raise Invalid(nid, "an aggregate condition is shown by exactly one aggregate node")
         node = self.node(premise["nodes"][0], "aggregate")
+        self.done.add(node["id"])
+        own = {v.name for v in ast.literal_vars(agg)[1:]}
+        if (node["var"], node["function"], node["distinct"], node["expression"]) != (
+                agg.var.name, agg.func, agg.distinct, aggregate_text(agg)):
+            raise Invalid(node["id"], f"the aggregate is not the rule's {agg.var.name} = {aggregate_text(agg)}")
         for name, value in node["group"].items():
-            if name in b and not same(b[name], value):
-                raise Invalid(node["id"], f"the aggregate's group {name} = {value!r} differs from the binding {b[name]!r}")
+            if name not in own or name not in b or not same(b[name], value):
+                raise Invalid(node["id"], f"the aggregate's group {name} = {value!r} is not the binding's")
         seen, values = set(), []
         for c in node["contributions"]:
+            if not set(c["binding"]) <= own - set(node["group"]):
+                raise Invalid(node["id"], f"a contribution binds {', '.join(sorted(c['binding']))}: not all are the aggregate's own")
             full = dict(b, **node["group"], **c["binding"])
-            counted = agg.func == "count" and not agg.distinct  # count: each binding counts once
-            target = 1 if counted else self.value(agg.target, full, node["id"])
+            target = 1 if agg.func == "count" and not agg.distinct else self.value(agg.target, full, node["id"])
             if c["value"] is not None and not same(target, c["value"]):
                 raise Invalid(node["id"], f"a contribution's value is {c['value']!r} but its binding gives {target!r}")
-            sub = [{"kind": self.nodes[n]["kind"], "nodes": [n]} for n in c["nodes"]]
-            self.contribution(agg.body, full, sub, node["id"], fact, stack)
+            self.contribution(agg.body, full, c["nodes"], node["id"], fact, stack)
             key = json.dumps(c["binding"], sort_keys=True)
             if key not in seen:
                 seen.add(key)
@@ -289,28 +663,63 @@ class Checker:
         total = _aggregate(agg, values)
         if not same(total, node["total"]) or not same(total, b.get(agg.var.name)):
             raise Invalid(node["id"], f"{agg.func} of the contributions is {total!r}, not the stated {node['total']!r}")
+        shown = f"{aggregate_text(agg)} = {show(node['total'])}"
+        if compared is not None:
+            shown += " " + self.threshold(node, compared, b)
+        elif node["compared"] is not None:
+            raise Invalid(node["id"], "the aggregate shows a threshold the rule does not compare it with")
+        if premise["text"] != shown:
+            raise Invalid(nid, f"the premise's text is {premise['text']!r}, not {shown!r}")
 
-    def contribution(self, body, b: dict, sub: list[dict], nid: str, fact: dict, stack: tuple) -> None:
+    def threshold(self, node: dict, c: ast.Comparison, b: dict) -> str:
+        on_left = _is_var(c.left, node["var"])
+        other = c.right if on_left else c.left
+        want = {"op": c.op if on_left else FLIP[c.op], "value": self.value(other, b, node["id"]),
+                "against": expr_text(other), "holds": True}
+        got = node["compared"] or {}
+        if any(not same(got.get(k), v) for k, v in want.items()):
+            raise Invalid(node["id"], f"the threshold shown is not the rule's: {want['op']} {want['against']}")
+        return f"{got['op']} {show(got['value'])}"
+
+    def contribution(self, body, b: dict, ids: list[str], nid: str, fact: dict, stack: tuple) -> None:
+        used: set[str] = set()
         for lit in body:
             if isinstance(lit, ast.Comparison):
-                self.comparison(lit, b, nid)
+                mine = [i for i in ids if self.node(i)["kind"] == "comparison"
+                        and self.nodes[i]["text"].startswith(literal_text(lit) + ": ")]
+                self.comparison(lit, b, mine[:1], None, nid)
+                used |= set(mine[:1])
             elif isinstance(lit, ast.Atom):
-                nodes = [s["nodes"][0] for s in sub if s["kind"] in ("fact", "evidence")]
-                self.atom(lit, b, {"nodes": nodes}, nid, fact, stack)
-            elif isinstance(lit, ast.Negation):
-                absences = [s for s in sub if s["kind"] == "absence"
-                            and self.nodes[s["nodes"][0]]["predicate"] == lit.atom.predicate]
-                if not absences:
+                used |= self.atom(lit, b, ids, nid, fact, stack)
+            else:
+                mine = [i for i in ids if self.node(i)["kind"] == "absence" and self.nodes[i]["predicate"] == lit.atom.predicate]
+                if not mine:
                     raise Invalid(nid, f"no absence shown for not {lit.atom.predicate}(...)")
-                self.absence(lit.atom, b, absences[0], nid)
+                self.absence(lit.atom, b, mine[:1], nid)
+                used.add(mine[0])
+        if extra := [i for i in ids if i not in used]:
+            raise Invalid(extra[0], "a contribution shows this node, which none of its conditions needs")
 
-    def comparison(self, lit: ast.Comparison, b: dict, nid: str) -> None:
+    def comparison(self, lit: ast.Comparison, b: dict, ids: list[str], text: str | None, nid: str) -> None:
+        if len(ids) != 1:
+            raise Invalid(nid, f"the comparison {literal_text(lit)} is shown by exactly one node")
+        node = self.node(ids[0], "comparison")
+        self.done.add(node["id"])
+        left, right = self.holds(lit, b, nid)
+        values = f"{show(node['left'])} {lit.op} {show(node['right'])}"
+        if not (same(left, node["left"]) and same(right, node["right"]) and node["op"] == lit.op and node["holds"]):
+            raise Invalid(node["id"], f"the comparison shows {values}, but it is {show(left)} {lit.op} {show(right)}")
+        if node["text"] != f"{literal_text(lit)}: {values}" or text not in (None, values):
+            raise Invalid(node["id"], f"the comparison's text is not {literal_text(lit)}: {values}")
+
+    def holds(self, lit: ast.Comparison, b: dict, nid: str) -> tuple:
         self.counts["comparisons"] += 1
         left, right = self.value(lit.left, b, nid), self.value(lit.right, b, nid)
         ok = {"=": same(left, right), "!=": not same(left, right), "<": left < right, "<=": left <= right,
               ">": left > right, ">=": left >= right}[lit.op]
         if not ok:
             raise Invalid(nid, f"comparison fails: {left!r} {lit.op} {right!r}")
+        return left, right
 
     # values
     def pattern(self, e, b: dict, nid: str):
@@ -325,7 +734,7 @@ class Checker:
             return e.value
         if isinstance(e, ast.ConstRef):
             if e.name == "as_of":
-                return cutoff_of(self.as_of)[1]
+                return self.day
             return self.books.constants[e.name]
         if isinstance(e, ast.Neg):
             return -self.value(e.operand, b, nid)
@@ -351,14 +760,18 @@ def _aggregate(agg: ast.Aggregate, values: list):
     return (min if agg.func == "min" else max)(values) if values else None
 
 
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError, RecursionError)
+
+
 def check_proof(proof: dict, rulebook_texts: dict[str, str], records: list[dict],
                 run_facts: dict[str, list[list]] | None = None) -> Verdict:
-    """Check a proof (as JSON) against rulebook texts and evidence records; the first failing step is reported."""
+    """Check a proof (as JSON) against rulebook texts (in the order the run applied them), evidence
+    records and the run's facts; the first failing step is reported, and every node must be checked."""
     try:
         checker = Checker(proof, Rulebooks(rulebook_texts), Evidence(records), run_facts)
-        checker.fact(proof["root"])
+        checker.check()
         return Verdict(True, checked=checker.counts)
     except Invalid as exc:
         return Verdict(False, exc.step, exc.reason)
-    except (KeyError, TypeError, ValueError) as exc:
-        return Verdict(False, "proof", f"malformed proof: {exc!r}")
+    except MALFORMED as exc:
+        return Verdict(False, "proof", f"malformed proof: {type(exc).__name__}: {str(exc)[:200]}")
