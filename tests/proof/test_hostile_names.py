@@ -144,3 +144,10 @@ def test_escaping_layers():
     raw = json.dumps(["x\u202ey\x85\U000e0041\ufeff"], ensure_ascii=False)
     safe = json_text(raw)
     assert json.loads(safe) == json.loads(raw) and safe == '["x\\u202ey\\u0085\\udb40\\udc41\\ufeff"]'
+
+
+def test_query_shows_terminal_escapes(tmp_path):
+    db, _ = make_case(tmp_path, TERMINAL)
+    result = CliRunner().invoke(main, ["query", "listed(P, L)", "--db", str(db)])
+    assert result.exit_code == 0 and "\x1b" not in result.output and "\x07" not in result.output
+    assert "evil\\x1b[2J\\x1b]0;title\\x07\tSDN" in result.output
