@@ -192,6 +192,8 @@ def main(argv: list[str]) -> None:
     job, args = argv[0], json.loads(argv[1])
     if job == "proof":
         from .proof import proof_job as fn
+    elif job == "replay":
+        from .replay import replay_job as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

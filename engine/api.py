@@ -21,7 +21,8 @@ from .audit.immutable import protect
 from .audit.bundle import proof_records, run_facts, verify_bundle, write_bundle  # noqa: F401
 from .audit.checker import Verdict, check_proof
 from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
-from .audit.runs import FactsDiff, ReplayReport, compare_facts, facts_digest, move_run_aside  # noqa: F401
+from .audit.replay import ReplayReport, replay_run
+from .audit.runs import FactsDiff, compare_facts, facts_digest  # noqa: F401
 from .proof import api as proof_api
 from .check import check_files, check_program, has_errors
 from .check.cache import cached_program, remember_program
@@ -228,39 +229,23 @@ class Case:
         """Audit entries in order, filtered by action, entity, actor, since, until."""
         return audit.entries(self.conn, **filters)
 
-    def replay(self, run_id: str, proofs: bool = True) -> ReplayReport:
-        """Recompute a past run from the evidence as recorded then and the rulebooks it used; store nothing.
-
-        Compares every fact (arguments, round, rule) and, with `proofs`, the JSON of every conclusion's
-        proof byte for byte: the replay is evaluated under the same run id, inside a savepoint that
-        moves the stored facts aside and is rolled back afterwards."""
+    def replay(self, run_id: str, proofs: bool | str = "auto") -> ReplayReport:
+        """Recompute a past run from the evidence as recorded then and the rulebooks it used; store nothing
+        but the audit entry. Compares every fact (arguments, round, rule) exactly and, by `proofs`
+        (`auto`, `all`, `none`; True is `auto`), the JSON of every conclusion's proof (see
+        `engine/audit/replay.py`). Memory stays bounded, and the case file is only read until the audit entry."""
+        mode = ("auto" if proofs else "none") if isinstance(proofs, bool) else proofs
         info = self.run_info(run_id)
         program = self.program_for_run(run_id)
-        stored = self._proof_texts(program, run_id) if proofs else {}
-        self.conn.execute("SAVEPOINT warrant_replay")
-        try:
-            aside = move_run_aside(self.conn, program, run_id)
-            evaluate(self.conn, program, self._evidence_sql, as_of=info["as_of"], run_id=run_id)
-            diff = compare_facts(self.conn, program, aside, run_id)
-            digest = facts_digest(self.conn, program, aside)
-            again = self._proof_texts(program, run_id) if proofs else {}
-        finally:
-            self.conn.execute("ROLLBACK TO warrant_replay")
-            self.conn.execute("RELEASE warrant_replay")
-        differing = sorted(a for a in set(stored) | set(again) if stored.get(a) != again.get(a))
-        identical = diff.identical and not differing
-        self.audit("replay", run_id, {"identical": identical, "facts_sha256": digest, "proofs_compared": len(stored)})
-        return ReplayReport(run_id, identical, digest, diff, len(stored), tuple(differing))
+        provider = self._evidence_sql
 
-    def _proof_texts(self, program: Program, run_id: str) -> dict[str, str]:
-        """The JSON of the proof of every conclusion of a run, by atom."""
-        as_of = self.run_info(run_id)["as_of"]
-        out = {}
-        for decl in program.declarations:
-            if decl.kind == "conclusion":
-                for proof in proof_api.why_all(self.conn, program, run_id, decl.name, self._evidence_sql, as_of):
-                    out[proof.atom] = proof_api.render(proof, "json")
-        return out
+        def proof_text(conn, atom) -> str:
+            return proof_api.render(proof_api.why(conn, program, run_id, atom, provider, info["as_of"]), "json")
+
+        report = replay_run(self.store.path, self.conn, program, run_id, info["as_of"], provider, proof_text, mode)
+        self.audit("replay", run_id, {"identical": report.identical, "facts_sha256": report.facts_sha256,
+                                      "proofs": mode, "proofs_compared": report.proofs_compared})
+        return report
 
     # proofs
     def why(self, atom: str, run_id: str | None = None, limits=None):

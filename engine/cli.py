@@ -124,17 +124,14 @@ def run(rulebook, facts_dir, as_of, max_rounds, db, as_json):
 @json_option
 @handle_errors
 def query(pattern, db, run_id, as_json):
-    """List the facts matching a pattern such as 'owns(X, "A", P)' (tab-separated; control and invisible
-    characters in values shown as escapes such as \\x1b, exact values with --json)."""
-    from .proof.escape import visible
-
+    """List the facts matching a pattern such as 'owns(X, "A", P)'."""
     with _case(db) as case:
         columns, rows = case.query(pattern, run_id)
     if as_json:
         _echo_json({"columns": columns, "rows": rows})
         return
     for row in rows:
-        click.echo("\t".join(visible(str(v)) for v in row))
+        click.echo("\t".join(str(v) for v in row))
     click.echo(f"{len(rows)} row(s)", err=True)
 
 
@@ -310,31 +307,58 @@ def diff(run_a, run_b, db, as_json):
 
 @main.command()
 @click.argument("run_id")
+@click.option("--proofs", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
+              help="auto: proofs are rebuilt and compared when the facts differ (with identical facts they are "
+                   "identical by construction); all: rebuild and compare every conclusion's proof; none: facts only.")
 @db_option
 @json_option
 @handle_errors
-def replay(run_id, db, as_json):
+def replay(run_id, proofs, db, as_json):
     """Recompute a past run and confirm it is reproduced exactly (exit 1 if not)."""
     with _case(db) as case:
-        report = case.replay(run_id)
+        report = case.replay(run_id, proofs)
     if as_json:
         _echo_json({"run_id": report.run_id, "identical": report.identical, "facts_sha256": report.facts_sha256,
+                    "facts_differing": list(report.diff.differing),
                     "only_in_stored": report.diff.only_a, "only_in_replay": report.diff.only_b,
-                    "proofs_compared": report.proofs_compared, "proofs_differing": list(report.proofs_differing)})
+                    "conclusions": report.conclusions, "proofs": proofs, "proofs_compared": report.proofs_compared,
+                    "proofs_differing": list(report.proofs_differing),
+                    "proofs_differing_total": report.proofs_differing_total})
     elif report.identical:
         click.echo(f"{run_id} reproduced exactly: every fact with its round and rule (sha256 {report.facts_sha256}), "
-                   f"and the proofs of its {report.proofs_compared} conclusion(s) byte for byte")
+                   + _replayed_proofs(report, proofs))
     else:
-        click.echo(f"{run_id} NOT reproduced:", err=True)
-        for pred, rows in report.diff.only_a.items():
-            for row in rows:
-                click.echo(f"  stored only:   {pred}{row}", err=True)
-        for pred, rows in report.diff.only_b.items():
-            for row in rows:
-                click.echo(f"  replayed only: {pred}{row}", err=True)
-        for atom in report.proofs_differing:
-            click.echo(f"  proof differs: {atom}", err=True)
+        _echo_replay_differences(report)
     sys.exit(0 if report.identical else 1)
+
+
+def _replayed_proofs(report, proofs: str) -> str:
+    n = report.conclusions
+    if proofs == "all":
+        return f"and the proofs of its {report.proofs_compared} conclusion(s) rebuilt and compared byte for byte"
+    if proofs == "none":
+        return f"for its {n} conclusion(s); proofs not compared"
+    return (f"so the proofs of its {n} conclusion(s), built from these facts, are identical byte for byte "
+            "(--proofs all rebuilds and compares each)")
+
+
+def _echo_replay_differences(report) -> None:
+    from .audit.replay import LIST_LIMIT
+
+    click.echo(f"{report.run_id} NOT reproduced:", err=True)
+    for side, label in ((report.diff.only_a, "stored only:  "), (report.diff.only_b, "replayed only:")):
+        for pred, rows in side.items():
+            for row in rows:
+                click.echo(f"  {label} {pred}{row}", err=True)
+            if len(rows) >= LIST_LIMIT:
+                click.echo(f"  ({label.strip(' :')}: the first {LIST_LIMIT} rows of {pred} shown)", err=True)
+    for pred in report.diff.differing:
+        if not report.diff.only_a.get(pred) and not report.diff.only_b.get(pred):
+            click.echo(f"  facts of {pred} differ: equal to SQL, not byte for byte (a -0.0, a repeated row)", err=True)
+    for atom in report.proofs_differing:
+        click.echo(f"  proof differs: {atom}", err=True)
+    if report.proofs_differing_total > len(report.proofs_differing):
+        click.echo(f"  and {report.proofs_differing_total - len(report.proofs_differing)} more proof(s) differ", err=True)
 
 
 @main.command()

@@ -1,7 +1,8 @@
 """Stage 6: the audit trail and reproducibility.
 
 log.py      the append-only, hash-chained audit log and its verification
-runs.py     immutable runs: listing, replay, diff
+runs.py     comparing the facts of stored runs
+replay.py   replaying a run in bounded memory, reading the case file only
 checker/    the independent proof checker (imports nothing from engine.eval)
 """
 
