@@ -128,12 +128,14 @@ def _html_link(entry: dict, fmt: str, text: str) -> str:
 
 
 def _markdown(title: str, rows, details) -> str:
-    lines = [f"# {md(title)}", "", "## Runs", "", "| run | rulebook | version | as of | conclusions |", "|---|---|---|---|---|"]
+    lines = [f"# {md(title)}", "", "## Runs", "", "| run | rulebook | version | as of | conclusions |",
+             "|---|---|---|---|---|"]
     for run_id, rb, version, as_of, counts in rows:
         lines.append(f"| {md(run_id)} | {md(rb)} | {md(version)} | {md(as_of)} | {md(_counts_text(counts))} |")
     for run_id, entries in details.items():
         rb = next(r[1] for r in rows if r[0] == run_id)
-        lines += ["", f"## {md(run_id)}: {md(rb)}", "", "| conclusion | rules | proof | narrative |", "|---|---|---|---|"]
+        lines += ["", f"## {md(run_id)}: {md(rb)}", "", "| conclusion | rules | proof | narrative |",
+                  "|---|---|---|---|"]
         for x in entries:
             lines.append(f"| {md(x['atom'])} | {md(', '.join(x['rules']))} | {_md_link(x, 'svg', 'graph')} | "
                          f"{_md_link(x, 'md', 'narrative')} |")

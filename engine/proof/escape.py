@@ -87,5 +87,5 @@ def _json_escape(ch: str) -> str:
 def json_text(text: str) -> str:
     """JSON text (from json.dumps) with invisible code points inside its strings written as `\\uXXXX`
     escapes: the same JSON value, safe to print on a terminal."""
-    return _NON_ASCII_OR_CONTROL.sub(lambda m: _json_escape(m[0]) if invisible(m[0]) and m[0] not in "\n"
+    return _NON_ASCII_OR_CONTROL.sub(lambda m: _json_escape(m[0]) if invisible(m[0]) and m[0] != "\n"
                                      else m[0], text)

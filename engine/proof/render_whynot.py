@@ -76,8 +76,8 @@ def render_whynot_html(w: WhyNot) -> str:
 
 
 def render_whynot_dot(w: WhyNot) -> str:
-    g = graphviz.Digraph("whynot", graph_attr={"rankdir": "LR", "label": dot_string(f"Why not {w.atom}: run "
-                                                                                     f"{w.run.run_id}, as of {w.run.as_of}"),
+    label = dot_string(f"Why not {w.atom}: run {w.run.run_id}, as of {w.run.as_of}")
+    g = graphviz.Digraph("whynot", graph_attr={"rankdir": "LR", "label": label,
                                                "labelloc": "t", "fontname": "Helvetica"},
                          node_attr={"fontname": "Helvetica", "fontsize": "10"},
                          edge_attr={"color": "#777777", "arrowsize": "0.6"})

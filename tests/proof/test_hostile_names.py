@@ -16,8 +16,8 @@ from engine.proof.escape import dot_string, json_text, markdown, visible
 from engine.proof.render_dot import RenderError, render_image
 from engine.report import folder_name, write_report
 
-from .hostile import (RULES, assert_dot_safe, assert_html_safe, assert_markdown_safe, assert_svg_safe, assert_terminal_safe, files_under,
-                      make_case, rename_run)
+from .hostile import (RULES, assert_dot_safe, assert_html_safe, assert_markdown_safe, assert_svg_safe,
+                      assert_terminal_safe, files_under, make_case, rename_run)
 
 IMG = "`<img src=x onerror=alert(15)>`"
 TERMINAL = "evil\x1b[2J\x1b]0;title\x07"
