@@ -42,7 +42,8 @@ def _uses_meta(program: Program) -> set[str]:
     return {a.predicate for r in program.rules for a, _, _ in body_atoms(r.body) if a.meta}
 
 
-def _snapshot(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | None) -> None:
+def snapshot_evidence(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | None) -> None:
+    """Copy the evidence in force into the run's temp tables: e_<pred> (distinct arguments), m_<pred> (records)."""
     with_meta = _uses_meta(program)
     lookup = lookup_columns(program, make_plan(program))
     for decl in program.declarations:
@@ -65,7 +66,8 @@ def _snapshot(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | No
             conn.execute(f'CREATE INDEX temp."m_{decl.name}__k" ON {table_name("m", decl.name)} ({first})')
 
 
-def _derived_tables(conn, program: Program) -> None:
+def make_derived_tables(conn, program: Program) -> None:
+    """The run's temp tables r_<pred> for the derived predicates, with the indexes its rules probe."""
     lookup = lookup_columns(program, make_plan(program))
     for decl in program.declarations:
         if decl.is_evidence:
@@ -150,8 +152,8 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     conn.execute("SAVEPOINT warrant_run")
     try:
         run_id = run_id or _next_run_id(conn)
-        _snapshot(conn, program, evidence_sql, as_of)
-        _derived_tables(conn, program)
+        snapshot_evidence(conn, program, evidence_sql, as_of)
+        make_derived_tables(conn, program)
         rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace)
         counts = _persist(conn, program, run_id)
         conclusions = stored_conclusions(conn, program, run_id) if collect else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
 from ..diagnostics import SourceMap, WarrantError, error
@@ -14,12 +14,15 @@ from .grammar import parser
 from .syntax_errors import syntax_diagnostic
 
 
-class ShapeError(Exception):
-    """A parse that the grammar accepts but the language does not (reported as E004)."""
+MAX_NESTING = 64  # operations nested in one calculation; docs/language.md "Limits"
 
-    def __init__(self, message: str, span: Span, hint: str | None = None):
+
+class ShapeError(Exception):
+    """A parse that the grammar accepts but the language does not (reported under `code`)."""
+
+    def __init__(self, message: str, span: Span, hint: str | None = None, code: str = "E004"):
         super().__init__(message)
-        self.message, self.span, self.hint = message, span, hint
+        self.message, self.span, self.hint, self.code = message, span, hint, code
 
 
 def _span(path: str, meta) -> Span:
@@ -50,12 +53,27 @@ def _number(text: str):
     return float(text) if "." in text else int(text)
 
 
-class _ToAst(Transformer):
-    """Lark tree -> AST. One method per grammar rule; spans come from lark's metadata."""
+class _ToAst(Transformer_NonRecursive):
+    """Lark tree -> AST. One method per grammar rule; spans come from lark's metadata.
+
+    Bottom-up without recursion, so that no input can exhaust Python's stack; a calculation nested
+    deeper than MAX_NESTING is refused here, before any later pass recurses into it."""
 
     def __init__(self, path: str):
         super().__init__()
         self.path = path
+        self.nesting: dict[int, int] = {}  # by id of a BinOp or Neg node: how deep its operations nest
+
+    def nested(self, node, *operands):
+        """`node` with its nesting recorded (one more than its deepest operand); ShapeError past MAX_NESTING."""
+        depth = 1 + max(self.nesting.get(id(o), 0) for o in operands)
+        if depth > MAX_NESTING:
+            raise ShapeError(
+                f"this calculation nests more than {MAX_NESTING} operations inside each other", node.span,
+                "bind part of it to a new variable first, e.g. Sub = A + B + C and then Total = Sub + D, "
+                "or move it into a rule of its own", code="E005")
+        self.nesting[id(node)] = depth
+        return node
 
     def s(self, meta) -> Span:
         return _span(self.path, meta)
@@ -106,14 +124,14 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def binop(self, meta, items):
-        return ast.BinOp(str(items[1]), items[0], items[2], self.s(meta))
+        return self.nested(ast.BinOp(str(items[1]), items[0], items[2], self.s(meta)), items[0], items[2])
 
     @v_args(meta=True)
     def neg(self, meta, items):
         operand = items[0]
         if isinstance(operand, ast.Const) and operand.type in ("number", "percent"):
             return ast.Const(-operand.value, operand.type, self.s(meta))
-        return ast.Neg(operand, self.s(meta))
+        return self.nested(ast.Neg(operand, self.s(meta)), operand)
 
     # literals
     @v_args(meta=True)
@@ -251,20 +269,26 @@ def _build(tree: Tree, source: SourceFile) -> ast.Rulebook:
     )
 
 
+def _to_ast(tree: Tree, source: SourceFile, sources: SourceMap):
+    """The AST of a parse tree; a ShapeError becomes a located diagnostic."""
+    try:
+        return _ToAst(source.path).transform(tree)
+    except VisitError as exc:  # a transformer bug must still name the file
+        if isinstance(exc.orig_exc, ShapeError):
+            err = exc.orig_exc
+            raise WarrantError(error(err.code, err.message, err.span, err.hint), sources) from None
+        raise WarrantError(syntax_diagnostic(exc.orig_exc, source), sources) from None
+
+
 def parse_text(source: SourceFile) -> ast.Rulebook:
     """Parse one rulebook; raises WarrantError with a located syntax diagnostic."""
     sources = SourceMap()
     sources.add(source)
     try:
         tree = parser().parse(source.text)
-        return _build(_ToAst(source.path).transform(tree), source)
     except UnexpectedInput as exc:
         raise WarrantError(syntax_diagnostic(exc, source), sources) from None
-    except VisitError as exc:  # a transformer bug must still name the file
-        if isinstance(exc.orig_exc, ShapeError):
-            err = exc.orig_exc
-            raise WarrantError(error("E004", err.message, err.span, err.hint), sources) from None
-        raise WarrantError(syntax_diagnostic(exc.orig_exc, source), sources) from None
+    return _build(_to_ast(tree, source, sources), source)
 
 
 def parse_rulebook(path: str) -> ast.Rulebook:
@@ -275,10 +299,10 @@ def parse_rulebook(path: str) -> ast.Rulebook:
 def parse_atom(text: str, origin: str = "<query>") -> ast.Atom:
     """Parse a single atom such as `blocked("A")` or `owns(X, "A", P)` (for queries)."""
     source = SourceFile(origin, text)
+    sources = SourceMap()
+    sources.add(source)
     try:
         tree = parser("atom").parse(text.strip())
-        return _ToAst(origin).transform(tree)
     except UnexpectedInput as exc:
-        sources = SourceMap()
-        sources.add(source)
         raise WarrantError(syntax_diagnostic(exc, source, what="query"), sources) from None
+    return _to_ast(tree, source, sources)
