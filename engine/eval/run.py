@@ -16,6 +16,8 @@ from ..syntax.ast import Declaration, body_atoms
 from ..syntax.program import Program
 from .plan import make_plan
 from .relations import RunTables, ident, lookup_columns, table_name
+from .guards import RuleError
+from .limits import LimitError, is_interrupt, time_limit, time_limit_error
 from .seminaive import RoundLimitError, Trace, fixpoint
 
 EvidenceSQL = Callable[[Declaration, str | None], tuple[str, list]]
@@ -138,12 +140,24 @@ def _record_rulebooks(conn, run_id: str, program: Program) -> None:
                      [(run_id, i, rb.id, rb.sha256) for i, rb in enumerate(program.rulebooks)])
 
 
+def _undo(conn) -> None:
+    """Roll the run back: to its savepoint, unless an interrupt already rolled back the whole transaction."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK TO warrant_run")
+        conn.execute("RELEASE warrant_run")
+    _drop_temp(conn)
+
+
 def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
-             run_id: str | None = None, collect: bool = True) -> RunResult:
+             run_id: str | None = None, collect: bool = True, max_seconds: float | None = None,
+             max_facts: int | None = None) -> RunResult:
     """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id
     (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back).
-    With `collect`, the result lists every conclusion; otherwise read them later with `stored_conclusions`."""
+    With `collect`, the result lists every conclusion; otherwise read them later with `stored_conclusions`.
+    Past `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit), or when a rule fails or stores a
+    non-finite number, it raises EvalError and stores nothing (the time limit rolls back the enclosing
+    transaction too)."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
     tables = RunTables({d.name: d for d in program.declarations})
@@ -151,12 +165,13 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB
     conn.execute("SAVEPOINT warrant_run")
     try:
-        run_id = run_id or _next_run_id(conn)
-        snapshot_evidence(conn, program, evidence_sql, as_of)
-        make_derived_tables(conn, program)
-        rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace)
-        counts = _persist(conn, program, run_id)
-        conclusions = stored_conclusions(conn, program, run_id) if collect else {}
+        with time_limit(conn, max_seconds):
+            run_id = run_id or _next_run_id(conn)
+            snapshot_evidence(conn, program, evidence_sql, as_of)
+            make_derived_tables(conn, program)
+            rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
+            counts = _persist(conn, program, run_id)
+            conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
         conn.execute(
             "INSERT INTO runs (id, rulebook_sha256, as_of, started_at, finished_at, status, counts) VALUES (?, ?, ?, ?, ?, 'complete', ?)",
@@ -165,14 +180,11 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
         _record_rulebooks(conn, run_id, program)
         _drop_temp(conn)
         conn.execute("RELEASE warrant_run")
-    except RoundLimitError as exc:
-        conn.execute("ROLLBACK TO warrant_run")
-        conn.execute("RELEASE warrant_run")
-        _drop_temp(conn)
-        raise EvalError(str(exc)) from exc
-    except BaseException:
-        conn.execute("ROLLBACK TO warrant_run")
-        conn.execute("RELEASE warrant_run")
-        _drop_temp(conn)
+    except BaseException as exc:
+        _undo(conn)
+        if is_interrupt(exc):
+            raise EvalError(str(time_limit_error(max_seconds or 0))) from exc
+        if isinstance(exc, (RoundLimitError, LimitError, RuleError)):
+            raise EvalError(str(exc)) from exc
         raise
     return RunResult(run_id, rulebook, as_of_date, rounds, conclusions, counts)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..syntax.ast import Atom, Rule, atom_vars, body_atoms
+from .guards import check_finite, execute
+from .limits import fact_limit_error
 from .plan import Stratum
 from .relations import RunTables, ident, table_name
 from .sqlgen import Query, RuleCompiler, head_select
@@ -68,31 +70,47 @@ def delta_variants(rule: Rule, stratum: Stratum, tables, constants) -> list[Stat
 Trace = Callable[[str, dict], None]
 
 
-def _apply(conn: sqlite3.Connection, statements: list[Statement], k: int, as_of: str, trace: Trace | None) -> dict[str, int]:
-    added: dict[str, int] = {}
-    for st in statements:
-        params = dict(st.params, k=k, as_of=as_of)
-        if trace:
-            trace(st.sql, params)
-        n = conn.execute(st.sql, params).rowcount
-        if n > 0:
-            added[st.rule.id] = added.get(st.rule.id, 0) + n
-    return added
+class _Run:
+    """One fixpoint's applications: counts the facts derived against `max_facts`, and checks each round's."""
+
+    def __init__(self, conn: sqlite3.Connection, tables: RunTables, as_of: str, trace: Trace | None,
+                 max_facts: int | None):
+        self.conn, self.tables, self.as_of, self.trace, self.max_facts = conn, tables, as_of, trace, max_facts
+        self.facts = 0
+
+    def apply(self, statements: list[Statement], k: int) -> dict[str, int]:
+        """Apply each statement once in round k; rows added by rule id. Stops at the fact limit, and on a
+        value no fact may hold."""
+        added: dict[str, int] = {}
+        for st in statements:
+            params = dict(st.params, k=k, as_of=self.as_of)
+            if self.trace:
+                self.trace(st.sql, params)
+            n = execute(self.conn, st.rule, st.sql, params)
+            if n > 0:
+                added[st.rule.id] = added.get(st.rule.id, 0) + n
+                self.facts += n
+                if self.max_facts and self.facts > self.max_facts:
+                    raise fact_limit_error(self.max_facts, st.rule.id)
+        check_finite(self.conn, self.tables, [st.rule for st in statements if st.rule.id in added], k)
+        return added
 
 
 def fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], tables: RunTables, constants, as_of: str,
-             max_rounds: int = 100_000, trace: Trace | None = None) -> int:
-    """Evaluate every stratum to its least fixpoint; returns the number of rounds used."""
+             max_rounds: int = 100_000, trace: Trace | None = None, max_facts: int | None = None) -> int:
+    """Evaluate every stratum to its least fixpoint; returns the number of rounds used. Raises
+    RoundLimitError, LimitError (more than `max_facts` derived) or RuleError (guards.py)."""
+    run = _Run(conn, tables, as_of, trace, max_facts)
     k = 1
     for stratum in plan:
         first = [compile_rule(r, stratum, tables, constants, None) for r in stratum.rules]
-        added = _apply(conn, first, k, as_of, trace)
+        added = run.apply(first, k)
         if stratum.recursive:
             variants = [v for r in stratum.rules if stratum.reads_own(r) for v in delta_variants(r, stratum, tables, constants)]
             while added:
                 k += 1
                 if k > max_rounds:
                     raise RoundLimitError(max_rounds, sorted(added))
-                added = _apply(conn, variants, k, as_of, trace)
+                added = run.apply(variants, k)
         k += 1
     return k - 1

@@ -1,0 +1,54 @@
+"""How long and how large a run may grow before it stops with an error instead of running on.
+
+A run is one transaction: stopped at a limit, it leaves the case file as it was. The time limit is
+enforced by SQLite's progress handler (which interrupts the statement running); the fact limit is
+checked after each rule application, so one application may overshoot it before the run stops.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+DEFAULT_MAX_ROUNDS = 100_000
+DEFAULT_MAX_SECONDS = 3600.0  # an hour: the 1M-edge benchmark runs in about 5 s
+DEFAULT_MAX_FACTS = 50_000_000  # derived facts of all predicates; the 3,000-node closure makes 9 million
+_CHECK_EVERY = 100_000  # SQLite virtual-machine steps between two looks at the clock
+
+
+class LimitError(Exception):
+    """A run passed one of its limits; the message names it and the option that raises it."""
+
+
+def time_limit_error(seconds: float) -> LimitError:
+    return LimitError(f"the run stopped after {seconds:g} s, its time limit; nothing was stored. Raise it with "
+                      "--max-seconds (0: no limit) if the case is just large, or look for a rule that joins "
+                      "conditions sharing no variable (a cross product)")
+
+
+def fact_limit_error(limit: int, rule_id: str) -> LimitError:
+    return LimitError(f"the run stopped after deriving more than {limit:,} facts (the last by rule {rule_id}), its "
+                      "fact limit; nothing was stored. Raise it with --max-facts (0: no limit) if the case is just "
+                      "large, or look for a rule that joins conditions sharing no variable (a cross product)")
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """True for the error SQLite raises when the progress handler stopped a statement."""
+    return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+
+
+@contextmanager
+def time_limit(conn: sqlite3.Connection, seconds: float | None) -> Iterator[None]:
+    """Interrupt any statement of `conn` once `seconds` have passed (no limit: None or 0). SQLite then
+    rolls back the whole transaction and raises OperationalError (see `is_interrupt`)."""
+    if not seconds:
+        yield
+        return
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, _CHECK_EVERY)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
