@@ -28,6 +28,7 @@ from .check import check_files, check_program, has_errors
 from .check.cache import cached_program, remember_program
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
 from .eval import RunResult, evaluate, stored_conclusions
+from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .eval.relations import ident, table_name
 from .examples import ExampleResult, run_examples
 from .source import SourceFile
@@ -182,16 +183,20 @@ class Case:
         return report
 
     def run(self, program: Program, facts: str | Path | None = None, as_of: str | None = None,
-            max_rounds: int = 100_000, progress: bool | None = None, collect: bool = True) -> RunResult:
+            max_rounds: int = 100_000, progress: bool | None = None, collect: bool = True,
+            max_seconds: float | None = DEFAULT_MAX_SECONDS, max_facts: int | None = DEFAULT_MAX_FACTS) -> RunResult:
         """Optionally load `facts`, then evaluate over the evidence in force at `as_of` (default: now).
-        With `collect=False` the result lists no conclusions: read them with `conclusions(run_id)`."""
+        With `collect=False` the result lists no conclusions: read them with `conclusions(run_id)`. Past
+        `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit) the evaluation stops with EvalError
+        and stores nothing (a load of `facts` is kept: it is done first)."""
         if facts is not None:
             self.load(program, facts, progress)
         as_of = _effective_as_of(as_of)
         with write_transaction(self.store.db):
             self._register(program)
             ensure_evidence_tables(self.store, program)
-            result = evaluate(self.conn, program, self._evidence_sql, as_of=as_of, max_rounds=max_rounds, collect=collect)
+            result = evaluate(self.conn, program, self._evidence_sql, as_of=as_of, max_rounds=max_rounds, collect=collect,
+                              max_seconds=max_seconds, max_facts=max_facts)
             self.audit("run", result.run_id, {
                 "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
                 "as_of": as_of, "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, as_of),

@@ -12,6 +12,7 @@ import click
 from . import api
 from .diagnostics import WarrantError, render_all
 from .eval import EvalError
+from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .proof.terms import ProofError
 
 
@@ -43,7 +44,13 @@ run_option = click.option("--run", "run_id", default=None, help="A run id (defau
 
 
 def _echo_json(data) -> None:
-    click.echo(json.dumps(data, sort_keys=True, ensure_ascii=False))
+    """Print `data` as strict JSON; a non-finite number (which JSON cannot carry) is an error, exit 2."""
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        _fail("error: the answer holds a number that is not finite (Infinity or NaN), which JSON cannot carry; "
+              "runs now refuse such values: run the rulebook again")
+    click.echo(text)
 
 
 @click.group()
@@ -99,14 +106,19 @@ def load(rulebook, facts_dir, db, as_json):
 @click.option("--facts", "facts_dir", default=None, help="Load this facts folder first.")
 @click.option("--as-of", default=None, help="Evaluate the evidence recorded up to and valid at this date.")
 @click.option("--max-rounds", default=100_000, show_default=True, help="Stop a fixpoint that does not close.")
+@click.option("--max-seconds", default=DEFAULT_MAX_SECONDS, show_default=True, type=click.FloatRange(min=0),
+              help="Stop the evaluation after this many seconds, storing nothing (0: no limit).")
+@click.option("--max-facts", default=DEFAULT_MAX_FACTS, show_default=True, type=click.IntRange(min=0),
+              help="Stop the evaluation once it has derived more facts than this, storing nothing (0: no limit).")
 @db_option
 @json_option
 @handle_errors
-def run(rulebook, facts_dir, as_of, max_rounds, db, as_json):
+def run(rulebook, facts_dir, as_of, max_rounds, max_seconds, max_facts, db, as_json):
     """Evaluate a rulebook over the case file and store its conclusions as a new run."""
     program = api.load_rulebook(rulebook)
     with _case(db) as case:
-        result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds)
+        result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds,
+                          max_seconds=max_seconds, max_facts=max_facts)
     if as_json:
         _echo_json({"run_id": result.run_id, "rulebook": result.rulebook, "conclusions": result.conclusions})
         return
