@@ -135,8 +135,10 @@ class Case:
         self.actor = actor or audit.default_actor()
 
     @classmethod
-    def open(cls, path: str | Path = "case.db", actor: str | None = None) -> "Case":
-        return cls(open_store(path), actor)
+    def open(cls, path: str | Path = "case.db", actor: str | None = None, create: bool = True) -> "Case":
+        """Open the case file at `path`; one that does not exist is made when `create`, and is otherwise the
+        error S004 (read commands never make a case file)."""
+        return cls(open_store(path, create), actor)
 
     def audit(self, action: str, entity: str | None, details: dict) -> None:
         """Append an audit entry (inside the caller's transaction when there is one)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 
 import click
@@ -14,6 +15,7 @@ from .diagnostics import WarrantError, render_all
 from .eval import EvalError
 from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .proof.terms import ProofError
+from .store.schema import busy_error, is_busy
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -34,6 +36,11 @@ def handle_errors(fn):
             _fail(f"error: {exc}")
         except (EvalError, ProofError) as exc:
             _fail(f"error: {exc}")
+        except sqlite3.OperationalError as exc:  # a lock is bad luck, not a finding: exit 2, never 1
+            if not is_busy(exc):
+                raise
+            busy = busy_error(kwargs.get("db") or "")
+            _fail(render_all(busy.diagnostics, busy.sources))
 
     return wrapper
 
@@ -60,9 +67,9 @@ def main(actor) -> None:
     """Warrant: rules and evidence, with a proof for every conclusion."""
 
 
-def _case(db: str) -> api.Case:
-    """Open the case file as the actor given to the root command."""
-    return api.Case.open(db, actor=click.get_current_context().find_root().params.get("actor"))
+def _case(db: str, create: bool = False) -> api.Case:
+    """Open the case file as the actor given to the root command; only `create` makes a missing one."""
+    return api.Case.open(db, actor=click.get_current_context().find_root().params.get("actor"), create=create)
 
 
 @main.command()
@@ -90,7 +97,7 @@ def check(rulebooks, as_json):
 def load(rulebook, facts_dir, db, as_json):
     """Validate and load a facts folder into the case file (all or nothing)."""
     program = api.load_rulebook(rulebook)
-    with _case(db) as case:
+    with _case(db, create=True) as case:
         report = case.load(program, facts_dir)
     if as_json:
         _echo_json({"batch": report.batch, "added": report.added, "duplicates": report.duplicates,
@@ -116,7 +123,7 @@ def load(rulebook, facts_dir, db, as_json):
 def run(rulebook, facts_dir, as_of, max_rounds, max_seconds, max_facts, db, as_json):
     """Evaluate a rulebook over the case file and store its conclusions as a new run."""
     program = api.load_rulebook(rulebook)
-    with _case(db) as case:
+    with _case(db, create=True) as case:
         result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds,
                           max_seconds=max_seconds, max_facts=max_facts)
     if as_json:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import sqlite_utils
 
+from ..diagnostics import WarrantError, error
 from .errors import store_error
 
 PAGE_SIZE = 16384  # fewer, larger pages: bulk loads and scans are faster, lookups no slower
 SCHEMA_VERSION = 3  # 2: a partial index on retractions, an index per later argument; 3: no _key column
 EVIDENCE_PREFIX = "ev_"
 SQL_TYPE_NAMES = {str: "TEXT", float: "REAL", int: "INTEGER"}
+BUSY_TIMEOUT_VARIABLE = "WARRANT_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT = 120.0  # seconds a command waits for another one that is writing the case file
 
 _BASE_TABLES: dict[str, tuple[dict, str]] = {
     "meta": ({"key": str, "value": str}, "key"),
@@ -52,10 +57,24 @@ class Store:
         self.close()
 
 
-def open_store(path: str | Path) -> Store:
-    """Open (creating if needed) the case file at `path`, in WAL mode, with the base tables."""
+def open_store(path: str | Path, create: bool = True) -> Store:
+    """Open the case file at `path`, in WAL mode, with the base tables; a missing file is made when `create`,
+    and is the error S004 otherwise (nothing is made). A command that finds the case file locked by another
+    one's write waits for it up to `busy_timeout()` seconds."""
+    timeout, target = busy_timeout(), Path(path)
+    if target.is_dir():
+        raise store_error("S003", f"{path} is a folder, not a case file")
+    if not create and not target.exists():
+        raise store_error("S004", f"no such case file: {path}")
+    if not target.parent.is_dir():
+        raise store_error("S003", f"cannot make the case file {path}: no folder {target.parent}")
+    uri = f"{target.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"  # never made by a read, even in a race
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+    except sqlite3.Error as exc:
+        raise store_error("S003", f"cannot open {path} as a case file: {exc}") from None
     # no sqlite-utils plugins: whatever else is installed must not change how a case file reads
-    db = sqlite_utils.Database(str(path), execute_plugins=False)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     try:
         db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # for a new case file; an existing one keeps its own
         db.enable_wal()
@@ -70,8 +89,39 @@ def open_store(path: str | Path) -> Store:
                 _create_base_tables(db)
     except sqlite3.DatabaseError as exc:
         db.close()
+        if is_busy(exc):
+            raise
         raise store_error("S003", f"{path} is not a case file: {exc}") from None
     return Store(str(path), db)
+
+
+def busy_timeout() -> float:
+    """How many seconds a command waits for a case file another command is writing: WARRANT_BUSY_TIMEOUT,
+    else 120. A value that is not a number of seconds is the error S005."""
+    text = os.environ.get(BUSY_TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        seconds = float(text) if text.isascii() else -1.0
+    except ValueError:
+        seconds = -1.0
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise WarrantError(error("S005", f"{BUSY_TIMEOUT_VARIABLE}={text!r} is not a number of seconds", None,
+                                 f"set {BUSY_TIMEOUT_VARIABLE} to how long to wait for a busy case file, e.g. 300"))
+    return min(seconds, 1e6)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite saying the case file is locked by another connection."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.OperationalError) and code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY,
+                                                                                              sqlite3.SQLITE_LOCKED)
+
+
+def busy_error(path: str) -> WarrantError:
+    """The error S005 of a command that waited for a busy case file in vain."""
+    return store_error("S005", f"the case file {path} is busy: another command kept it locked for longer than "
+                               f"the {busy_timeout():g} s this one waits")
 
 
 @contextlib.contextmanager
@@ -84,7 +134,7 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         with _savepoint(db):
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    _begin_immediate(db)
     try:
         yield db
     except BaseException:
@@ -92,6 +142,21 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
+
+
+def _begin_immediate(db: sqlite_utils.Database) -> None:
+    """Take the write lock at once (a transaction that read first could not get it later without failing),
+    waiting for another writer as long as the busy timeout, also when SQLite gives up before it."""
+    started = time.monotonic()
+    while True:
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            waited = time.monotonic() - started
+            if not is_busy(exc) or waited * 1000 >= db.conn.execute("PRAGMA busy_timeout").fetchone()[0]:
+                raise
+            time.sleep(min(0.1, 0.005 + waited / 10))
 
 
 @contextlib.contextmanager

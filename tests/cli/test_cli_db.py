@@ -1,0 +1,90 @@
+"""--db names a case file: only `load` and `run` make one; every other command given a case file that does
+not exist, or a folder, says so and exits 2, leaving nothing behind."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from engine import api
+from engine.cli import main
+from engine.diagnostics import WarrantError
+
+ARGUMENTS = {"atom": 'blocked("A")', "pattern": "blocked(X)", "run_a": "run-000001", "run_b": "run-000002",
+             "run_id": "run-000001", "path": "proof.json", "rulebook": "mini.rules", "facts_dir": "facts"}
+OPTIONS = {"output": "out"}
+MAKERS = {"load", "run"}
+
+
+def _db_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
+    """Every command taking --db, by its words ("audit verify")."""
+    found = {}
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found.update(_db_commands(command, prefix + (name,)))
+        elif any(p.name == "db" for p in command.params):
+            found[" ".join(prefix + (name,))] = command
+    return found
+
+
+READERS = sorted(set(_db_commands()) - MAKERS)
+
+
+def _argv(words: str, db: str) -> list[str]:
+    """The command with a value for each of its arguments and required options, and --db."""
+    argv = words.split()
+    for param in _db_commands()[words].params:
+        if isinstance(param, click.Argument):
+            argv.append(ARGUMENTS[param.name])
+        elif param.required:
+            argv += [param.opts[0], OPTIONS[param.name]]
+    return argv + ["--db", db]
+
+
+def test_the_read_commands_are_those_expected():
+    assert READERS == ["audit log", "audit verify", "diff", "export", "query", "replay", "report", "runs",
+                       "verify-proof", "why", "whynot"]
+
+
+@pytest.mark.parametrize("words", READERS)
+def test_a_read_command_never_makes_a_case_file(case, words):
+    (case / "proof.json").write_text("{}", encoding="utf-8")
+    before = sorted(p.name for p in case.iterdir())
+    result = CliRunner().invoke(main, _argv(words, "cse.db"))
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "error: no such case file: cse.db" in result.stderr
+    assert "hint: load evidence first with `warrant load" in result.stderr
+    assert sorted(p.name for p in case.iterdir()) == before
+
+
+@pytest.mark.parametrize("words", sorted(_db_commands()))
+def test_a_folder_is_not_a_case_file(case, words):
+    (case / "proof.json").write_text("{}", encoding="utf-8")
+    result = CliRunner().invoke(main, _argv(words, "facts"))
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "error: facts is a folder, not a case file" in result.stderr
+
+
+def test_load_and_run_make_the_case_file(case):
+    assert CliRunner().invoke(main, ["load", "mini.rules", "facts", "--db", "loaded.db"]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", "mini.rules", "--db", "ran.db"]).exit_code == 0
+    assert (case / "loaded.db").is_file() and (case / "ran.db").is_file()
+    assert CliRunner().invoke(main, ["runs", "--db", "ran.db"]).exit_code == 0
+
+
+def test_a_case_file_in_a_missing_folder_is_a_clear_error(case):
+    result = CliRunner().invoke(main, ["load", "mini.rules", "facts", "--db", "nowhere/case.db"])
+    assert result.exit_code == 2 and "no folder nowhere" in result.stderr
+    assert not (case / "nowhere").exists()
+
+
+def test_the_api_opens_without_making_when_asked(tmp_path):
+    with pytest.raises(WarrantError) as raised:
+        api.Case.open(tmp_path / "cse.db", create=False)
+    assert [d.code for d in raised.value.diagnostics] == ["S004"]
+    assert list(tmp_path.iterdir()) == []
+    with api.Case.open(tmp_path / "case.db") as case:
+        assert case.runs() == []
+    with api.Case.open(tmp_path / "case.db", create=False) as case:
+        assert case.runs() == []
