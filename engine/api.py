@@ -18,7 +18,7 @@ from pathlib import Path
 from . import __version__
 from .audit import log as audit
 from .audit.immutable import protect
-from .audit.bundle import proof_records, run_facts, verify_bundle, write_bundle  # noqa: F401
+from .audit.bundle import proof_records, run_facts, same_as_stored, verify_bundle, write_bundle  # noqa: F401
 from .audit.checker import Verdict, check_proof
 from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
 from .audit.replay import ReplayReport, replay_run
@@ -33,6 +33,8 @@ from .eval.relations import ident, table_name
 from .examples import ExampleResult, run_examples
 from .source import SourceFile
 from .store import Store, every_record_in_force, in_force_sql, load_facts, open_store, register_program, write_transaction
+from .store.asof import Clocks, clocks_of_run, known_at_bound, last_batch, record_clocks, recorded_at_stamp
+from .store.timeline import out_of_clocks
 from .store.evidence import ensure_evidence_tables
 from .syntax import ast
 from .syntax.parser import parse_atom, parse_text
@@ -123,6 +125,13 @@ def _effective_as_of(as_of: str | None) -> str:
     return text
 
 
+def _effective_known_at(known_at: str | None) -> str:
+    """The record-time cutoff of a run: `known_at` (a date is up to its end), but never later than now,
+    so that a replay sees the same records."""
+    now = _now()
+    return now if known_at is None else min(known_at_bound(known_at), now)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -145,9 +154,23 @@ class Case:
         with write_transaction(self.store.db):
             audit.append(self.conn, action, entity, details, self.actor)
 
-    def _evidence_sql(self, decl, as_of: str | None) -> tuple[str, list]:
-        """The query of `decl`'s records in force at `as_of`: the whole table when every record is."""
-        return in_force_sql(decl, as_of, every_record_in_force(self.conn, decl, as_of))
+    def _provider(self, clocks: Clocks):
+        """The evidence query of each predicate under `clocks`: the whole table when every record is in force."""
+        def evidence_sql(decl, _as_of=None) -> tuple[str, list]:
+            return in_force_sql(decl, clocks, every_record_in_force(self.conn, decl, clocks))
+        return evidence_sql
+
+    def _run_provider(self, run_id: str):
+        return self._provider(self.clocks(run_id))
+
+    def _timeline(self, run_id: str):
+        clocks = self.clocks(run_id)
+        return lambda decl, conditions: out_of_clocks(self.conn, decl, conditions, clocks)
+
+    def clocks(self, run_id: str | None = None) -> Clocks:
+        """A run's two clocks: the assessment date, and what the case file had recorded (see `Clocks`)."""
+        info = self.run_info(run_id)
+        return clocks_of_run(self.conn, info["id"], info["as_of"])
 
     def _register(self, program: Program) -> None:
         known = {r[0] for r in self.conn.execute("SELECT sha256 FROM rulebooks")}
@@ -175,6 +198,7 @@ class Case:
 
         `recorded_at` backdates the records' receipt time (importing an older case file);
         the audit log still records when the load really happened."""
+        recorded_at = None if recorded_at is None else recorded_at_stamp(recorded_at)
         with write_transaction(self.store.db):
             self._register(program)
             report = load_facts(self.store, program, facts_dir, progress=progress, now=recorded_at)
@@ -186,36 +210,46 @@ class Case:
 
     def run(self, program: Program, facts: str | Path | None = None, as_of: str | None = None,
             max_rounds: int = 100_000, progress: bool | None = None, collect: bool = True,
-            max_seconds: float | None = DEFAULT_MAX_SECONDS, max_facts: int | None = DEFAULT_MAX_FACTS) -> RunResult:
-        """Optionally load `facts`, then evaluate over the evidence in force at `as_of` (default: now).
-        With `collect=False` the result lists no conclusions: read them with `conclusions(run_id)`. Past
-        `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit) the evaluation stops with EvalError
-        and stores nothing (a load of `facts` is kept: it is done first)."""
+            known_at: str | None = None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
+            max_facts: int | None = DEFAULT_MAX_FACTS) -> RunResult:
+        """Optionally load `facts`, then evaluate under two clocks: validity windows and the law as of `as_of`
+        (the assessment date; default: now), over the evidence recorded by `known_at` (default: now; a date
+        means the end of that day). With `collect=False` the result lists no conclusions: read them with
+        `conclusions(run_id)`. Past `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit) the
+        evaluation stops with EvalError and stores nothing (a load of `facts` is kept: it is done first)."""
         if facts is not None:
             self.load(program, facts, progress)
         as_of = _effective_as_of(as_of)
         with write_transaction(self.store.db):
+            clocks = Clocks(as_of, _effective_known_at(known_at), last_batch(self.conn))
             self._register(program)
             ensure_evidence_tables(self.store, program)
-            result = evaluate(self.conn, program, self._evidence_sql, as_of=as_of, max_rounds=max_rounds, collect=collect,
-                              max_seconds=max_seconds, max_facts=max_facts)
+            result = evaluate(self.conn, program, self._provider(clocks), as_of=as_of, max_rounds=max_rounds,
+                              collect=collect, max_seconds=max_seconds, max_facts=max_facts)
+            record_clocks(self.conn, result.run_id, clocks)
             self.audit("run", result.run_id, {
                 "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
-                "as_of": as_of, "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, as_of),
+                "as_of": as_of, "known_at": clocks.known_at, "loaded_through": clocks.loaded_through,
+                "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, clocks),
                 "counts": result.counts})
             protect(self.conn)
         return result
 
-    def evidence_snapshot(self, program: Program, as_of: str | None) -> str:
+    def evidence_snapshot(self, program: Program, clocks: "Clocks | str | None") -> str:
         """An identity for the evidence a run could see: per evidence table, how many records were
-        recorded by `as_of` and in which load batches, plus those batches' file hashes. Evidence is
-        append-only, so this fixes the records in force; replay then checks the facts themselves.
+        recorded by its known-at time (in the loads it could see) and in which load batches, plus those
+        batches' file hashes. Evidence is append-only, so this fixes the records in force; replay then
+        checks the facts themselves. A plain as-of string is the single clock of older runs.
 
         The counts come from the `loads` table (every record of a batch carries the batch's time), not
         from a pass over the evidence; `tests/store` checks that the two agree."""
-        cutoff = as_of if as_of and len(as_of) > 10 else f"{as_of}T23:59:59.999999Z" if as_of else "9999"
-        h = hashlib.sha256(f"as_of={as_of}\n".encode())
-        loads = self.conn.execute("SELECT id, files FROM loads WHERE started_at <= ? ORDER BY id", [cutoff]).fetchall()
+        label = clocks.as_of if isinstance(clocks, Clocks) else clocks
+        clocks = clocks if isinstance(clocks, Clocks) else Clocks.legacy(clocks)
+        cutoff = clocks.known_at or "9999"
+        through = clocks.loaded_through if clocks.loaded_through is not None else 1 << 62
+        h = hashlib.sha256(f"as_of={label}\n".encode())
+        loads = self.conn.execute("SELECT id, files FROM loads WHERE started_at <= ? AND id <= ? ORDER BY id",
+                                  [cutoff, through]).fetchall()
         added = [(batch, json.loads(files)) for batch, files in loads]
         batches: set[int] = set()
         for name in sorted(d.name for d in program.declarations if d.is_evidence):
@@ -244,7 +278,7 @@ class Case:
         mode = ("auto" if proofs else "none") if isinstance(proofs, bool) else proofs
         info = self.run_info(run_id)
         program = self.program_for_run(run_id)
-        provider = self._evidence_sql
+        provider = self._run_provider(run_id)
 
         def proof_text(conn, atom) -> str:
             return proof_api.render(proof_api.why(conn, program, run_id, atom, provider, info["as_of"]), "json")
@@ -260,7 +294,7 @@ class Case:
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store.db):
-            result = proof_api.why(self.conn, program, run_id, atom, self._evidence_sql, info["as_of"], limits)
+            result = proof_api.why(self.conn, program, run_id, atom, self._run_provider(run_id), info["as_of"], limits)
             self.audit("view.why", atom, {"run_id": run_id})
         return result
 
@@ -269,7 +303,8 @@ class Case:
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store.db):
-            result = proof_api.whynot(self.conn, program, run_id, atom, self._evidence_sql, info["as_of"], depth)
+            result = proof_api.whynot(self.conn, program, run_id, atom, self._run_provider(run_id), info["as_of"], depth,
+                                      self._timeline(run_id))
             self.audit("view.whynot", atom, {"run_id": run_id})
         return result
 
@@ -278,20 +313,21 @@ class Case:
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store.db):
-            proofs = proof_api.why_all(self.conn, program, run_id, predicate, self._evidence_sql, info["as_of"], limits)
+            proofs = proof_api.why_all(self.conn, program, run_id, predicate, self._run_provider(run_id), info["as_of"], limits)
             self.audit("view.why", f"{predicate}(*)", {"run_id": run_id, "proofs": len(proofs)})
         return proofs
 
     def export(self, atom: str, out_dir: str | Path, run_id: str | None = None) -> Path:
         """Write a self-contained bundle for one conclusion that `verify_bundle` checks anywhere."""
         run_id = run_id or self.latest_run()
-        info, program = self.run_info(run_id), self.program_for_run(run_id)
-        proof = proof_api.why(self.conn, program, run_id, atom, self._evidence_sql, info["as_of"])
+        program = self.program_for_run(run_id)
+        proof = self._rebuilt_proof(program, run_id, atom)
         proof_json = proof_api.render(proof, "json")
         data = json.loads(proof_json)
         books = self._rulebook_texts(run_id)
-        manifest = write_bundle(out_dir, proof_json, books, proof_records(self.conn, program, data),
-                                run_facts(self.conn, program, data), proof_api.render(proof, "svg").encode("utf-8"))
+        records = proof_records(self.conn, program, data, self.clocks(run_id).loaded_through)
+        manifest = write_bundle(out_dir, proof_json, books, records, run_facts(self.conn, program, data),
+                                proof_api.render(proof, "svg").encode("utf-8"))
         self.audit("view.export", atom, {"run_id": run_id, "bundle": str(out_dir),
                                          "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest()})
         return manifest
@@ -302,12 +338,32 @@ class Case:
             "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
         return {f"rulebooks/{rid}-{sha[:12]}.rules": text for rid, sha, text in rows}
 
+    def _rebuilt_proof(self, program: Program, run_id: str, atom: str, limits=None):
+        """The proof of `atom` as this case file gives it for the run (what export writes)."""
+        return proof_api.why(self.conn, program, run_id, atom, self._run_provider(run_id), self.run_info(run_id)["as_of"],
+                             limits)
+
     def verify_proof(self, proof: dict) -> Verdict:
-        """Check an exported proof against this case file's rulebooks, evidence and run."""
-        run_id = proof["run"]["run_id"]
+        """Check a proof against this case file: the independent checker over the run's rulebooks and the
+        stored records (their sources included), then the proof must be, node for node, the one the case
+        file gives for that run (so the run exists, concluded the fact with these rounds, as of that date)."""
+        run_id = proof.get("run", {}).get("run_id") if isinstance(proof, dict) and isinstance(proof.get("run"), dict) else None
+        from .proof.terms import ProofError
+
+        if not isinstance(run_id, str) or not self.conn.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone():
+            return Verdict(False, "run", f"the proof names run {str(run_id)[:40]!r}, which is not in {self.store.path}")
         program = self.program_for_run(run_id)
-        return check_proof(proof, self._rulebook_texts(run_id), proof_records(self.conn, program, proof),
-                           run_facts(self.conn, program, proof))
+        verdict = check_proof(proof, self._rulebook_texts(run_id),
+                              proof_records(self.conn, program, proof, self.clocks(run_id).loaded_through),
+                              run_facts(self.conn, program, proof))
+        if not verdict.valid:
+            return verdict
+        try:
+            limits = proof_api.Limits(**proof["limits"])
+            again = json.loads(proof_api.render(self._rebuilt_proof(program, run_id, proof["atom"], limits), "json"))
+        except (ProofError, ValueError) as exc:
+            return Verdict(False, "run", f"run {run_id} gives no proof of {proof['atom']}: {str(exc)[:200]}")
+        return same_as_stored(proof, again, run_id) or verdict
 
     def diff(self, run_a: str, run_b: str) -> RunDiff:
         """Conclusions gained and lost from run A to run B, each with the evidence or rule change behind it."""
@@ -322,8 +378,8 @@ class Case:
             for atom, gained in sorted([(a, True) for a in held_b - held_a] + [(a, False) for a in held_a - held_b]):
                 where, other, program, other_id = (run_b, info_a, prog_a, run_a) if gained else (run_a, info_b, prog_b, run_b)
                 proof = json.loads(proof_api.render(self.why(atom, where), "json"))
-                reasons = evidence_reasons(proof, lambda h: self._in_force(program, other["as_of"], h),
-                                           lambda p, a, ev: self._present(program, other["as_of"], p, a) if ev
+                reasons = evidence_reasons(proof, lambda h: self._in_force(program, self.clocks(other_id), h),
+                                           lambda p, a, ev: self._present(program, self.clocks(other_id), p, a) if ev
                                            else self._derived(other_id, p, a), gained)
                 changes.append(Change(atom, gained, tuple(reasons or changed or ["a change deeper in the proof"])))
         return RunDiff(run_a, run_b, tuple(changed), tuple(changes))
@@ -332,10 +388,10 @@ class Case:
         rows = stored_conclusions(self.conn, self.program_for_run(run_id), run_id).get(predicate, [])
         return [f"{predicate}({', '.join(json.dumps(v) for v in row)})" for row in rows]
 
-    def _in_force(self, program: Program, as_of: str, record: str) -> bool:
+    def _in_force(self, program: Program, clocks: Clocks, record: str) -> bool:
         for decl in program.declarations:
             if decl.is_evidence:
-                sql, params = in_force_sql(decl, as_of)
+                sql, params = in_force_sql(decl, clocks)
                 if self.conn.execute(f"SELECT 1 FROM ({sql}) WHERE _hash = ? LIMIT 1", list(params) + [record]).fetchone():
                     return True
         return False
@@ -348,11 +404,11 @@ class Case:
             return []
         return [f"{predicate}({', '.join(json.dumps(v) for v in r)})" for r in rows]
 
-    def _present(self, program: Program, as_of: str, predicate: str, args: list) -> list[str]:
+    def _present(self, program: Program, clocks: Clocks, predicate: str, args: list) -> list[str]:
         decl = program.declaration(predicate)
         if decl is None:
             return []
-        sql, params = in_force_sql(decl, as_of)
+        sql, params = in_force_sql(decl, clocks)
         pairs = [(c, a) for c, a in zip(decl.columns, args) if a is not None]
         where = " AND ".join(f"{ident(c.name)} = ?" for c, _ in pairs) or "1"
         cols = ", ".join(ident(c.name) for c in decl.columns)
@@ -382,8 +438,10 @@ class Case:
         books = self.conn.execute("SELECT rulebook_id, sha256 FROM run_rulebooks WHERE run_id = ? ORDER BY position DESC "
                                   "LIMIT 1", [run_id]).fetchone()
         version = self.conn.execute("SELECT version FROM rulebooks WHERE sha256 = ?", [books[1]]).fetchone() if books else None
+        clocks = clocks_of_run(self.conn, row[0], row[2])
         return {"id": row[0], "rulebook": books[0] if books else None, "version": version[0] if version else None,
-                "rulebook_sha256": row[1], "as_of": row[2], "started_at": row[3], "counts": json.loads(row[4] or "{}")}
+                "rulebook_sha256": row[1], "as_of": row[2], "known_at": clocks.known_at,
+                "loaded_through": clocks.loaded_through, "started_at": row[3], "counts": json.loads(row[4] or "{}")}
 
     def runs(self) -> list[dict]:
         ids = [r[0] for r in self.conn.execute("SELECT id FROM runs ORDER BY id")]
@@ -406,10 +464,9 @@ class Case:
         program = self.program_for_run(run_id)
         atom = parse_atom(pattern)
         decl = _declaration(program, atom)
-        as_of = self.run_info(run_id)["as_of"]
         conds, args = _pattern_conditions(atom, decl)
         if decl.is_evidence:
-            sql, params = in_force_sql(decl, as_of)
+            sql, params = in_force_sql(decl, self.clocks(run_id))
             source, params = f"({sql})", list(params)
         else:
             source, params = table_name("fact", decl.name), [run_id]

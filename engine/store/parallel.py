@@ -8,8 +8,12 @@ stays bounded whatever the file's size."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from pathlib import Path
 from queue import Empty
@@ -64,8 +68,16 @@ def _read_parts(chunks: ColumnarChunks, path: Path, body: int, cut: int, size: i
                 chunk_rows: int) -> Iterator[tuple[list[tuple], int]]:
     context = multiprocessing.get_context("fork")
     queue = context.Queue()  # a feeder thread sends: the worker never waits for this process to read
-    worker = context.Process(target=_pack_part, args=(chunks, path, cut, size, chunk_rows, queue), daemon=True)
-    worker.start()
+    lifeline = os.pipe()  # only this process holds the write end: the worker sees its end of file when it ends
+    worker = context.Process(target=_worker, args=(os.getpid(), lifeline, chunks, path, cut, size, chunk_rows, queue),
+                             daemon=True)
+    try:
+        worker.start()
+    except BaseException:
+        os.close(lifeline[1])
+        raise
+    finally:
+        os.close(lifeline[0])
     finished = False
     try:
         yield from packed_part(chunks, path, body, cut, chunk_rows)
@@ -77,6 +89,7 @@ def _read_parts(chunks: ColumnarChunks, path: Path, body: int, cut: int, size: i
             worker.kill()
         worker.join()
         queue.close()
+        os.close(lifeline[1])
 
 
 def _receive(chunks: ColumnarChunks, queue, worker) -> tuple[list[tuple], int] | None:
@@ -113,3 +126,34 @@ def _pack_part(chunks: ColumnarChunks, path: Path, start: int, end: int, chunk_r
     queue.put(message)
     queue.close()
     queue.join_thread()
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker(parent: int, lifeline: tuple[int, int], *args) -> None:
+    """The forked process: `_pack_part(*args)`, dying with `parent` whatever signal ends it."""
+    _die_with_parent(parent, lifeline)
+    _pack_part(*args)
+
+
+def _die_with_parent(parent: int, lifeline: tuple[int, int]) -> None:
+    """End this forked process as soon as `parent` ends, even by SIGKILL, rather than block forever on a
+    pipe no one reads while holding the case file open. On Linux the kernel sends SIGKILL when the parent
+    dies (a parent gone before that was asked is seen by its pid); everywhere, a thread waits for the end of
+    file of the pipe whose write end only the parent holds, and exits there."""
+    read_end, write_end = lifeline
+    os.close(write_end)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_exit_at_end_of_file, args=(read_end,), daemon=True).start()
+
+
+def _exit_at_end_of_file(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        while os.read(fd, 1):
+            pass
+    os._exit(1)
