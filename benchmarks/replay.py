@@ -34,7 +34,7 @@ def bench_replay(work: Path, sizes: list[int], say) -> dict:
     """Run then replay each size; the ratio is the replay's time over the run's evaluation (the stricter
     reading of "its run's time"; over load and evaluation it is lower)."""
     say("\n== replay (warrant replay RUN) against the run it reproduces, OFAC case files ==")
-    say(f"{'edges':>10}{'blocked':>9}{'run eval s':>11}{'load+run s':>11}{'replay s':>9}{'/eval':>7}{'/total':>7}"
+    say(f"{'edges':>10}{'blocked':>9}{'run eval s':>11}{'load+run s':>11}{'replay s':>9}{'/eval':>9}{'/total':>8}"
         f"{'run MiB':>8}{'replay MiB':>11}  proofs   target <= {TARGET:g}x eval")
     out = {}
     for size in sizes:
@@ -55,7 +55,7 @@ def bench_replay(work: Path, sizes: list[int], say) -> dict:
             res[mode] = r
             met = "met" if r["over_eval"] <= TARGET else "MISSED"
             say(f"{size:>10,}{r['conclusions']:>9,}{run['eval_s']:>11.3f}{run['total_s']:>11.3f}{r['replay_s']:>9.3f}"
-                f"{r['over_eval']:>6.2f}x{r['over_total']:>6.2f}x{run['peak_rss_mib']:>8.0f}{r['peak_rss_mib']:>11.0f}"
+                f"{r['over_eval']:>8.2f}x{r['over_total']:>7.2f}x{run['peak_rss_mib']:>8.0f}{r['peak_rss_mib']:>11.0f}"
                 f"  {mode:<7}  {met if mode == 'auto' else '(no target)'}")
         out[str(size)] = res
         for p in work.glob(f"replay_{size}.db*"):
