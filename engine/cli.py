@@ -15,6 +15,7 @@ from .diagnostics import WarrantError, render_all
 from .eval import EvalError
 from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .proof.terms import ProofError
+from .store.timeline import clocks_text
 from .store.schema import busy_error, is_busy
 
 
@@ -91,14 +92,17 @@ def check(rulebooks, as_json):
 @main.command()
 @click.argument("rulebook")
 @click.argument("facts_dir")
+@click.option("--recorded-at", default=None,
+              help="When the case file is taken to have received these records (importing an older case's files); "
+                   "not in the future. The audit log still records the real time.")
 @db_option
 @json_option
 @handle_errors
-def load(rulebook, facts_dir, db, as_json):
+def load(rulebook, facts_dir, recorded_at, db, as_json):
     """Validate and load a facts folder into the case file (all or nothing)."""
     program = api.load_rulebook(rulebook)
     with _case(db, create=True) as case:
-        report = case.load(program, facts_dir)
+        report = case.load(program, facts_dir, recorded_at=recorded_at)
     if as_json:
         _echo_json({"batch": report.batch, "added": report.added, "duplicates": report.duplicates,
                     "files": [f.__dict__ for f in report.files]})
@@ -111,7 +115,10 @@ def load(rulebook, facts_dir, db, as_json):
 @main.command()
 @click.argument("rulebook")
 @click.option("--facts", "facts_dir", default=None, help="Load this facts folder first.")
-@click.option("--as-of", default=None, help="Evaluate the evidence recorded up to and valid at this date.")
+@click.option("--as-of", default=None,
+              help="The assessment date: validity windows and the law in force on this date (default: now).")
+@click.option("--known-at", default=None,
+              help="Use only the evidence recorded by this date or timestamp (default: now, every record).")
 @click.option("--max-rounds", default=100_000, show_default=True, help="Stop a fixpoint that does not close.")
 @click.option("--max-seconds", default=DEFAULT_MAX_SECONDS, show_default=True, type=click.FloatRange(min=0),
               help="Stop the evaluation after this many seconds, storing nothing (0: no limit).")
@@ -120,16 +127,18 @@ def load(rulebook, facts_dir, db, as_json):
 @db_option
 @json_option
 @handle_errors
-def run(rulebook, facts_dir, as_of, max_rounds, max_seconds, max_facts, db, as_json):
+def run(rulebook, facts_dir, as_of, known_at, max_rounds, max_seconds, max_facts, db, as_json):
     """Evaluate a rulebook over the case file and store its conclusions as a new run."""
     program = api.load_rulebook(rulebook)
     with _case(db, create=True) as case:
-        result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds,
+        result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds, known_at=known_at,
                           max_seconds=max_seconds, max_facts=max_facts)
+        clocks = case.clocks(result.run_id)
     if as_json:
-        _echo_json({"run_id": result.run_id, "rulebook": result.rulebook, "conclusions": result.conclusions})
+        _echo_json({"run_id": result.run_id, "rulebook": result.rulebook, "as_of": clocks.as_of,
+                    "known_at": clocks.known_at, "conclusions": result.conclusions})
         return
-    click.echo(f"{result.run_id}: {program.root.id} version {program.root.version} as of {result.as_of}")
+    click.echo(f"{result.run_id}: {program.root.id} version {program.root.version}, {clocks_text(clocks.as_of, clocks.known_at)}")
     for pred, rows in result.conclusions.items():
         click.echo(f"  {pred}: {len(rows)}")
         for row in rows:
@@ -143,14 +152,17 @@ def run(rulebook, facts_dir, as_of, max_rounds, max_seconds, max_facts, db, as_j
 @json_option
 @handle_errors
 def query(pattern, db, run_id, as_json):
-    """List the facts matching a pattern such as 'owns(X, "A", P)'."""
+    """List the facts matching a pattern such as 'owns(X, "A", P)' (tab-separated; control and invisible
+    characters in values shown as escapes such as \\x1b, exact values with --json)."""
+    from .proof.escape import visible
+
     with _case(db) as case:
         columns, rows = case.query(pattern, run_id)
     if as_json:
         _echo_json({"columns": columns, "rows": rows})
         return
     for row in rows:
-        click.echo("\t".join(str(v) for v in row))
+        click.echo("\t".join(visible(str(v)) for v in row))
     click.echo(f"{len(rows)} row(s)", err=True)
 
 
@@ -199,7 +211,7 @@ def runs(db, as_json):
         return
     for r in listed:
         counts = ", ".join(f"{n} {p}" for p, n in sorted(r["counts"].items()))
-        click.echo(f"{r['id']}  {r['rulebook']} {r['version']}  as of {r['as_of']}  ({counts})")
+        click.echo(f"{r['id']}  {r['rulebook']} {r['version']}  {clocks_text(r['as_of'], r['known_at'])}  ({counts})")
 
 
 FORMATS = ("text", "json", "dot", "svg", "pdf", "png", "md", "html")
@@ -277,21 +289,28 @@ def export(atom, output, db, run_id):
 
 @main.command("verify-proof")
 @click.argument("path")
-@click.option("--db", default=None, help="Check a proof JSON file against this case file instead of a bundle.")
+@click.option("--db", default=None, help="Also check against this case file (needed for a proof JSON file).")
 @json_option
 @handle_errors
 def verify_proof(path, db, as_json):
-    """Check a bundle folder (or a proof JSON with --db) step by step: prints "valid" or the first bad step."""
+    """Check a bundle folder (or a proof JSON with --db) step by step: prints "valid" or the first bad step,
+    then what was not verified."""
     from pathlib import Path
+
+    from .audit.bundle_reader import read_proof_file
 
     if not Path(path).exists():
         _fail(f"error: no such bundle folder or proof file: {path}")
     if Path(path).is_dir():
-        verdict = api.verify_bundle(path)
+        if db is None:
+            verdict = api.verify_bundle(path)
+        else:
+            with _case(db) as case:
+                verdict = api.verify_bundle(path, against=case.verify_proof)
     else:
         if db is None:
             _fail("error: a proof file alone cannot be checked; give the bundle folder, or --db CASE_FILE")
-        proof = json.loads(Path(path).read_text(encoding="utf-8"))
+        proof = read_proof_file(path)
         with _case(db) as case:
             verdict = case.verify_proof(proof)
     if as_json:

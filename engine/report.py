@@ -22,6 +22,7 @@ from .proof import api as proof_api
 from .proof.escape import html as e
 from .proof.escape import markdown as md
 from .proof.render_dot import RenderError
+from .store.timeline import moment_text
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _RESERVED = {"index.md", "index.html"}
@@ -105,7 +106,8 @@ def write_report(case, out_dir: str | Path, full_runs: list[str], title: str = "
     for r in case.runs():
         program = case.program_for_run(r["id"])
         counts = {p: r["counts"].get(p, 0) for p in _conclusion_predicates(program)}
-        rows.append((r["id"], program.root.id, program.root.version, r["as_of"][:10], counts))
+        rows.append((r["id"], program.root.id, program.root.version, r["as_of"][:10],
+                     moment_text(r["known_at"] or r["as_of"]), counts))
     _inside(root, out / "index.md").write_text(_markdown(title, rows, details), encoding="utf-8")
     _inside(root, out / "index.html").write_text(_html(title, rows, details), encoding="utf-8")
     return out / "index.html"
@@ -128,10 +130,12 @@ def _html_link(entry: dict, fmt: str, text: str) -> str:
 
 
 def _markdown(title: str, rows, details) -> str:
-    lines = [f"# {md(title)}", "", "## Runs", "", "| run | rulebook | version | as of | conclusions |",
-             "|---|---|---|---|---|"]
-    for run_id, rb, version, as_of, counts in rows:
-        lines.append(f"| {md(run_id)} | {md(rb)} | {md(version)} | {md(as_of)} | {md(_counts_text(counts))} |")
+    lines = [f"# {md(title)}", "", "## Runs", "",
+             "| run | rulebook | version | assessed as of | evidence recorded up to | conclusions |",
+             "|---|---|---|---|---|---|"]
+    for run_id, rb, version, as_of, known_at, counts in rows:
+        lines.append(f"| {md(run_id)} | {md(rb)} | {md(version)} | {md(as_of)} | {md(known_at)} "
+                     f"| {md(_counts_text(counts))} |")
     for run_id, entries in details.items():
         rb = next(r[1] for r in rows if r[0] == run_id)
         lines += ["", f"## {md(run_id)}: {md(rb)}", "", "| conclusion | rules | proof | narrative |",
@@ -147,9 +151,10 @@ def _html(title: str, rows, details) -> str:
              "<style>body{font-family:Georgia,serif;max-width:70em;margin:2em auto;line-height:1.4}"
              "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:left}"
              "code{font-size:90%}td:first-child,td:nth-child(4){white-space:nowrap}</style></head><body>", f"<h1>{e(title)}</h1><h2>Runs</h2>",
-             "<table><tr><th>run</th><th>rulebook</th><th>version</th><th>as of</th><th>conclusions</th></tr>"]
-    for run_id, rb, version, as_of, counts in rows:
-        parts.append(f"<tr><td>{e(run_id)}</td><td>{e(rb)}</td><td>{e(version)}</td><td>{e(as_of)}</td>"
+             "<table><tr><th>run</th><th>rulebook</th><th>version</th><th>assessed as of</th>"
+             "<th>evidence recorded up to</th><th>conclusions</th></tr>"]
+    for run_id, rb, version, as_of, known_at, counts in rows:
+        parts.append(f"<tr><td>{e(run_id)}</td><td>{e(rb)}</td><td>{e(version)}</td><td>{e(as_of)}</td><td>{e(known_at)}</td>"
                      f"<td>{e(_counts_text(counts))}</td></tr>")
     parts.append("</table>")
     for run_id, entries in details.items():

@@ -171,6 +171,12 @@ class RunInfo(_Frozen):
     version: str
     sha256: str
 
+    def clocks_text(self) -> str:
+        """The run's two clocks in words: 'assessed as of 2024-03-01 on the evidence recorded up to 2026-12-02'."""
+        known = self.recorded_until or self.as_of
+        known = known[:10] if known.endswith("T23:59:59.999999Z") else known
+        return f"assessed as of {self.as_of} on the evidence recorded up to {known}"
+
 
 class Proof(_Frozen):
     """Why one ground atom holds: `root` is a fact node; `nodes` holds every node once."""

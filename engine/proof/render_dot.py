@@ -103,8 +103,8 @@ def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
     ids = {nid: f"n{i}" for i, nid in enumerate(proof.nodes)}
     big = len(proof.nodes) > 60
     g = graphviz.Digraph("proof", graph_attr={
-        "rankdir": rankdir, "label": dot_string(f"Why {proof.atom} holds: run {proof.run.run_id}, as of "
-                                                f"{proof.run.as_of}, rules {proof.run.rulebook} {proof.run.version}"),
+        "rankdir": rankdir, "label": dot_string(f"Why {proof.atom} holds: run {proof.run.run_id}, "
+                                                f"{proof.run.clocks_text()}, rules {proof.run.rulebook} {proof.run.version}"),
         "labelloc": "t", "fontname": "Helvetica", "fontsize": "14",
         "nodesep": "0.12" if big else "0.25", "ranksep": "0.35" if big else "0.5",
         "newrank": "true", "outputorder": "edgesfirst",

@@ -124,7 +124,7 @@ def _md_pieces(pieces) -> str:
 def _header(proof: Proof) -> tuple[str, str]:
     r = proof.run
     return (f"Why {proof.atom} holds",
-            f"Run {r.run_id}, evidence in force as of {r.as_of}; rules {r.rulebook} version {r.version} "
+            f"Run {r.run_id}, {r.clocks_text()}; rules {r.rulebook} version {r.version} "
             f"(sha256 {r.sha256}).")
 
 

@@ -48,7 +48,7 @@ def evidence_text(n, style: Style) -> tuple[str, list[str]]:
 def render_text(proof: Proof, color: bool = False) -> str:
     """The proof as an indented tree; every stored string is shown with its invisible characters escaped."""
     style = Style(color)
-    out: list[str] = [style("dim", f"Proof of {proof.atom} in run {proof.run.run_id} as of {proof.run.as_of} "
+    out: list[str] = [style("dim", f"Proof of {proof.atom} in run {proof.run.run_id}, {proof.run.clocks_text()} "
                                    f"(rules {proof.run.rulebook} {proof.run.version}, sha256 {proof.run.sha256[:12]})")]
     refs: dict[str, int] = {}
 

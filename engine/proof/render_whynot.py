@@ -38,7 +38,7 @@ def _tree(w: WhyNot):
 
 def render_whynot_text(w: WhyNot, color: bool = False) -> str:
     style = Style(color)
-    out = [style("dim", f"Why not {w.atom}: run {w.run.run_id} as of {w.run.as_of} "
+    out = [style("dim", f"Why not {w.atom}: run {w.run.run_id}, {w.run.clocks_text()} "
                         f"(rules {w.run.rulebook} {w.run.version})")]
     out += ["  " * lvl + style(st, t) for lvl, st, t in _tree(w)]
     return "\n".join(out) + "\n"
@@ -46,7 +46,7 @@ def render_whynot_text(w: WhyNot, color: bool = False) -> str:
 
 def render_whynot_markdown(w: WhyNot) -> str:
     out = [f"# Why not {markdown(w.atom)}", "",
-           markdown(f"Run {w.run.run_id}, evidence in force as of {w.run.as_of}; rules {w.run.rulebook} "
+           markdown(f"Run {w.run.run_id}, {w.run.clocks_text()}; rules {w.run.rulebook} "
                     f"version {w.run.version}."), ""]
     out += ["  " * (lvl - 1) + "- " + markdown(t) if lvl else f"**{markdown(t)}**\n" for lvl, _, t in _tree(w)]
     return "\n".join(out) + "\n"
@@ -59,7 +59,7 @@ def render_whynot_html(w: WhyNot) -> str:
            "<style>body{font-family:Georgia,serif;max-width:52em;margin:2em auto;line-height:1.45}"
            ".fail{color:#900}.dim{color:#555}</style>", "</head>", "<body>",
            f"<h1>Why not {html(w.atom)}</h1>",
-           f"<p>Run {html(w.run.run_id)}, evidence in force as of {html(w.run.as_of)}; rules "
+           f"<p>Run {html(w.run.run_id)}, {html(w.run.clocks_text())}; rules "
            f"{html(w.run.rulebook)} version {html(w.run.version)}.</p>",
            f'<p class="{"dim" if w.holds else "fail"}"><strong>{html(rows[0][2])}</strong></p>']
     level = 0
@@ -76,7 +76,7 @@ def render_whynot_html(w: WhyNot) -> str:
 
 
 def render_whynot_dot(w: WhyNot) -> str:
-    label = dot_string(f"Why not {w.atom}: run {w.run.run_id}, as of {w.run.as_of}")
+    label = dot_string(f"Why not {w.atom}: run {w.run.run_id}, {w.run.clocks_text()}")
     g = graphviz.Digraph("whynot", graph_attr={"rankdir": "LR", "label": label,
                                                "labelloc": "t", "fontname": "Helvetica"},
                          node_attr={"fontname": "Helvetica", "fontsize": "10"},

@@ -84,21 +84,26 @@ class Explainer:
         self.ctx, self.depth = ctx, depth
         self.memo: dict[tuple, WhyNot] = {}
 
-    def unknown_entities(self, ground: GroundAtom) -> list[str]:
+    def unknown_entities(self, ground: GroundAtom) -> tuple[list[str], list[str]]:
+        """(why the atom cannot hold: an entity no record in force mentions; and, for entities that some
+        do mention, the records about them that the run's clocks keep out, with their dates)."""
         ctx = self.ctx
         decl = ctx.decls[ground.predicate]
         ev = [d for d in ctx.decls.values() if d.is_evidence]
-        notes = []
+        notes, kept_out = [], []
         for col, value in zip(decl.columns, ground.args):
             if col.type != "entity" or value is None:
                 continue
             found = any(record_rows(ctx.conn, d, ctx.ev_sql[d.name], ctx.base, {c.name: value})
                         for d in ev for c in d.columns if c.type == "entity")
-            outside = [] if found else [n for d in ev for c in d.columns if c.type == "entity"
-                                        for n in self.clock_notes(d, {c.name: value})]
-            if outside:
+            outside = list(dict.fromkeys(n for d in ev for c in d.columns if c.type == "entity"
+                                         for n in self.clock_notes(d, {c.name: value})))
+            if found and outside:
+                kept_out.append(f"records about {value_text(value)} that the run's clocks keep out: "
+                                + "; ".join(outside[:SHOW]) + (f" and {len(outside) - SHOW} more" if len(outside) > SHOW else ""))
+            elif outside:
                 notes.append(f"{value_text(value)} is in the case file, but no record of it is in force: "
-                             + "; ".join(dict.fromkeys(outside)))
+                             + "; ".join(outside))
             elif not found:
                 known = set()
                 for d in ev:
@@ -109,7 +114,7 @@ class Explainer:
                 close = difflib.get_close_matches(str(value), sorted(known), n=3, cutoff=0.6)
                 hint = f" (close: {', '.join(value_text(c) for c in close)})" if close else ""
                 notes.append(f"no evidence mentions {value_text(value)}; check the spelling{hint}")
-        return notes
+        return notes, kept_out
 
     def clock_notes(self, decl: ast.Declaration, conditions: dict) -> list[str]:
         """Each record matching `conditions` that the run's clocks keep out, with its dates."""
@@ -144,7 +149,7 @@ class Explainer:
             result = WhyNot(holds=True, message=f"{ground} holds in run {ctx.run_id}; ask why: warrant why '{ground}'",
                             **base)
         else:
-            notes = self.unknown_entities(ground) if top else []
+            notes, kept_out = self.unknown_entities(ground) if top else ([], [])
             if notes:
                 result = WhyNot(holds=False, message=f"{ground} does not hold: " + "; ".join(notes), notes=notes, **base)
             else:
@@ -153,7 +158,7 @@ class Explainer:
                     msg = f"{ground} does not hold: " + "; ".join(a.summary for a in attempts)
                 else:
                     msg = f"{ground} does not hold: no rule concludes {ground.predicate}"
-                result = WhyNot(holds=False, message=msg, attempts=attempts, **base)
+                result = WhyNot(holds=False, message=msg, attempts=attempts, notes=kept_out, **base)
         self.memo[key] = result
         return result
 

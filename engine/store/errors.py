@@ -26,10 +26,11 @@ CODES: dict[str, tuple[str, str]] = {
 
 STORE_CODES: dict[str, tuple[str, str]] = {
     "S001": ("different declaration", "use a new case file, or the declaration the case file was made with"),
-    "S002": ("bad as-of", "give as-of as YYYY-MM-DD or an ISO timestamp"),
+    "S002": ("bad date or time", "give --as-of, --known-at or --recorded-at as YYYY-MM-DD or an ISO timestamp"),
     "S003": ("not a case file", "open a case file made by warrant, or a new path"),
     "S004": ("no such case file", "load evidence first with `warrant load RULEBOOK FACTS --db PATH`, or check --db"),
     "S005": ("case file busy", "try again when the other command has finished, or wait longer: WARRANT_BUSY_TIMEOUT=SECONDS"),
+    "S006": ("recorded in the future", "give --recorded-at as a moment that has passed (UTC unless it names an offset)"),
 }
 
 

@@ -384,7 +384,7 @@ def determine(case, as_of: str) -> dict[str, list[str]]:
     from engine import api
     out = {}
     for regime, name in REGIMES.items():
-        result = case.run(api.load_rulebook(RULEBOOKS / name), as_of=as_of)
+        result = case.run(api.load_rulebook(RULEBOOKS / name), as_of=as_of, known_at=as_of)
         out[regime] = sorted(r[0] for r in result.conclusions["blocked"])
         if "caution" in result.conclusions:
             out["OFAC caution"] = sorted(r[0] for r in result.conclusions["caution"])
@@ -418,9 +418,9 @@ def main() -> None:
                 "determinations", 1, "blocked conclusions of the ownership rulebooks as of 2024-11-01")})
             case.load(api.load_rulebook(RULEBOOKS / "screening.rules"), u, progress=False, recorded_at=UPDATE_RECORDED)
             for as_of in ("2024-09-30", "2024-11-01"):
-                result = case.run(api.load_rulebook(RULEBOOKS / "screening.rules"), as_of=as_of)
+                result = case.run(api.load_rulebook(RULEBOOKS / "screening.rules"), as_of=as_of, known_at=as_of)
                 expected["assessments"][as_of]["screening"] = result.conclusions
-                std = case.run(api.load_rulebook(RULEBOOKS / "evidence_standards.rules"), as_of=as_of)
+                std = case.run(api.load_rulebook(RULEBOOKS / "evidence_standards.rules"), as_of=as_of, known_at=as_of)
                 expected["assessments"][as_of]["standards"] = std.conclusions
         finally:
             case.close()

@@ -1,6 +1,8 @@
 """Run the demo case end to end: build the case file, run every shipped rulebook on each
-assessment date, check the headline outcomes against expected.json, and write the case
-report (summary, and per conclusion of the latest assessment its narrative and proof graph).
+assessment date as the case stood then, ask one retrospective question (a past payment judged
+on the evidence gathered since), check the outcomes against expected.json, and write the case
+report (summary, and per conclusion of the latest assessment and of the retrospective run its
+narrative and proof graph).
 
     python examples/demo/run_demo.py [OUT_DIR]        (default: out/demo)
 """
@@ -21,6 +23,11 @@ from engine import api  # noqa: E402
 from engine.report import write_report  # noqa: E402
 
 STANDARDS_DATES = ("2024-09-30", "2024-11-01")
+# The retrospective question: did the payment tx:2024-006 to Tallis Trading need review on 30 September
+# 2024? Judged on everything recorded since, it did (a bank's report arrived on 15 October); on what was
+# known that day, it did not.
+PAYMENT_DAY = "2024-09-30"
+PAYMENT = ["tx:2024-006", "co:tallis-trading"]
 
 
 def build(db: Path) -> api.Case:
@@ -44,16 +51,33 @@ def run_all(case: api.Case) -> tuple[dict, list[str]]:
         if as_of in STANDARDS_DATES:
             names += [("screening", "screening.rules"), ("standards", "evidence_standards.rules")]
         for label, name in names:
-            result = case.run(api.load_rulebook(RULEBOOKS / name), as_of=as_of)
+            result = case.run(api.load_rulebook(RULEBOOKS / name), as_of=as_of, known_at=as_of)
             if label in REGIMES:
                 found["blocked"][label] = sorted(r[0] for r in result.conclusions["blocked"])
             else:
                 found[label] = result.conclusions
-            print(f"  {result.run_id}  {name:<28} as of {as_of}: "
+            print(f"  {result.run_id}  {name:<28} as of {as_of}, known at {as_of}: "
                   + ", ".join(f"{len(v)} {k}" for k, v in result.conclusions.items()))
             if as_of == ASSESSMENTS[-1]:
                 last.append(result.run_id)
     return outcomes, last
+
+
+def retrospective(case: api.Case) -> tuple[str, list[str]]:
+    """The payment question under both clocks: (the retrospective run, problems found)."""
+    screening = api.load_rulebook(RULEBOOKS / "screening.rules")
+    then = case.run(screening, as_of=PAYMENT_DAY, known_at=PAYMENT_DAY)
+    now = case.run(screening, as_of=PAYMENT_DAY)
+    flagged = {run.run_id: PAYMENT in run.conclusions["needs_review"] for run in (then, now)}
+    atom = f'needs_review("{PAYMENT[0]}", "{PAYMENT[1]}")'
+    print(f"retrospective question: did {PAYMENT[0]} to {PAYMENT[1]} need review on {PAYMENT_DAY}?")
+    print(f"  {then.run_id}  on what was known that day: {'yes' if flagged[then.run_id] else 'no'}")
+    print(f"  {now.run_id}  on all the evidence recorded since: {'yes' if flagged[now.run_id] else 'no'}"
+          f"  (warrant why '{atom}' --run {now.run_id})")
+    problems = [] if flagged == {then.run_id: False, now.run_id: True} else [
+        f"retrospective question: expected no on what was known on {PAYMENT_DAY} and yes on today's evidence, "
+        f"got {flagged}"]
+    return now.run_id, problems
 
 
 def compare(outcomes: dict) -> list[str]:
@@ -77,9 +101,10 @@ def main(out: Path) -> int:
     try:
         print("running the rulebooks:")
         outcomes, last = run_all(case)
-        problems = compare(outcomes)
+        retro, problems = retrospective(case)
+        problems += compare(outcomes)
         print("writing the case report (a narrative and a proof graph per conclusion) ...")
-        index = write_report(case, out / "report", last, title="The Kessler network: case report")
+        index = write_report(case, out / "report", last + [retro], title="The Kessler network: case report")
         chain = case.verify_audit()
     finally:
         case.close()

@@ -28,7 +28,9 @@ def demo(tmp_path_factory):
     module = _run_demo_module()
     case = module.build(tmp_path_factory.mktemp("demo") / "case.db")
     outcomes, last = module.run_all(case)
-    yield module, case, outcomes, last
+    retro, problems = module.retrospective(case)
+    assert problems == []
+    yield module, case, outcomes, last + [retro]
     case.close()
 
 
@@ -39,10 +41,24 @@ def test_outcomes_match_the_documented_story(demo):
     assert "co:borealis-trading" in final["EU"] and "co:borealis-trading" not in final["UK"]
 
 
+def test_the_retrospective_question_is_answered_on_todays_evidence(demo):
+    module, case, _, last = demo
+    retro = last[-1]
+    info = case.run_info(retro)
+    assert info["as_of"] == module.PAYMENT_DAY and info["known_at"] > "2026"
+    proof = case.why(f'needs_review("{module.PAYMENT[0]}", "{module.PAYMENT[1]}")', retro)
+    text = api.proof_api.render(proof, "text")
+    assert "paid Gulfstar crew wages through a listed bank" in text
+    known_then = f"run-{int(retro.split('-')[1]) - 1:06d}"
+    answer = case.whynot(f'needs_review("{module.PAYMENT[0]}", "{module.PAYMENT[1]}")', known_then, depth=6)
+    assert not answer.holds
+    assert "was recorded on 2024-10-15, after the known-at time 2024-09-30" in answer.model_dump_json()
+
+
 def test_every_run_replays_byte_for_byte(demo):
     _, case, _, _ = demo
     runs = case.runs()
-    assert len(runs) == 13
+    assert len(runs) == 15  # 13 as the case stood on each date, and the retrospective question's two
     for run in runs:
         report = case.replay(run["id"])
         assert report.identical, (run["id"], report.diff, report.proofs_differing)
