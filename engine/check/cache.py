@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import sqlite3
 import sys
 import tempfile
 from functools import lru_cache
@@ -27,7 +28,7 @@ from ..syntax.grammar import cache_folder, grammar_path
 from ..syntax.program import Program
 
 _ENGINE = Path(__file__).resolve().parent.parent
-_CODE = ("syntax", "check", "diagnostics.py", "source.py")
+_CODE = ("syntax", "check", "eval", "diagnostics.py", "source.py")  # eval: check tries rules on SQLite (limits.py)
 
 
 def enabled() -> bool:
@@ -79,8 +80,9 @@ def remember_program(path: str | Path, program: Program) -> None:
 
 @lru_cache(maxsize=None)
 def fingerprint() -> str:
-    """SHA-256 over the source of the parser and checker, the grammar, and lark's and Python's versions."""
-    h = hashlib.sha256(f"{lark.__version__}:{sys.version}".encode())
+    """SHA-256 over the source of the parser, checker and evaluator, the grammar, and lark's, Python's and
+    SQLite's versions."""
+    h = hashlib.sha256(f"{lark.__version__}:{sys.version}:{sqlite3.sqlite_version}".encode())
     files = [grammar_path()]
     for part in _CODE:
         where = _ENGINE / part
