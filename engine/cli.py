@@ -103,13 +103,16 @@ def load(rulebook, facts_dir, recorded_at, db, as_json):
     program = api.load_rulebook(rulebook)
     with _case(db, create=True) as case:
         report = case.load(program, facts_dir, recorded_at=recorded_at)
+    warnings = [w.diagnostic() for w in report.warnings]
     if as_json:
         _echo_json({"batch": report.batch, "added": report.added, "duplicates": report.duplicates,
-                    "files": [f.__dict__ for f in report.files]})
+                    "files": [f.to_json() for f in report.files], "warnings": [w.to_json() for w in warnings]})
     else:
         for f in report.files:
             click.echo(f"{f.path}: {f.rows_read} rows, {f.added} added, {f.duplicates} already present")
         click.echo(f"loaded into {db}: {report.added} new records, {report.duplicates} already present")
+        if warnings:
+            click.echo(render_all(warnings), err=True, nl=False)
 
 
 @main.command()

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..syntax.ast import Declaration
+from .names import misleading, plain
 from .packing import ENCODERS, Packer
 from .values import META_CHECKERS, TYPE_CHECKERS, WHOLE_LIMIT, Bad
 
 _HEX = type(hashlib.sha256()).hexdigest
+_NUMBER_CHARS = str.maketrans("", "", "0123456789.eE+- \t")
 
 
 class Doubt(Exception):
@@ -52,6 +54,8 @@ def header_positions(path: Path, decl: Declaration) -> tuple[tuple[int, ...], di
 def _entities(values: list) -> tuple[list, list[str]]:
     if not all(map(str.strip, values)):
         raise Doubt("an empty entity")
+    if not plain("".join(values)) and any(map(misleading, set(values))):
+        raise Doubt("a name the row path warns about")  # it knows where the name is
     return values, list(map(encode_basestring, values))
 
 
@@ -60,6 +64,8 @@ def _texts(values: list) -> tuple[list, list[str]]:
 
 
 def _floats(values: list) -> list[float]:
+    if "".join(values).translate(_NUMBER_CHARS):  # anything but ASCII digits, signs, points, exponents, spaces
+        raise Doubt("not a number written with ASCII digits")
     try:
         numbers = list(map((0.0).__add__, map(float, values)))  # + 0.0 turns -0.0 into 0.0, as int() would
     except ValueError:

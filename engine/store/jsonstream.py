@@ -4,13 +4,46 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Generator, Iterator
 
 from .items import Item, Malformed, RawRow
 
 _CHUNK = 1 << 16
-_DECODER = json.JSONDecoder()
 _SPACE = " \t\r\n"
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice (json.loads would keep the last value silently)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        raise DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+JSON_LIMITS = (DuplicateKey, RecursionError, ValueError)  # ValueError: an integer of over 4,300 digits
+
+
+def parse_json(text: str) -> object:
+    """The JSON value of `text`; raises JSONDecodeError, or one of JSON_LIMITS (see `json_limit_reason`)."""
+    return _DECODER.decode(text)
+
+
+def json_limit_reason(exc: Exception) -> str:
+    """Why a JSON value that is not a syntax error could not be read."""
+    if isinstance(exc, DuplicateKey):
+        return f"the key {exc.key!r} appears twice in one object: keep one"
+    if isinstance(exc, RecursionError):
+        return "not readable JSON: nested too deeply"
+    return "not readable JSON: a number with more than 4,300 digits"
 
 
 def key_positions(text: str, obj: dict, line: int, col: int) -> dict[str, tuple[int, int]]:
@@ -81,30 +114,37 @@ def read_json(path: Path) -> Iterator[Item]:
             yield Malformed(cur.line, cur.col, "expected a JSON list of objects")
             return
         cur.advance(cur.pos + 1)
-        yield from _elements(cur)
+        if (yield from _elements(cur)) and cur.peek() is not None:
+            yield Malformed(cur.line, cur.col, "unexpected content after the list's closing ']': a file holds one list")
 
 
-def _elements(cur: _Cursor) -> Iterator[Item]:
+def _elements(cur: _Cursor) -> Generator[Item, None, bool]:
+    """The list's items; returns whether its closing ']' was read (and passed over)."""
     expect_value = None  # before the first element a ']' may close the list
     while True:
         ch = cur.peek()
         if ch == "]" and expect_value is None:
-            return
+            cur.advance(cur.pos + 1)
+            return True
         line, col = cur.line, cur.col
         try:
             obj, text = cur.value()
         except json.JSONDecodeError as exc:
             yield Malformed(line, col, f"not valid JSON: {exc.msg}")
-            return
+            return False
+        except JSON_LIMITS as exc:
+            yield Malformed(line, col, json_limit_reason(exc))
+            return False
         if not isinstance(obj, dict):
             yield Malformed(line, col, "expected a JSON object")
         else:
             yield RawRow(line, obj, key_positions(text, obj, line, col), cur.consumed)
         ch = cur.peek()
         if ch == "]":
-            return
+            cur.advance(cur.pos + 1)
+            return True
         if ch != ",":
             yield Malformed(cur.line, cur.col, "expected ',' or ']' after an object")
-            return
+            return False
         cur.advance(cur.pos + 1)
         expect_value = True

@@ -6,7 +6,7 @@ import contextlib
 import gc
 import itertools
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -15,8 +15,11 @@ from .columnar import ColumnarChunks, Doubt, header_positions
 from .discovery import fact_files
 from .errors import LoadError, Problem
 from .evidence import create_indexes, ensure_evidence_tables, evidence_declarations
+from .lines import survey
+from .lookalikes import lookalike_warnings
 from .manifest import file_defaults, read_manifest
 from .metacolumns import MetadataColumns
+from .names import NameWarning
 from .packing import Packer
 from .parallel import read_split
 from .plaincsv import read_plain
@@ -33,13 +36,21 @@ CHUNK_ROWS = 20000
 
 @dataclass(frozen=True)
 class FileReport:
-    """What one fact file contributed."""
+    """What one fact file contributed, and the warnings about its entity names."""
 
     predicate: str
     path: str
     rows_read: int
     added: int
     duplicates: int
+    warnings: tuple[NameWarning, ...] = ()
+
+    def to_json(self) -> dict:
+        """This report as JSON data (the warnings only when there are some)."""
+        out = asdict(self)
+        if not self.warnings:
+            del out["warnings"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,11 @@ class LoadReport:
         """Records the case file already held (or that repeated within the batch)."""
         return sum(f.duplicates for f in self.files)
 
+    @property
+    def warnings(self) -> list[NameWarning]:
+        """Every file's warnings, by file and position."""
+        return sorted((w for f in self.files for w in f.warnings), key=lambda w: (w.file, w.line, w.col, w.code))
+
 
 def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
                progress: bool | None = None, now: str | None = None) -> LoadReport:
@@ -82,54 +98,69 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         known = frozenset(source_ids(db))
         stamps = [Stamp(decl, path, file_defaults(manifest, path.name),
                         known, recorded_at, batch) for path, decl in files]
-        reports = _load_files(store, stamps, problems, progress)
+        reports, flagged = _load_files(store, stamps, problems, progress)
         if problems:
             raise LoadError(problems)
         for decl in evidence_declarations(program):
             create_indexes(store, decl)  # only those still missing: tables this load made and left empty
-        report = LoadReport(batch, tuple(reports))
+        lookalikes = lookalike_warnings(store, evidence_declarations(program), batch, flagged)
+        report = LoadReport(batch, tuple(_with_warnings(r, names, lookalikes) for r, (_, names) in zip(reports, flagged)))
         _record_load(store, report, folder, recorded_at)
     return report
 
 
-def _load_files(store: Store, stamps: list[Stamp], problems: list[Problem], progress: bool | None) -> list[FileReport]:
+def _load_files(store: Store, stamps: list[Stamp], problems: list[Problem],
+                progress: bool | None) -> tuple[list[FileReport], list[tuple[Stamp, dict[str, NameWarning]]]]:
+    """Each file's report, and each file's misleading entity names (see `names.misleading`)."""
     total = sum(stamp.path.stat().st_size for stamp in stamps)
-    reports, done = [], 0
+    reports, flagged, done = [], [], 0
     with progress_bar(progress, total, "loading facts") as update:
         for stamp in stamps:
-            report, consumed = _load_file(store, stamp, problems, lambda n: update(done + n))
+            names: dict[str, NameWarning] = {}
+            report, consumed = _load_file(store, stamp, problems, names, lambda n: update(done + n))
             reports.append(report)
+            flagged.append((stamp, names))
             done += consumed
-    return reports
+    return reports, flagged
 
 
-def _load_file(store: Store, stamp: Stamp, problems: list[Problem], update) -> tuple[FileReport, int]:
+def _load_file(store: Store, stamp: Stamp, problems: list[Problem], names: dict[str, NameWarning],
+               update) -> tuple[FileReport, int]:
     """Stream one file into a staging table in chunks, then move the new rows into its evidence table
     (all inside the batch transaction). A plain CSV file goes by the columnar lane; any other file, or one
-    the lane doubts, by the row path, which stops staging at the first problem but reads on to report all."""
+    the lane doubts (a misleading name among them), by the row path, which stops staging at the first
+    problem but reads on to report all."""
     packer = Packer(stamp.decl)
     with stage(store, stamp.decl) as staged, _gc_paused():
         read, consumed = _columnar(staged, stamp, packer, update)
         if read is None:
-            read, consumed = _by_rows(staged, stamp, packer, problems, update)
+            read, consumed = _by_rows(staged, stamp, packer, problems, names, update)
         added = 0 if problems else staged.move(packer.metas, stamp.recorded_at, stamp.batch)
     report = FileReport(stamp.decl.name, str(stamp.path), read, added, read - added)
     return report, consumed
 
 
+def _with_warnings(report: FileReport, names: dict[str, NameWarning], lookalikes: list[NameWarning]) -> FileReport:
+    mine = [*names.values(), *(w for w in lookalikes if w.file == report.path)]
+    return replace(report, warnings=tuple(sorted(mine, key=lambda w: (w.line, w.col, w.code))))
+
+
 def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int | None, int]:
     """Stage a CSV file chunk by chunk: (records read, bytes read), or (None, 0) when the row path must take
-    the file (then nothing stays staged). A plain file (no metadata columns) without a double quote is split
-    by `str.split` instead of the csv module, and a large one is read on two processes."""
+    the file (then nothing stays staged). A plain file (see `lines.Survey.plain`) without metadata columns
+    is split by `str.split` instead of the csv module, and a large one is read on two processes."""
     positions = header_positions(stamp.path, stamp.decl)
     if positions is None:
+        return None, 0
+    shape = survey(stamp.path)
+    if shape.inner_bom is not None:
         return None, 0
     order, meta = positions
     read = consumed = 0
     try:
         metadata = MetadataColumns(meta, packer, stamp) if meta else None
         chunks = ColumnarChunks(stamp.decl, packer, packer.meta_id(stamp.default_meta()), order, metadata)
-        fast = (read_split(chunks, stamp.path, CHUNK_ROWS) or read_plain(chunks, stamp.path, CHUNK_ROWS)
+        fast = (read_split(chunks, stamp.path, shape, CHUNK_ROWS) or read_plain(chunks, stamp.path, shape, CHUNK_ROWS)
                 if metadata is None else None)
         for rows, consumed in fast or chunks.read(stamp.path, CHUNK_ROWS):
             staged.add(rows)
@@ -141,8 +172,9 @@ def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int 
     return read, consumed
 
 
-def _by_rows(staged: Stage, stamp: Stamp, packer: Packer, problems: list[Problem], update) -> tuple[int, int]:
-    pairs = table_rows(stamp, read_facts(stamp.path), problems, packer)
+def _by_rows(staged: Stage, stamp: Stamp, packer: Packer, problems: list[Problem], names: dict[str, NameWarning],
+             update) -> tuple[int, int]:
+    pairs = table_rows(stamp, read_facts(stamp.path), problems, packer, names)
     read = consumed = 0
     while chunk := list(itertools.islice(pairs, CHUNK_ROWS)):
         read += len(chunk)
@@ -170,5 +202,5 @@ def _record_load(store: Store, report: LoadReport, folder: Path, started_at: str
     store.db.conn.execute(
         "INSERT INTO loads (id, started_at, finished_at, facts_dir, files, rows_added, rows_duplicate) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [report.batch, started_at, utc_now(), str(folder), json.dumps([asdict(f) for f in report.files]),
+        [report.batch, started_at, utc_now(), str(folder), json.dumps([f.to_json() for f in report.files]),
          report.added, report.duplicates])

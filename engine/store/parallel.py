@@ -1,10 +1,11 @@
 """Both cores on one large plain CSV file: a forked process packs the second half while this one packs
 the first; the rows come back in file order, exactly as `ColumnarChunks.read` would give them.
 
-Splitting at a line break is safe only when no field can hold one, so a file with any double quote is
-left to the one-process lane. Hashing dominates a load (SHA-256 of every record's canonical JSON), and
-Python runs it on one core at a time. Each process reads its own part of the file in blocks, so memory
-stays bounded whatever the file's size."""
+Splitting at a line feed is safe only when every line feed ends a record: `lines.survey` says which files
+are so (no double quote, no bare carriage return, ...); any other file is left to the one-process lane.
+Hashing dominates a load (SHA-256 of every record's canonical JSON), and Python runs it on one core at a
+time. Each process reads its own part of the file in blocks, so memory stays bounded whatever the file's
+size."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from queue import Empty
 from typing import Iterator
 
 from .columnar import ColumnarChunks, Doubt
-from .plaincsv import checked_part, has_quote, packed_part
+from .lines import Survey, body_start
+from .plaincsv import checked_part, packed_part
 
 MIN_BYTES = 4 << 20  # below about 130,000 rows a second process saves nothing (measured: none at 100,000)
 WORKER_SHARE = 0.65  # of the rows after the header: this process also stages them all (0.5 to 0.7 measured at 1M)
@@ -35,15 +37,15 @@ def can_fork() -> bool:
             and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1)
 
 
-def split_point(path: Path) -> tuple[int, int, int] | None:
+def split_point(path: Path, shape: Survey) -> tuple[int, int, int] | None:
     """(where the body starts, where the second part starts, the file's size), both offsets just after a
-    line break. None when the file should not be split: too small, a double quote anywhere, or no line
-    break after the middle."""
-    size = path.stat().st_size
-    if size < MIN_BYTES or has_quote(path):
+    line feed. None when the file should not be split: too small, not plain (see `lines.Survey.plain`: only
+    then is every line feed a record's end), or no line feed after the middle."""
+    size = shape.size
+    if size < MIN_BYTES or not shape.plain:
         return None
+    body = body_start(path)
     with open(path, "rb") as handle:
-        body = len(handle.readline())
         middle = body + int((size - body) * (1 - WORKER_SHARE))
         handle.seek(middle)
         rest = handle.readline()
@@ -53,12 +55,13 @@ def split_point(path: Path) -> tuple[int, int, int] | None:
     return body, cut, size
 
 
-def read_split(chunks: ColumnarChunks, path: Path, chunk_rows: int) -> Iterator[tuple[list[tuple], int]] | None:
+def read_split(chunks: ColumnarChunks, path: Path, shape: Survey,
+               chunk_rows: int) -> Iterator[tuple[list[tuple], int]] | None:
     """(staged rows, bytes read so far) per chunk, the second half packed by a forked process; None when the
     file is not worth splitting (the caller reads it in one process). Raises Doubt like `read`."""
     if not can_fork():
         return None
-    split = split_point(path)
+    split = split_point(path, shape)
     if split is None:
         return None
     return _read_parts(chunks, path, *split, chunk_rows)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Iterator
 
 from .items import Header, Item, Malformed, RawRow
-from .jsonstream import key_positions, read_json
+from .jsonstream import JSON_LIMITS, json_limit_reason, key_positions, parse_json, read_json
+from .lines import BOM, survey
 
 FACT_SUFFIXES = (".csv", ".json", ".jsonl")
 
@@ -18,26 +19,45 @@ def read_facts(path: Path) -> Iterator[Item]:
     """The items of a fact file, read lazily; the reader is chosen by the suffix. Bytes that are not UTF-8
     end the file with a Malformed item saying where."""
     readers = {".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
+    inner_bom = survey(path).inner_bom
+    if inner_bom is not None:
+        yield inner_bom_at(path.read_bytes(), inner_bom)
     try:
         yield from readers[path.suffix](path)
     except UnicodeDecodeError:
         yield not_utf8(path.read_bytes())
 
 
+def _located(body: bytes, start: int) -> tuple[int, int]:
+    """(line, column in characters) of byte offset `start` of `body`."""
+    line_start = body.rfind(b"\n", 0, start) + 1
+    return body.count(b"\n", 0, start) + 1, len(body[line_start:start].decode("utf-8", errors="replace")) + 1
+
+
+def _body(data: bytes) -> bytes:
+    return data[len(BOM):] if data.startswith(BOM) else data
+
+
 def not_utf8(data: bytes) -> Malformed:
     """Where the first byte of `data` that is not UTF-8 lies (line, and column in characters)."""
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    body = _body(data)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
         start = exc.start
     else:
         start = len(body)
-    line_start = body.rfind(b"\n", 0, start) + 1
-    col = len(body[line_start:start].decode("utf-8", errors="replace")) + 1
     byte = f"byte 0x{body[start]:02x}" if start < len(body) else "the end"
-    return Malformed(body.count(b"\n", 0, start) + 1, col,
+    return Malformed(*_located(body, start),
                      f"not UTF-8 text ({byte} cannot be read as a character): save the file with UTF-8 encoding")
+
+
+def inner_bom_at(data: bytes, offset: int) -> Malformed:
+    """The problem of a byte-order mark at byte `offset` of `data`, after the file's start."""
+    skipped = len(data) - len(_body(data))
+    return Malformed(*_located(data[skipped:], offset - skipped),
+                     "a byte-order mark (U+FEFF) inside the file, often left by joining files: remove it "
+                     "(only the very start of a file may hold one)")
 
 
 class _Tap:
@@ -79,7 +99,10 @@ def read_csv(path: Path) -> Iterator[Item]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         tap = _Tap(handle)
         reader = csv.reader(tap)
-        header = next(reader, None)
+        header = next(_records(reader), None)
+        if isinstance(header, csv.Error):
+            yield Malformed(1, 1, f"unreadable CSV header: {header}")
+            return
         if header is None:
             yield Malformed(1, 1, "empty file: expected a header row of column names")
             return
@@ -120,9 +143,12 @@ def read_jsonl(path: Path) -> Iterator[Item]:
             if not text.strip():
                 continue
             try:
-                obj = json.loads(text)
+                obj = parse_json(text)
             except json.JSONDecodeError as exc:
                 yield Malformed(number, exc.colno, f"not valid JSON: {exc.msg}")
+                continue
+            except JSON_LIMITS as exc:
+                yield Malformed(number, 1, json_limit_reason(exc))
                 continue
             if not isinstance(obj, dict):
                 yield Malformed(number, 1, "expected a JSON object")

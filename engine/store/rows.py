@@ -10,6 +10,7 @@ from ..syntax.ast import Declaration
 from .errors import Problem
 from .items import Header, Item, RawRow
 from .manifest import FileDefaults
+from .names import NameWarning, misleading, misleading_warning
 from .packing import Packer
 from .validation import NO_META, Checked, Fault, fast_checker, validate_row
 from .values import META_CHECKERS
@@ -31,20 +32,26 @@ class Stamp:
         return _with_defaults(NO_META, self.defaults)
 
 
-def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem],
-               packer: Packer) -> Iterator[tuple[RawRow, tuple | None]]:
+def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem], packer: Packer,
+               names: dict[str, NameWarning] | None = None) -> Iterator[tuple[RawRow, tuple | None]]:
     """For each record: (the RawRow as read, its staged row (see Packer.pack) or None when invalid).
 
-    Problems are appended. Rows without metadata of their own (the usual case) take the fast path."""
+    Problems are appended; so are, to `names`, the entity names that may mislead a reader (see
+    `names.misleading`), each with where it first appears. Rows without metadata of their own (the usual
+    case) take the fast path."""
     fast, pack = fast_checker(stamp.decl), packer.pack
     default_meta = packer.meta_id(stamp.default_meta())
+    entities = [(at, c.name) for at, c in enumerate(stamp.decl.columns) if c.type == "entity"]
     for item in items:
         if type(item) is RawRow:
             checked = fast(item.values)
             if checked is not None and checked[1] is NO_META:
-                yield item, pack(checked[0], default_meta)
+                row = pack(checked[0], default_meta)
             else:
-                yield item, _row(stamp, item, problems, packer, checked)
+                row = _row(stamp, item, problems, packer, checked)
+            if row is not None and names is not None:
+                _note_names(stamp, item, row, entities, names)
+            yield item, row
         elif isinstance(item, Header):
             header_problems = _check_header(stamp, item)
             problems.extend(header_problems)
@@ -52,6 +59,14 @@ def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem],
                 return
         else:
             problems.append(Problem("L009", str(stamp.path), item.line, item.col, None, None, item.reason))
+
+
+def _note_names(stamp: Stamp, item: RawRow, row: tuple, entities: list[tuple[int, str]],
+                names: dict[str, NameWarning]) -> None:
+    for at, column in entities:
+        name = row[at]
+        if name not in names and (reason := misleading(name)):
+            names[name] = misleading_warning(str(stamp.path), *item.where(column), column, name, reason)
 
 
 def _check_header(stamp: Stamp, header: Header) -> list[Problem]:

@@ -6,7 +6,9 @@ import math
 import re
 from datetime import date
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# ASCII digits only (float() would also take "5_0", Arabic-Indic, fullwidth or mathematical digits)
+NUMBER_TEXT = re.compile(r"[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -39,15 +41,24 @@ def check_text(value: object) -> str:
 WHOLE_LIMIT = 2.0 ** 63  # SQLite's integers are 64-bit: larger whole numbers stay floats
 
 
-def check_number(value: object) -> int | float:
-    """A finite number (JSON number or numeric text); whole values within SQLite's integer range come back
-    as int."""
+def parse_number(value: object, code: str = "L004") -> float:
+    """The float of a JSON number, or of text written with ASCII digits: an optional sign, digits with an
+    optional decimal point, an optional exponent, spaces or tabs around. Raises Bad for anything else, and
+    for a number too large for a float."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise Bad("L004", "expected a number")
+        raise Bad(code, "expected a number")
+    if isinstance(value, str) and not NUMBER_TEXT.fullmatch(value):
+        raise Bad(code, "expected a number written with the digits 0-9, such as 12, -3 or 0.5")
     try:
-        number = float(value)
-    except ValueError:
-        raise Bad("L004", "expected a number") from None
+        return float(value)
+    except OverflowError:
+        raise Bad(code, "number too large") from None
+
+
+def check_number(value: object) -> int | float:
+    """A finite number (JSON number or numeric text, see `parse_number`); whole values within SQLite's
+    integer range come back as int."""
+    number = parse_number(value)
     if not math.isfinite(number):
         raise Bad("L004", "expected a finite number")
     return int(number) if number.is_integer() and abs(number) < WHOLE_LIMIT else number
@@ -105,11 +116,9 @@ def _meta_text(value: object) -> str:
 
 
 def _credibility(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise Bad("L008", "credibility must be a whole number from 1 to 6")
     try:
-        number = float(value)
-    except ValueError:
+        number = parse_number(value, "L008")
+    except Bad:
         number = math.nan
     if not (number.is_integer() and 1 <= number <= 6):
         raise Bad("L008", "credibility must be a whole number from 1 to 6")

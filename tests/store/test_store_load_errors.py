@@ -74,7 +74,7 @@ def test_wrong_types(loaded, facts):
 
 def test_number_that_is_not_a_number(loaded, facts):
     err = loaded(facts("owns.csv", "owner,owned,percent\nA,B,half\nA,C,50\n"))
-    assert reported(err) == [("owns.csv", 2, "percent", "half", "expected a number")]
+    assert reported(err) == [("owns.csv", 2, "percent", "half", "expected a number written with the digits 0-9, such as 12, -3 or 0.5")]
 
 
 def test_bad_dates(loaded, facts):
@@ -199,7 +199,7 @@ def test_several_bad_rows_across_two_files_are_all_reported(loaded, facts):
         ("incorporated.jsonl", 4, "_credibility", 0, "credibility must be a whole number from 1 to 6"),
         ("owns.csv", 3, "owner", "", "empty key: an entity needs an identifier"),
         ("owns.csv", 4, "percent", "200", "percent must be between 0 and 100"),
-        ("owns.csv", 5, "percent", "x", "expected a number"),
+        ("owns.csv", 5, "percent", "x", "expected a number written with the digits 0-9, such as 12, -3 or 0.5"),
     ]
 
 

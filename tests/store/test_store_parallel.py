@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine.store import load_facts, open_store
-from engine.store import loading, parallel, plaincsv
+from engine.store import lines, loading, parallel
+from engine.store.lines import survey
 from engine.syntax.program import load_program
 
 from .conftest import calls, load_files
@@ -52,7 +53,7 @@ def _load(program, text: str, split: bool, chunk_rows: int = 3, block_bytes: int
     With `plain` false a file that is not split is read by the csv module."""
     read_plain = loading.read_plain if plain else (lambda *args: None)
     with mock.patch.object(parallel, "MIN_BYTES", 0 if split else 1 << 60), \
-            mock.patch.object(plaincsv, "BLOCK_BYTES", block_bytes), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows), \
+            mock.patch.object(lines, "BLOCK_BYTES", block_bytes), mock.patch.object(loading, "CHUNK_ROWS", chunk_rows), \
             mock.patch.object(loading, "read_plain", read_plain), calls(parallel, "_read_parts") as splits:
         loaded = load_files(program, {"holding.csv": text}, now=NOW)
     problems = None if loaded.problems is None else [(p.line, p.col, p.code, p.value) for p in loaded.problems]
@@ -77,7 +78,7 @@ def test_a_split_file_stores_what_one_process_stores_in_file_order(program, rows
     by_csv = _load(program, text, split=False, chunk_rows=chunk_rows, plain=False)
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(parallel, "MIN_BYTES", 0):
         (Path(tmp) / "f.csv").write_text(text, encoding="utf-8")
-        splittable = parallel.split_point(Path(tmp) / "f.csv") is not None
+        splittable = parallel.split_point(Path(tmp) / "f.csv", survey(Path(tmp) / "f.csv")) is not None
     assert split[3] == splittable and whole[3] == 0
     assert split[:3] == whole[:3] == by_csv[:3]
 
@@ -115,7 +116,7 @@ def test_a_worker_that_dies_sends_the_file_to_the_one_process_lane(program):
 def test_split_points_fall_after_line_breaks(tmp_path):
     def split(data: bytes):
         (tmp_path / "f.csv").write_bytes(data)
-        return parallel.split_point(tmp_path / "f.csv")
+        return parallel.split_point(tmp_path / "f.csv", survey(tmp_path / "f.csv"))
 
     data = b"h1,h2\n" + b"".join(b"a%d,b\n" % i for i in range(100))
     with mock.patch.object(parallel, "MIN_BYTES", 0):

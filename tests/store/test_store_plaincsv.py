@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from hypothesis import given, strategies as st
 
-from engine.store import plaincsv
+from engine.store import lines, plaincsv
 from engine.store.columnar import Doubt
 
 
@@ -60,8 +60,8 @@ def test_a_line_over_the_csv_field_limit_is_doubted(monkeypatch):
 def test_blocks_hold_whole_lines_whatever_their_size(tmp_path, data):
     (tmp_path / "f.csv").write_bytes(data)
     for size in (1, 2, 3, 5, 64):
-        with mock.patch.object(plaincsv, "BLOCK_BYTES", size):
-            blocks = list(plaincsv.text_blocks(tmp_path / "f.csv", 0, len(data)))
+        with mock.patch.object(lines, "BLOCK_BYTES", size):
+            blocks = list(lines.text_blocks(tmp_path / "f.csv", 0, len(data)))
         assert "".join(text for text, _ in blocks).encode() == data
         assert all(text.endswith("\n") for text, _ in blocks[:-1]) and blocks[-1][1] == len(data)
 
@@ -69,4 +69,4 @@ def test_blocks_hold_whole_lines_whatever_their_size(tmp_path, data):
 def test_files_with_a_double_quote_are_left_to_the_csv_module(tmp_path):
     (tmp_path / "q.csv").write_text('owner,owned,percent\n"A",B,5\n')
     (tmp_path / "p.csv").write_text("owner,owned,percent\nA,B,5\n")
-    assert plaincsv.has_quote(tmp_path / "q.csv") and not plaincsv.has_quote(tmp_path / "p.csv")
+    assert not lines.survey(tmp_path / "q.csv").plain and lines.survey(tmp_path / "p.csv").plain
