@@ -338,7 +338,7 @@ class Case:
             "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
         return {f"rulebooks/{rid}-{sha[:12]}.rules": text for rid, sha, text in rows}
 
-    def _rebuilt_proof(self, program: Program, run_id: str, atom: str, limits=None):
+    def _rebuilt_proof(self, program: Program, run_id: str, atom, limits=None):
         """The proof of `atom` as this case file gives it for the run (what export writes)."""
         return proof_api.why(self.conn, program, run_id, atom, self._run_provider(run_id), self.run_info(run_id)["as_of"],
                              limits)
@@ -360,7 +360,9 @@ class Case:
             return verdict
         try:
             limits = proof_api.Limits(**proof["limits"])
-            again = json.loads(proof_api.render(self._rebuilt_proof(program, run_id, proof["atom"], limits), "json"))
+            root = proof["nodes"][proof["root"]]  # asked with the root's own values: 1.0 and 1 give other node ids
+            atom = proof_api.GroundAtom(root["predicate"], tuple(root["args"]))
+            again = json.loads(proof_api.render(self._rebuilt_proof(program, run_id, atom, limits), "json"))
         except (ProofError, ValueError) as exc:
             return Verdict(False, "run", f"run {run_id} gives no proof of {proof['atom']}: {str(exc)[:200]}")
         return same_as_stored(proof, again, run_id) or verdict

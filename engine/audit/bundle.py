@@ -73,7 +73,9 @@ def proof_records(conn: sqlite3.Connection, program: Program, proof: dict, loade
 
 
 def same_as_stored(proof: dict, stored: dict, run_id: str) -> Verdict | None:
-    """None when `proof` is, field for field, the proof the case file gives (`stored`); else where it differs."""
+    """None when `proof` is, field for field, the proof the case file gives (`stored`); else where it differs.
+    Numbers compare as the store keeps them (1.0 is 1): a fact asked as 1 or read back as 1.0 is one fact."""
+    proof, stored = _integral(proof), _integral(stored)
     if proof["run"] != stored["run"]:
         field = next(k for k in stored["run"] if proof["run"].get(k) != stored["run"][k])
         return Verdict(False, "run", f"the header's {field} is {proof['run'].get(field)!r}, but run {run_id} has "
@@ -89,6 +91,14 @@ def same_as_stored(proof: dict, stored: dict, run_id: str) -> Verdict | None:
     if proof != stored:
         return Verdict(False, "proof", f"the proof differs from run {run_id}'s proof in the case file")
     return None
+
+
+def _integral(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return {k: _integral(v) for k, v in value.items()} if isinstance(value, dict) else value
 
 
 def _nodes(proof, decls: dict) -> list[dict]:
