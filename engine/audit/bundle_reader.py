@@ -127,7 +127,11 @@ def _manifest(root: int, folder: str) -> Manifest:
     except ValidationError as exc:
         first = exc.errors()[0]
         at = ".".join(shown(p) if not isinstance(p, int) else str(p) for p in first["loc"]) or "the manifest"
-        raise bundle_error("B005", where, f"not a warrant-bundle/1 manifest: {at}: {first['msg']}",
+        why = first["msg"]
+        if first["loc"][-1:] == ("[key]",) and first["loc"][:1] == ("files",):
+            at, why = "files", (f"the name {shown(first['loc'][1])} is not a plain file name inside the bundle "
+                                "(letters, digits, _ . -, at most one folder)")
+        raise bundle_error("B005", where, f"not a warrant-bundle/1 manifest: {at}: {why}",
                            'a manifest is {"format": "warrant-bundle/1", "files": {"proof.json": "<sha256>", ...}} '
                            "with plain relative file names; export the bundle again") from None
 
