@@ -91,6 +91,28 @@ def load_files(program, files: dict[str, str], table: str = "ev_holding",
     return Loaded(content, in_order, problems)
 
 
+def load_or_refuse(program, name: str, data: bytes, table: str = "ev_owns"):
+    """Load one file of `data` into a fresh case file: (the LoadReport, the rows of `table` in the order stored),
+    or (None, []) when the load is refused, after checking that every problem is located and the case file
+    is unchanged."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "facts"
+        folder.mkdir()
+        (folder / name).write_bytes(data)
+        store = open_store(Path(tmp) / "case.db")
+        before = dump(store)
+        try:
+            report = load_facts(store, program, folder, now="2024-06-01T00:00:00Z")
+            rows = store.db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+        except LoadError as err:
+            assert err.problems and all(p.line >= 1 and p.col >= 1 and p.file for p in err.problems)
+            assert dump(store) == before
+            report, rows = None, []
+        finally:
+            store.close()
+    return report, rows
+
+
 @contextlib.contextmanager
 def calls(owner, name: str) -> Iterator[list]:
     """While the block runs, record the arguments of every call of `owner.name` (which still runs)."""
