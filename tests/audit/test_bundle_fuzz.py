@@ -134,7 +134,8 @@ def test_any_bundle_file_is_a_verdict_or_a_located_error(world, tmp_path_factory
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.lists(st.one_of(st.text(max_size=6), st.integers(0, 5)), min_size=1, max_size=4), value=json_values)
 def test_any_edit_of_the_proof_is_a_verdict(world, tmp_path_factory, monkeypatch, path, value):
-    """A re-sealed proof with one value replaced anywhere: valid only if the value was unchanged."""
+    """A re-sealed proof with one value replaced anywhere: valid only if the value was unchanged (or a B004
+    error for a number no case file holds)."""
     bundle = Path(tmp_path_factory.mktemp("b")) / "bundle"
     shutil.copytree(world / "bundle", bundle)
     proof = json.loads((bundle / "proof.json").read_text())
@@ -149,7 +150,7 @@ def test_any_edit_of_the_proof_is_a_verdict(world, tmp_path_factory, monkeypatch
     (bundle / "manifest.json").write_text(json.dumps(seal(bundle)))
     with monkeypatch.context() as m:
         code, out = verify(world, bundle, OpenSpy(m))
-    assert code in (0, 1) and (code == 1 or not changed), out
+    assert code == 1 or (code == 0 and not changed) or (code == 2 and "[B004]" in out), out  # B004: NaN, 2**63
 
 
 def _step(at, key):
