@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Generator, Iterator
 
@@ -20,16 +21,24 @@ class DuplicateKey(ValueError):
         self.key = key
 
 
+class LoneSurrogate(ValueError):
+    """A JSON string holds half of a character (a \\ud800-\\udfff escape without its pair): not text."""
+
+
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
         raise DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    texts = [text for pair in pairs for text in pair if isinstance(text, str) and not text.isascii()]
+    if texts and any(map(_SURROGATE.search, texts)):
+        raise LoneSurrogate()
     return obj
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
-JSON_LIMITS = (DuplicateKey, RecursionError, ValueError)  # ValueError: an integer of over 4,300 digits
+JSON_LIMITS = (DuplicateKey, LoneSurrogate, RecursionError, ValueError)  # ValueError: over 4,300 digits
 
 
 def parse_json(text: str) -> object:
@@ -41,6 +50,8 @@ def json_limit_reason(exc: Exception) -> str:
     """Why a JSON value that is not a syntax error could not be read."""
     if isinstance(exc, DuplicateKey):
         return f"the key {exc.key!r} appears twice in one object: keep one"
+    if isinstance(exc, LoneSurrogate):
+        return "a \\u escape for half of a character (a lone surrogate): not text"
     if isinstance(exc, RecursionError):
         return "not readable JSON: nested too deeply"
     return "not readable JSON: a number with more than 4,300 digits"

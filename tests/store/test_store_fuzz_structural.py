@@ -52,7 +52,8 @@ def csv_files(draw) -> bytes:
 
 @st.composite
 def json_files(draw) -> tuple[str, bytes]:
-    objects = draw(st.lists(st.fixed_dictionaries({"owner": NAMES, "owned": NAMES, "percent": st.one_of(
+    names = NAMES | st.just("a\ud800")  # a lone surrogate: only JSON can write one
+    objects = draw(st.lists(st.fixed_dictionaries({"owner": names, "owned": names, "percent": st.one_of(
         NUMBERS, st.integers(-10, 10 ** 500), st.sampled_from([1.5, 100.0, float("inf")]))}), max_size=8))
     texts = [json.dumps(obj, ensure_ascii=draw(st.booleans())) for obj in objects]
     texts = [t.replace('"owned"', '"owner": "dup", "owned"', 1) if draw(st.integers(0, 9)) == 0 else t for t in texts]
@@ -60,10 +61,10 @@ def json_files(draw) -> tuple[str, bytes]:
         texts[0] = texts[0][:-1] + ', "x": ' + "[" * 1100 + "]" * 1100 + "}"
     if draw(st.booleans()):
         body = "".join(t + draw(ENDS) for t in texts)
-        return "owns.jsonl", (body + draw(JUNK)).encode()
+        return "owns.jsonl", (body + draw(JUNK)).encode("utf-8", "surrogatepass")
     separators = [draw(st.sampled_from([",", ",\n", ",\r\n", " ,\r"])) for _ in texts]
     body = "[" + "".join(t + s for t, s in zip(texts, separators)).rstrip(",\r\n ") + "]"
-    return "owns.json", (draw(st.sampled_from(["", "\ufeff"])) + body + draw(JUNK)).encode()
+    return "owns.json", (draw(st.sampled_from(["", "\ufeff"])) + body + draw(JUNK)).encode("utf-8", "surrogatepass")
 
 
 MUTATIONS = st.lists(st.tuples(st.integers(0, 10 ** 6), st.sampled_from(["insert", "delete", "replace"]),

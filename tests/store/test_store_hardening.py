@@ -185,6 +185,13 @@ def test_a_duplicate_json_key_is_a_located_error(program, tmp_path, name, data, 
     assert [p[:3] for p in problems] == [(*where, "L009")] and "appears twice" in problems[0][3]
 
 
+@pytest.mark.parametrize("name, data", [("owns.jsonl", '{"owner": "a\\ud800", "owned": "b", "percent": 1}\n'),
+                                        ("owns.json", '[{"owner": "a", "owned": "b", "percent": 1, "_source": "\\udfff"}]')])
+def test_a_lone_surrogate_in_json_is_a_located_error(program, tmp_path, name, data):
+    problems = _refused(program, tmp_path, name, data.encode())
+    assert [p[:3] for p in problems] == [(1, 1 if name.endswith("l") else 2, "L009")] and "surrogate" in problems[0][3]
+
+
 LOOKALIKES = "owner,owned,percent\nAcme,X,50\n\u0410cme,X,10\nAc\u200bme,X,5\nAcme\u202e,X,5\nBeta,X,1\n"
 
 
