@@ -104,7 +104,8 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         for decl in evidence_declarations(program):
             create_indexes(store, decl)  # only those still missing: tables this load made and left empty
         lookalikes = lookalike_warnings(store, evidence_declarations(program), batch, flagged)
-        report = LoadReport(batch, tuple(_with_warnings(r, names, lookalikes) for r, (_, names) in zip(reports, flagged)))
+        files = [_with_warnings(r, names, lookalikes) for r, (_, names) in zip(reports, flagged)]
+        report = LoadReport(batch, tuple(files))
         _record_load(store, report, folder, recorded_at)
     return report
 

@@ -185,8 +185,10 @@ def test_a_duplicate_json_key_is_a_located_error(program, tmp_path, name, data, 
     assert [p[:3] for p in problems] == [(*where, "L009")] and "appears twice" in problems[0][3]
 
 
-@pytest.mark.parametrize("name, data", [("owns.jsonl", '{"owner": "a\\ud800", "owned": "b", "percent": 1}\n'),
-                                        ("owns.json", '[{"owner": "a", "owned": "b", "percent": 1, "_source": "\\udfff"}]')])
+@pytest.mark.parametrize("name, data", [
+    ("owns.jsonl", '{"owner": "a\\ud800", "owned": "b", "percent": 1}\n'),
+    ("owns.json", '[{"owner": "a", "owned": "b", "percent": 1, "_source": "\\udfff"}]'),
+])
 def test_a_lone_surrogate_in_json_is_a_located_error(program, tmp_path, name, data):
     problems = _refused(program, tmp_path, name, data.encode())
     assert [p[:3] for p in problems] == [(1, 1 if name.endswith("l") else 2, "L009")] and "surrogate" in problems[0][3]
@@ -237,5 +239,6 @@ def test_warrant_load_prints_the_warnings_and_its_json_holds_them(tmp_path):
 
 
 def test_names_in_other_scripts_are_not_warned_about(program, tmp_path):
-    report, owns = _loaded(program, tmp_path, {"owns.csv": "owner,owned,percent\nMüller GmbH,株式会社,5\nООО Ромашка,X,1\n".encode()})
+    data = "owner,owned,percent\nMüller GmbH,株式会社,5\nООО Ромашка,X,1\n".encode()
+    report, owns = _loaded(program, tmp_path, {"owns.csv": data})
     assert len(owns) == 2 and not report.warnings
