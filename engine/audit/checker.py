@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..source import SourceFile
+from ..check.scope import rule_exprs
 from ..syntax import ast
 from ..syntax.parser import parse_text
 
@@ -68,6 +69,8 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                    "version": ("str", "the version of that rulebook"),
                    "sha256": ("str", "the SHA-256 of a rulebook text provided"),
                    "binding": ("binding", "only the rule's own variables; every condition holds under it"),
+                   "in_force": ("str?", "the rule's period as its rulebook states it; the rule must be in force on as_of"),
+                   "thresholds": ("dated", "recomputed: each dated threshold the rule uses, at its value on as_of"),
                    "explanation": ("str", "the rule's `because` text filled in with the binding"),
                    "premises": ("premises", "one per condition, in order (see premise)"),
                    "children": ("ids", "the premises' nodes, in order, once each")},
@@ -157,6 +160,8 @@ def _typed(kind: str, v) -> bool:
         return isinstance(v, list) and all(_typed("value" if kind == "values" else "str", x) for x in v)
     if kind == "binding":
         return isinstance(v, dict) and all(_typed("value", x) for x in v.values())
+    if kind == "dated":
+        return isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
     return True  # an object, checked by shape()
 
 
@@ -364,7 +369,14 @@ class Rulebooks:
             except RecursionError:
                 raise Invalid(name, "the rulebook nests too deeply to be read") from None
         self.decls = {d.name: d for rb in self.books.values() for d in rb.declarations}
-        self.constants = {c.name: c.value.value for rb in self.books.values() for c in rb.constants}
+        self.constants = {c.name: c for rb in self.books.values() for c in rb.constants}
+
+    def constant(self, name: str, day: str, nid: str):
+        """The value of a threshold or constant on `day` (a dated one's version in force then)."""
+        version = self.constants[name].version_on(day)
+        if version is None:
+            raise Invalid(nid, f"{name} has no value in force on {day}, so no rule that uses it applies")
+        return version.value.value
 
     def combined_sha256(self) -> str:
         """The identity of the rules applied, as a run records it: each rulebook's id and hash, in order."""
@@ -534,6 +546,7 @@ class Checker:
         if rule.head.predicate != fact["predicate"] or not _args_equal(head, fact["args"]):
             raise Invalid(nid, f"rule {rule.id} under this binding derives {atom_text(rule.head.predicate, head)}, "
                                f"not {fact['text']}")
+        self.in_force(rule, d)
         if d["explanation"] != fill(rule.explanation, b):
             raise Invalid(nid, f"the explanation is not rule {rule.id}'s `because` text under the binding: "
                                f"expected {fill(rule.explanation, b)!r}")
@@ -543,6 +556,22 @@ class Checker:
             children += [n for n in p["nodes"] if n not in children]
         if d["children"] != children:
             raise Invalid(nid, "the children are not the premises' nodes, in order")
+
+    def in_force(self, rule: ast.Rule, d: dict) -> None:
+        """The rule applied on the assessment date, and the proof names its period and dated values rightly."""
+        period = rule.in_force.text() if rule.in_force else None
+        if not rule.in_force_on(self.day):
+            raise Invalid(d["id"], f"rule {rule.id} is in force {period}, which does not include {self.day}")
+        if d["in_force"] != period:
+            raise Invalid(d["id"], f"rule {rule.id}'s period is {period!r}, not {d['in_force']!r}")
+        consts = self.books.constants
+        applied = {}
+        for name in sorted({e.name for e in rule_exprs(rule) if isinstance(e, ast.ConstRef)}):
+            if name in consts and consts[name].dated:
+                self.books.constant(name, self.day, d["id"])
+                applied[name] = consts[name].version_on(self.day).text()
+        if d["thresholds"] != applied:
+            raise Invalid(d["id"], f"the dated thresholds applied on {self.day} are {applied}, not {d['thresholds']}")
 
     def body(self, rule: ast.Rule, d: dict, fact: dict, stack: tuple) -> None:
         nid, b = d["id"], d["binding"]
@@ -735,7 +764,7 @@ class Checker:
         if isinstance(e, ast.ConstRef):
             if e.name == "as_of":
                 return self.day
-            return self.books.constants[e.name]
+            return self.books.constant(e.name, self.day, nid)
         if isinstance(e, ast.Neg):
             return -self.value(e.operand, b, nid)
         if isinstance(e, ast.BinOp):

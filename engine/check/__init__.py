@@ -2,7 +2,7 @@
 
 check_program runs them all and returns every diagnostic sorted by position. Codes are stable and
 documented in docs/errors.md: E0xx syntax and files, E1xx names and arity, E2xx types, E3xx safety,
-E4xx stratification, W5xx warnings. A program without errors is then tried on the database itself
+E4xx stratification, E15x periods of law that changes, W5xx warnings. A program without errors is then tried on the database itself
 (limits.database_check): what it cannot evaluate is an error too.
 """
 
@@ -13,13 +13,13 @@ from typing import Iterable
 
 from ..diagnostics import Diagnostic, SourceMap
 from ..syntax.program import Program, load_program
-from . import examples, explanations, limits, lint, names, safety, stratification, types
+from . import examples, explanations, limits, lint, names, periods, safety, stratification, types
 from .explanations import fill_explanation, parse_explanation
 from .stratification import monotone_recursive_aggregates
 from .types import rule_types
 
 PASSES = (names.check, types.check, safety.check, stratification.check, examples.check, explanations.check,
-          lint.check, limits.check)
+          periods.check, lint.check, limits.check)
 
 
 def check_program(program: Program) -> list[Diagnostic]:

@@ -14,6 +14,7 @@ from typing import Callable
 
 from ..syntax.ast import Declaration, body_atoms
 from ..syntax.program import Program
+from .in_force import program_on
 from .plan import make_plan
 from .relations import RunTables, ident, lookup_columns, table_name
 from .guards import RuleError
@@ -160,6 +161,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     transaction too)."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
+    program = program_on(program, as_of_date)
     tables = RunTables({d.name: d for d in program.declarations})
     constants = {c.name: c for c in program.constants}
     conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB

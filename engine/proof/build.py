@@ -14,6 +14,8 @@ import sqlite3
 from collections import deque
 from typing import Callable
 
+from ..check.scope import rule_exprs
+from ..eval.in_force import program_on
 from ..eval.relations import META_COLUMNS, StoredRunTables, ident, table_name
 from ..eval.sqlgen import OPS, CompileError, Query, RuleCompiler, _col, rule_vars
 from ..syntax import ast
@@ -50,6 +52,13 @@ def _run_row(conn, run_id: str) -> tuple | None:
     return None if row is None else (row[0], row[1], known[0] if known else None)
 
 
+def dated_values(ctx: "Context", rule: ast.Rule) -> dict[str, str]:
+    """Each dated threshold or constant `rule` uses, with the value in force on the run's assessment date."""
+    dated = {e.name: ctx.constants[e.name] for e in rule_exprs(rule)
+             if isinstance(e, ast.ConstRef) and e.name in ctx.constants and ctx.constants[e.name].dated}
+    return {name: c.version_on(ctx.as_of).text() for name, c in sorted(dated.items())}
+
+
 class Context:
     """One stored run read back: compiles rule bodies over its facts and the evidence in force."""
 
@@ -63,6 +72,9 @@ class Context:
             raise ProofError(f"run {run_id} was made with other rules (sha256 {row[1][:12]}…), "
                              f"not {program.root.id} {program.root.version} (sha256 {program.sha256[:12]}…)")
         self.as_of = str(as_of or row[0])[:10]
+        self.full_program = program
+        self.full_constants = {c.name: c for c in program.constants}
+        program = self.program = program_on(program, self.as_of)
         self.decls: dict[str, ast.Declaration] = {}
         for d in program.declarations:
             self.decls.setdefault(d.name, d)
@@ -277,7 +289,8 @@ class Builder:
         self.nodes[did] = DerivationNode(
             id=did, conclusion=fid, rule=rule.id, title=rule.title, citation=rule.citation, rulebook=rb.id,
             version=rb.version, sha256=rb.sha256, binding=dict(sorted(binding.items())),
-            explanation=fill_explanation(rule.explanation, binding), premises=premises, children=children)
+            explanation=fill_explanation(rule.explanation, binding), premises=premises, children=children,
+            in_force=rule.in_force.text() if rule.in_force else None, thresholds=dated_values(ctx, rule))
         return did
 
     def premise(self, lit, body, binding, types, h, depth, compared=None) -> Premise:

@@ -77,6 +77,15 @@ class DerivationNode(_Frozen):
     explanation: str
     premises: list[Premise]
     children: list[str] = Field(description="ids of every node the premises rest on, in order, once each")
+    in_force: str | None = Field(None, description="the period the rule is in force, as the rulebook states it "
+                                                   "(e.g. 'from 2024-07-03'); null when it always is")
+    thresholds: dict[str, str] = Field(default_factory=dict, description="each dated threshold or constant the rule "
+                                       "uses, with the value that applied on the assessment date and its period")
+
+    def law_text(self) -> str:
+        """Which version of the law applied: 'in force from 2024-07-03; ownership_threshold 40% from 2024-07-03'."""
+        parts = [f"in force {self.in_force}"] if self.in_force else []
+        return "; ".join(parts + [f"{name} {value}" for name, value in self.thresholds.items()])
 
 
 class EvidenceNode(_Frozen):

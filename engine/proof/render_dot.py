@@ -63,7 +63,8 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
         rnd = f"round {n.round}" if n.round is not None else ""
         return key, _lines(("b", n.text), ("s", f"{n.role}, {rnd}")), dot_string(n.text)
     if n.kind == "derivation":
-        return "derivation", _lines(("b", f"{n.rule}: {n.title}"), ("i", f"cites {n.citation}"),
+        law = [("s", n.law_text())] if n.law_text() else []
+        return "derivation", _lines(("b", f"{n.rule}: {n.title}"), ("i", f"cites {n.citation}"), *law,
                                     ("", n.explanation)), dot_string(f"{n.rule} ({n.rulebook} {n.version})")
     if n.kind == "evidence":
         src = n.source_name or n.source or "unknown source"

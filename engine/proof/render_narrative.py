@@ -78,7 +78,9 @@ def paragraphs(proof: Proof) -> list[dict]:
             if d.kind == "omitted":
                 grounds.append([d.message + "."])
                 continue
-            g: list = [f"Under rule {d.rule} ({d.title}; {d.citation}; {d.rulebook} version {d.version}): "
+            law = d.law_text()
+            g: list = [f"Under rule {d.rule} ({d.title}; {d.citation}; {d.rulebook} version {d.version}"
+                       f"{'; ' + law if law else ''}): "
                        f"{d.explanation}."]
             for p in d.premises:
                 nodes = [proof.nodes[k] for k in p.nodes]

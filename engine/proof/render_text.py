@@ -80,7 +80,8 @@ def render_text(proof: Proof, color: bool = False) -> str:
             for i, k in enumerate(kids):
                 walk(k, cont, i == len(kids) - 1)
         elif n.kind == "derivation":
-            about = f"{n.title} (cites {n.citation}; {n.rulebook} {n.version})"
+            law = n.law_text()
+            about = f"{n.title} (cites {n.citation}; {n.rulebook} {n.version}{'; ' + law if law else ''})"
             first = f"{style('rule', 'rule ' + n.rule)}: {v(about)}"
             cont = emit(prefix, first, [f"because {n.explanation}", f"with {binding_text(n.binding)}"], last, top)
             items = [(p, k) for p in n.premises for k in p.nodes]

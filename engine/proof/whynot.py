@@ -14,6 +14,8 @@ from ..eval.sqlgen import CompileError
 from ..syntax import ast
 from ..syntax.ast import Aggregate, Atom, Comparison, Negation, expr_vars
 from ..syntax.program import Program
+from ..check.scope import rule_exprs
+from ..eval.in_force import constant_on, not_in_force
 from .build import ALL_ROUNDS, FLIP, Context, Timeline, contributions
 from .evidence import EvidenceSQL, record_rows
 from .model import RunInfo, Value
@@ -116,6 +118,21 @@ class Explainer:
                 notes.append(f"no evidence mentions {value_text(value)}; check the spelling{hint}")
         return notes, kept_out
 
+    def out_of_force(self, predicate: str) -> list[str]:
+        """The rules concluding `predicate` that do not apply on the assessment date, and why."""
+        ctx = self.ctx
+        out = []
+        for rule in not_in_force(ctx.full_program, ctx.as_of):
+            if rule.head.predicate != predicate:
+                continue
+            if rule.in_force_on(ctx.as_of):
+                unset = sorted({e.name for e in rule_exprs(rule) if isinstance(e, ast.ConstRef)
+                                and e.name in ctx.full_constants and constant_on(ctx.full_constants[e.name], ctx.as_of) is None})
+                out.append(f"rule {rule.id} does not apply on {ctx.as_of}: {', '.join(unset)} has no value in force then")
+            else:
+                out.append(f"rule {rule.id} does not apply on {ctx.as_of}: it is in force {rule.in_force.text()}")
+        return out
+
     def clock_notes(self, decl: ast.Declaration, conditions: dict) -> list[str]:
         """Each record matching `conditions` that the run's clocks keep out, with its dates."""
         if self.ctx.timeline is None:
@@ -158,7 +175,8 @@ class Explainer:
                     msg = f"{ground} does not hold: " + "; ".join(a.summary for a in attempts)
                 else:
                     msg = f"{ground} does not hold: no rule concludes {ground.predicate}"
-                result = WhyNot(holds=False, message=msg, attempts=attempts, notes=kept_out, **base)
+                result = WhyNot(holds=False, message=msg, attempts=attempts,
+                                notes=kept_out + self.out_of_force(ground.predicate), **base)
         self.memo[key] = result
         return result
 

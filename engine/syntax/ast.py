@@ -128,6 +128,11 @@ class Rule:
     id_span: Span = field(compare=False)
     explanation_span: Span = field(compare=False)
     rulebook: str = ""
+    in_force: Period | None = None
+
+    def in_force_on(self, day: str) -> bool:
+        """Whether the rule applies on the assessment date `day` (always, unless it states a period)."""
+        return self.in_force is None or self.in_force.covers(day)
 
 
 @dataclass(frozen=True)
@@ -156,11 +161,58 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class Period:
+    """When a rule, or one value of a threshold, is in force: from `start` until `end`, both days included;
+    None leaves that end open."""
+
+    start: str | None
+    end: str | None
+    span: Span = field(compare=False)
+
+    def covers(self, day: str) -> bool:
+        """Whether the period includes the date `day` (YYYY-MM-DD)."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    def text(self) -> str:
+        """The period as a rulebook writes it: 'from 2024-07-03', 'until 2024-07-02', 'from A until B'."""
+        return " ".join(p for p in (self.start and f"from {self.start}", self.end and f"until {self.end}") if p)
+
+
+@dataclass(frozen=True)
+class ConstantVersion:
+    """One value of a threshold or constant, and when it applies (None: always)."""
+
+    value: Const
+    period: Period | None
+    span: Span = field(compare=False)
+
+    def text(self) -> str:
+        """The value and its period as a proof names them: '50% until 2024-07-02'."""
+        shown = f"{self.value.value}{'%' if self.value.type == 'percent' else ''}"
+        return f"{shown} {self.period.text()}" if self.period else shown
+
+
+@dataclass(frozen=True)
 class Constant:
+    """A threshold or constant. `value` is its first (often only) value; a dated one has several
+    `versions`, each in force for a period, and takes the value of the version in force on the
+    assessment date (`version_on`)."""
+
     kind: str  # threshold | constant
     name: str
     value: Const
     span: Span = field(compare=False)
+    versions: tuple[ConstantVersion, ...] = ()
+
+    @property
+    def dated(self) -> bool:
+        return any(v.period is not None for v in self.versions)
+
+    def version_on(self, day: str) -> ConstantVersion | None:
+        """The version in force on `day` (the first that covers it), or None when none does."""
+        if not self.versions:
+            return ConstantVersion(self.value, None, self.span)
+        return next((v for v in self.versions if v.period is None or v.period.covers(day)), None)
 
 
 @dataclass(frozen=True)

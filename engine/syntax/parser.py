@@ -177,12 +177,27 @@ class _ToAst(Transformer_NonRecursive):
     # top level
     @v_args(meta=True)
     def rule(self, meta, items):
-        rid, title, cites, head, body, because = items
+        rid, title, in_force, cites, head, body, because = items
         return ast.Rule(
             id=str(rid), title=unquote(title), citation=unquote(cites), head=head, body=body,
             explanation=unquote(because), span=self.s(meta), id_span=self.t(rid),
-            explanation_span=self.t(because),
+            explanation_span=self.t(because), in_force=in_force,
         )
+
+    def in_force(self, items):
+        return items[0]
+
+    @v_args(meta=True)
+    def period_from(self, meta, items):
+        return ast.Period(str(items[0]), str(items[1]) if items[1] is not None else None, self.s(meta))
+
+    @v_args(meta=True)
+    def period_until(self, meta, items):
+        return ast.Period(None, str(items[0]), self.s(meta))
+
+    @v_args(meta=True)
+    def constant_version(self, meta, items):
+        return ast.ConstantVersion(items[0], items[1], self.s(meta))
 
     @v_args(meta=True)
     def column(self, meta, items):
@@ -203,7 +218,9 @@ class _ToAst(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def constant(self, meta, items):
-        return ast.Constant(items[0], str(items[1]), items[2], self.s(meta))
+        kind, name, *versions = items
+        dated = len(versions) > 1 or versions[0].period is not None
+        return ast.Constant(kind, str(name), versions[0].value, self.s(meta), tuple(versions) if dated else ())
 
     @v_args(meta=True)
     def use(self, meta, items):

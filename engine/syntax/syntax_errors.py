@@ -19,13 +19,15 @@ TERMINAL_WORDS = {
     "MUL_OP": "* or /",
     "AGG_FUNC": "an aggregate (sum, count, min, max)",
     "DISTINCT": '"distinct"',
+    "IN": '"in force from DATE" (or until DATE)',
     "$END": "the end of the file",
 }
 
 HINTS = [
     ({"DOT", "AND"}, 'end the rule body with a full stop, or join conditions with "and"'),
     ({"BECAUSE"}, 'every rule ends with: because "an explanation with {Placeholders}".'),
-    ({"CITES"}, 'after the rule title, give its legal basis: cites "31 CFR 501.801"'),
+    ({"CITES"}, 'after the rule title, give its legal basis: cites "31 CFR 501.801" '
+                '(and before that, if the rule is in force only for a time: in force from 2024-07-03)'),
     ({"IF"}, 'a rule reads: head(X) if condition and condition.'),
     ({"VERSION"}, 'the header reads: rulebook my_id "Title" version "2024-01-01"'),
     ({"RULEBOOK"}, 'a rulebook starts with: rulebook my_id "Title" version "1"'),
