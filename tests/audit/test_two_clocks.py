@@ -151,3 +151,20 @@ def cli():
         result = CliRunner().invoke(main, args, catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
     return invoke
+
+
+def test_valid_to_is_the_first_day_a_record_no_longer_holds_and_a_correction_keeps_the_old_record(tmp_path):
+    """owns L->A 60% held until 2024-07-03 (exclusive); a correction retracts it from then and records 40%."""
+    base, fix = folders(tmp_path, base={"listed.csv": "party,list\nL,EU\n",
+                                        "owns.csv": "owner,owned,percent,_valid_to\nL,A,60,2024-07-03\n"},
+                        fix={"owns.csv": "owner,owned,percent,_action,_valid_from\n"
+                                         "L,B,60,retract,2024-07-03\nL,B,40,assert,2024-07-03\n"})
+    (base / "owns.csv").write_text("owner,owned,percent,_valid_to\nL,A,60,2024-07-03\nL,B,60,\n")
+    program = api.load_rulebook(EU)
+    with api.Case.open(tmp_path / "case.db") as case:
+        case.load(program, base)
+        case.load(program, fix)
+        assert blocked(case, case.run(program, as_of="2024-07-02").run_id) == ["A", "B", "L"]
+        assert blocked(case, case.run(program, as_of="2024-07-03").run_id) == ["L"]
+        kept = case.conn.execute("SELECT COUNT(*) FROM ev_owns WHERE owned = 'B'").fetchone()[0]
+    assert kept == 3  # the first record, its retraction and the correction: nothing is deleted
