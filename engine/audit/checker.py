@@ -104,7 +104,8 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                   "contributions": ("contributions", "each contribution's conditions checked (see contribution)"),
                   "total": ("value", "recomputed from the contributions; equals the binding"),
                   "compared": ("threshold?", "recomputed from the rule's comparison of the total (see threshold)")},
-    "contribution": {"binding": ("binding", "only the aggregate's own variables"),
+    "contribution": {"binding": ("binding", "only the aggregate's own variables, and _1, _2, ... for the values its "
+                                            "_s matched: one distinct row of the aggregate's body"),
                      "value": ("value", "recomputed from the binding"),
                      "nodes": ("ids", "each node is needed by a condition of the aggregate and checked")},
     "threshold": {"op": ("str", "the rule's, the total on the left"), "value": ("value", "recomputed"),
@@ -669,7 +670,8 @@ class Checker:
             raise Invalid(nid, "an aggregate condition is shown by exactly one aggregate node")
         node = self.node(premise["nodes"][0], "aggregate")
         self.done.add(node["id"])
-        own = {v.name for v in ast.literal_vars(agg)[1:]}
+        rows = ast.numbered_wildcards(agg)
+        own = {v.name for v in ast.literal_vars(rows)[1:]}
         if (node["var"], node["function"], node["distinct"], node["expression"]) != (
                 agg.var.name, agg.func, agg.distinct, aggregate_text(agg)):
             raise Invalid(node["id"], f"the aggregate is not the rule's {agg.var.name} = {aggregate_text(agg)}")
@@ -684,7 +686,7 @@ class Checker:
             target = 1 if agg.func == "count" and not agg.distinct else self.value(agg.target, full, node["id"])
             if c["value"] is not None and not same(target, c["value"]):
                 raise Invalid(node["id"], f"a contribution's value is {c['value']!r} but its binding gives {target!r}")
-            self.contribution(agg.body, full, c["nodes"], node["id"], fact, stack)
+            self.contribution(rows.body, full, c["nodes"], node["id"], fact, stack)
             key = json.dumps(c["binding"], sort_keys=True)
             if key not in seen:
                 seen.add(key)

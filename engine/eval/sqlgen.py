@@ -222,14 +222,15 @@ class RuleCompiler:
         return f"{lhs} IN ({touched.sql([touched.exprs[g] for g in group])})"
 
     def _correlated(self, agg: Aggregate, q: Query, group: list[str], delta_ok: bool) -> None:
-        inner = self._inner(agg, q, group, delta=False)
-        locals_ = self._locals(agg, group)
+        rows = ast.numbered_wildcards(agg)
+        inner = self._inner(rows, q, group, delta=False)
+        locals_ = self._locals(rows, group)
         target = self.expr(agg.target, inner) if agg.func != "count" or agg.distinct else "1"
-        rows = inner.sql([f"{inner.exprs[v]} AS {_col(v)}" for v in locals_] + [f"{target} AS _target"])
+        distinct_rows = inner.sql([f"{inner.exprs[v]} AS {_col(v)}" for v in locals_] + [f"{target} AS _target"])
         call = self._agg_call(agg, "_target")
         if agg.func in ("sum", "count"):
             call = f"COALESCE({call}, 0)"
-        value = f"(SELECT {call} FROM ({rows}))"
+        value = f"(SELECT {call} FROM ({distinct_rows}))"
         self._bind_result(agg, q, value)
         q.types[agg.var.name] = self._agg_type(agg, inner)
         if agg.func in ("min", "max"):
@@ -240,8 +241,9 @@ class RuleCompiler:
                 q.where.append(f)
 
     def _grouped(self, agg: Aggregate, q: Query, group: list[str], delta_ok: bool) -> None:
-        inner = self._inner(agg, None, group, delta=False)
-        locals_ = self._locals(agg, group)
+        rows = ast.numbered_wildcards(agg)
+        inner = self._inner(rows, None, group, delta=False)
+        locals_ = self._locals(rows, group)
         target = self.expr(agg.target, inner) if agg.func != "count" or agg.distinct else "1"
         cols = [f"{inner.exprs[v]} AS {_col(v)}" for v in group + locals_] + [f"{target} AS _target"]
         if delta_ok:

@@ -343,12 +343,13 @@ class Builder:
         group = RuleCompiler._shared(agg, tuple(body), set(binding) - {agg.var.name})
         group_binding = {g: binding[g] for g in group if g in binding}
         names, rows, inner_types = contributions(ctx, agg, group_binding, types, h)
+        body = ast.numbered_wildcards(agg).body
         contribs = []
         for local, value in rows:
             full = dict(group_binding, **local)
             nodes: list[str] = []
-            for lit in agg.body:
-                for n in self.premise(lit, agg.body, full, inner_types, h, depth).nodes:
+            for lit in body:
+                for n in self.premise(lit, body, full, inner_types, h, depth).nodes:
                     if n not in nodes:
                         nodes.append(n)
             contribs.append(Contribution(binding=local, value=value, nodes=nodes))
@@ -373,7 +374,9 @@ class Builder:
 
 
 def contributions(ctx: Context, agg: Aggregate, group_binding: dict, types: dict, h: int):
-    """The distinct bindings of the aggregate's own variables with their target values (engine semantics)."""
+    """The distinct rows of the aggregate's body, each as the binding of its own variables (with `_1`, `_2`,
+    ... for the values its `_`s matched) and its target value (engine semantics)."""
+    agg = ast.numbered_wildcards(agg)
     comp = ctx.compiler()
     inner = ctx.bound_query(comp, group_binding, types)
     comp.body(agg.body, inner, set(group_binding))

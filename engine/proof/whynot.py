@@ -312,6 +312,7 @@ class Explainer:
         and the ground derived atoms whose absence kept them out."""
         ctx = self.ctx
         goals: list[GroundAtom] = []
+        agg = ast.numbered_wildcards(agg)  # a candidate's `_`s keep the names they have in the counted rows
         ev_atoms = tuple(x for x in agg.body if isinstance(x, Atom) and ctx.decls[x.predicate].is_evidence)
         if not ev_atoms or len(ev_atoms) == len(agg.body):
             return [], goals
@@ -320,10 +321,9 @@ class Explainer:
             _, cands, cand_types = contributions(ctx, cand_agg, group, types, ALL_ROUNDS)
         except CompileError:
             return [], goals
-        counted = {tuple(sorted(b.items())) for b, _ in rows}
         out = []
         for b, v in cands:
-            if tuple(sorted(b.items())) in counted:
+            if any(all(r.get(k) == x for k, x in b.items()) for r, _ in rows):
                 continue
             full = dict(group, **b)
             reason = "excluded"

@@ -310,3 +310,20 @@ def body_atoms(body: tuple[Literal, ...]):
         elif isinstance(lit, Aggregate):
             for atom, neg, _ in body_atoms(lit.body):
                 yield atom, neg, lit
+
+
+def numbered_wildcards(agg: Aggregate) -> Aggregate:
+    """The aggregate with each `_` among its positive atoms' arguments named `_1`, `_2`, ... in order:
+    an aggregate ranges over the distinct rows of its body, and these positions tell rows apart."""
+    count = 0
+
+    def name(arg):
+        nonlocal count
+        if not isinstance(arg, Wildcard):
+            return arg
+        count += 1
+        return Var(f"_{count}", arg.span)
+
+    body = tuple(Atom(lit.predicate, tuple(name(a) for a in lit.args), lit.meta, lit.span)
+                 if isinstance(lit, Atom) else lit for lit in agg.body)
+    return Aggregate(agg.var, agg.func, agg.distinct, agg.target, body, agg.span) if count else agg

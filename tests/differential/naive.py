@@ -11,9 +11,10 @@ Semantics (the ones the engine promises):
   variables are bound; `_` means "any value");
 - an aggregate `R = f(T for body)` is grouped by the variables of the aggregate that also
   occur in the rest of the rule (head and other literals). Its rows are the *distinct*
-  bindings of its own (non-group) variables together with the target's value:
-  count = number of distinct bindings, count distinct = number of distinct target values,
-  sum = sum of the target over the distinct bindings, min / max;
+  rows of its body: the bindings of its own (non-group) variables together with the values
+  its positive atoms' `_` matched (a `_` tells rows apart, as in SQL) and the target's value:
+  count = number of distinct rows, count distinct = number of distinct target values,
+  sum = sum of the target over the distinct rows, min / max;
 - when every group variable is bound before the aggregate (by positive atoms or `=`
   assignments of the rule), the aggregate is evaluated for each outer binding and an
   empty group gives count 0 / sum 0 and no binding at all for min / max; otherwise the
@@ -122,13 +123,18 @@ class Solver:
         self.env = env
         self.decls = {d.name: d for d in program.declarations}
 
-    def atom_matches(self, atom: Atom, db: DB, b: Binding, vtypes: dict) -> Iterable[Binding]:
+    def atom_matches(self, atom: Atom, db: DB, b: Binding, vtypes: dict, rows: bool = False) -> Iterable[Binding]:
+        """Extensions of `b` by the rows of `atom`; with `rows`, each `_` keeps its value too, under the
+        key ("_", id of the wildcard), so that an aggregate's rows differing only there stay apart."""
         decl = self.decls[atom.predicate]
         for row in db.get(atom.predicate, ()):
             nb = b
             ok = True
             for arg, val, col in zip(atom.args, row, decl.columns):
                 if isinstance(arg, ast.Wildcard):
+                    if rows:
+                        nb = dict(nb) if nb is b else nb
+                        nb[("_", id(arg))] = val
                     continue
                 if isinstance(arg, ast.Var) and arg.name not in nb:
                     if nb is b:
@@ -186,16 +192,17 @@ class Solver:
         return names
 
     def solve(self, body: tuple, db: DB, bindings: list[Binding], outside: set[str], vtypes: dict,
-              prebound: set[str] = frozenset()) -> list[Binding]:
+              prebound: set[str] = frozenset(), rows: bool = False) -> list[Binding]:
         """All bindings satisfying `body`, extending each of `bindings`.
 
         `outside`: variables visible outside this body (the head's, or an aggregate's group).
         `prebound`: variables bound by the caller (for the aggregate mode, as if bound by literals).
+        `rows`: keep the values of `_` (an aggregate's body, see atom_matches).
         """
         current = bindings
         for lit in body:
             if isinstance(lit, Atom):
-                current = [nb for b in current for nb in self.atom_matches(lit, db, b, vtypes)]
+                current = [nb for b in current for nb in self.atom_matches(lit, db, b, vtypes, rows)]
         static = self.statically_bound(body, set(prebound))
         pending = [lit for lit in body if not isinstance(lit, Atom)]
         # assignments and aggregates, in an order where each one's inputs are bound
@@ -263,9 +270,9 @@ class Solver:
             for b in current:
                 key_b = {g: b[g] for g in group}
                 rows = set()
-                for ib in self.solve(agg.body, db, [dict(key_b)], set(group), vtypes, prebound=set(group)):
+                for ib in self.solve(agg.body, db, [dict(key_b)], set(group), vtypes, prebound=set(group), rows=True):
                     target = ev(self.env, agg.target, ib, vtypes)
-                    rows.add(tuple(ib.get(n) for n in inner_names) + (target,))
+                    rows.add(tuple(ib.get(n) for n in inner_names) + _wild(ib) + (target,))
                 if not rows and agg.func in ("min", "max"):
                     continue
                 value = self._value(agg, rows)
@@ -278,9 +285,9 @@ class Solver:
                 out.append(nb)
             return out
         groups: dict[tuple, set] = defaultdict(set)
-        for ib in self.solve(agg.body, db, [{}], set(group), vtypes):
+        for ib in self.solve(agg.body, db, [{}], set(group), vtypes, rows=True):
             target = ev(self.env, agg.target, ib, vtypes)
-            groups[tuple(ib[g] for g in group)].add(tuple(ib.get(n) for n in inner_names) + (target,))
+            groups[tuple(ib[g] for g in group)].add(tuple(ib.get(n) for n in inner_names) + _wild(ib) + (target,))
         for b in current:
             for key, rows in groups.items():
                 if any(g in b and b[g] != k for g, k in zip(group, key)):
@@ -303,6 +310,11 @@ class Solver:
         for b in self.solve(rule.body, db, [dict(start)], head_vars, vtypes):
             results.add(tuple(ev(self.env, a, b, vtypes) for a in rule.head.args))
         return results
+
+
+def _wild(b: Binding) -> tuple:
+    """The values the `_`s of an aggregate's body matched, in a fixed order."""
+    return tuple(v for _, v in sorted((k[1], v) for k, v in b.items() if isinstance(k, tuple)))
 
 
 # ---------------------------------------------------------------- strata

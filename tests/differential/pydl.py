@@ -6,14 +6,14 @@ comparisons, `=` assignments with + - *, recursion and mutual recursion, and agg
 bind their own (non-empty) group, over lower strata:
     count(X for ...) with a single own variable        -> len_(X)
     count distinct(T for ...)                           -> len_(T)
-    sum(T for ...)   (over distinct own bindings)       -> sum_(T, for_each=(own variables))
+    sum(T for ...)   (over distinct rows of the body)   -> sum_(T, for_each=(own variables and _s))
     min / max                                           -> min_(T, order_by=T) / max_(T, order_by=T)
 
 Not expressible faithfully, so left to the naive evaluator (naive.py):
 - aggregates whose group is bound by the rest of the rule (Warrant gives count 0 / sum 0 for
   an empty group; a pyDatalog aggregate function has no row for it);
 - aggregates with no group variable (pyDatalog aggregate functions need a key);
-- count over several own variables (len_ takes one variable);
+- count over several own variables, `_`s included (len_ takes one variable);
 - aggregates inside recursion (pyDatalog requires aggregates to be stratified);
 - an aggregate target that is an expression (`sum(V * 2 for ...)`);
 - date arithmetic and named constants (not generated anyway).
@@ -43,6 +43,7 @@ class Translator:
     def __init__(self, program):
         self.program = program
         self.lines: list[str] = []
+        self.wilds: list[str] = []
         self.n = 0
         comps = strata(program)
         self.comp_of = {p: i for i, c in enumerate(comps) for p in c}
@@ -69,8 +70,14 @@ class Translator:
     def atom(self, a: Atom) -> str:
         if a.meta:
             raise Unsupported("metadata")
-        args = [_v(self.fresh("W_")) if isinstance(x, ast.Wildcard) else self.expr(x) for x in a.args]
+        args = [self.wildcard() if isinstance(x, ast.Wildcard) else self.expr(x) for x in a.args]
         return f"{_p(a.predicate)}({', '.join(args)})"
+
+    def wildcard(self) -> str:
+        """A fresh variable for a `_`, remembered: an aggregate's rows differ by them too."""
+        name = _v(self.fresh("W_"))
+        self.wilds.append(name)
+        return name
 
     def negation(self, n: Negation) -> str:
         a = n.atom
@@ -113,20 +120,22 @@ class Translator:
         if not isinstance(agg.target, ast.Var):
             raise Unsupported("aggregate target is an expression")
         t = _v(agg.target.name)
+        self.wilds = []
+        body = self.body(rule, agg.body)
+        rows = [_v(o) for o in own] + self.wilds  # a row of the body: its own variables and its _s
         if agg.func == "count" and agg.distinct:
             call = f"len_({t})"
         elif agg.func == "count":
-            if len(own) != 1:
-                raise Unsupported("count over several own variables")
-            call = f"len_({_v(own[0])})"
+            if len(rows) != 1:
+                raise Unsupported("count over several own variables (or _)")
+            call = f"len_({rows[0]})"
         elif agg.func == "sum":
             if not own:
                 raise Unsupported("sum without own variables")
-            call = f"sum_({t}, for_each=({', '.join(_v(o) for o in own)},))"
+            call = f"sum_({t}, for_each=({', '.join(rows)},))"
         else:
             call = f"{agg.func}_({t}, order_by={t})"
         fn = _p(self.fresh("agg"))
-        body = self.body(rule, agg.body)
         keys = ", ".join(_v(g) for g in group)
         self.lines.append(f"({fn}[{keys}] == {call}) <= {body}")
         return f"({fn}[{keys}] == {_v(agg.var.name)})"
