@@ -6,6 +6,7 @@ from ..diagnostics import Diagnostic, error
 from ..syntax.ast import (
     META_FIELDS, TYPES, Aggregate, Atom, BinOp, ConstRef, Declaration, Neg, Negation, Wildcard,
 )
+from ..syntax.foreign import function_message, is_function_name
 from ..syntax.program import Program
 from .scope import (
     BUILTIN_CONSTANTS, columns_text, declarations, did_you_mean, name_span, repeats, rule_exprs, walk_literals,
@@ -31,7 +32,7 @@ def check(program: Program) -> list[Diagnostic]:
                 out.append(error("E120", f"distinct is only allowed with count, not with {lit.func}", lit.span,
                                  f"{lit.func} already takes one value per distinct combination of the aggregate's "
                                  "variables; remove distinct"))
-        out += _constant_refs(rule_exprs(rule), program)
+        out += _constant_refs(rule_exprs(rule), program, _atom_args(rule))
     return out
 
 
@@ -72,6 +73,9 @@ def _rule_ids(program: Program) -> list[Diagnostic]:
 def predicate_ref(atom: Atom, decls: dict[str, Declaration]) -> list[Diagnostic]:
     """E101 unknown predicate, E102 wrong arity."""
     decl = decls.get(atom.predicate)
+    if decl is None and is_function_name(atom.predicate):
+        message, hint = function_message(atom.predicate)
+        return [error("E028", message, name_span(atom), hint)]
     if decl is None:
         hint = did_you_mean(atom.predicate, decls) or (
             f"declare it first, e.g. evidence {atom.predicate}(name: entity) or derived {atom.predicate}(...)")
@@ -138,12 +142,25 @@ def _body_atom(atom: Atom, decls: dict[str, Declaration], negated: bool) -> list
     return out
 
 
-def _constant_refs(exprs, program: Program) -> list[Diagnostic]:
+def _atom_args(rule) -> set[int]:
+    """The ids of the expressions written as arguments of the rule's head and conditions."""
+    atoms = [rule.head] + [lit.atom if isinstance(lit, Negation) else lit for lit, _ in walk_literals(rule.body)
+                           if isinstance(lit, (Atom, Negation))]
+    return {id(arg) for atom in atoms for arg in atom.args}
+
+
+def _constant_refs(exprs, program: Program, atom_args: set[int]) -> list[Diagnostic]:
     known = {c.name for c in program.constants} | set(BUILTIN_CONSTANTS)
     out = []
     for expr in exprs:
         if isinstance(expr, ConstRef) and expr.name not in known:
             guess = did_you_mean(expr.name, known)
+            if not guess and id(expr) in atom_args:
+                out.append(error("E032", f"{expr.name} is used like a variable, but a variable starts with a "
+                                         "capital letter", expr.span,
+                                 f"write {expr.name.capitalize()}; a lower-case name is a threshold or constant, "
+                                 f"and no {expr.name} is defined"))
+                continue
             hint = guess or (f"variables start with a capital letter ({expr.name.capitalize()}); "
                              f"a lower-case name is a threshold or constant: threshold {expr.name} = 50")
             out.append(error("E108", f"unknown constant {expr.name}", expr.span, hint))

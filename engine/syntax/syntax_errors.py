@@ -6,6 +6,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..diagnostics import Diagnostic, error
 from ..source import SourceFile, Span
+from .foreign import Failure, recognise
 
 TERMINAL_WORDS = {
     "NAME": "a name in lower case (like owns)",
@@ -25,7 +26,6 @@ TERMINAL_WORDS = {
 
 HINTS = [
     ({"DOT", "AND"}, 'end the rule body with a full stop, or join conditions with "and"'),
-    ({"BECAUSE"}, 'every rule ends with: because "an explanation with {Placeholders}".'),
     ({"CITES"}, 'after the rule title, give its legal basis: cites "31 CFR 501.801" '
                 '(and before that, if the rule is in force only for a time: in force from 2024-07-03)'),
     ({"IF"}, 'a rule reads: head(X) if condition and condition.'),
@@ -71,13 +71,34 @@ def _hint(expected: set[str]) -> str | None:
     return None
 
 
-def syntax_diagnostic(exc: Exception, source: SourceFile, what: str = "rulebook") -> Diagnostic:
-    """One diagnostic for a parse failure, located at the offending token."""
+def _failure(exc: UnexpectedInput, source: SourceFile, expected: set[str]) -> Failure:
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
-        expected = set(exc.expected)
+        if tok.type == "$END":
+            return Failure(source, len(source.text.rstrip()), "$END", 1, frozenset(expected))
+        return Failure(source, tok.start_pos, tok.type, max(1, len(str(tok))), frozenset(expected))
+    return Failure(source, exc.pos_in_stream, "", 1, frozenset(expected))
+
+
+def _accepted(exc: UnexpectedInput) -> set[str]:
+    """The terminals the parser would have accepted where it stopped."""
+    if isinstance(exc, UnexpectedToken):
         if exc.interactive_parser is not None:
-            expected = set(exc.interactive_parser.accepts()) or expected
+            return set(exc.interactive_parser.accepts()) or set(exc.expected)
+        return set(exc.expected)
+    return set(getattr(exc, "allowed", None) or ())
+
+
+def syntax_diagnostic(exc: Exception, source: SourceFile, what: str = "rulebook") -> Diagnostic:
+    """One diagnostic for a parse failure, located at the offending token: a construct of another language
+    (engine/syntax/foreign.py) gets its own, and anything else says what was expected there."""
+    if isinstance(exc, (UnexpectedToken, UnexpectedCharacters)):
+        found = recognise(_failure(exc, source, _accepted(exc)))
+        if found is not None:
+            return found[1]
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        expected = _accepted(exc)
         if tok.type == "$END":
             span = source.span_at(len(source.text.rstrip()))
             found = "end of the file"
@@ -91,8 +112,7 @@ def syntax_diagnostic(exc: Exception, source: SourceFile, what: str = "rulebook"
     if isinstance(exc, UnexpectedCharacters):
         span = Span(source.path, exc.line, exc.column, exc.line, exc.column + 1)
         char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
-        hint = "texts are written in double quotes" if char == "'" else None
-        return error("E002", f"unexpected character {char!r} in {what}", span, hint)
+        return error("E002", f"unexpected character {char!r} in {what}", span)
     if isinstance(exc, UnexpectedEOF):
         span = source.span_at(len(source.text.rstrip()))
         return error("E001", f"unexpected end of the file in {what}: expected {_expected_words(set(exc.expected), exc)}",
