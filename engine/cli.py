@@ -201,6 +201,45 @@ def show(rulebook, stage):
     click.echo(show_stage(api.load_rulebook(rulebook), stage), nl=False)
 
 
+@main.command("fmt")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the files that would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
+def fmt(paths, check, show_diff):
+    """Lay out rulebooks in the canonical form, in place (folders: every *.rules inside); comments are kept.
+    A file that cannot be read or does not parse is reported and left unchanged (exit 2)."""
+    from .syntax.format import FormatError, format_file
+
+    status, changed = 0, []
+    for path in api.rulebook_paths(list(paths)):
+        try:
+            result = format_file(path)
+        except (WarrantError, FormatError) as exc:
+            click.echo(render_all(exc.diagnostics, exc.sources) if isinstance(exc, WarrantError) else f"error: {exc}",
+                       err=True, nl=isinstance(exc, FormatError))
+            status = 2
+            continue
+        if show_diff:
+            click.echo(result.diff(), nl=False)
+        if result.changed:
+            changed.append(path)
+            click.echo(f"would reformat {path}" if check or show_diff else f"reformatted {path}", err=True)
+            if not (check or show_diff):
+                result.write()
+    click.echo(f"{len(changed)} file(s) {'would be ' if check or show_diff else ''}reformatted", err=True)
+    sys.exit(status or int(check and bool(changed)))
+
+
+@main.command()
+def lsp():
+    """Start the language server for editors (diagnostics, hover, definition, completion) on stdin/stdout."""
+    try:
+        from .lsp.server import serve
+    except ImportError:
+        _fail("error: the language server needs pygls; install it with: pip install 'warrant[lsp]'")
+    serve()
+
+
 @main.command()
 @db_option
 @json_option

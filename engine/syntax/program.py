@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..diagnostics import Diagnostic, SourceMap, WarrantError, error
 from ..source import SourceFile
@@ -51,8 +52,11 @@ class Program:
         return h.hexdigest()
 
 
-def load_program(path: str | Path, sources: SourceMap | None = None) -> tuple[Program | None, list[Diagnostic], SourceMap]:
-    """Parse `path` and every file it uses. Returns the program (None on failure), diagnostics and sources."""
+def load_program(path: str | Path, sources: SourceMap | None = None,
+                 read: Callable[[Path], str] | None = None) -> tuple[Program | None, list[Diagnostic], SourceMap]:
+    """Parse `path` and every file it uses. Returns the program (None on failure), diagnostics and sources.
+    `read` gives a file's text (default: from disk; the language server passes the editor's unsaved text)."""
+    read = read or (lambda file: file.read_text(encoding="utf-8"))
     sources = sources if sources is not None else SourceMap()
     diags: list[Diagnostic] = []
     order: list[Rulebook] = []
@@ -64,7 +68,7 @@ def load_program(path: str | Path, sources: SourceMap | None = None) -> tuple[Pr
             return
         seen.add(key)
         try:
-            source = SourceFile(shown, file.read_text(encoding="utf-8"))
+            source = SourceFile(shown, read(file))
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as exc:
             reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "no such file"
             diags.append(error("E010", f"cannot read rulebook {shown}: {reason}", use_span,

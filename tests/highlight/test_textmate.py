@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,12 @@ def test_the_extension_contributes_the_language_and_the_grammar(grammar):
     assert (VSCODE / contributed["path"]).resolve() == GRAMMAR_FILE
     assert contributed["scopeName"] == grammar["scopeName"]
     json.loads((VSCODE / language["configuration"]).read_text(encoding="utf-8"))
+    assert (VSCODE / package["main"]).is_file()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_extension_script_is_valid_javascript():
+    subprocess.run(["node", "--check", str(VSCODE / "extension.js")], check=True, timeout=30)
 
 
 @pytest.mark.parametrize("word", sorted(grammar_words()))
