@@ -10,6 +10,8 @@ from engine.syntax.grammar import grammar_path
 QUOTED = re.compile(r'"([^"\\]*)"')
 REGEX_ALTERNATIVES = re.compile(r"/\((?:\?:)?([a-z_]+(?:\|[a-z_]+)+)\)")
 WORD = re.compile(r"[a-z_]+")
+ADD_WORD = ("the grammar has the word {word!r}: add it to a list of engine/highlight.py and regenerate the VS Code "
+            "grammar (python -m engine.highlight > editors/vscode/syntaxes/warrant.tmLanguage.json)")
 COMMENT = re.compile(r"(^|\s)//.*$", re.M)  # lark's comments; a literal "//" is not one
 
 

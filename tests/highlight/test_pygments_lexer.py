@@ -11,7 +11,7 @@ from pygments.token import Comment, Error, Keyword, Name, Number, String
 
 from engine.pygments_lexer import WarrantLexer
 
-from .grammar_words import grammar_words
+from .grammar_words import ADD_WORD, grammar_words
 
 RULEBOOKS = sorted((Path(__file__).resolve().parents[2] / "rulebooks").glob("*.rules"))
 
@@ -40,7 +40,7 @@ def test_an_unknown_character_is_an_error_token():
 @pytest.mark.parametrize("word", sorted(grammar_words()))
 def test_every_word_of_the_language_is_a_keyword(word):
     ((tok, value),) = tokens(f" {word} ")
-    assert value == word and (tok in Keyword or tok in Name.Builtin), tok
+    assert value == word and (tok in Keyword or tok in Name.Builtin), ADD_WORD.format(word=word)
 
 
 def test_each_class_is_classified():

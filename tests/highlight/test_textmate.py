@@ -13,7 +13,7 @@ import pytest
 
 from engine.highlight import textmate_json
 
-from .grammar_words import grammar_words
+from .grammar_words import ADD_WORD, grammar_words
 from .textmate import all_regexes, tokenize_line
 
 VSCODE = Path(__file__).resolve().parents[2] / "editors" / "vscode"
@@ -58,7 +58,7 @@ def test_the_extension_script_is_valid_javascript():
 @pytest.mark.parametrize("word", sorted(grammar_words()))
 def test_every_word_of_the_language_is_a_keyword(word, grammar):
     (token,) = tokenize_line(f" {word} ", grammar)
-    assert token[0] == word and token[1].startswith(KEYWORD_SCOPES), token
+    assert token[0] == word and token[1].startswith(KEYWORD_SCOPES), ADD_WORD.format(word=word)
 
 
 def test_a_rule_is_highlighted_by_class(grammar):
