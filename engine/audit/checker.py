@@ -9,7 +9,8 @@ and a node that no check reaches makes it invalid. Checks, in order, for each st
 - the header names the rulebooks provided (their combined SHA-256) and a consistent as-of;
 - each rule exists in a rulebook whose text has the stated SHA-256, with that title and citation;
 - the rule's head under the binding is the fact derived; the explanation is the rule's `because`
-  text under the binding; every premise is the rule's condition, in order, with its text;
+  text under the binding and the thresholds and constants in force on the as-of; every premise is
+  the rule's condition, in order, with its text;
 - every comparison holds, recomputed; each positive condition is established by the nodes shown;
 - aggregates recompute from their contributions to the stated total and threshold;
 - each absence holds: no record in force at the run's moment matches (derived: the run's facts);
@@ -71,7 +72,8 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                    "binding": ("binding", "only the rule's own variables; every condition holds under it"),
                    "in_force": ("str?", "the rule's period as its rulebook states it; the rule must be in force on as_of"),
                    "thresholds": ("dated", "recomputed: each dated threshold the rule uses, at its value on as_of"),
-                   "explanation": ("str", "the rule's `because` text filled in with the binding"),
+                   "explanation": ("str", "the rule's `because` text filled in with the binding and the "
+                                          "thresholds and constants in force on as_of"),
                    "premises": ("premises", "one per condition, in order (see premise)"),
                    "children": ("ids", "the premises' nodes, in order, once each")},
     "premise": {"literal": ("str", "the condition as the rule writes it"), "kind": ("str", "the condition's kind"),
@@ -379,6 +381,11 @@ class Rulebooks:
             raise Invalid(nid, f"{name} has no value in force on {day}, so no rule that uses it applies")
         return version.value.value
 
+    def placeholders(self, day: str) -> dict:
+        """What an explanation's `{name}` shows on `day`: each threshold and constant with a value then, and as_of."""
+        values = {name: c.version_on(day) for name, c in self.constants.items()}
+        return {name: v.value.value for name, v in values.items() if v is not None} | {"as_of": day}
+
     def combined_sha256(self) -> str:
         """The identity of the rules applied, as a run records it: each rulebook's id and hash, in order."""
         h = hashlib.sha256()
@@ -548,9 +555,10 @@ class Checker:
             raise Invalid(nid, f"rule {rule.id} under this binding derives {atom_text(rule.head.predicate, head)}, "
                                f"not {fact['text']}")
         self.in_force(rule, d)
-        if d["explanation"] != fill(rule.explanation, b):
+        explanation = fill(rule.explanation, {**self.books.placeholders(self.day), **b})
+        if d["explanation"] != explanation:
             raise Invalid(nid, f"the explanation is not rule {rule.id}'s `because` text under the binding: "
-                               f"expected {fill(rule.explanation, b)!r}")
+                               f"expected {explanation!r}")
         self.body(rule, d, fact, stack)
         children = []
         for p in d["premises"]:

@@ -1,6 +1,7 @@
-"""Explanations (E14x): `because "..."` placeholders name variables the rule binds.
+"""Explanations (E14x): `because "..."` placeholders name variables the rule binds, or thresholds and constants.
 
-`{Name}` is replaced by the value of the variable Name. `{{` and `}}` write a literal brace.
+`{Name}` is replaced by the value of the variable Name; `{name}` by the value of the threshold or constant
+`name` in force on the run's assessment date (`{as_of}`: that date). `{{` and `}}` write a literal brace.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from ..source import Span
 from ..syntax.ast import Rule, expr_vars
 from ..syntax.program import Program
 from .safety import rule_bound_vars
+from .scope import BUILTIN_CONSTANTS, did_you_mean
 
 _VAR = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
+_CONST = re.compile(r"[a-z][a-z0-9_]*\Z")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Z][A-Za-z0-9_]*|[a-z][a-z0-9_]*)\}")
 
 
 def parse_explanation(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
-    """Split an explanation into parts ("text", s) and ("var", Name); also the problems found, with offsets."""
+    """Split an explanation into parts ("text", s), ("var", Name) and ("const", name); also the problems found,
+    with offsets."""
     parts: list[tuple[str, str]] = []
     problems: list[tuple[str, int]] = []
     buf: list[str] = []
@@ -35,13 +40,13 @@ def parse_explanation(text: str) -> tuple[list[tuple[str, str]], list[tuple[str,
                 buf.append(text[i:])
                 break
             name = text[i + 1:end]
-            if _VAR.match(name):
+            if _VAR.match(name) or _CONST.match(name):
                 if buf:
                     parts.append(("text", "".join(buf)))
                     buf = []
-                parts.append(("var", name))
+                parts.append(("var" if _VAR.match(name) else "const", name))
             else:
-                problems.append((f"{{{name}}} is not a variable name", i))
+                problems.append((f"{{{name}}} is not a variable, threshold or constant name", i))
                 buf.append(text[i:end + 1])
             i = end + 1
         elif text[i] == "}":
@@ -57,7 +62,7 @@ def parse_explanation(text: str) -> tuple[list[tuple[str, str]], list[tuple[str,
 
 
 def fill_explanation(text: str, values: Mapping[str, object]) -> str:
-    """The explanation with each `{Name}` replaced by str(values[Name]) (left as is when missing)."""
+    """The explanation with each `{Name}` or `{name}` replaced by str(values[name]) (left as is when missing)."""
     parts, _ = parse_explanation(text)
     return "".join(s if kind == "text" else str(values.get(s, "{" + s + "}")) for kind, s in parts)
 
@@ -72,6 +77,7 @@ def _offset_span(rule: Rule, text: str, offset: int, length: int) -> Span:
 
 def check(program: Program) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    known = {c.name for c in program.constants} | set(BUILTIN_CONSTANTS)
     for rule in program.rules:
         text = rule.explanation
         bound = rule_bound_vars(rule) | {v.name for a in rule.head.args for v in expr_vars(a)}
@@ -79,13 +85,17 @@ def check(program: Program) -> list[Diagnostic]:
         for problem, offset in problems:
             out.append(error("E141", f"{problem} in the explanation", _offset_span(rule, text, offset, 1),
                              "write {{ and }} for a brace that is not a placeholder"))
-        for match in re.finditer(r"\{\{|\}\}|\{([A-Z][A-Za-z0-9_]*)\}", text):
+        for match in _PLACEHOLDER.finditer(text):
             name = match.group(1)
-            if name and name not in bound:
+            span = _offset_span(rule, text, match.start(), len(match.group(0)))
+            if name and name[0].isupper() and name not in bound:
                 listed = ", ".join(sorted(bound)) or "none"
-                out.append(error("E140", f"{{{name}}} is not a variable this rule binds",
-                                 _offset_span(rule, text, match.start(), len(match.group(0))),
+                out.append(error("E140", f"{{{name}}} is not a variable this rule binds", span,
                                  f"the rule binds: {listed}"))
+            elif name and name[0].islower() and name not in known:
+                out.append(error("E142", f"{{{name}}} is not a threshold or constant", span,
+                                 did_you_mean(name, known) or "a lower-case placeholder names a threshold or "
+                                 "constant (or as_of); a variable starts with a capital letter"))
     return out
 
 

@@ -79,6 +79,8 @@ class Context:
         for d in program.declarations:
             self.decls.setdefault(d.name, d)
         self.constants = {c.name: c for c in program.constants}
+        # what an explanation's {name} shows: each threshold and constant in force on the assessment date
+        self.placeholders = {c.name: c.value.value for c in program.constants} | {"as_of": self.as_of}
         self.ev_sql, ev_params = provider_sql(self.decls, evidence_sql, as_of or row[0])
         self.base = dict(ev_params, run_id=run_id, as_of=self.as_of)
         self.tables = StoredRunTables(self.decls, self.ev_sql)
@@ -289,7 +291,8 @@ class Builder:
         self.nodes[did] = DerivationNode(
             id=did, conclusion=fid, rule=rule.id, title=rule.title, citation=rule.citation, rulebook=rb.id,
             version=rb.version, sha256=rb.sha256, binding=dict(sorted(binding.items())),
-            explanation=fill_explanation(rule.explanation, binding), premises=premises, children=children,
+            explanation=fill_explanation(rule.explanation, {**ctx.placeholders, **binding}), premises=premises,
+            children=children,
             in_force=rule.in_force.text() if rule.in_force else None, thresholds=dated_values(ctx, rule))
         return did
 
