@@ -30,6 +30,7 @@ from .diagnostics import Diagnostic, SourceMap, WarrantError, error
 from .eval import RunResult, evaluate, stored_conclusions
 from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .eval.relations import ident, table_name
+from .example_coverage import Coverage, coverage as example_coverage
 from .examples import ExampleResult, run_examples
 from .source import SourceFile
 from .store import Store, every_record_in_force, in_force_sql, load_facts, open_store, register_program, write_transaction
@@ -86,6 +87,7 @@ def rulebook_paths(paths: list[str]) -> list[str]:
 class TestReport:
     results: list[tuple[str, list[ExampleResult]]]  # per rulebook path
     sources: SourceMap
+    coverage: tuple[Coverage, ...] = ()  # per rulebook path, when asked for
 
     @property
     def failed(self) -> list[ExampleResult]:
@@ -96,10 +98,14 @@ class TestReport:
         return sum(len(rs) for _, rs in self.results)
 
 
-def test_rulebooks(paths: list[str]) -> TestReport:
-    """Run the examples of each rulebook (folders expand to their *.rules)."""
+def test_rulebooks(paths: list[str], coverage: bool = False) -> TestReport:
+    """Run the examples of each rulebook (folders expand to their *.rules); with `coverage`, also report
+    what no example exercises."""
     sources = SourceMap()
-    return TestReport([(p, run_examples(load_rulebook(p, sources))) for p in rulebook_paths(paths)], sources)
+    programs = [(p, load_rulebook(p, sources)) for p in rulebook_paths(paths)]
+    results = [(p, run_examples(program, coverage)) for p, program in programs]
+    covered = tuple(example_coverage(p, program, rs) for (p, program), (_, rs) in zip(programs, results))
+    return TestReport(results, sources, covered if coverage else ())
 
 
 test_rulebooks.__test__ = False
@@ -473,10 +479,10 @@ class Case:
         else:
             source, params = table_name("fact", decl.name), [run_id]
             conds.insert(0, "run_id = ?")
-        cols = ", ".join(ident(c.name) for c in decl.columns)
+        cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # a nullary predicate: one row if it holds
         where = " WHERE " + " AND ".join(conds) if conds else ""
         sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
-        rows = [list(r) for r in self.conn.execute(sql, params + args)]
+        rows = [list(r)[:decl.arity] for r in self.conn.execute(sql, params + args)]
         return [c.name for c in decl.columns], rows
 
 

@@ -7,11 +7,12 @@ import functools
 import json
 import sqlite3
 import sys
+import textwrap
 
 import click
 
 from . import api
-from .diagnostics import WarrantError, render_all
+from .diagnostics import WarrantError, render, render_all
 from .eval import EvalError
 from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .proof.terms import ProofError
@@ -161,6 +162,9 @@ def query(pattern, db, run_id, as_json):
 
     with _case(db) as case:
         columns, rows = case.query(pattern, run_id)
+    if not columns:  # a nullary predicate holds or not
+        _echo_json(bool(rows)) if as_json else click.echo("true" if rows else "false")
+        return
     if as_json:
         _echo_json({"columns": columns, "rows": rows})
         return
@@ -171,21 +175,32 @@ def query(pattern, db, run_id, as_json):
 
 @main.command("test")
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--coverage", is_flag=True,
+              help="Also report the rules, thresholds and constants, and dated values no example exercises.")
 @json_option
 @handle_errors
-def test_cmd(paths, as_json):
-    """Run the examples written in rulebooks (folders: every *.rules inside)."""
-    report = api.test_rulebooks(list(paths))
+def test_cmd(paths, coverage, as_json):
+    """Run the examples written in rulebooks (folders: every *.rules inside). A failed expectation is
+    explained: the why-not of a fact that should hold, the proof of one that should not."""
+    from .example_coverage import coverage_text
+
+    report = api.test_rulebooks(list(paths), coverage)
     failed = report.failed
     if as_json:
-        _echo_json({"examples": report.total, "failed": [
-            {"example": r.name, "path": r.span.path, "line": r.span.line, "failures": [m for m, _ in r.failures]}
-            for r in failed]})
+        data = {"examples": report.total, "failed": [
+            {"example": r.name, "path": r.span.path, "line": r.span.line, "failures": [m for m, _ in r.failures],
+             "explanations": list(r.explanations)} for r in failed]}
+        if coverage:
+            data["coverage"] = [c.to_json() for c in report.coverage]
+        _echo_json(data)
     else:
         for path, rs in report.results:
             click.echo(f"{path}: {sum(r.passed for r in rs)}/{len(rs)} examples pass")
-        if failed:
-            click.echo(render_all([d for r in failed for d in r.diagnostics()], report.sources), err=True, nl=False)
+        for r in failed:
+            for diag, text in zip(r.diagnostics(), r.explanations):
+                click.echo(render(diag, report.sources) + "\n" + textwrap.indent(text, "    "), err=True)
+        for c in report.coverage:
+            click.echo(coverage_text(c))
         click.echo(f"{report.total - len(failed)} passed, {len(failed)} failed")
     sys.exit(1 if failed else 0)
 

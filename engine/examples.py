@@ -1,5 +1,7 @@
 """Run the examples written in rulebooks (`warrant test`): each example is evaluated in a
-fresh in-memory case file holding only its `given` facts, then its expectations are checked."""
+fresh in-memory case file holding only its `given` facts, then its expectations are checked.
+A failed expectation is explained from that evaluation: the why-not of a fact that should hold,
+or the proof of one that should not."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from dataclasses import dataclass
 from .diagnostics import Diagnostic, error
 from .eval import evaluate
 from .eval.relations import META_COLUMNS, ident, table_name
+from .eval.sqlgen import CompileError
+from .proof import api as proof_api
+from .proof.build import ALL_ROUNDS, Context
+from .proof.terms import ProofError
 from .source import Span
 from .syntax import ast
 from .syntax.program import Program
@@ -25,6 +31,9 @@ class ExampleResult:
     name: str
     span: Span
     failures: tuple[tuple[str, Span], ...]  # (what went wrong, the expectation's span)
+    explanations: tuple[str, ...] = ()  # for each failure: the why-not or the proof, as text
+    as_of: str = ""  # the assessment date the example ran on
+    exercised: frozenset[str] = frozenset()  # ids of the rules that derived a fact (when asked for)
 
     @property
     def passed(self) -> bool:
@@ -32,7 +41,7 @@ class ExampleResult:
 
     def diagnostics(self) -> list[Diagnostic]:
         return [error("T001", f'example "{self.name}" failed: {message}', span,
-                      "fix the rule or the example; `warrant why`/`whynot` on a case file explains the result")
+                      "fix the rule or the example; below, the example's own evaluation explains the result")
                 for message, span in self.failures]
 
 
@@ -67,21 +76,52 @@ def show_atom(atom: ast.Atom) -> str:
     return f"{atom.predicate}({', '.join(json.dumps(a.value) if isinstance(a.value, str) else str(a.value) for a in atom.args)})"
 
 
-def run_example(program: Program, example: ast.Example) -> ExampleResult:
-    """Evaluate one example in isolation and compare with its expectations."""
+def _explain(conn: sqlite3.Connection, program: Program, run_id: str, atom: ast.Atom, evidence, holds: bool) -> str:
+    """The proof of `atom` (when it holds) or its why-not, as indented text without the run's header line."""
+    try:
+        answer = (proof_api.why if holds else proof_api.whynot)(conn, program, run_id, show_atom(atom), evidence)
+    except (ProofError, CompileError, sqlite3.Error) as exc:
+        return f"(cannot explain it: {exc})"
+    return str(proof_api.render(answer, "text")).split("\n", 1)[-1].rstrip("\n")
+
+
+def _exercised(conn: sqlite3.Connection, program: Program, run_id: str, evidence) -> frozenset[str]:
+    """The rules that derive at least one fact of the run (a derivation of some fact of their head predicate,
+    whether or not another rule derived it first)."""
+    ctx = Context(conn, program, run_id, evidence, None)
+    found: set[str] = set()
+    for decl in ctx.decls.values():
+        if decl.is_evidence:
+            continue
+        rules = ctx.rules_for(decl.name)
+        facts = [args for args, _ in ctx.fact_rows(decl.name, [None] * decl.arity, ALL_ROUNDS)]
+        for rule in rules:
+            if any(ctx.derivation_rows(rule, list(args), ALL_ROUNDS)[1] for args in facts):
+                found.add(rule.id)
+    return frozenset(found)
+
+
+def run_example(program: Program, example: ast.Example, coverage: bool = False) -> ExampleResult:
+    """Evaluate one example in isolation and compare with its expectations; with `coverage`, also find
+    the rules its evaluation exercised."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         _given_tables(conn, program, example)
-        result = evaluate(conn, program, lambda d, _as_of: (f"SELECT * FROM {table_name('ex', d.name)}", []),
-                          as_of=example.as_of)
+        evidence = lambda d, _as_of: (f"SELECT * FROM {table_name('ex', d.name)}", [])  # noqa: E731
+        result = evaluate(conn, program, evidence, as_of=example.as_of)
         holds = lambda a: _holds(conn, program, a, result.run_id)  # noqa: E731
-        failures = [(f"expected {show_atom(a)} to hold, but it does not", a.span) for a in example.expect if not holds(a)]
-        failures += [(f"expected {show_atom(a)} not to hold, but it does", a.span) for a in example.expect_not if holds(a)]
-        return ExampleResult(example.name, example.span, tuple(failures))
+        wrong = [(a, False, f"expected {show_atom(a)} to hold, but it does not") for a in example.expect
+                 if not holds(a)]
+        wrong += [(a, True, f"expected {show_atom(a)} not to hold, but it does") for a in example.expect_not
+                  if holds(a)]
+        return ExampleResult(
+            example.name, example.span, tuple((message, a.span) for a, _, message in wrong),
+            tuple(_explain(conn, program, result.run_id, a, evidence, held) for a, held, _ in wrong),
+            result.as_of, _exercised(conn, program, result.run_id, evidence) if coverage else frozenset())
     finally:
         conn.close()
 
 
-def run_examples(program: Program) -> list[ExampleResult]:
+def run_examples(program: Program, coverage: bool = False) -> list[ExampleResult]:
     """Run every example of the program's root rulebook, in file order."""
-    return [run_example(program, ex) for ex in program.examples]
+    return [run_example(program, ex, coverage) for ex in program.examples]
