@@ -299,13 +299,18 @@ def _to_ast(tree: Tree, source: SourceFile, sources: SourceMap):
 
 def parse_text(source: SourceFile) -> ast.Rulebook:
     """Parse one rulebook; raises WarrantError with a located syntax diagnostic."""
+    return parse_tree(source)[1]
+
+
+def parse_tree(source: SourceFile) -> tuple[Tree, ast.Rulebook]:
+    """The parse tree of one rulebook (which `warrant fmt` lays out) and its AST; errors as parse_text."""
     sources = SourceMap()
     sources.add(source)
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as exc:
         raise WarrantError(syntax_diagnostic(exc, source), sources) from None
-    return _build(_to_ast(tree, source, sources), source)
+    return tree, _build(_to_ast(tree, source, sources), source)
 
 
 def parse_rulebook(path: str) -> ast.Rulebook:
