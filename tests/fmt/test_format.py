@@ -20,6 +20,8 @@ from engine.syntax.layout import Line, LayoutError
 from engine.syntax.layout_items import blocks
 from engine.syntax.parser import parse_text, parse_tree
 
+from docs.blocks import HEADER, blocks as blocks_of
+
 from .corpus import ROOT, texts
 
 TEXTS = texts()
@@ -142,3 +144,8 @@ def test_output_that_loses_a_comment_is_refused(monkeypatch):
     monkeypatch.setattr(fmt, "weave", lambda source, laid_out, comments: weave(source, laid_out, []))
     with pytest.raises(FormatError, match="would not keep every comment"):
         format_text(SourceFile("c.rules", "# kept\n" + RULEBOOK))
+
+
+def test_the_docs_formatting_example_is_what_fmt_writes():
+    before, after = [b.text for b in blocks_of("language.md") if b.heading == "## Formatting"]
+    assert format_text(SourceFile("doc.rules", HEADER + before)) == HEADER + "\n" + after
