@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import sqlite3
 import sys
@@ -11,13 +12,54 @@ import textwrap
 
 import click
 
-from . import api
-from .diagnostics import WarrantError, render, render_all
-from .eval import EvalError
-from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
-from .proof.terms import ProofError
-from .store.timeline import clocks_text
-from .store.schema import busy_error, is_busy
+from . import __version__
+from .defaults import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
+
+
+class _OnFirstUse:
+    """A module imported when a command first reaches into it: `warrant --version`, `--help` and commands
+    that fail on their arguments do not wait for the engine to load."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+api = _OnFirstUse("engine.api")
+
+
+def clocks_text(as_of: str, known_at: str | None) -> str:
+    from .store.timeline import clocks_text as text
+    return text(as_of, known_at)
+
+
+def render(diag, sources) -> str:
+    from .diagnostics import render as text
+    return text(diag, sources)
+
+
+def render_all(diags, sources) -> str:
+    from .diagnostics import render_all as text
+    return text(diags, sources)
+
+
+def _user_error(exc: Exception, db: str) -> str | None:
+    """The message for an error a user can act on (exit 2), or None for a bug (let it raise)."""
+    from .diagnostics import WarrantError
+    from .eval import EvalError
+    from .proof.terms import ProofError
+    from .store.schema import busy_error, is_busy
+
+    if isinstance(exc, WarrantError):
+        return render_all(exc.diagnostics, exc.sources)
+    if isinstance(exc, (FileNotFoundError, EvalError, ProofError)):
+        return f"error: {exc}"
+    if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):  # bad luck, not a finding: exit 2, never 1
+        busy = busy_error(db)
+        return render_all(busy.diagnostics, busy.sources)
+    return None
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -32,17 +74,11 @@ def handle_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except WarrantError as exc:
-            _fail(render_all(exc.diagnostics, exc.sources))
-        except FileNotFoundError as exc:
-            _fail(f"error: {exc}")
-        except (EvalError, ProofError) as exc:
-            _fail(f"error: {exc}")
-        except sqlite3.OperationalError as exc:  # a lock is bad luck, not a finding: exit 2, never 1
-            if not is_busy(exc):
+        except Exception as exc:
+            message = _user_error(exc, kwargs.get("db") or "")
+            if message is None:
                 raise
-            busy = busy_error(kwargs.get("db") or "")
-            _fail(render_all(busy.diagnostics, busy.sources))
+            _fail(message)
 
     return wrapper
 
@@ -63,7 +99,7 @@ def _echo_json(data) -> None:
 
 
 @click.group()
-@click.version_option(package_name="warrant")
+@click.version_option(__version__, prog_name="warrant")
 @click.option("--actor", default=None, help="Who is acting, for the audit log (default: the operating-system user).")
 def main(actor) -> None:
     """Warrant: rules and evidence, with a proof for every conclusion."""
@@ -223,6 +259,7 @@ def show(rulebook, stage):
 def fmt(paths, check, show_diff):
     """Lay out rulebooks in the canonical form, in place (folders: every *.rules inside); comments are kept.
     A file that cannot be read or does not parse is reported and left unchanged (exit 2)."""
+    from .diagnostics import WarrantError
     from .syntax.format import FormatError, format_file
 
     status, changed = 0, []

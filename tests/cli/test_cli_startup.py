@@ -1,0 +1,31 @@
+"""`warrant --version` and `--help` answer without loading the engine (how long a user waits is measured in
+benchmarks/, not here): the command line imports what a command needs when the command runs."""
+
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import sys
+from engine.cli import main
+try:
+    main([{args}], prog_name="warrant", standalone_mode=False)
+finally:
+    loaded = sorted(m for m in sys.modules if m.startswith("engine."))
+    print("LOADED", ",".join(loaded), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", ['"--version"', '"--help"', '"run", "--help"'])
+def test_version_and_help_load_none_of_the_engine(args):
+    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=True)
+    loaded = out.stderr.split("LOADED ", 1)[1].strip().split(",")
+    assert set(loaded) <= {"engine.cli", "engine.defaults"}, loaded
+    assert "warrant" in out.stdout
+
+
+def test_a_command_loads_the_engine_when_it_runs(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "engine.cli", "runs", "--db", str(tmp_path / "none.db")],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "no such case file" in out.stderr
