@@ -392,6 +392,11 @@ class Case:
                 changes.append(Change(atom, gained, tuple(reasons or changed or ["a change deeper in the proof"])))
         return RunDiff(run_a, run_b, tuple(changed), tuple(changes))
 
+    def alerts(self, since: str | None = None) -> list:
+        """Conclusions gained or lost at each rulebook's latest run, with a reason each (see engine/alerts.py)."""
+        from .alerts import alerts
+        return alerts(self, since)
+
     def _conclusions(self, run_id: str, predicate: str) -> list[str]:
         rows = stored_conclusions(self.conn, self.program_for_run(run_id), run_id).get(predicate, [])
         return [f"{predicate}({', '.join(json.dumps(v) for v in row)})" for row in rows]

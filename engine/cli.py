@@ -438,6 +438,25 @@ def diff(run_a, run_b, db, as_json):
 
 
 @main.command()
+@click.option("--since", default=None, help="Compare with this run (default: each rulebook's run before its latest).")
+@db_option
+@json_option
+@handle_errors
+def alerts(since, db, as_json):
+    """Conclusions gained or lost at each rulebook's latest run, with a reason each (exit 1 when any)."""
+    with _case(db) as case:
+        found = case.alerts(since)
+    if as_json:
+        _echo_json([a.to_json() for a in found])
+    else:
+        for alert in found:
+            click.echo(alert.text())
+        if not found:
+            click.echo("no conclusion changed at the latest runs", err=True)
+    sys.exit(1 if found else 0)
+
+
+@main.command()
 @click.argument("run_id")
 @click.option("--proofs", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
               help="auto: proofs are rebuilt and compared when the facts differ (with identical facts they are "

@@ -36,7 +36,7 @@ def _records(conn: sqlite3.Connection, decl, where: str, params: list, loaded_th
         where, params = f"({where}) AND e._batch <= ?", params + [loaded_through]
     cols = [ident(c.name) for c in decl.columns]
     meta = ", ".join(f"e._{m} AS _{m}" for m in _META)
-    sql = (f"SELECT {', '.join('e.' + c for c in cols)}, e._hash AS _hash, {meta}, s.name, s.kind, s.reliability, "
+    sql = (f"SELECT {''.join(f'e.{c}, ' for c in cols)}e._hash AS _hash, {meta}, s.name, s.kind, s.reliability, "
            f"s.jurisdiction FROM {table_name('ev', decl.name)} AS e LEFT JOIN sources AS s ON s.id = e._source "
            f"WHERE {where} ORDER BY e._hash")
     out = []
@@ -60,7 +60,7 @@ def proof_records(conn: sqlite3.Connection, program: Program, proof: dict, loade
             decl = decls[node["predicate"]]
             keys = _records(conn, decl, "e._hash = ?", [str(node.get("record"))], loaded_through)
             for rec in keys:
-                conds = " AND ".join(f"e.{ident(c.name)} = ?" for c in decl.columns)
+                conds = " AND ".join(f"e.{ident(c.name)} = ?" for c in decl.columns) or "1"
                 for r in _records(conn, decl, conds, list(rec["args"]), loaded_through):
                     found[r["hash"]] = r
         elif node["kind"] == "absence" and node.get("evidence") is True:
@@ -116,10 +116,10 @@ def run_facts(conn: sqlite3.Connection, program: Program, proof: dict) -> dict[s
     for node in _nodes(proof, decls):
         if node["kind"] == "absence" and node.get("evidence") is False and isinstance(node.get("run_id"), str):
             decl = decls[node["predicate"]]
-            cols = ", ".join(ident(c.name) for c in decl.columns)
+            cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # nullary: one row if it holds
             rows = conn.execute(f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
                                 [node["run_id"]]).fetchall()
-            out[decl.name] = [list(r) for r in rows]
+            out[decl.name] = [list(r)[:decl.arity] for r in rows]
     return dict(sorted(out.items()))
 
 

@@ -57,8 +57,8 @@ def snapshot_evidence(conn, program: Program, evidence_sql: EvidenceSQL, as_of: 
         if decl.columns:  # clustered on all the columns: deduplicated, and covering for lookups on the first
             conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} ({cols}, PRIMARY KEY ({cols})) WITHOUT ROWID")
             conn.execute(f"INSERT OR IGNORE INTO {table_name('e', decl.name)} SELECT {cols} FROM ({sql})", params)
-        else:
-            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT {cols} FROM ({sql})", params)
+        else:  # a nullary predicate: one row when some record is in force, none otherwise
+            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT 0 AS _unit FROM ({sql})", params)
         for i, c in enumerate(decl.columns):
             if i == 0 or i not in lookup.get(decl.name, ()):
                 continue
@@ -79,9 +79,9 @@ def make_derived_tables(conn, program: Program) -> None:
         if cols:  # clustered on the key: one B-tree for the facts, and the round index covers the delta
             conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(cols + ['_round INTEGER', '_rule TEXT'])}, "
                          f"PRIMARY KEY ({', '.join(cols)})) WITHOUT ROWID")
-        else:
-            conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
-            conn.execute(f'CREATE INDEX temp."r_{decl.name}__key" ON {table_name("r", decl.name)} (_rule)')
+        else:  # a nullary predicate holds or not: at most one row, keyed by a constant
+            conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} (_unit INTEGER NOT NULL DEFAULT 0, "
+                         "_round INTEGER, _rule TEXT, PRIMARY KEY (_unit)) WITHOUT ROWID")
         conn.execute(f'CREATE INDEX temp."r_{decl.name}__round" ON {table_name("r", decl.name)} (_round)')
         for i, c in enumerate(decl.columns):
             if i == 0 or i not in lookup.get(decl.name, ()):
@@ -124,7 +124,7 @@ def stored_conclusions(conn, program: Program, run_id: str) -> dict[str, list[li
         cols = ", ".join(ident(c.name) for c in decl.columns) or "1"
         rows = conn.execute(f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
                             [run_id]).fetchall()
-        out[decl.name] = [list(r) for r in rows]
+        out[decl.name] = [list(r)[:len(decl.columns)] for r in rows]
     return out
 
 

@@ -19,13 +19,13 @@ from ..eval.in_force import program_on
 from ..eval.relations import META_COLUMNS, StoredRunTables, ident, table_name
 from ..eval.sqlgen import OPS, CompileError, Query, RuleCompiler, _col, rule_vars
 from ..syntax import ast
-from ..syntax.ast import Aggregate, Atom, Comparison, Negation, atom_vars, literal_vars
+from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, atom_vars, literal_vars
 from ..syntax.program import Program
 from .evidence import EvidenceSQL, provider_sql, record_rows
 from .model import (AbsenceNode, AggregateNode, ComparisonNode, Contribution, DerivationNode, EvidenceNode,
-                    FactNode, Limits, OmittedNode, Premise, Proof, RunInfo, Threshold, node_id)
-from .terms import (GroundAtom, ProofError, aggregate_text, atom_text, expr_text, fill_explanation, literal_text,
-                    parse_atom, value_text)
+                    FactNode, Limits, MembershipNode, OmittedNode, Premise, Proof, RunInfo, Threshold, node_id)
+from .terms import (GroundAtom, ProofError, aggregate_text, atom_text, conjunction_text, expr_text, fill_explanation,
+                    literal_text, membership_values_text, parse_atom, value_text)
 
 ALL_ROUNDS = 1 << 62
 FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
@@ -170,6 +170,8 @@ class Context:
             if isinstance(arg, ast.Var) and arg.name not in q.exprs:
                 q.exprs[arg.name] = comp.param(val)
                 q.types[arg.name] = _col_type(self.decls[rule.head.predicate], rule.head.args, arg)
+            elif isinstance(arg, ast.Var):  # a variable the head repeats: d(X, X) derives no d("A", "B")
+                q.where.append(f"{q.exprs[arg.name]} = {comp.param(val)}")
         comp.body(tuple(rule.body if body is None else body), q, head_vars)
         for arg, val in zip(rule.head.args, args):
             if not isinstance(arg, (ast.Var, ast.Wildcard)):
@@ -287,13 +289,14 @@ class Builder:
         children: list[str] = []
         for p in premises:
             children += [n for n in p.nodes if n not in children]
-        did = node_id("d", rule.id, fid, _key(binding))
+        did = node_id("d", rule.key, fid, _key(binding))
         self.nodes[did] = DerivationNode(
             id=did, conclusion=fid, rule=rule.id, title=rule.title, citation=rule.citation, rulebook=rb.id,
             version=rb.version, sha256=rb.sha256, binding=dict(sorted(binding.items())),
             explanation=fill_explanation(rule.explanation, {**ctx.placeholders, **binding}), premises=premises,
             children=children,
-            in_force=rule.in_force.text() if rule.in_force else None, thresholds=dated_values(ctx, rule))
+            in_force=rule.in_force.text() if rule.in_force else None, thresholds=dated_values(ctx, rule),
+            branch=rule.branch or None, alternative=conjunction_text(rule.alternative) if rule.branch else None)
         return did
 
     def premise(self, lit, body, binding, types, h, depth, compared=None) -> Premise:
@@ -320,7 +323,18 @@ class Builder:
             self.nodes[cid] = ComparisonNode(id=cid, text=f"{literal_text(lit)}: {text}", left=left, op=lit.op,
                                              right=right, holds=holds)
             return Premise(literal=literal_text(lit), kind="comparison", text=text, nodes=[cid])
+        if isinstance(lit, Membership):
+            return self.membership(lit, binding, types)
         return self.aggregate(lit, body, binding, types, h, depth, compared)
+
+    def membership(self, lit: Membership, binding, types) -> Premise:
+        value, *members = self.ctx.eval((lit.value,) + lit.members, binding, types)
+        text = membership_values_text(lit, value, members)
+        holds = (value in members) != lit.negated
+        mid = node_id("m", literal_text(lit), text)
+        self.nodes[mid] = MembershipNode(id=mid, text=f"{literal_text(lit)}: {text}", value=value, members=members,
+                                         negated=lit.negated, holds=holds)
+        return Premise(literal=literal_text(lit), kind="membership", text=text, nodes=[mid])
 
     def support(self, lit: Atom, args, binding, types, h, depth) -> list[str]:
         """The nodes establishing one positive atom: evidence leaves, or the matching stored facts."""

@@ -115,14 +115,14 @@ def in_force_sql(declaration: Declaration, clocks: "Clocks | str | None", every_
     clocks = _clocks(clocks)
     day = clocks.day
     table = quote(table_name(declaration.name))
-    columns = ", ".join(f"e.{quote(c.name)} AS {quote(c.name)}" for c in declaration.columns)
+    columns = "".join(f"e.{quote(c.name)} AS {quote(c.name)}, " for c in declaration.columns)  # none when nullary
     if every_record:
-        return f"SELECT {columns}, {_META_SUBQUERIES} FROM {table} AS e", []
+        return f"SELECT {columns}{_META_SUBQUERIES} FROM {table} AS e", []
     same_args = "".join(f"r.{quote(c.name)} = e.{quote(c.name)} AND " for c in declaration.columns)
     recorded, params = _record_time("e", clocks)
     r_recorded, r_params = _record_time("r", clocks)
     sql = (
-        f"SELECT {columns}, {_META_SELECT} FROM {table} AS e LEFT JOIN sources AS s ON s.id = e._source "
+        f"SELECT {columns}{_META_SELECT} FROM {table} AS e LEFT JOIN sources AS s ON s.id = e._source "
         f"WHERE e._action = 'assert' AND {recorded}"
         "(e._valid_from IS NULL OR e._valid_from <= ?) AND (e._valid_to IS NULL OR ? < e._valid_to) "
         f"AND NOT EXISTS (SELECT 1 FROM {table} AS r WHERE {same_args}r._action = 'retract' "

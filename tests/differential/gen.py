@@ -1,7 +1,7 @@
 """Hypothesis strategy: random *valid* Warrant rulebooks, as text, with random evidence.
 
-A program has 2-4 evidence predicates (1-2 entity columns, maybe a number or percent column)
-and 2-5 derived predicates split into recursion groups G0 < G1 < ... A rule whose head is in
+A program has 2-4 evidence predicates (1-2 entity columns, maybe a number or percent column,
+or none: a nullary predicate, present or not) and 2-5 derived predicates (some nullary) split into recursion groups G0 < G1 < ... A rule whose head is in
 group g may use positively any evidence or derived predicate of a group <= g (so recursion and
 mutual recursion happen inside a group), but `not` and ordinary aggregates only over evidence
 and groups < g: the program is stratified by construction. Aggregates over the head's own
@@ -301,6 +301,9 @@ def programs(draw) -> Generated:
         types = ["entity"] * draw(st.integers(1, 2))
         if draw(st.integers(0, 99)) < (60 if agg_rate else 35):
             types.append(draw(st.sampled_from(("number", "percent"))))
+        if i > 0 and draw(st.integers(0, 99)) < 12:
+            types = []  # a nullary predicate: a fact that holds or not
+            features.add("nullary")
         preds.append(Pred(f"e{i}", "evidence", types))
     n_derived = draw(st.integers(2, 5))
     group = 0
@@ -310,6 +313,9 @@ def programs(draw) -> Generated:
         types = ["entity"] * draw(st.integers(1, 2))
         if draw(st.integers(0, 99)) < (50 if agg_rate else 25):
             types.append("number")
+        if draw(st.integers(0, 99)) < 10:
+            types = []
+            features.add("nullary")
         kind = "conclusion" if i >= n_derived - 1 or draw(st.integers(0, 9)) == 0 else "derived"
         preds.append(Pred(f"d{i}", kind, types, group))
     rules = []
@@ -331,7 +337,7 @@ def programs(draw) -> Generated:
         if not p.is_evidence:
             continue
         cell = [st.sampled_from(ENTITIES) if t == "entity" else st.sampled_from(NUMBERS) for t in p.types]
-        rows = draw(st.lists(st.tuples(*cell), min_size=1, max_size=14))
+        rows = draw(st.lists(st.tuples(*cell), min_size=0 if not cell else 1, max_size=2 if not cell else 14))
         facts[p.name] = rows
     groups = {p.group for p in preds if not p.is_evidence}
     if any(sum(1 for p in preds if p.group == g) > 1 for g in groups):

@@ -66,11 +66,11 @@ def norm_set(rows) -> set[tuple]:
 def stored_rows(conn, program: Program, pred: str, run_id: str) -> list[tuple]:
     """(args, _round, _rule) for every stored fact of `pred` in run `run_id`."""
     decl = program.declaration(pred)
-    cols = ", ".join(ident(c.name) for c in decl.columns)
+    cols = "".join(f"{ident(c.name)}, " for c in decl.columns)
     exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"fact_{pred}",)).fetchone()
     if not exists:
         return []
-    q = f'SELECT {cols}, _round, _rule FROM "fact_{pred}" WHERE run_id = ?'
+    q = f'SELECT {cols}_round, _rule FROM "fact_{pred}" WHERE run_id = ?'
     return [(tuple(r[:-2]), r[-2], r[-1]) for r in conn.execute(q, (run_id,))]
 
 

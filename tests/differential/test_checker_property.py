@@ -23,7 +23,9 @@ def write_case(folder: Path, text: str, facts: dict[str, list[tuple]]) -> api.Pr
     program = api.load_rulebook(folder / "generated.rules")
     (folder / "facts").mkdir()
     for decl in program.declarations:
-        if decl.is_evidence:
+        if decl.is_evidence and not decl.columns:  # a nullary fact: one JSON object per record
+            (folder / "facts" / f"{decl.name}.jsonl").write_text("{}\n" * bool(facts.get(decl.name)))
+        elif decl.is_evidence:
             with open(folder / "facts" / f"{decl.name}.csv", "w", newline="") as f:
                 out = csv.writer(f)
                 out.writerow([c.name for c in decl.columns])
