@@ -108,8 +108,9 @@ def write_report(case, out_dir: str | Path, full_runs: list[str], title: str = "
         counts = {p: r["counts"].get(p, 0) for p in _conclusion_predicates(program)}
         rows.append((r["id"], program.root.id, program.root.version, r["as_of"][:10],
                      moment_text(r["known_at"] or r["as_of"]), counts))
-    _inside(root, out / "index.md").write_text(_markdown(title, rows, details), encoding="utf-8")
-    _inside(root, out / "index.html").write_text(_html(title, rows, details), encoding="utf-8")
+    changes = case.alerts()
+    _inside(root, out / "index.md").write_text(_markdown(title, rows, details, changes), encoding="utf-8")
+    _inside(root, out / "index.html").write_text(_html(title, rows, details, changes), encoding="utf-8")
     return out / "index.html"
 
 
@@ -129,13 +130,20 @@ def _html_link(entry: dict, fmt: str, text: str) -> str:
     return f"<a href='{e(entry['files'][fmt])}'>{text}</a>"
 
 
-def _markdown(title: str, rows, details) -> str:
+ALERTS = "Alerts: what each rulebook's latest run gained or lost"
+
+
+def _markdown(title: str, rows, details, changes) -> str:
     lines = [f"# {md(title)}", "", "## Runs", "",
              "| run | rulebook | version | assessed as of | evidence recorded up to | conclusions |",
              "|---|---|---|---|---|---|"]
     for run_id, rb, version, as_of, known_at, counts in rows:
         lines.append(f"| {md(run_id)} | {md(rb)} | {md(version)} | {md(as_of)} | {md(known_at)} "
                      f"| {md(_counts_text(counts))} |")
+    if changes:
+        lines += ["", f"## {ALERTS}", "", "| change | conclusion | rulebook | runs | reason |", "|---|---|---|---|---|"]
+        lines += [f"| {'gained' if a.gained else 'lost'} | {md(a.atom)} | {md(a.rulebook)} | {md(a.run_a)} to "
+                  f"{md(a.run_b)} | {md(a.reason)} |" for a in changes]
     for run_id, entries in details.items():
         rb = next(r[1] for r in rows if r[0] == run_id)
         lines += ["", f"## {md(run_id)}: {md(rb)}", "", "| conclusion | rules | proof | narrative |",
@@ -146,7 +154,7 @@ def _markdown(title: str, rows, details) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(title: str, rows, details) -> str:
+def _html(title: str, rows, details, changes) -> str:
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>",
              "<style>body{font-family:Georgia,serif;max-width:70em;margin:2em auto;line-height:1.4}"
              "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:left}"
@@ -157,6 +165,13 @@ def _html(title: str, rows, details) -> str:
         parts.append(f"<tr><td>{e(run_id)}</td><td>{e(rb)}</td><td>{e(version)}</td><td>{e(as_of)}</td><td>{e(known_at)}</td>"
                      f"<td>{e(_counts_text(counts))}</td></tr>")
     parts.append("</table>")
+    if changes:
+        parts.append(f"<h2>{e(ALERTS)}</h2><table><tr><th>change</th><th>conclusion</th><th>rulebook</th>"
+                     "<th>runs</th><th>reason</th></tr>")
+        parts += [f"<tr><td>{'gained' if a.gained else 'lost'}</td><td><code>{e(a.atom)}</code></td>"
+                  f"<td>{e(a.rulebook)}</td><td>{e(a.run_a)} to {e(a.run_b)}</td><td>{e(a.reason)}</td></tr>"
+                  for a in changes]
+        parts.append("</table>")
     for run_id, entries in details.items():
         rb = next(r[1] for r in rows if r[0] == run_id)
         parts.append(f"<h2>{e(run_id)}: {e(rb)}</h2><table><tr><th>conclusion</th><th>rules</th><th>proof</th>"
