@@ -506,7 +506,8 @@ def _declaration(program: Program, atom: ast.Atom) -> ast.Declaration:
                                  f"did you mean {near[0]!r}?" if near else "see the rulebook's declarations"))
     if len(atom.args) != decl.arity:
         cols = ", ".join(c.name for c in decl.columns)
-        raise WarrantError(error("Q002", f"{decl.name} takes {decl.arity} argument(s) ({cols}), not {len(atom.args)}", atom.span))
+        takes = f"{decl.arity} argument(s) ({cols})" if cols else f"no arguments (write {decl.name}())"
+        raise WarrantError(error("Q002", f"{decl.name} takes {takes}, not {len(atom.args)}", atom.span))
     return decl
 
 

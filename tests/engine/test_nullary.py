@@ -114,3 +114,9 @@ def test_proofs_of_nullary_facts_export_and_verify(folder, atom):
     assert warrant("export", atom, "-o", "bundle", "--db", "case.db")[0] == 0
     code, out, err = warrant("verify-proof", "bundle", "--db", "case.db")
     assert code == 0 and out.startswith("valid"), out + err
+
+
+def test_a_query_giving_arguments_to_a_nullary_predicate_is_refused(folder):
+    assert warrant("run", "m.rules", "--facts", "facts", "--db", "case.db")[0] == 0
+    code, out, err = warrant("query", "noisy(X)", "--db", "case.db")
+    assert code == 2 and "noisy takes no arguments (write noisy()), not 1 [Q002]" in out + err
