@@ -43,7 +43,7 @@ def _argv(words: str, db: str) -> list[str]:
 
 
 def test_the_read_commands_are_those_expected():
-    assert READERS == ["audit log", "audit verify", "diff", "export", "query", "replay", "report", "runs",
+    assert READERS == ["alerts", "audit log", "audit verify", "diff", "export", "query", "replay", "report", "runs",
                        "verify-proof", "why", "whynot"]
 
 
