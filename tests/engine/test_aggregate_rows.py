@@ -121,3 +121,19 @@ def test_whynot_lists_each_row_that_counted(case):
     failure = next(f for a in answer.attempts for f in a.failures if f.counted)
     assert [p.binding for p in failure.counted] == [{"O": "M", "P": 25, "_1": "h3"}]
     assert "25" in failure.message
+
+
+def test_a_guard_free_aggregate_proves_with_exactly_the_rows_it_counted(tmp_path):
+    """The shipped OFAC rule binds its company by the aggregate itself: the proof of blocked(volkhov) rests on
+    Kessler's counted 60%, and Sorokin's 40% (not blocked, so not counted) is nowhere in it."""
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "listed.csv").write_text("party,list\nKessler,SDN\n")
+    (tmp_path / "facts" / "owns.csv").write_text("owner,owned,percent\nKessler,volkhov,60\nSorokin,volkhov,40\n")
+    program = api.load_rulebook(root / "rulebooks" / "ofac_50.rules")
+    with api.Case.open(tmp_path / "case.db") as c:
+        c.run(program, facts=tmp_path / "facts")
+        proof = proof_json(c, 'blocked("volkhov")')
+        assert c.verify_proof(proof).valid
+    shown = {tuple(n["args"]) for n in proof["nodes"].values() if n["kind"] == "evidence"}
+    assert shown == {("Kessler", "volkhov", 60), ("Kessler", "SDN")}
