@@ -19,7 +19,9 @@ from . import __version__
 from .audit import log as audit
 from .audit.immutable import protect
 from .audit.bundle import proof_records, run_facts, same_as_stored, verify_bundle, write_bundle  # noqa: F401
+from .audit import checkpoints
 from .audit.checker import Verdict, check_proof
+from .audit.signing import sign_bundle
 from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
 from .audit.replay import ReplayReport, replay_run
 from .audit.runs import FactsDiff, compare_facts, facts_digest  # noqa: F401
@@ -272,6 +274,22 @@ class Case:
         """Walk the audit log's hash chain."""
         return audit.verify(self.conn)
 
+    def checkpoint(self, key) -> tuple[int, dict]:
+        """Sign the audit log's head with the agency key and store the checkpoint: (its number, the signed
+        document). Refused (ProofError) when the chain is already broken."""
+        from .proof.terms import ProofError
+
+        report = audit.verify(self.conn)
+        if not report.ok:
+            raise ProofError(f"the audit log is broken at entry {report.first_bad} ({report.reason}): "
+                             "a checkpoint would vouch for a tampered log")
+        with write_transaction(self.store.db):
+            return checkpoints.make(self.conn, key, self.actor)
+
+    def verify_anchors(self, trust=None, files: list[tuple[str, dict]] = ()) -> checkpoints.AnchorReport:
+        """The hash chain, then every checkpoint (stored, and the given (label, doc) files) against it."""
+        return checkpoints.verify(self.conn, trust, list(files))
+
     def audit_entries(self, **filters) -> list[audit.AuditEntry]:
         """Audit entries in order, filtered by action, entity, actor, since, until."""
         return audit.entries(self.conn, **filters)
@@ -323,8 +341,9 @@ class Case:
             self.audit("view.why", f"{predicate}(*)", {"run_id": run_id, "proofs": len(proofs)})
         return proofs
 
-    def export(self, atom: str, out_dir: str | Path, run_id: str | None = None) -> Path:
-        """Write a self-contained bundle for one conclusion that `verify_bundle` checks anywhere."""
+    def export(self, atom: str, out_dir: str | Path, run_id: str | None = None, key=None) -> Path:
+        """Write a self-contained bundle for one conclusion that `verify_bundle` checks anywhere, with the
+        audit log's latest checkpoint; signed with the agency `key` (keys.AgencyKey) when given."""
         run_id = run_id or self.latest_run()
         program = self.program_for_run(run_id)
         proof = self._rebuilt_proof(program, run_id, atom)
@@ -332,10 +351,15 @@ class Case:
         data = json.loads(proof_json)
         books = self._rulebook_texts(run_id)
         records = proof_records(self.conn, program, data, self.clocks(run_id).loaded_through)
+        checkpoint = checkpoints.latest(self.conn)
         manifest = write_bundle(out_dir, proof_json, books, records, run_facts(self.conn, program, data),
-                                proof_api.render(proof, "svg").encode("utf-8"))
+                                proof_api.render(proof, "svg").encode("utf-8"),
+                                extra={checkpoints.BUNDLE_FILE: checkpoint} if checkpoint else None)
+        if key is not None:
+            sign_bundle(out_dir, key)
         self.audit("view.export", atom, {"run_id": run_id, "bundle": str(out_dir),
-                                         "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest()})
+                                         "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
+                                         **({"signed_by": key.agency} if key is not None else {})})
         return manifest
 
     def _rulebook_texts(self, run_id: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ import json
 import sqlite3
 import sys
 import textwrap
+from pathlib import Path
 
 import click
 
@@ -86,6 +87,16 @@ def handle_errors(fn):
 db_option = click.option("--db", default="case.db", show_default=True, help="The case file (SQLite).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 run_option = click.option("--run", "run_id", default=None, help="A run id (default: the latest run).")
+keys_option = click.option("--keys", "keys_dir", default=None, metavar="DIR",
+                           help="The agency key folder (default: $WARRANT_KEYS, else ~/.config/warrant/keys).")
+trust_option = click.option("--trust", default=None, envvar="WARRANT_TRUST", metavar="PATH",
+                            help="The trust store: a folder of partners' exported keys, or one JSON file "
+                                 "(default: $WARRANT_TRUST).")
+
+
+def _trust(path: str | None):
+    from .audit.keys import load_trust
+    return load_trust(path) if path else None
 
 
 def _echo_json(data) -> None:
@@ -371,36 +382,44 @@ def whynot(atom, fmt, output, depth, db, run_id):
 @main.command()
 @click.argument("atom")
 @click.option("-o", "--output", required=True, help="The bundle folder to write.")
+@click.option("--sign", is_flag=True, help="Sign the bundle's manifest with the agency key (manifest.sig).")
+@keys_option
 @db_option
 @run_option
 @handle_errors
-def export(atom, output, db, run_id):
-    """Write a self-contained, verifiable bundle for one conclusion."""
+def export(atom, output, sign, keys_dir, db, run_id):
+    """Write a self-contained, verifiable bundle for one conclusion, with the audit log's latest checkpoint."""
+    from .audit.keys import load_key
+
     with _case(db) as case:
-        manifest = case.export(atom, output, run_id)
-    click.echo(f"wrote bundle {output} (manifest {manifest}); check it anywhere with: warrant verify-proof {output}")
+        key = load_key(keys_dir) if sign else None
+        manifest = case.export(atom, output, run_id, key=key)
+    signed = f", signed by {key.agency}" if key else ""
+    click.echo(f"wrote bundle {output} (manifest {manifest}{signed}); check it anywhere with: "
+               f"warrant verify-proof {output}{' --trust PATH' if key else ''}")
 
 
 @main.command("verify-proof")
 @click.argument("path")
 @click.option("--db", default=None, help="Also check against this case file (needed for a proof JSON file).")
+@trust_option
 @json_option
 @handle_errors
-def verify_proof(path, db, as_json):
+def verify_proof(path, db, trust, as_json):
     """Check a bundle folder (or a proof JSON with --db) step by step: prints "valid" or the first bad step,
-    then what was not verified."""
-    from pathlib import Path
-
+    then what was not verified. With a trust store, a bundle must be signed by a key it trusts, and the
+    verdict names the issuer (exit 1 if it is not valid as issued)."""
     from .audit.bundle_reader import read_proof_file
 
     if not Path(path).exists():
         _fail(f"error: no such bundle folder or proof file: {path}")
     if Path(path).is_dir():
+        store = _trust(trust)
         if db is None:
-            verdict = api.verify_bundle(path)
+            verdict = api.verify_bundle(path, trust=store)
         else:
             with _case(db) as case:
-                verdict = api.verify_bundle(path, against=case.verify_proof)
+                verdict = api.verify_bundle(path, against=case.verify_proof, trust=store)
     else:
         if db is None:
             _fail("error: a proof file alone cannot be checked; give the bundle folder, or --db CASE_FILE")
@@ -539,19 +558,85 @@ def audit():
 
 @audit.command("verify")
 @db_option
+@trust_option
+@click.option("--checkpoint", "files", multiple=True, metavar="FILE",
+              help="Also check the log against this checkpoint file (audit checkpoint -o, or a bundle's checkpoint.json).")
 @json_option
 @handle_errors
-def audit_verify(db, as_json):
-    """Check the hash chain; exit 1 and name the first bad entry if it is broken."""
+def audit_verify(db, trust, files, as_json):
+    """Check the hash chain and every checkpoint (its signature, and that the log still holds the entry it
+    anchors); exit 1 naming the first bad entry, or entries cut off after a checkpoint."""
+    from .audit.checkpoints import read_file
+
+    store, docs = _trust(trust), [(f"checkpoint file {f}", read_file(f)) for f in files]
     with _case(db) as case:
-        report = case.verify_audit()
+        report = case.verify_anchors(store, docs)
+    chain = report.chain
     if as_json:
-        _echo_json(report.__dict__)
-    elif report.ok:
-        click.echo(f"audit log intact: {report.entries} entries, head {report.head}")
+        _echo_json(report.to_json())
+        sys.exit(0 if report.ok else 1)
+    if chain.ok:
+        click.echo(f"audit log {'intact' if report.ok else 'hash chain intact'}: {chain.entries} entries, head {chain.head}")
     else:
-        click.echo(f"audit log BROKEN at entry {report.first_bad}: {report.reason}", err=True)
+        click.echo(f"audit log BROKEN at entry {chain.first_bad}: {chain.reason}", err=True)
+    for finding in report.findings:
+        click.echo(f"audit log BROKEN: {finding}", err=True)
+    for line in report.lines:
+        click.echo(line)
     sys.exit(0 if report.ok else 1)
+
+
+@audit.command("checkpoint")
+@db_option
+@keys_option
+@click.option("-o", "--output", default=None, metavar="FILE", help="Also write the checkpoint to this file.")
+@handle_errors
+def audit_checkpoint(db, keys_dir, output):
+    """Sign the head of the audit log with the agency key and store the checkpoint in the case file: entries
+    later cut off the log's end are then noticed by `audit verify` (exit 1 if the chain is already broken)."""
+    from .audit.checkpoints import dumps
+    from .audit.keys import load_key
+
+    with _case(db) as case:
+        key = load_key(keys_dir)
+        chain = case.verify_audit()
+        if not chain.ok:
+            _fail(f"audit log BROKEN at entry {chain.first_bad}: {chain.reason}; no checkpoint was signed", 1)
+        number, doc = case.checkpoint(key)
+    if output:
+        Path(output).write_text(dumps(doc), encoding="utf-8")
+    click.echo(f"checkpoint {number}: {key.agency} signed entry {doc['seq']} (hash {doc['hash']}) at {doc['at']}"
+               + (f"; wrote {output}: keep it with the case papers" if output else ""))
+
+
+@main.group()
+def keys():
+    """Make and export the agency's signing key (for signed bundles and audit checkpoints)."""
+
+
+@keys.command("init")
+@click.option("--agency", required=True, help="The agency's name, as partners will see it (e.g. UK-OFSI).")
+@keys_option
+@handle_errors
+def keys_init(agency, keys_dir):
+    """Make the agency's Ed25519 key pair in the key folder (the private key readable by you only); an
+    existing key is never overwritten."""
+    from .audit.keys import PRIVATE, init_keys, key_folder
+
+    key = init_keys(agency, keys_dir)
+    folder = key_folder(keys_dir)
+    click.echo(f"made the signing key of {key.agency} in {folder} (fingerprint {key.entry.fingerprint});\n"
+               f"keep {folder / PRIVATE} secret and backed up; give partners the output of: warrant keys export")
+
+
+@keys.command("export")
+@keys_option
+@handle_errors
+def keys_export(keys_dir):
+    """Print the agency's public key as a trust-store entry, for partners to add to their trust store."""
+    from .audit.keys import load_key
+
+    click.echo(load_key(keys_dir).entry.to_json(), nl=False)
 
 
 @audit.command("log")

@@ -21,8 +21,11 @@ from pydantic import ValidationError
 from ..eval.relations import ident, table_name
 from ..proof.model import Proof
 from ..syntax.program import Program
-from .bundle_reader import Bundle, bundle_error, read_bundle
+from .bundle_reader import SIGNATURE, Bundle, bundle_error, read_bundle
 from .checker import Verdict, check_proof
+from .checkpoints import BUNDLE_FILE, bundle_checkpoint
+from .keys import TrustStore
+from .signing import bundle_seal, issued_verdict
 
 _META = ("source", "document", "credibility", "observed", "valid_from", "valid_to", "action", "recorded_at")
 
@@ -124,9 +127,11 @@ def run_facts(conn: sqlite3.Connection, program: Program, proof: dict) -> dict[s
 
 
 def write_bundle(out_dir: str | Path, proof_json: str, rulebooks: dict[str, str], records: list[dict],
-                 facts: dict[str, list[list]], graph: bytes | None, graph_name: str = "proof.svg") -> Path:
-    """Write the bundle folder (rulebooks: bundle path -> text, in the order the run applied them) and its
-    manifest; returns the manifest path. A file already there is replaced, never written through a link."""
+                 facts: dict[str, list[list]], graph: bytes | None, graph_name: str = "proof.svg",
+                 extra: dict[str, bytes] | None = None) -> Path:
+    """Write the bundle folder (rulebooks: bundle path -> text, in the order the run applied them; `extra`:
+    more files, such as the audit log's checkpoint) and its manifest; returns the manifest path. A file
+    already there is replaced, never written through a link; an old signature is removed."""
     out = Path(out_dir)
     if (out / "rulebooks").is_symlink():
         raise bundle_error("B002", str(out / "rulebooks"), "the bundle folder's rulebooks/ is a symbolic link",
@@ -137,12 +142,14 @@ def write_bundle(out_dir: str | Path, proof_json: str, rulebooks: dict[str, str]
     files.update({name: text.encode("utf-8") for name, text in rulebooks.items()})
     if graph is not None:
         files[graph_name] = graph
+    files.update(extra or {})
     for name, data in files.items():
         (out / name).unlink(missing_ok=True)
         (out / name).write_bytes(data)
     manifest = {"format": "warrant-bundle/1", "files": {n: _sha256(d) for n, d in sorted(files.items())},
                 "rulebooks": list(rulebooks)}
     (out / "manifest.json").unlink(missing_ok=True)
+    (out / SIGNATURE).unlink(missing_ok=True)
     (out / "manifest.json").write_bytes(_dump(manifest))
     return out / "manifest.json"
 
@@ -158,13 +165,24 @@ EXPORTER_STATES = ("the run id, the as-of and the run's facts under `not` are as
 RENDERED = {"proof.svg": "svg"}
 
 
-def verify_bundle(folder: str | Path, against: Callable[[dict], Verdict] | None = None) -> Verdict:
-    """Check a bundle: its manifest hashes, then the proof against the bundle's rulebooks and evidence,
-    then (with `against`, a case file's check) the proof against the case file. The verdict lists what
-    was not verified: the fields only a case file can confirm, rendered files that differ from the
-    rendering of the verified proof, and files the manifest does not list. Unsafe or malformed bundles
-    raise WarrantError (B0xx)."""
+def verify_bundle(folder: str | Path, against: Callable[[dict], Verdict] | None = None,
+                  trust: TrustStore | None = None) -> Verdict:
+    """Check a bundle: its signature (manifest.sig, against the `trust` store: see signing.py), its
+    manifest hashes, then the proof against the bundle's rulebooks and evidence, then (with `against`, a
+    case file's check) the proof against the case file. The verdict names the issuer and lists what was
+    not verified: the fields only a case file can confirm, rendered files that differ from the rendering
+    of the verified proof, and files the manifest does not list. Unsafe or malformed bundles raise
+    WarrantError (B0xx)."""
     bundle = read_bundle(folder)
+    seal = bundle_seal(bundle, trust)
+    if seal.status == "broken":
+        return issued_verdict(Verdict(False), seal, {}, trust is not None)
+    verdict = _verify_content(bundle, against, trust)
+    proof = bundle.json("proof.json") if verdict.valid else {}
+    return issued_verdict(verdict, seal, proof, trust is not None)
+
+
+def _verify_content(bundle: Bundle, against: Callable[[dict], Verdict] | None, trust: TrustStore | None) -> Verdict:
     for name, digest in bundle.manifest.files.items():
         if name in bundle.missing:
             return Verdict(False, name, "listed in the manifest but missing from the bundle")
@@ -185,6 +203,11 @@ def verify_bundle(folder: str | Path, against: Callable[[dict], Verdict] | None 
         if not verdict.valid:
             return verdict
     notes += [note for name in RENDERED if name in bundle.data and (note := _rendered(bundle, name, proof))]
+    if BUNDLE_FILE in bundle.data:
+        checkpoint = bundle_checkpoint(bundle.json(BUNDLE_FILE), trust)
+        if not checkpoint.valid:
+            return checkpoint
+        notes += checkpoint.unverified
     notes += [f"{name} is in the bundle folder but not in the manifest" for name in bundle.unlisted]
     return replace(verdict, unverified=tuple(notes))
 

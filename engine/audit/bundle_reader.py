@@ -33,6 +33,7 @@ MAX_JSON_DEPTH = 64
 MAX_FILES = 10_000
 MAX_INT = 2**63  # SQLite's integers
 REQUIRED = ("proof.json", "evidence.json", "run_facts.json")
+SIGNATURE = "manifest.sig"  # the signature of manifest.json (signing.py), read here like any bundle file
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$"
 _NAME = re.compile(NAME_PATTERN)
 _STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
@@ -74,9 +75,11 @@ class Bundle:
     sha256: dict[str, str]
     missing: tuple[str, ...]
     unlisted: tuple[str, ...]
+    manifest_bytes: bytes = b""
+    signature: bytes | None = None
 
     def json(self, name: str):
-        return parse_json(self.data[name], self.where(name))
+        return parse_json(self.signature if name == SIGNATURE else self.data[name], self.where(name))
 
     def text(self, name: str) -> str:
         return decode(self.data[name], self.where(name))
@@ -104,7 +107,7 @@ def read_bundle(folder: str | Path, max_bytes: int = MAX_FILE_BYTES) -> Bundle:
         raise bundle_error("B006", folder, "not a bundle folder that can be read",
                            "give the folder `warrant export -o DIR` wrote") from None
     try:
-        manifest = _manifest(root, folder)
+        manifest, manifest_bytes = _manifest(root, folder)
         data, digests, missing = {}, {}, []
         for name in manifest.files:
             got = _read_member(root, folder, name, max_bytes)
@@ -112,18 +115,20 @@ def read_bundle(folder: str | Path, max_bytes: int = MAX_FILE_BYTES) -> Bundle:
                 missing.append(name)
             else:
                 data[name], digests[name] = got
-        return Bundle(folder, manifest, data, digests, tuple(missing), _unlisted(root, manifest))
+        signature = _read_member(root, folder, SIGNATURE, MAX_MANIFEST_BYTES)
+        return Bundle(folder, manifest, data, digests, tuple(missing), _unlisted(root, manifest), manifest_bytes,
+                      signature and signature[0])
     finally:
         os.close(root)
 
 
-def _manifest(root: int, folder: str) -> Manifest:
+def _manifest(root: int, folder: str) -> tuple[Manifest, bytes]:
     where = os.path.join(folder, "manifest.json")
     got = _read_member(root, folder, "manifest.json", MAX_MANIFEST_BYTES)
     if got is None:
         raise bundle_error("B006", where, "the bundle has no manifest.json", "give the folder `warrant export -o DIR` wrote")
     try:
-        return Manifest.model_validate(parse_json(got[0], where))
+        return Manifest.model_validate(parse_json(got[0], where)), got[0]
     except ValidationError as exc:
         first = exc.errors()[0]
         at = ".".join(shown(p) if not isinstance(p, int) else str(p) for p in first["loc"]) or "the manifest"
@@ -201,7 +206,8 @@ def _unlisted(root: int, manifest: Manifest) -> tuple[str, ...]:
             with os.scandir(fd) as entries:
                 for entry in entries:
                     name = f"{sub}/{entry.name}" if sub else entry.name
-                    if name not in manifest.files and name not in ("manifest.json", "rulebooks") and len(found) < 20:
+                    listed = name in manifest.files or name in ("manifest.json", SIGNATURE, "rulebooks")
+                    if not listed and len(found) < 20:
                         found.append(name)
         finally:
             if sub:

@@ -1,4 +1,4 @@
-"""Tables whose rows must never change once written: runs, their clocks and facts, evidence, loads.
+"""Tables whose rows must never change once written: runs, their clocks and facts, evidence, loads, checkpoints.
 
 Triggers refuse UPDATE and DELETE; anyone going around them edits the file by hand, which
 the audit chain and replay are there to reveal."""
@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
-_PROTECTED = re.compile(r"^(runs|run_rulebooks|run_clocks|loads|rulebooks|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
+_PROTECTED = re.compile(r"^(runs|run_rulebooks|run_clocks|loads|rulebooks|audit_checkpoints"
+                        r"|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
 
 
 def protect(conn: sqlite3.Connection) -> None:
