@@ -50,10 +50,6 @@ class Seal:
     agency: str | None = None
     fingerprint: str | None = None
 
-    @property
-    def as_issued(self) -> bool:
-        return self.status in ("trusted", "unchecked", "unsigned")
-
     def to_json(self) -> dict:
         return {"status": self.status, "agency": self.agency, "fingerprint": self.fingerprint}
 
