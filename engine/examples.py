@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, error
 from .eval import evaluate
+from .eval.functions import register as register_functions
 from .eval.relations import META_COLUMNS, ident, table_name
 from .eval.sqlgen import CompileError
 from .proof import api as proof_api
@@ -104,7 +105,7 @@ def _exercised(conn: sqlite3.Connection, program: Program, run_id: str, evidence
 def run_example(program: Program, example: ast.Example, coverage: bool = False) -> ExampleResult:
     """Evaluate one example in isolation and compare with its expectations; with `coverage`, also find
     the rules its evaluation exercised."""
-    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn = register_functions(sqlite3.connect(":memory:", isolation_level=None))
     try:
         _given_tables(conn, program, example)
         evidence = lambda d, _as_of: (f"SELECT * FROM {table_name('ex', d.name)}", [])  # noqa: E731

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 
+from .syntax.library import FUNCTIONS as LIBRARY
+
 DECLARATION_KEYWORDS = ("rulebook", "use", "evidence", "derived", "conclusion", "threshold", "constant", "fact",
                         "rule", "example")
 HEADER_KEYWORDS = ("version", "authority", "jurisdiction", "implements", "cites", "because")
 CONTROL_KEYWORDS = ("if", "and", "or", "not", "in", "for", "with", "given", "expect", "as", "of", "force", "from", "until")
 AGGREGATES = ("sum", "count", "min", "max", "distinct")
+FUNCTIONS = tuple(sorted(set(LIBRARY) - set(AGGREGATES)))  # min and max are both
 BOOLEANS = ("true", "false")
 TYPES = ("entity", "text", "number", "percent", "date", "bool")
 BUILTIN_NAMES = ("as_of",)
@@ -72,6 +75,7 @@ def textmate_grammar() -> dict:
             match("keyword.other", words(HEADER_KEYWORDS)),
             match("keyword.control", words(CONTROL_KEYWORDS)),
             match("support.function.aggregate", words(AGGREGATES)),
+            match("support.function.builtin", words(FUNCTIONS)),
             match("constant.language.boolean", words(BOOLEANS)),
             match("variable.language", words(BUILTIN_NAMES)),
         ]},

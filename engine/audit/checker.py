@@ -7,11 +7,12 @@ every comparison, every aggregate total, and every text the proof displays. `FIE
 every field of a proof and how it is checked; a field outside it makes the proof malformed,
 and a node that no check reaches makes it invalid. Checks, in order, for each step it reaches:
 - the header names the rulebooks provided (their combined SHA-256) and a consistent as-of;
-- each rule exists in a rulebook whose text has the stated SHA-256, with that title and citation;
+- each rule exists in a rulebook whose text has the stated SHA-256, with that title and citation; for a
+  rule written with `or`, the branch named is one of the rule's, recomputed from its text;
 - the rule's head under the binding is the fact derived; the explanation is the rule's `because`
   text under the binding and the thresholds and constants in force on the as-of; every premise is
   the rule's condition, in order, with its text;
-- every comparison holds, recomputed; each positive condition is established by the nodes shown;
+- every comparison and membership test holds, recomputed; each positive condition is established by the nodes shown;
 - aggregates recompute from their contributions to the stated total and threshold;
 - each absence holds: no record in force at the run's moment matches (derived: the run's facts);
 - each evidence leaf is a record whose recomputed hash is the one stated, in force at the time,
@@ -21,7 +22,6 @@ and a node that no check reaches makes it invalid. Checks, in order, for each st
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import math
@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from ..source import SourceFile
 from ..check.scope import rule_exprs
 from ..syntax import ast
+from ..syntax.branches import expand_rule
 from ..syntax.parser import parse_text
+from .calc import arith, call
 
 FORMAT = "warrant-proof/1"
 HASHED_META = ("source", "document", "credibility", "observed", "valid_from", "valid_to", "action")
@@ -74,7 +76,11 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                    "thresholds": ("dated", "recomputed: each dated threshold the rule uses, at its value on as_of"),
                    "explanation": ("str", "the rule's `because` text filled in with the binding and the "
                                           "thresholds and constants in force on as_of"),
-                   "premises": ("premises", "one per condition, in order (see premise)"),
+                   "branch": ("int?", "for a rule written with `or`: a branch of the rule, recomputed from the "
+                                      "rulebook text (from 1, alternatives in the order written); null without `or`"),
+                   "alternative": ("str?", "that branch's conditions from inside `or`, recomputed as written"),
+                   "premises": ("premises", "one per condition of the rule (of the branch, for `or`), in order "
+                                            "(see premise)"),
                    "children": ("ids", "the premises' nodes, in order, once each")},
     "premise": {"literal": ("str", "the condition as the rule writes it"), "kind": ("str", "the condition's kind"),
                 "text": ("str", "recomputed from the condition and the values shown"),
@@ -116,11 +122,15 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                    "text": ("str", "recomputed from the condition and the values"),
                    "left": ("value", "recomputed"), "op": ("str", "the rule's"), "right": ("value", "recomputed"),
                    "holds": ("bool", "must be true, recomputed")},
+    "membership": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                   "text": ("str", "recomputed from the condition and the values"),
+                   "value": ("value", "recomputed"), "members": ("values", "recomputed"),
+                   "negated": ("bool", "the rule's (`not in`)"), "holds": ("bool", "must be true, recomputed")},
     "omitted": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
                 "reason": ("str", "depth or width"), "count": ("int?", "not verified: how many were not shown"),
                 "message": ("str", "recomputed from reason, count and limits")},
 }
-NODE_KINDS = ("fact", "derivation", "evidence", "absence", "aggregate", "comparison", "omitted")
+NODE_KINDS = ("fact", "derivation", "evidence", "absence", "aggregate", "comparison", "membership", "omitted")
 
 
 class Invalid(Exception):
@@ -244,6 +254,8 @@ def expr_text(e) -> str:
         return show(e.value) + ("%" if e.type == "percent" else "")
     if isinstance(e, ast.Neg):
         return "-" + expr_text(e.operand)
+    if isinstance(e, ast.Call):
+        return f"{e.func}({', '.join(map(expr_text, e.args))})"
     return f"({expr_text(e.left)} {e.op} {expr_text(e.right)})"
 
 
@@ -255,7 +267,13 @@ def literal_text(lit) -> str:
         return f"{lit.predicate}({', '.join(map(expr_text, lit.args))})" + (f" with {meta}" if meta else "")
     if isinstance(lit, ast.Comparison):
         return f"{expr_text(lit.left)} {lit.op} {expr_text(lit.right)}"
+    if isinstance(lit, ast.Membership):
+        return f"{expr_text(lit.value)} {_in(lit)} ({', '.join(map(expr_text, lit.members))})"
     return f"{lit.var.name} = {aggregate_text(lit)}"
+
+
+def _in(lit: ast.Membership) -> str:
+    return "not in" if lit.negated else "in"
 
 
 def aggregate_text(agg: ast.Aggregate) -> str:
@@ -409,7 +427,25 @@ class Rulebooks:
             raise Invalid(derivation["id"], f"rule {derivation['rule']} is not in {book.id} version {book.version}")
         if rule.citation != derivation["citation"] or rule.title != derivation["title"]:
             raise Invalid(derivation["id"], f"rule {rule.id}'s title or citation differs from the rulebook's")
+        return _branch(rule, derivation)
+
+
+def _branch(rule: ast.Rule, derivation: dict) -> ast.Rule:
+    """The rule as applied: for a rule written with `or`, the branch the derivation names, whose conditions
+    from inside `or` must read as the derivation says."""
+    plain, n = expand_rule(rule), derivation["branch"]
+    if not plain[0].branch:
+        if n is not None or derivation["alternative"] is not None:
+            raise Invalid(derivation["id"], f"rule {rule.id} has no `or`, so no branch {n}")
         return rule
+    if n is None or not 1 <= n <= len(plain):
+        raise Invalid(derivation["id"], f"rule {rule.id} has branches 1 to {len(plain)}, and the derivation "
+                                        f"names {'none' if n is None else n}")
+    chosen = plain[n - 1]
+    text = " and ".join(map(literal_text, chosen.alternative))
+    if derivation["alternative"] != text:
+        raise Invalid(derivation["id"], f"branch {n} of rule {rule.id} reads {text!r}, not {derivation['alternative']!r}")
+    return chosen
 
 
 class Checker:
@@ -589,12 +625,15 @@ class Checker:
         if len(shown) != len(d["premises"]):
             raise Invalid(nid, f"rule {rule.id} has {len(shown)} condition(s) to show, the proof {len(d['premises'])}")
         for lit, premise in zip(shown, d["premises"]):
-            kind = {ast.Atom: "atom", ast.Negation: "negation", ast.Comparison: "comparison"}.get(type(lit), "aggregate")
+            kind = {ast.Atom: "atom", ast.Negation: "negation", ast.Comparison: "comparison",
+                    ast.Membership: "membership"}.get(type(lit), "aggregate")
             if premise["kind"] != kind or premise["literal"] != literal_text(lit):
                 raise Invalid(nid, f"a premise reads {premise['literal']!r} ({premise['kind']}), "
                                    f"but the rule's condition is {literal_text(lit)!r}")
             if isinstance(lit, ast.Comparison):
                 self.comparison(lit, b, premise["nodes"], premise["text"], nid)
+            elif isinstance(lit, ast.Membership):
+                self.membership(lit, b, premise["nodes"], premise["text"], nid)
             elif isinstance(lit, ast.Atom):
                 self.atom(lit, b, premise["nodes"], nid, fact, stack, premise["text"])
             elif isinstance(lit, ast.Negation):
@@ -728,6 +767,11 @@ class Checker:
                         and self.nodes[i]["text"].startswith(literal_text(lit) + ": ")]
                 self.comparison(lit, b, mine[:1], None, nid)
                 used |= set(mine[:1])
+            elif isinstance(lit, ast.Membership):
+                mine = [i for i in ids if self.node(i)["kind"] == "membership"
+                        and self.nodes[i]["text"].startswith(literal_text(lit) + ": ")]
+                self.membership(lit, b, mine[:1], None, nid)
+                used |= set(mine[:1])
             elif isinstance(lit, ast.Atom):
                 used |= self.atom(lit, b, ids, nid, fact, stack)
             else:
@@ -750,6 +794,22 @@ class Checker:
             raise Invalid(node["id"], f"the comparison shows {values}, but it is {show(left)} {lit.op} {show(right)}")
         if node["text"] != f"{literal_text(lit)}: {values}" or text not in (None, values):
             raise Invalid(node["id"], f"the comparison's text is not {literal_text(lit)}: {values}")
+
+    def membership(self, lit: ast.Membership, b: dict, ids: list[str], text: str | None, nid: str) -> None:
+        if len(ids) != 1:
+            raise Invalid(nid, f"the condition {literal_text(lit)} is shown by exactly one node")
+        node = self.node(ids[0], "membership")
+        self.done.add(node["id"])
+        self.counts["comparisons"] += 1
+        value, members = self.value(lit.value, b, nid), [self.value(m, b, nid) for m in lit.members]
+        if any(same(value, m) for m in members) == lit.negated:
+            raise Invalid(nid, f"{show(value)} is {'' if lit.negated else 'not '}one of {', '.join(map(show, members))}")
+        values = f"{show(value)} {_in(lit)} ({', '.join(map(show, members))})"
+        if not (same(value, node["value"]) and _args_equal(members, node["members"])
+                and node["negated"] == lit.negated and node["holds"]):
+            raise Invalid(node["id"], f"the condition shows other values than {values}")
+        if node["text"] != f"{literal_text(lit)}: {values}" or text not in (None, values):
+            raise Invalid(node["id"], f"the condition's text is not {literal_text(lit)}: {values}")
 
     def holds(self, lit: ast.Comparison, b: dict, nid: str) -> tuple:
         self.counts["comparisons"] += 1
@@ -778,17 +838,10 @@ class Checker:
         if isinstance(e, ast.Neg):
             return -self.value(e.operand, b, nid)
         if isinstance(e, ast.BinOp):
-            return _arith(e.op, self.value(e.left, b, nid), self.value(e.right, b, nid))
+            return arith(e.op, self.value(e.left, b, nid), self.value(e.right, b, nid))
+        if isinstance(e, ast.Call):
+            return call(e.func, [self.value(a, b, nid) for a in e.args])
         raise Invalid(nid, "_ has no value")
-
-
-def _arith(op: str, a, b):
-    if isinstance(a, str) and isinstance(b, str) and op == "-":
-        return (dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days
-    if isinstance(a, str):
-        days = dt.timedelta(days=b)
-        return (dt.date.fromisoformat(a) + (days if op == "+" else -days)).isoformat()
-    return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else math.nan}[op]
 
 
 def _aggregate(agg: ast.Aggregate, values: list):

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from ..eval import evaluate
+from ..eval.functions import register as register_functions
 from ..eval.relations import ident, table_name
 from ..proof.terms import GroundAtom, ProofError
 from ..syntax.program import Program
@@ -60,7 +61,7 @@ class ReplayReport:
 @contextlib.contextmanager
 def scratch(case_path: str) -> Iterator[sqlite3.Connection]:
     """A private temporary database with the case file attached read-only as `stored`, inside one transaction."""
-    conn = sqlite3.connect("", uri=True, isolation_level=None, timeout=60)
+    conn = register_functions(sqlite3.connect("", uri=True, isolation_level=None, timeout=60))
     try:
         conn.execute("PRAGMA journal_mode = MEMORY")
         uri = "file:" + urllib.parse.quote(os.path.abspath(case_path)) + "?mode=ro"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error
 from ..source import Span
-from ..syntax.ast import Aggregate, Atom, BinOp, Expr, Neg, Rule
+from ..syntax.ast import Aggregate, Atom, BinOp, Call, Expr, Neg, Rule
 from ..syntax.program import Program
 from .scope import literal_exprs, walk_literals
 
@@ -27,6 +27,8 @@ def nesting(expr: Expr) -> int:
         return 1 + max(nesting(expr.left), nesting(expr.right))
     if isinstance(expr, Neg):
         return 1 + nesting(expr.operand)
+    if isinstance(expr, Call):
+        return 1 + max(map(nesting, expr.args), default=0)
     return 0
 
 

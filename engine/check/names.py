@@ -7,6 +7,7 @@ from ..syntax.ast import (
     META_FIELDS, TYPES, Aggregate, Atom, BinOp, ConstRef, Declaration, Neg, Negation, Wildcard,
 )
 from ..syntax.foreign import function_message, is_function_name
+from ..syntax.library import FUNCTIONS
 from ..syntax.program import Program
 from .scope import (
     BUILTIN_CONSTANTS, columns_text, declarations, did_you_mean, name_span, repeats, rule_exprs, walk_literals,
@@ -43,6 +44,9 @@ def _declarations(program: Program) -> list[Diagnostic]:
                          "a predicate is declared once across a rulebook and the rulebooks it uses; "
                          "rename one of them"))
     for d in program.declarations:
+        if d.name in FUNCTIONS:
+            out.append(error("E173", f"{d.name} is a function of the language and cannot name a predicate", d.span,
+                             f"choose another name, such as {d.name}_of"))
         for col in d.columns:
             if col.type not in TYPES:
                 guess = did_you_mean(col.type, TYPES)
@@ -67,7 +71,7 @@ def _constants(program: Program) -> list[Diagnostic]:
 def _rule_ids(program: Program) -> list[Diagnostic]:
     return [error("E106", f"rule id {r.id} is used twice: here and at {first.id_span}", r.id_span,
                   "rule ids identify a rule in every proof; give each rule its own id")
-            for r, first in repeats(program.rules, lambda r: r.id)]
+            for r, first in repeats(program.written_rules, lambda r: r.id)]
 
 
 def predicate_ref(atom: Atom, decls: dict[str, Declaration]) -> list[Diagnostic]:

@@ -8,14 +8,15 @@ from typing import Iterable, Iterator
 
 from ..source import Span
 from ..syntax.ast import (
-    Aggregate, Atom, BinOp, Comparison, ConstRef, Declaration, Expr, Literal, Neg, Negation, Rule, Var,
-    Wildcard, atom_vars, expr_vars, group_variables, literal_vars,
+    Aggregate, Atom, BinOp, Call, Comparison, ConstRef, Declaration, Disjunction, Expr, Literal, Membership, Neg, Negation,
+    Rule, Var, Wildcard, atom_vars, expr_vars, group_variables, literal_vars,
 )
 from ..syntax.program import Program
 
 BUILTIN_CONSTANTS = {"as_of": "date"}  # the run's assessment date
 
-_FAMILY = {"entity": "text", "text": "text", "number": "number", "percent": "number", "date": "date", "bool": "bool"}
+_FAMILY = {"entity": "text", "text": "text", "number": "number", "percent": "number", "integer": "number",
+           "date": "date", "bool": "bool"}
 
 
 def family(type_: str) -> str:
@@ -56,7 +57,8 @@ def constant_types(program: Program) -> dict[str, str]:
     """Named constants (first definition wins) and built-ins, with their types."""
     out: dict[str, str] = {}
     for c in program.constants:
-        out.setdefault(c.name, c.value.type)
+        whole = all(isinstance(v.value.value, int) for v in c.versions or [c])
+        out.setdefault(c.name, "integer" if c.value.type == "number" and whole else c.value.type)
     out.update(BUILTIN_CONSTANTS)
     return out
 
@@ -71,6 +73,9 @@ def walk_literals(body: tuple[Literal, ...], depth: int = 0) -> Iterator[tuple[L
         yield lit, depth
         if isinstance(lit, Aggregate):
             yield from walk_literals(lit.body, depth + 1)
+        elif isinstance(lit, Disjunction):  # as written; the rules evaluated have none (syntax.branches)
+            for alt in lit.alternatives:
+                yield from walk_literals(alt, depth)
 
 
 def variable_keys(rule: Rule) -> dict[int, str]:
@@ -114,6 +119,9 @@ def sub_exprs(expr: Expr) -> Iterator[Expr]:
         yield from sub_exprs(expr.right)
     elif isinstance(expr, Neg):
         yield from sub_exprs(expr.operand)
+    elif isinstance(expr, Call):
+        for arg in expr.args:
+            yield from sub_exprs(arg)
 
 
 def literal_exprs(lit: Literal) -> Iterator[Expr]:
@@ -129,6 +137,9 @@ def literal_exprs(lit: Literal) -> Iterator[Expr]:
     elif isinstance(lit, Aggregate):
         yield lit.var
         yield lit.target
+    elif isinstance(lit, Membership):
+        yield lit.value
+        yield from lit.members
 
 
 def rule_exprs(rule: Rule) -> Iterator[Expr]:

@@ -11,14 +11,15 @@ import datetime
 
 from ..diagnostics import Diagnostic, error
 from ..syntax.ast import (
-    META_FIELDS, Aggregate, Atom, BinOp, Comparison, Const, ConstRef, Declaration, Expr, Neg, Negation, Rule, Var,
+    META_FIELDS, Aggregate, Atom, BinOp, Call, Comparison, Const, ConstRef, Declaration, Expr, Membership, Neg, Negation,
+    Rule, Var,
 )
 from ..syntax.program import Program
+from .calc_types import NUMERIC, Problem, a as _a, binop_type, call_type
 from .scope import (
     compatible, constant_types, declarations, family, literal_exprs, sub_exprs, variable_keys, walk_literals,
 )
 
-NUMERIC = ("number", "percent")
 
 
 def check(program: Program) -> list[Diagnostic]:
@@ -88,9 +89,11 @@ def _show(c: Const) -> str:
     return str(c.value)
 
 
-def _a(t: str) -> str:
-    return {"entity": "an entity", "text": "a text", "number": "a number", "percent": "a percent",
-            "date": "a date", "bool": "true/false value"}.get(t, t)
+def _show_expr(e: Expr) -> str:
+    """A member or tested value as the message names it: a literal as written, a variable or name by name."""
+    if isinstance(e, Const):
+        return _show(e)
+    return e.name if isinstance(e, (Var, ConstRef)) else "the calculation"
 
 
 def _literal_hint(c: Const, want: str) -> str | None:
@@ -151,6 +154,8 @@ class _RuleTyper:
                 self._atom(lit.atom, positive=False)
             elif isinstance(lit, Comparison):
                 self._comparison(lit)
+            elif isinstance(lit, Membership):
+                self._membership(lit)
             elif isinstance(lit, Aggregate):
                 self._aggregate_type(lit, report=True)
 
@@ -176,14 +181,25 @@ class _RuleTyper:
             self.out.append(error("E202", f"true/false values cannot be compared with {lit.op}", lit.span,
                                   "use = or !="))
 
+    def _membership(self, lit: Membership) -> None:
+        """E202: every member has the type of the value tested (one family: entity with text, percent with
+        number), as each is compared with it."""
+        want = self.type_of(lit.value, report=True)
+        for member in lit.members:
+            have = self.type_of(member, report=True)
+            if not compatible(want, have):
+                self.out.append(error("E202", f"{_show_expr(member)} is {_a(have)}, but {_show_expr(lit.value)} "
+                                              f"is {_a(want)}", member.span,
+                                      "every member of the list has the type of the value tested"))
+
     def _aggregate_type(self, agg: Aggregate, report: bool) -> str | None:
         t = self.type_of(agg.target, report=report)
         if agg.func == "count":
-            return "number"
+            return "integer"
         allowed = NUMERIC if agg.func == "sum" else NUMERIC + ("date", "text")
         if t is not None and t not in allowed:
             if report:
-                self.out.append(error("E206", f"{agg.func} needs {' or '.join(map(_a, allowed))}, "
+                self.out.append(error("E206", f"{agg.func} needs {' or '.join(map(_a, allowed[:2] + allowed[3:]))}, "
                                               f"not {_a(t)}", agg.target.span,
                                       "count counts anything; sum adds numbers; min and max also take dates and texts (in alphabetical order)"))
             return None
@@ -194,7 +210,7 @@ class _RuleTyper:
             have = self.env.get(self.key(expr))
             return have[0] if have else None
         if isinstance(expr, Const):
-            return expr.type
+            return "integer" if expr.type == "number" and isinstance(expr.value, int) else expr.type
         if isinstance(expr, ConstRef):
             return self.consts.get(expr.name)
         if isinstance(expr, Neg):
@@ -205,30 +221,22 @@ class _RuleTyper:
                 return None
             return t
         if isinstance(expr, BinOp):
-            lt, rt = self.type_of(expr.left, report), self.type_of(expr.right, report)
-            if lt is None or rt is None:
-                return None
-            result = _arith(expr.op, lt, rt)
-            if result is None and report:
-                self.out.append(error("E203", f"cannot compute {_a(lt)} {expr.op} {_a(rt)}", expr.span,
-                                      "arithmetic works on numbers and percents; a date plus or minus a number "
-                                      "of days is a date, and a date minus a date is a number of days"))
-            return result
+            return self._calculated(expr, binop_type, expr.op, [expr.left, expr.right], report)
+        if isinstance(expr, Call):
+            return self._calculated(expr, call_type, expr.func, list(expr.args), report)
         return None  # wildcard
 
-
-def _arith(op: str, lt: str, rt: str) -> str | None:
-    if lt in NUMERIC and rt in NUMERIC:
-        if op in "+-" and lt == rt:
-            return lt
-        return "percent" if op == "*" and "percent" in (lt, rt) and lt != rt else "number"
-    if op == "+" and {family(lt), family(rt)} == {"date", "number"}:
-        return "date"
-    if op == "-" and lt == "date" and rt == "date":
-        return "number"
-    if op == "-" and lt == "date" and rt in NUMERIC:
-        return "date"
-    return None
+    def _calculated(self, expr: Expr, typer, what: str, operands: list[Expr], report: bool) -> str | None:
+        """The type of an operation or call from its operands' (None if one is unknown), reporting a problem."""
+        types = [self.type_of(o, report) for o in operands]
+        if typer is binop_type and None in types:
+            return None
+        result = typer(what, types)
+        if isinstance(result, Problem):
+            if report:
+                self.out.append(error(result.code, result.message, expr.span, result.hint))
+            return None
+        return result
 
 
 def _dates(program: Program) -> list[Diagnostic]:

@@ -8,6 +8,7 @@ from typing import Iterable
 
 from ..syntax.ast import Declaration, Rule
 from ..syntax.program import Program
+from .functions import register as register_functions
 from .plan import make_plan
 from .relations import META_COLUMNS, RunTables, ident
 from .run import make_derived_tables, snapshot_evidence
@@ -26,7 +27,7 @@ def refused(program: Program, rules: Iterable[Rule]) -> dict[str, str]:
     wanted = {id(r) for r in rules}
     if not wanted:
         return {}
-    conn = sqlite3.connect(":memory:")
+    conn = register_functions(sqlite3.connect(":memory:"))
     try:
         snapshot_evidence(conn, program, _empty_evidence, None)
         make_derived_tables(conn, program)

@@ -14,6 +14,7 @@ from typing import Callable
 
 from ..syntax.ast import Declaration, body_atoms
 from ..syntax.program import Program
+from .functions import register as register_functions
 from .in_force import program_on
 from .plan import make_plan
 from .relations import RunTables, ident, lookup_columns, table_name
@@ -164,6 +165,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     program = program_on(program, as_of_date)
     tables = RunTables({d.name: d for d in program.declarations})
     constants = {c.name: c for c in program.constants}
+    register_functions(conn)  # the caller's connection may be one that engine.store did not open
     conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB
     conn.execute("SAVEPOINT warrant_run")
     try:

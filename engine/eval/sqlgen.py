@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..syntax import ast
-from ..syntax.ast import Aggregate, Atom, Comparison, Negation, body_atoms, expr_vars, literal_vars
+from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, body_atoms, expr_vars, literal_vars
+from ..syntax.library import FUNCTIONS
+from .functions import sql_name
 from .relations import META_COLUMNS, Source
 
 Pick = Callable[[Atom, bool, bool], Source]  # (atom, reads_delta, with_meta) -> Source
@@ -75,6 +77,9 @@ class RuleCompiler:
             return self.const(expr)[1]
         if isinstance(expr, ast.Neg):
             return self.type_of(expr.operand, q)
+        if isinstance(expr, ast.Call):
+            result = FUNCTIONS[expr.func].result
+            return self.type_of(expr.args[0], q) if result == "same" else {"integer": "number"}.get(result, result)
         if isinstance(expr, ast.BinOp):
             lt, rt = self.type_of(expr.left, q), self.type_of(expr.right, q)
             if lt == "date" and rt == "date":
@@ -95,6 +100,8 @@ class RuleCompiler:
             return f"(-{self.expr(e.operand, q)})"
         if isinstance(e, ast.BinOp):
             return self.binop(e, q)
+        if isinstance(e, ast.Call):
+            return f"{sql_name(e.func)}({', '.join(self.expr(a, q) for a in e.args)})"
         raise CompileError("a wildcard cannot be used in an expression")
 
     def binop(self, e: ast.BinOp, q: Query) -> str:
@@ -106,6 +113,10 @@ class RuleCompiler:
             return f"date(julianday({left}) {e.op} ({right}))"
         if e.op == "/":
             return f"(CAST({left} AS REAL) / {right})"
+        if e.op == "//":
+            return f"CAST({left} / {right} AS INTEGER)"
+        if e.op == "%":
+            return f"{sql_name('%')}({left}, {right})"
         return f"({left} {e.op} {right})"
 
     # literals
@@ -142,6 +153,10 @@ class RuleCompiler:
 
     def comparison(self, c: Comparison, q: Query) -> None:
         q.where.append(f"{self.expr(c.left, q)} {OPS[c.op]} {self.expr(c.right, q)}")
+
+    def membership(self, m: Membership, q: Query) -> None:
+        members = ", ".join(self.expr(e, q) for e in m.members)
+        q.where.append(f"{self.expr(m.value, q)} {'NOT IN' if m.negated else 'IN'} ({members})")
 
     def assignment(self, c: Comparison, q: Query, reserved: frozenset[str] = frozenset()) -> bool:
         """Bind `X = expr` (either side) when X is unbound and expr is; True if it did.
@@ -182,6 +197,10 @@ class RuleCompiler:
                 self.comparison(lit, q)
             elif isinstance(lit, Negation):
                 self.negation(lit, q)
+            elif isinstance(lit, Membership):
+                self.membership(lit, q)
+            else:
+                raise CompileError(f"cannot compile {type(lit).__name__}")
         return q
 
     @staticmethod

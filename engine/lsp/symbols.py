@@ -118,8 +118,8 @@ def used_file_at(program: Program, root_path: str, line: int, character: int) ->
 
 def completions(program: Program | None, before_cursor: str = "") -> list[Completion]:
     """Predicates, thresholds, constants and keywords; after `with`, the metadata fields too."""
-    items = [Completion(w, "keyword") for w in highlight.KEYWORDS + highlight.AGGREGATES + highlight.BOOLEANS
-             + highlight.TYPES]
+    words = highlight.KEYWORDS + highlight.AGGREGATES + highlight.FUNCTIONS + highlight.BOOLEANS + highlight.TYPES
+    items = [Completion(w, "keyword") for w in words]
     items.append(Completion("as_of", "variable", "date", AS_OF))
     if re.search(r"\bwith\b", before_cursor):
         items += [Completion(name, "field", type_) for name, type_ in ast.META_FIELDS.items()]

@@ -53,6 +53,8 @@ def expr_text(e) -> str:
         return f"-{expr_text(e.operand)}"
     if isinstance(e, ast.BinOp):
         return f"({expr_text(e.left)} {e.op} {expr_text(e.right)})"
+    if isinstance(e, ast.Call):
+        return f"{e.func}({', '.join(map(expr_text, e.args))})"
     raise TypeError(e)
 
 
@@ -70,7 +72,25 @@ def literal_text(lit) -> str:
         return "not " + rule_atom_text(lit.atom)
     if isinstance(lit, ast.Comparison):
         return f"{expr_text(lit.left)} {lit.op} {expr_text(lit.right)}"
+    if isinstance(lit, ast.Membership):
+        return f"{expr_text(lit.value)} {membership_op(lit)} ({', '.join(expr_text(m) for m in lit.members)})"
+    if isinstance(lit, ast.Disjunction):
+        return "(" + " or ".join(conjunction_text(alt) for alt in lit.alternatives) + ")"
     return f"{lit.var.name} = {aggregate_text(lit)}"
+
+
+def conjunction_text(body) -> str:
+    """Conditions as a rule writes them, joined with `and`."""
+    return " and ".join(literal_text(x) for x in body)
+
+
+def membership_op(lit: ast.Membership) -> str:
+    return "not in" if lit.negated else "in"
+
+
+def membership_values_text(lit: ast.Membership, value, members) -> str:
+    """A membership test with its values: '"Palau" in ("Comoros", "Palau")'."""
+    return f"{value_text(value)} {membership_op(lit)} ({', '.join(value_text(m) for m in members)})"
 
 
 def aggregate_text(agg: ast.Aggregate) -> str:

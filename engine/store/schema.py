@@ -15,6 +15,7 @@ from typing import Iterator
 import sqlite_utils
 
 from ..diagnostics import WarrantError, error
+from ..eval.functions import register as register_functions
 from .errors import store_error
 
 PAGE_SIZE = 16384  # fewer, larger pages: bulk loads and scans are faster, lookups no slower
@@ -70,7 +71,7 @@ def open_store(path: str | Path, create: bool = True) -> Store:
         raise store_error("S003", f"cannot make the case file {path}: no folder {target.parent}")
     uri = f"{target.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"  # never made by a read, even in a race
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        conn = register_functions(sqlite3.connect(uri, uri=True, timeout=timeout))
     except sqlite3.Error as exc:
         raise store_error("S003", f"cannot open {path} as a case file: {exc}") from None
     # no sqlite-utils plugins: whatever else is installed must not change how a case file reads

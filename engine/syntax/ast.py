@@ -67,7 +67,16 @@ class Neg:
     span: Span = field(compare=False)
 
 
-Expr = Union[Var, Wildcard, Const, ConstRef, BinOp, Neg]
+@dataclass(frozen=True)
+class Call:
+    """A function of the library applied to its arguments: lower(F), min(A, B) (engine/syntax/library.py)."""
+
+    func: str
+    args: tuple["Expr", ...]
+    span: Span = field(compare=False)
+
+
+Expr = Union[Var, Wildcard, Const, ConstRef, BinOp, Neg, Call]
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,26 @@ class Aggregate:
     span: Span = field(compare=False)
 
 
-Literal = Union[Atom, Negation, Comparison, Aggregate]
+@dataclass(frozen=True)
+class Membership:
+    """`E in (V1, V2, ...)`, or `E not in (...)` when `negated`: E equals one of the members (none of them)."""
+
+    value: Expr
+    members: tuple[Expr, ...]
+    negated: bool
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Disjunction:
+    """`(A and B or C)`: alternatives, each a conjunction. A rule holding one is compiled to one rule per
+    branch (syntax.branches), so no later pass sees it."""
+
+    alternatives: tuple[tuple["Literal", ...], ...]
+    span: Span = field(compare=False)
+
+
+Literal = Union[Atom, Negation, Comparison, Aggregate, Membership, Disjunction]
 
 
 @dataclass(frozen=True)
@@ -129,6 +157,13 @@ class Rule:
     explanation_span: Span = field(compare=False)
     rulebook: str = ""
     in_force: Period | None = None
+    branch: int = 0  # for a rule written with `or`: which branch (from 1) this compiled rule is
+    alternative: tuple["Literal", ...] = ()  # the conditions of that branch that came from inside `or`
+
+    @property
+    def key(self) -> str:
+        """The rule's id, with `#branch` for one branch of a rule written with `or`: unique in a program."""
+        return f"{self.id}#{self.branch}" if self.branch else self.id
 
     def in_force_on(self, day: str) -> bool:
         """Whether the rule applies on the assessment date `day` (always, unless it states a period)."""
@@ -259,6 +294,8 @@ def expr_vars(expr: Expr) -> list[Var]:
         return expr_vars(expr.left) + expr_vars(expr.right)
     if isinstance(expr, Neg):
         return expr_vars(expr.operand)
+    if isinstance(expr, Call):
+        return [v for arg in expr.args for v in expr_vars(arg)]
     return []
 
 
@@ -280,6 +317,10 @@ def literal_vars(lit: Literal) -> list[Var]:
         return atom_vars(lit.atom)
     if isinstance(lit, Comparison):
         return expr_vars(lit.left) + expr_vars(lit.right)
+    if isinstance(lit, Membership):
+        return [v for e in (lit.value,) + lit.members for v in expr_vars(e)]
+    if isinstance(lit, Disjunction):
+        return [v for alt in lit.alternatives for sub in alt for v in literal_vars(sub)]
     inner = expr_vars(lit.target)
     for sub in lit.body:
         inner += literal_vars(sub)
@@ -310,6 +351,9 @@ def body_atoms(body: tuple[Literal, ...]):
         elif isinstance(lit, Aggregate):
             for atom, neg, _ in body_atoms(lit.body):
                 yield atom, neg, lit
+        elif isinstance(lit, Disjunction):
+            for alt in lit.alternatives:
+                yield from body_atoms(alt)
 
 
 def numbered_wildcards(agg: Aggregate) -> Aggregate:

@@ -3,18 +3,20 @@
 A parse error is matched against CATALOGUE, in order: an entry applies when its pattern matches the line of
 the error with the error's column inside the match, and the parser accepted what the entry requires there.
 Each entry names its construct with the group `x` (the diagnostic's span) and carries an example that
-tests/check/test_foreign.py parses: when the grammar learns a construct (`%`, `//`, `or`, functions, facts),
+tests/check/test_foreign.py parses: when the grammar learns a construct (`or`, facts, ...),
 that test fails for its entry, which is then removed or reworded.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from string import Template
 
 from ..diagnostics import Diagnostic, error
 from ..source import SourceFile
+from .library import FUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -36,31 +38,21 @@ def _f(name, code, pattern, message, hint, example, accepts=(), tokens=()) -> Fo
 
 
 FUNCTION_HINTS = {
-    "abs": "compare both ways instead: D2 - D1 <= 30 and D1 - D2 <= 30",
-    "round": "compare the exact value with the bounds instead of rounding it: P >= 49.995",
-    "floor": "compare the exact value with the bounds instead: X >= 27 and X < 28",
-    "ceil": "compare the exact value with the bounds instead: X > 27 and X <= 28",
-    "lower": "texts compare exactly, capitals included: compare with each spelling, or load one spelling",
-    "upper": "texts compare exactly, capitals included: compare with each spelling, or load one spelling",
-    "contains": "give the evidence a column with the part you need (a prefix, a category) and compare that",
-    "starts_with": "give the evidence a column with the part you need (a prefix, a category) and compare that",
-    "ends_with": "give the evidence a column with the part you need (a suffix, a category) and compare that",
-    "length": "give the evidence a column with the length and compare that",
-    "concat": "an explanation joins values with placeholders: because \"{First} {Last}\"",
-    "year": "dates take days: compare with a date (D >= 2024-01-01) or count days (as_of - D <= 365)",
-    "month": "dates take days: compare with a date (D >= 2024-07-01) or count days (as_of - D <= 30)",
-    "day": "dates take days: compare with a date (D >= 2024-07-03) or count days (as_of - D <= 1)",
     "today": "as_of is the assessment date of the run: as_of - D <= 30",
     "now": "as_of is the assessment date of the run: as_of - D <= 30",
+    "sqrt": "compare the square instead: X * X <= Limit",
+    "pow": "multiply the value by itself: P * P",
+    "substr": "test the part you need with starts_with, ends_with or contains",
+    "trim": "load the text without the spaces around it",
 }
-_GENERIC_FUNCTION = ("a calculation uses + - * / only; compute the value when preparing the evidence, or "
-                     "read it from a condition with a column for it: owns(X, Y, P) and P >= 50")
 
 
 def function_message(name: str) -> tuple[str, str]:
-    """The message and hint for a call of `name` as a function, which the language does not have."""
-    return (f"{name}(...) is used as a function, and rulebooks have no functions (yet)",
-            FUNCTION_HINTS.get(name, _GENERIC_FUNCTION))
+    """The message and hint for a call of `name`, which is no function of the library (engine/syntax/library.py)."""
+    near = difflib.get_close_matches(name, sorted(FUNCTIONS), n=1, cutoff=0.6)
+    hint = FUNCTION_HINTS.get(name) or (f"did you mean {near[0]}? " if near else "") + (
+        "the functions are " + ", ".join(sorted(FUNCTIONS)))
+    return f"{name}(...) is not a function of the rulebook language", hint
 
 
 def is_function_name(name: str) -> bool:
@@ -74,7 +66,8 @@ def _body(body: str) -> str:
 
 
 _NOT = "rulebooks write negation as not: write not $a"
-_ONE_RULE_EACH = "rulebooks have no $x between conditions: write one rule for each alternative, with the same head"
+_ONE_RULE_EACH = ("a rulebook writes or, with the alternatives in brackets: "
+                  '(listed(X, "SDN") or listed(X, "EU"))')
 _RULE_IF = "write: head(X) if body."
 _AND = "join conditions with and (in lower case)"
 _NEGATED = r"\s*(?P<a>[a-z]\w*\s*\([^()]*\))"
@@ -129,23 +122,17 @@ CATALOGUE: tuple[Foreign, ...] = (
        _body("owns(X, _, P) and P =< 50.")),
     _f("foreign_is_prolog", "E026", r"(?P<v>\b[A-Z]\w*)\s+(?P<x>is)\b", "is is Prolog's arithmetic",
        "give a variable its value with =: $v = ...", _body("owns(X, _, P) and Q is P * 2 and Q > 50.")),
-    _f("foreign_remainder", "E027", r"(?<![0-9])\s*(?P<x>%)\s*[\w(]", "% (remainder) is not in the language (yet)",
-       "a calculation uses + - * / only; compute a remainder when preparing the evidence",
-       _body("owns(X, _, P) and P % 2 = 0.")),
-    _f("foreign_integer_division", "E027", r"(?P<x>//)", "// (integer division) is not in the language (yet)",
-       "/ divides exactly (139 / 5 is 27.8); compare the quotient with bounds instead: P / 5 >= 27 and P / 5 < 28",
-       _body("owns(X, _, P) and Q = P // 5 and Q > 1.")),
+    _f("percent_in_rule", "E033", r"\d(?P<x>%)\s*(?:\.|\)|,|\band\b|\bor\b|$)",
+       "a percent sign is only for thresholds and constants",
+       "in a rule, write the number (50) or, better, a threshold's name: threshold majority = 50%",
+       _body("owns(X, _, P) and P >= 50%."), tokens={"DOT", "RPAR", "COMMA", "AND", "OR", "$END"}),
     _f("foreign_power", "E027", r"(?P<x>\*\*|\^)", "$x (power) is not in the language",
        "multiply the value by itself: P * P", _body("owns(X, _, P) and Q = P ** 2 and Q > 1.")),
     # functions (message and hint from function_message)
     _f("foreign_function_in_calculation", "E028", r"\b" + _KEYWORD + r"(?P<x>[a-z]\w*)\s*\(", "", "",
-       _body("owns(X, _, P) and Q = abs(P) and Q > 1."), tokens={"LPAR"}),
+       _body("owns(X, _, P) and Q = absolute(P) and Q > 1."), tokens={"LPAR"}),
     _f("foreign_function_compared", "E028", r"\b" + _KEYWORD + r"(?P<x>[a-z]\w*)\s*\([^()]*\)\s*[<>!=]", "", "",
-       _body('listed(X, L) and lower(L) = "sdn".'), accepts={"AND"}),
-    _f("foreign_min_of_values", "E028", r"\b(?P<x>min|max)\s*\([^()]*,",
-       "$x(A, B) of several values is not in the language (yet); $x(V for ...) is an aggregate",
-       "compare the values instead: A <= B", _body("owns(X, _, P) and owns(X, _, Q) and M = min(P, Q) and M > 1."),
-       accepts={"FOR"}),
+       _body('listed(X, L) and lowercase(L) = "sdn".'), accepts={"AND"}),
     # texts
     _f("foreign_single_quotes", "E002", r"(?P<x>'(?P<s>[^'\n]*)')", "texts are written in double quotes",
        'write "$s"', _body("listed(X, 'SDN').")),

@@ -93,6 +93,9 @@ def expr(node) -> tuple[str, int]:
         return f"-{text}" if prec > _UNARY else f"-({text})", _UNARY
     if node.data == "binop":
         return _binop(node)
+    if node.data == "call":
+        name, *args = node.children
+        return f"{name}({', '.join(expr(a)[0] for a in args if a is not None)})", _ATOMIC
     raise LayoutError(node, f"`{node.data}` in a calculation")
 
 
@@ -142,9 +145,19 @@ def condition(node: Tree) -> str:
     if node.data == "comparison":
         left, op, right = kids(node, 3)
         return f"{text(left)} {op} {text(right)}"
+    if node.data == "test":
+        return text(kids(node, 1)[0])
     if node.data == "aggregate_binding":
         var, op, agg = kids(node, 3)
         return f"{text(var)} {op} {_aggregate(agg)}"
+    if node.data in ("membership", "non_membership"):
+        value, members = kids(node, 2)
+        if members.data != "members":
+            raise LayoutError(members, f"`{members.data}` after in")
+        word = "in" if node.data == "membership" else "not in"
+        return f"{text(value)} {word} ({', '.join(text(m) for m in members.children)})"
+    if node.data == "disjunction":
+        return "(" + " or ".join(" and ".join(_conditions(alt)) for alt in node.children) + ")"
     raise LayoutError(node, f"the condition `{node.data}`")
 
 

@@ -10,7 +10,9 @@ from lark.exceptions import UnexpectedInput, VisitError
 from ..diagnostics import SourceMap, WarrantError, error
 from ..source import SourceFile, Span
 from . import ast
+from .branches import MAX_BRANCHES, branch_count
 from .grammar import parser
+from .library import AGGREGATE_NAMES, CONDITIONS, FUNCTIONS, arity_text, takes
 from .syntax_errors import syntax_diagnostic
 
 
@@ -133,7 +135,16 @@ class _ToAst(Transformer_NonRecursive):
             return ast.Const(-operand.value, operand.type, self.s(meta))
         return self.nested(ast.Neg(operand, self.s(meta)), operand)
 
+    @v_args(meta=True)
+    def call(self, meta, items):
+        name, *args = items
+        return self.nested(_call(str(name), tuple(a for a in args if a is not None), self.s(meta)), *args, None)
+
     # literals
+    @v_args(meta=True)
+    def test(self, meta, items):
+        return _test(items[0], True, self.s(meta))
+
     @v_args(meta=True)
     def meta_item(self, meta, items):
         return ast.MetaItem(str(items[0]), items[1], self.s(meta))
@@ -151,15 +162,39 @@ class _ToAst(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def negation(self, meta, items):
-        return ast.Negation(items[0], self.s(meta))
+        atom = items[0]
+        if isinstance(atom, ast.Atom) and atom.predicate in CONDITIONS and not atom.meta:
+            return _test(_call(atom.predicate, atom.args, atom.span), False, self.s(meta))
+        return ast.Negation(atom, self.s(meta))
 
     @v_args(meta=True)
     def comparison(self, meta, items):
         return ast.Comparison(str(items[1]), items[0], items[2], self.s(meta))
 
     @v_args(meta=True)
+    def disjunction(self, meta, items):
+        return ast.Disjunction(tuple(items), self.s(meta))
+
+    def members(self, items):
+        return tuple(items)
+
+    @v_args(meta=True)
+    def membership(self, meta, items):
+        return ast.Membership(items[0], items[1], False, self.s(meta))
+
+    @v_args(meta=True)
+    def non_membership(self, meta, items):
+        return ast.Membership(items[0], items[1], True, self.s(meta))
+
+    @v_args(meta=True)
     def aggregate(self, meta, items):
         func, distinct, target, body = items
+        inner = next((lit for lit in body if isinstance(lit, ast.Disjunction)), None)
+        if inner is not None:
+            raise ShapeError(
+                "or cannot be used inside an aggregate", inner.span,
+                "name the alternatives in a derived predicate, one rule for each, and use it in the aggregate",
+                code="E160")
         return ("aggregate", str(func), distinct is not None, target, body, self.s(meta))
 
     @v_args(meta=True)
@@ -178,6 +213,11 @@ class _ToAst(Transformer_NonRecursive):
     @v_args(meta=True)
     def rule(self, meta, items):
         rid, title, in_force, cites, head, body, because = items
+        if (count := branch_count(body)) > MAX_BRANCHES:
+            raise ShapeError(
+                f"rule {rid} has {count} branches (each `or` multiplies them); at most {MAX_BRANCHES} are allowed",
+                self.t(rid), "name some alternatives in a derived predicate, one rule for each, and use it here",
+                code="E161")
         return ast.Rule(
             id=str(rid), title=unquote(title), citation=unquote(cites), head=head, body=body,
             explanation=unquote(because), span=self.s(meta), id_span=self.t(rid),
@@ -266,6 +306,29 @@ class _ToAst(Transformer_NonRecursive):
     def header(self, meta, items):
         rid, title, version, *fields = items
         return (str(rid), unquote(title), unquote(version), fields, self.s(meta))
+
+
+def _call(name: str, args: tuple, span: Span) -> ast.Call:
+    """A call of a library function; ShapeError for an aggregate called as a function or a wrong count."""
+    if name in AGGREGATE_NAMES:
+        raise ShapeError(f"{name} is an aggregate, not a function of values", span,
+                         f"write Total = {name}(P for owns(X, Y, P)) and compare Total", code="E172")
+    f = FUNCTIONS[name]
+    if not takes(f, len(args)):
+        raise ShapeError(f"{name} takes {arity_text(f)}, not {len(args)}", span,
+                         f"{name}: {f.doc} (a function: no predicate can have its name)", code="E171")
+    return ast.Call(name, args, span)
+
+
+def _test(expr, holds: bool, span: Span) -> ast.Comparison:
+    """A true/false function written as a condition: `starts_with(F, "S")` is `starts_with(F, "S") = true`,
+    and under not, `= false`."""
+    if not (isinstance(expr, ast.Call) and expr.func in CONDITIONS):
+        what = f"{expr.func}(...) gives a value" if isinstance(expr, ast.Call) else "this is a value"
+        raise ShapeError(f"{what}, not a condition", span,
+                         "a condition is a fact such as owns(X, Y, P), a comparison such as length(F) > 3, or a "
+                         "true/false function: " + ", ".join(sorted(CONDITIONS)), code="E170")
+    return ast.Comparison("=", expr, ast.Const(holds, "bool", expr.span), span)
 
 
 def _build(tree: Tree, source: SourceFile) -> ast.Rulebook:

@@ -63,7 +63,7 @@ def test_assignment_binds_and_types(tmp_path):
             '  because "{X}: {Days} days".\n')
     program = _program(tmp_path, text)
     assert check_program(program) == []
-    assert rule_types(program, program.rules[0]) == {"X": "entity", "D": "date", "Days": "number"}
+    assert rule_types(program, program.rules[0]) == {"X": "entity", "D": "date", "Days": "integer"}  # a whole number
 
 
 def test_date_arithmetic_types(tmp_path):

@@ -65,12 +65,14 @@ def _codes(body: str, tmp_path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("body, code", [
-    ('blocked(X) if listed(X, L) and P >= 50%.', "E001"),  # a percent sign after a number is not a remainder
+    ('blocked(X) if listed(X, L) and P >= 50%.', "E033"),  # a percent sign after a number is not a remainder
+    ('blocked(X) if owns(X, _, P) and P % 2 = 1.', None),  # but between two values it is
     ('blocked(X) if listed(X, L) and not (L = "a").', "E001"),  # not with a bracket is no function call
     ('blocked(X) if owns(X, _, P) and 3 <- P.', None),  # 3 < -P: a comparison, not an arrow
     ('blocked(X) if listed(X, L) and X != l.', "E108"),  # a name compared, not used as an argument
     ('blocked(X) if listed(X, sdn).', "E032"),
-    ('blocked(X) if listed(X, _) and lower(X).', "E028"),
+    ('blocked(X) if listed(X, _) and lower(X).', "E170"),  # a function, but not a true/false one
+    ('blocked(X) if listed(X, _) and lowr(X) = "a".', "E028"),
     ('blocked(X) if listed(X, _) and listd(X).', "E101"),
 ])
 def test_neighbours_keep_their_diagnostics(body, code, tmp_path):
