@@ -41,7 +41,7 @@ def render(diag, sources) -> str:
     return text(diag, sources)
 
 
-def render_all(diags, sources) -> str:
+def render_all(diags, sources=None) -> str:
     from .diagnostics import render_all as text
     return text(diags, sources)
 
