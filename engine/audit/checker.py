@@ -251,7 +251,7 @@ def expr_text(e) -> str:
     if isinstance(e, ast.Wildcard):
         return "_"
     if isinstance(e, ast.Const):
-        return show(e.value) + ("%" if e.type == "percent" else "")
+        return e.value if "duration" in e.type else show(e.value) + ("%" if e.type == "percent" else "")
     if isinstance(e, ast.Neg):
         return "-" + expr_text(e.operand)
     if isinstance(e, ast.Call):

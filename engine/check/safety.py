@@ -9,7 +9,7 @@ A variable is bound by
 from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error
-from ..syntax.ast import (Aggregate, Atom, Comparison, Negation, Rule, Var, Wildcard, atom_vars, expr_vars,
+from ..syntax.ast import (Aggregate, Atom, Comparison, Membership, Negation, Rule, Var, Wildcard, atom_vars, expr_vars,
                           group_variables, literal_vars)
 from ..syntax.program import Program
 from .scope import sub_exprs, walk_literals
@@ -79,6 +79,9 @@ def check_rule(rule: Rule) -> list[Diagnostic]:
             only_inside |= _inner_names(lit) - bound
 
     def where_hint(name: str) -> str:
+        if rule.branch:
+            return (f"each branch of `or` is a rule of its own, and {name} needs a value in each: bind it before "
+                    "the `or`, or in every branch")
         if name in only_inside:
             return (f"{name} is only bound inside an aggregate, and an aggregate's own variables are not visible "
                     f"outside it; bind {name} in the rule body too")
@@ -117,18 +120,22 @@ def _body(body, bound: set[str], where_hint, inside: Aggregate | None) -> list[D
                     done.add(var.name)
                     out.append(error("E302", f"{var.name} under not{place} is never bound", var.span,
                                      where_hint(var.name) + "; or write _ if any value will do"))
-        elif isinstance(lit, Comparison):
+        elif isinstance(lit, (Comparison, Membership)):
             done = set()
-            for side in (lit.left, lit.right):
+            for side in (lit.left, lit.right) if isinstance(lit, Comparison) else (lit.value,) + lit.members:
                 if _has_wildcard(side):
                     out.append(error("E308", "_ cannot be compared", side.span,
                                      "_ matches anything and has no value; use a variable bound in the body"))
                 for var in expr_vars(side):
                     if var.name not in bound and var.name not in done:
                         done.add(var.name)
-                        out.append(error("E303", f"{var.name} in a comparison{place} is never bound", var.span,
+                        out.append(error("E303", f"{var.name} in {_what(lit)}{place} is never bound", var.span,
                                          where_hint(var.name)))
     return out
+
+
+def _what(lit) -> str:
+    return f"a test with {'not in' if lit.negated else 'in'}" if isinstance(lit, Membership) else "a comparison"
 
 
 def _aggregate(agg: Aggregate, outer: set[str], where_hint) -> list[Diagnostic]:

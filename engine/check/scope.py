@@ -16,7 +16,7 @@ from ..syntax.program import Program
 BUILTIN_CONSTANTS = {"as_of": "date"}  # the run's assessment date
 
 _FAMILY = {"entity": "text", "text": "text", "number": "number", "percent": "number", "integer": "number",
-           "date": "date", "bool": "bool"}
+           "date": "date", "timestamp": "date", "bool": "bool", "duration": "duration", "time_duration": "duration"}
 
 
 def family(type_: str) -> str:

@@ -69,11 +69,17 @@ def _literal_args(atom: Atom, decls, consts, out: list[Diagnostic]) -> None:
             _fits(item.value, META_FIELDS[item.field], f"metadata field {item.field}", consts, out, "E207")
 
 
+def _storable(have: str | None, want: str | None) -> bool:
+    """Whether a value of type `have` can stand where `want` is kept: compatible, and a date is not a timestamp
+    (they compare, but a column or variable holds one or the other)."""
+    return compatible(have, want) and {have, want} != {"date", "timestamp"}
+
+
 def _fits(expr: Expr, want: str, where: str, consts, out, code: str) -> None:
-    if isinstance(expr, Const) and not compatible(expr.type, want):
+    if isinstance(expr, Const) and not _storable(expr.type, want):
         out.append(error(code, f"{_show(expr)} is {_a(expr.type)}, but {where} is {_a(want)}", expr.span,
                          _literal_hint(expr, want)))
-    elif isinstance(expr, ConstRef) and expr.name in consts and not compatible(consts[expr.name], want):
+    elif isinstance(expr, ConstRef) and expr.name in consts and not _storable(consts[expr.name], want):
         out.append(error("E205" if code == "E201" else code,
                          f"{expr.name} is {_a(consts[expr.name])}, but {where} is {_a(want)}", expr.span,
                          "use a constant of the right type"))
@@ -121,7 +127,7 @@ class _RuleTyper:
         have = self.env.get(self.key(var))
         if have is None:
             self.env[self.key(var)] = (type_, where)
-        elif not compatible(have[0], type_):
+        elif not _storable(have[0], type_):
             self.out.append(error("E204", f"{var.name} is used as {_a(have[0])} ({have[1]}) and as {_a(type_)} "
                                           f"({where})", var.span,
                                   "a variable has one type in a rule; use two variables if these are different "
@@ -172,7 +178,10 @@ class _RuleTyper:
 
     def _comparison(self, lit: Comparison) -> None:
         lt, rt = self.type_of(lit.left, report=True), self.type_of(lit.right, report=True)
-        if not compatible(lt, rt):
+        if family(lt) == "duration" or family(rt) == "duration":
+            self.out.append(error("E202", "durations are added to dates, not compared", lit.span,
+                                  "compare the dates instead: Off > On + 24 hours"))
+        elif not compatible(lt, rt):
             hint = None
             if {family(lt), family(rt)} == {"date", "number"}:
                 hint = "a date minus a date is a number of days: e.g. as_of - Listed > 30"
@@ -254,6 +263,9 @@ def _dates(program: Program) -> list[Diagnostic]:
     for c in consts:
         if c.type == "date" and not _valid_date(str(c.value)):
             out.append(error("E208", f"{c.value} is not a calendar date", c.span, "dates are written YYYY-MM-DD"))
+        elif c.type == "timestamp" and not _valid_date(str(c.value), datetime.datetime):
+            out.append(error("E208", f"{c.value} is not a time on a calendar date", c.span,
+                             "timestamps are written YYYY-MM-DDTHH:MM, hours 00 to 23"))
     for example in program.examples:
         if example.as_of is not None and not _valid_date(example.as_of):
             out.append(error("E208", f"{example.as_of} is not a calendar date", example.span,
@@ -261,9 +273,9 @@ def _dates(program: Program) -> list[Diagnostic]:
     return out
 
 
-def _valid_date(text: str) -> bool:
+def _valid_date(text: str, kind=datetime.date) -> bool:
     try:
-        datetime.date.fromisoformat(text)
+        kind.fromisoformat(text)
         return True
     except ValueError:
         return False

@@ -38,7 +38,7 @@ def execute(conn: sqlite3.Connection, rule: Rule, sql: str, params: dict) -> int
 
 def check_finite(conn: sqlite3.Connection, tables: RunTables, rules: list[Rule], k: int) -> None:
     """RuleError if any of `rules` stored a non-finite number in round k of its head's table."""
-    by_id = {r.id: r for r in rules}
+    by_id = {r.key: r for r in rules}
     for predicate in sorted({r.head.predicate for r in rules}):
         numeric = [ident(c.name) for c in tables.decls[predicate].columns if c.type in ("number", "percent")]
         if not numeric:

@@ -41,4 +41,4 @@ def program_on(program: Program, day: str) -> Program:
 def not_in_force(program: Program, day: str) -> list[Rule]:
     """The rules of `program` that do not apply on `day`, in rulebook order."""
     missing = {c.name for c in program.constants if constant_on(c, day) is None}
-    return [r for r in program.rules if not applies_on(r, day, missing)]
+    return [r for r in program.written_rules if not applies_on(r, day, missing)]

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..syntax import ast
-from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, body_atoms, expr_vars, literal_vars
+from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, atom_vars, body_atoms, expr_vars, literal_vars
 from ..syntax.library import FUNCTIONS
 from .functions import sql_name
+
+DURATIONS = ("duration", "time_duration")
 from .relations import META_COLUMNS, Source
 
 Pick = Callable[[Atom, bool, bool], Source]  # (atom, reads_delta, with_meta) -> Source
@@ -82,6 +84,8 @@ class RuleCompiler:
             return self.type_of(expr.args[0], q) if result == "same" else {"integer": "number"}.get(result, result)
         if isinstance(expr, ast.BinOp):
             lt, rt = self.type_of(expr.left, q), self.type_of(expr.right, q)
+            if rt in DURATIONS:
+                return "date" if (lt, rt) == ("date", "duration") else "timestamp"
             if lt == "date" and rt == "date":
                 return "number"
             return "date" if "date" in (lt, rt) else ("percent" if "percent" in (lt, rt) else "number")
@@ -107,6 +111,8 @@ class RuleCompiler:
     def binop(self, e: ast.BinOp, q: Query) -> str:
         left, right = self.expr(e.left, q), self.expr(e.right, q)
         lt, rt = self.type_of(e.left, q), self.type_of(e.right, q)
+        if rt in DURATIONS:
+            return f"{sql_name('shift')}({left}, {right}, {1 if e.op == '+' else -1})"
         if lt == "date" and rt == "date" and e.op == "-":
             return f"(julianday({left}) - julianday({right}))"
         if lt == "date" and e.op in "+-":
@@ -141,15 +147,22 @@ class RuleCompiler:
             self.bind(q, f"{a}.{META_COLUMNS[item.field]}", item.value, ast.META_FIELDS[item.field])
 
     def negation(self, neg: Negation, q: Query) -> None:
-        atom = neg.atom
-        src = self.pick(atom, False, False)
-        a = self.alias("n")
+        q.where.append("NOT " + self._exists(neg.atom, q, False, "n"))
+
+    def existence(self, atom: Atom, q: Query, delta_ok: bool) -> None:
+        """An atom without variables (only `_` and values) is a test that some row matches, not a join:
+        joined, several such atoms would multiply into a cross product of rows that change nothing."""
+        q.where.append(self._exists(atom, q, delta_ok and atom is self.delta_atom, "x"))
+
+    def _exists(self, atom: Atom, q: Query, delta: bool, prefix: str) -> str:
+        src = self.pick(atom, delta, False)
+        a = self.alias(prefix)
         conds = src.where(a)
         for col, arg in zip(src.columns, atom.args):
             if not isinstance(arg, ast.Wildcard):
                 conds.append(f"{a}.{col} = {self.expr(arg, q)}")
         where = (" WHERE " + " AND ".join(conds)) if conds else ""
-        q.where.append(f"NOT EXISTS (SELECT 1 FROM {src.table} AS {a}{where})")
+        return f"EXISTS (SELECT 1 FROM {src.table} AS {a}{where})"
 
     def comparison(self, c: Comparison, q: Query) -> None:
         q.where.append(f"{self.expr(c.left, q)} {OPS[c.op]} {self.expr(c.right, q)}")
@@ -177,7 +190,9 @@ class RuleCompiler:
     def body(self, body: tuple, q: Query, outside: set[str], delta_ok: bool = True) -> Query:
         """Compile literals into q. `outside`: variables visible outside this body (for aggregates)."""
         for lit in body:
-            if isinstance(lit, Atom):
+            if isinstance(lit, Atom) and not lit.meta and not atom_vars(lit):
+                self.existence(lit, q, delta_ok)
+            elif isinstance(lit, Atom):
                 self.atom(lit, q, delta_ok)
         pending = [lit for lit in body if not isinstance(lit, Atom)]
         groups = {id(g): self._shared(g, body, outside) for g in pending if isinstance(g, Aggregate)}

@@ -10,6 +10,7 @@ A `Proof` names its `root` node and holds every node in `nodes`, keyed by a cont
 - absence      a negated atom that was looked for and not found;
 - aggregate    sum/count/min/max with each contributing binding, its value and its own proof;
 - comparison   a test between two values;
+- membership   a value tested against a list (`in`, `not in`);
 - omitted      an explicit marker where a limit cut the proof ("3 more derivations not shown").
 """
 
@@ -58,7 +59,7 @@ class Premise(_Frozen):
     """One body literal of a rule application, instantiated, and the nodes that establish it."""
 
     literal: str = Field(description="the literal as the rule writes it")
-    kind: Literal["atom", "negation", "comparison", "aggregate"]
+    kind: Literal["atom", "negation", "comparison", "aggregate", "membership"]
     text: str = Field(description="the literal with the binding filled in")
     nodes: list[str]
 
@@ -81,6 +82,13 @@ class DerivationNode(_Frozen):
                                                    "(e.g. 'from 2024-07-03'); null when it always is")
     thresholds: dict[str, str] = Field(default_factory=dict, description="each dated threshold or constant the rule "
                                        "uses, with the value that applied on the assessment date and its period")
+    branch: int | None = Field(None, description="for a rule written with `or`: the branch that held, from 1, "
+                                                 "in the order the alternatives are written; null without `or`")
+    alternative: str | None = Field(None, description="that branch's conditions from inside `or`, as written")
+
+    def branch_text(self) -> str:
+        """Which branch of `or` held: 'branch 2: ais_gap(V, H) and H > 24'; '' for a rule without `or`."""
+        return f"branch {self.branch}: {self.alternative}" if self.branch else ""
 
     def law_text(self) -> str:
         """Which version of the law applied: 'in force from 2024-07-03; ownership_threshold 40% from 2024-07-03'."""
@@ -157,6 +165,16 @@ class ComparisonNode(_Frozen):
     holds: bool
 
 
+class MembershipNode(_Frozen):
+    kind: Literal["membership"] = "membership"
+    id: str
+    text: str
+    value: Value
+    members: list[Value]
+    negated: bool = Field(description="true for `not in`: the value is none of the members")
+    holds: bool
+
+
 class OmittedNode(_Frozen):
     kind: Literal["omitted"] = "omitted"
     id: str
@@ -166,7 +184,8 @@ class OmittedNode(_Frozen):
 
 
 ProofNode = Annotated[
-    Union[FactNode, DerivationNode, EvidenceNode, AbsenceNode, AggregateNode, ComparisonNode, OmittedNode],
+    Union[FactNode, DerivationNode, EvidenceNode, AbsenceNode, AggregateNode, ComparisonNode, MembershipNode,
+          OmittedNode],
     Field(discriminator="kind"),
 ]
 

@@ -64,6 +64,7 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
         return key, _lines(("b", n.text), ("s", f"{n.role}, {rnd}")), dot_string(n.text)
     if n.kind == "derivation":
         law = [("s", n.law_text())] if n.law_text() else []
+        law += [("s", n.branch_text())] if n.branch else []
         return "derivation", _lines(("b", f"{n.rule}: {n.title}"), ("i", f"cites {n.citation}"), *law,
                                     ("", n.explanation)), dot_string(f"{n.rule} ({n.rulebook} {n.version})")
     if n.kind == "evidence":
@@ -83,7 +84,7 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
             rows.append(("", f"{value_text(n.total)} {n.compared.op} {value_text(n.compared.value)} "
                              f"({n.compared.against}): {verdict}"))
         return "aggregate", _lines(*rows), dot_string(n.expression)
-    if n.kind == "comparison":
+    if n.kind in ("comparison", "membership"):
         return "comparison", _lines(("", n.text), ("s", "holds" if n.holds else "fails")), dot_string(n.text)
     return "omitted", _lines(("i", n.message)), dot_string(n.message)
 

@@ -61,7 +61,7 @@ def paragraphs(proof: Proof) -> list[dict]:
                                  + (f", grade {n.grade}" if n.grade else "") + ")"])
                 elif n.kind == "absence":
                     bits.append([n.statement])
-                elif n.kind == "comparison":
+                elif n.kind in ("comparison", "membership"):
                     bits.append([f"the test {n.text} is {'met' if n.holds else 'not met'}"])
                 elif n.kind == "omitted":
                     bits.append([f"({n.message})"])
@@ -80,7 +80,8 @@ def paragraphs(proof: Proof) -> list[dict]:
                 continue
             law = d.law_text()
             g: list = [f"Under rule {d.rule} ({d.title}; {d.citation}; {d.rulebook} version {d.version}"
-                       f"{'; ' + law if law else ''}): "
+                       f"{'; ' + law if law else ''}"
+                       f"{', by its ' + d.branch_text() if d.branch else ''}): "
                        f"{d.explanation}."]
             for p in d.premises:
                 nodes = [proof.nodes[k] for k in p.nodes]

@@ -83,7 +83,8 @@ def render_text(proof: Proof, color: bool = False) -> str:
             law = n.law_text()
             about = f"{n.title} (cites {n.citation}; {n.rulebook} {n.version}{'; ' + law if law else ''})"
             first = f"{style('rule', 'rule ' + n.rule)}: {v(about)}"
-            cont = emit(prefix, first, [f"because {n.explanation}", f"with {binding_text(n.binding)}"], last, top)
+            lines = [f"because {n.explanation}", f"with {binding_text(n.binding)}"]
+            cont = emit(prefix, first, lines + ([f"by {n.branch_text()}"] if n.branch else []), last, top)
             items = [(p, k) for p in n.premises for k in p.nodes]
             for i, (p, k) in enumerate(items):
                 walk(k, cont, i == len(items) - 1)
@@ -95,7 +96,7 @@ def render_text(proof: Proof, color: bool = False) -> str:
             emit(prefix, f"{head} {ref(node_id)}", details, last, top)
         elif n.kind == "absence":
             emit(prefix, f"{style('absence', 'absent')} {v(f'not {n.text}: {n.statement}')}", [], last, top)
-        elif n.kind == "comparison":
+        elif n.kind in ("comparison", "membership"):
             mark = "holds" if n.holds else style("fail", "FAILS")
             emit(prefix, f"{style('comparison', 'test')} {v(n.text)} {mark}", [], last, top)
         elif n.kind == "aggregate":

@@ -18,7 +18,8 @@ def _tree(w: WhyNot):
         if n not in w.message:
             rows.append((1, "dim", n))
     for a in w.attempts:
-        rows.append((1, "rule", f"rule {a.rule}: {a.title} (cites {a.citation})"))
+        branch = f", branch {a.branch} ({a.alternative})" if a.branch else ""
+        rows.append((1, "rule", f"rule {a.rule}{branch}: {a.title} (cites {a.citation})"))
         if a.satisfied:
             rows.append((2, "dim", "satisfied: " + "; ".join(a.satisfied)))
         for b in a.bindings:
@@ -89,7 +90,9 @@ def render_whynot_dot(w: WhyNot) -> str:
                **STYLES["fact" if x.holds else "absence"])
         for a in x.attempts:
             r = f"w{next(counter)}"
-            g.node(r, _lines(("b", f"{a.rule}: {a.title}"), ("i", f"cites {a.citation}")), **STYLES["derivation"])
+            branch = [("s", f"branch {a.branch}: {a.alternative}")] if a.branch else []
+            g.node(r, _lines(("b", f"{a.rule}: {a.title}"), ("i", f"cites {a.citation}"), *branch),
+                   **STYLES["derivation"])
             g.edge(me, r)
             for f in a.failures:
                 fn = f"w{next(counter)}"

@@ -46,6 +46,8 @@ def expr_text(e) -> str:
     if isinstance(e, ast.Wildcard):
         return "_"
     if isinstance(e, ast.Const):
+        if e.type in ("duration", "time_duration"):
+            return e.value
         return value_text(e.value) + ("%" if e.type == "percent" else "")
     if isinstance(e, ast.ConstRef):
         return e.name

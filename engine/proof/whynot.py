@@ -12,14 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..eval.sqlgen import CompileError
 from ..syntax import ast
-from ..syntax.ast import Aggregate, Atom, Comparison, Negation, expr_vars
+from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, expr_vars
 from ..syntax.program import Program
 from ..check.scope import rule_exprs
 from ..eval.in_force import constant_on, not_in_force
 from .build import ALL_ROUNDS, FLIP, Context, Timeline, contributions
 from .evidence import EvidenceSQL, record_rows
 from .model import RunInfo, Value
-from .terms import GroundAtom, aggregate_text, atom_text, literal_text, parse_atom, plain_value, value_text
+from .terms import (GroundAtom, aggregate_text, atom_text, conjunction_text, literal_text, membership_values_text,
+                    parse_atom, plain_value, value_text)
 
 SHOW = 5
 WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than", "=": "exactly", "!=": "other than"}
@@ -39,7 +40,7 @@ class Part(_Frozen):
 
 class Failure(_Frozen):
     literal: str = Field(description="the literal as the rule writes it")
-    kind: Literal["atom", "negation", "comparison", "aggregate", "head", "all"]
+    kind: Literal["atom", "negation", "comparison", "aggregate", "membership", "head", "all"]
     text: str = Field(description="the literal with the partial binding filled in")
     message: str
     values: dict[str, Value] = Field(default_factory=dict)
@@ -52,6 +53,8 @@ class Attempt(_Frozen):
     rule: str
     title: str
     citation: str
+    branch: int | None = Field(None, description="for a rule written with `or`: the branch tried, from 1")
+    alternative: str | None = Field(None, description="that branch's conditions from inside `or`, as written")
     satisfied: list[str] = Field(description="the body literals satisfied, in order")
     bindings: list[dict[str, Value]] = Field(description="partial bindings that satisfy them (first few)")
     more_bindings: int = 0
@@ -195,12 +198,13 @@ class Explainer:
     # one rule
     def attempt(self, rule: ast.Rule, ground: GroundAtom, depth: int) -> Attempt:
         ctx = self.ctx
-        head = dict(rule=rule.id, title=rule.title, citation=rule.citation)
+        head = dict(rule=rule.id, title=rule.title, citation=rule.citation, branch=rule.branch or None,
+                    alternative=conjunction_text(rule.alternative) if rule.branch else None)
         for arg, val in zip(rule.head.args, ground.args):
             if isinstance(arg, ast.Const) and arg.value != val:
                 text = f"{rule.head.predicate}(…{value_text(arg.value)}…)"
                 f = Failure(literal=literal_text(rule.head), kind="head", text=text,
-                            message=f"{rule.id} only concludes {literal_text(rule.head)}")
+                            message=f"{_name(rule)} only concludes {literal_text(rule.head)}")
                 return Attempt(satisfied=[], bindings=[], failures=[f], summary=f.message, **head)
         body = rule.body
         decl = ctx.decls[rule.head.predicate]
@@ -220,7 +224,7 @@ class Explainer:
         satisfied = [literal_text(x) for x in body[:best_k]]
         shown = best_rows[:SHOW]
         if fail_at is None:
-            f = Failure(literal="", kind="all", text="", message=f"every condition of {rule.id} holds for some binding, "
+            f = Failure(literal="", kind="all", text="", message=f"every condition of {_name(rule)} holds for some binding, "
                         "but the run did not conclude it: was the run made before this evidence was recorded?")
             return Attempt(satisfied=satisfied, bindings=shown, more_bindings=len(best_rows) - len(shown),
                            failures=[f], summary=f.message, **head)
@@ -232,7 +236,7 @@ class Explainer:
             if all((f.text, f.message) != (u.text, u.message) for u in unique):
                 unique.append(f)
         summary = unique[0].message if len(unique) == 1 else \
-            f"{rule.id} fails at {literal_text(lit)} for each of {len(best_rows)} partial binding(s)"
+            f"{_name(rule)} fails at {literal_text(lit)} for each of {len(best_rows)} partial binding(s)"
         return Attempt(satisfied=satisfied, bindings=[b for b in shown if b] or [], more_bindings=len(best_rows) - len(shown),
                        failures=unique, summary=summary, **head)
 
@@ -244,13 +248,13 @@ class Explainer:
             text = atom_text(lit.predicate, args)
             subs = []
             if ctx.decls[lit.predicate].is_evidence:
-                msg = f"{rule.id} needs {text}, but no evidence record of it is in force as of {ctx.as_of}"
+                msg = f"{_name(rule)} needs {text}, but no evidence record of it is in force as of {ctx.as_of}"
                 if lit.meta:
                     msg += " (with " + ", ".join(f"{m.field} = {value_text(v)}" for m, v in zip(
                         lit.meta, _partial_eval(ctx, [m.value for m in lit.meta], binding, types))) + ")"
                 msg += "".join(f"; {n}" for n in self.ground_clock_notes(lit.predicate, args))
             else:
-                msg = f"{rule.id} needs {text}, which does not hold"
+                msg = f"{_name(rule)} needs {text}, which does not hold"
                 if None not in args and depth > 1:
                     subs = [self.explain(GroundAtom(lit.predicate, tuple(args)), depth - 1)]
             return Failure(literal=written, kind="atom", text=text, message=msg, values=binding, subgoals=subs)
@@ -261,15 +265,20 @@ class Explainer:
             if ctx.decls[a.predicate].is_evidence:
                 recs = ctx.records(a.predicate, args)
                 found = ", ".join(str(r["_hash"]) for r in recs[:SHOW])
-                msg = f"{rule.id} needs no {text}, but {len(recs)} record(s) are in force: {found}"
+                msg = f"{_name(rule)} needs no {text}, but {len(recs)} record(s) are in force: {found}"
             else:
                 found = ", ".join(atom_text(a.predicate, v) for v, _ in ctx.fact_rows(a.predicate, args, ALL_ROUNDS)[:SHOW])
-                msg = f"{rule.id} needs not {text}, but {found} holds (ask why)"
+                msg = f"{_name(rule)} needs not {text}, but {found} holds (ask why)"
             return Failure(literal=written, kind="negation", text="not " + text, message=msg, values=binding)
         if isinstance(lit, Comparison):
             return self.comparison(rule, lit, binding, types, depth)
+        if isinstance(lit, Membership):
+            value, *members = ctx.eval((lit.value,) + lit.members, binding, types)
+            text = membership_values_text(lit, value, members)
+            return Failure(literal=written, kind="membership", text=text, values=binding,
+                           message=f"{_name(rule)} needs {written}, but {text} is false")
         return Failure(literal=written, kind="aggregate", text=f"{aggregate_text(lit)}",
-                       message=f"{rule.id} needs {aggregate_text(lit)} to have a value, but nothing contributes",
+                       message=f"{_name(rule)} needs {aggregate_text(lit)} to have a value, but nothing contributes",
                        values=binding)
 
     def comparison(self, rule: ast.Rule, c: Comparison, binding: dict, types: dict, depth: int) -> Failure:
@@ -281,7 +290,7 @@ class Explainer:
                     and any(isinstance(s, ast.Var) and s.name == a.var.name for s in (c.left, c.right))), None)
         if agg is None:
             return Failure(literal=written, kind="comparison", text=text, values=binding,
-                           message=f"{rule.id} needs {written}, but {text} is false")
+                           message=f"{_name(rule)} needs {written}, but {text} is false")
         on_left = isinstance(c.left, ast.Var) and c.left.name == agg.var.name
         op = c.op if on_left else FLIP[c.op]
         other, need = (c.right, right) if on_left else (c.left, left)
@@ -298,7 +307,7 @@ class Explainer:
 
         who = ", ".join(f"{name(p)} {value_text(p.value)}".strip() for p in counted) or "nothing counts"
         against = f" ({ast_text(other)})" if not isinstance(other, ast.Const) else ""
-        msg = (f"{rule.id} needs {WORDS[op]} {value_text(need)}{against} from {aggregate_text(agg)}; "
+        msg = (f"{_name(rule)} needs {WORDS[op]} {value_text(need)}{against} from {aggregate_text(agg)}; "
                f"it comes to {value_text(total)}: {who}")
         if not_counted:
             msg += "; not counted: " + ", ".join(
@@ -353,6 +362,11 @@ class Explainer:
                         break
             out.append(Part(binding=b, value=v, reason=reason))
         return out, goals
+
+
+def _name(rule: ast.Rule) -> str:
+    """The rule as a why-not sentence names it: its id, and the branch for a rule written with `or`."""
+    return f"{rule.id} (branch {rule.branch})" if rule.branch else rule.id
 
 
 def ast_text(e) -> str:

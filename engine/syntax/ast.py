@@ -7,7 +7,7 @@ from typing import Union
 
 from ..source import Span
 
-TYPES = ("entity", "text", "number", "percent", "date", "bool")
+TYPES = ("entity", "text", "number", "percent", "date", "timestamp", "bool")
 DECL_KINDS = ("evidence", "derived", "conclusion")
 META_FIELDS = {
     "source": "text",

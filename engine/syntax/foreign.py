@@ -66,8 +66,7 @@ def _body(body: str) -> str:
 
 
 _NOT = "rulebooks write negation as not: write not $a"
-_ONE_RULE_EACH = ("a rulebook writes or, with the alternatives in brackets: "
-                  '(listed(X, "SDN") or listed(X, "EU"))')
+_WRITE_OR = 'write or instead of $x, with the alternatives in brackets: (listed(X, "SDN") or listed(X, "EU"))'
 _RULE_IF = "write: head(X) if body."
 _AND = "join conditions with and (in lower case)"
 _NEGATED = r"\s*(?P<a>[a-z]\w*\s*\([^()]*\))"
@@ -103,11 +102,11 @@ CATALOGUE: tuple[Foreign, ...] = (
     _f("foreign_not_capitals", "E023", r"(?P<x>\bNOT)\s" + _NEGATED, "NOT is written in lower case", _NOT,
        _body("listed(X, _) and NOT owns(X, _, _).")),
     # joining conditions
-    _f("foreign_or_semicolon", "E024", r"(?P<x>;)", "; is Prolog's or", _ONE_RULE_EACH,
+    _f("foreign_or_semicolon", "E024", r"(?P<x>;)", "; is Prolog's or", _WRITE_OR,
        _body('listed(X, "SDN"); listed(X, "EU").')),
-    _f("foreign_or_pipes", "E024", r"(?P<x>\|\|?)", "$x is not a rulebook operator", _ONE_RULE_EACH,
+    _f("foreign_or_pipes", "E024", r"(?P<x>\|\|?)", "$x is not a rulebook operator", _WRITE_OR,
        _body('listed(X, "SDN") || listed(X, "EU").')),
-    _f("foreign_or_capitals", "E024", r"(?P<x>\bOR\b)", "OR is not a rulebook operator", _ONE_RULE_EACH,
+    _f("foreign_or_capitals", "E024", r"(?P<x>\bOR\b)", "OR is not a rulebook operator", _WRITE_OR,
        _body('listed(X, "SDN") OR listed(X, "EU").'), accepts={"AND"}),
     _f("foreign_and_ampersands", "E025", r"(?P<x>&&?)", "$x is not a rulebook operator", _AND,
        _body("listed(X, _) && owns(X, _, _).")),

@@ -70,7 +70,7 @@ def present(tree: Tree) -> list:
 
 
 # expressions: (text, precedence); a lower precedence binds less tightly
-_LEAVES = {"var", "constant_ref", "string", "number", "date"}
+_LEAVES = {"var", "constant_ref", "string", "number", "date", "timestamp"}
 _OP_PRECEDENCE = {"ADD_OP": 1, "MUL_OP": 2}
 _UNARY, _ATOMIC = 3, 4
 
@@ -93,6 +93,9 @@ def expr(node) -> tuple[str, int]:
         return f"-{text}" if prec > _UNARY else f"-({text})", _UNARY
     if node.data == "binop":
         return _binop(node)
+    if node.data == "duration":
+        count, unit = kids(node, 2)
+        return f"{count} {unit}", _ATOMIC
     if node.data == "call":
         name, *args = node.children
         return f"{name}({', '.join(expr(a)[0] for a in args if a is not None)})", _ATOMIC

@@ -12,7 +12,7 @@ from ..source import SourceFile, Span
 from . import ast
 from .branches import MAX_BRANCHES, branch_count
 from .grammar import parser
-from .library import AGGREGATE_NAMES, CONDITIONS, FUNCTIONS, arity_text, takes
+from .library import AGGREGATE_NAMES, CONDITIONS, FUNCTIONS, arity_text, duration_type, takes
 from .syntax_errors import syntax_diagnostic
 
 
@@ -115,6 +115,19 @@ class _ToAst(Transformer_NonRecursive):
     @v_args(meta=True)
     def date(self, meta, items):
         return ast.Const(str(items[0]), "date", self.s(meta))
+
+    @v_args(meta=True)
+    def timestamp(self, meta, items):
+        text = str(items[0])
+        return ast.Const(text if len(text) == 19 else text + ":00", "timestamp", self.s(meta))
+
+    @v_args(meta=True)
+    def duration(self, meta, items):
+        count, unit = str(items[0]), str(items[1])
+        if "." in count:
+            raise ShapeError(f"a duration counts whole {unit.rstrip('s')}s", self.s(meta),
+                             "write a smaller unit instead of a fraction: 36 hours, not 1.5 days", code="E174")
+        return ast.Const(f"{int(count)} {unit}", duration_type(unit), self.s(meta))
 
     @v_args(meta=True)
     def true(self, meta, items):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
 from ..diagnostics import Diagnostic, SourceMap, WarrantError, error
 from ..source import SourceFile
 from .ast import Constant, Declaration, Example, Rule, Rulebook
+from .branches import expand_rule
 from .parser import parse_text
 
 
@@ -29,8 +31,14 @@ class Program:
         return tuple(c for rb in self.rulebooks for c in rb.constants)
 
     @property
-    def rules(self) -> tuple[Rule, ...]:
+    def written_rules(self) -> tuple[Rule, ...]:
+        """The rules as the rulebooks write them, one per id (`or` included)."""
         return tuple(r for rb in self.rulebooks for r in rb.rules)
+
+    @cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules evaluated: a rule written with `or` stands for one rule per branch (syntax.branches)."""
+        return tuple(plain for r in self.written_rules for plain in expand_rule(r))
 
     @property
     def examples(self) -> tuple[Example, ...]:

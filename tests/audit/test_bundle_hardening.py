@@ -201,7 +201,8 @@ def test_every_proof_field_is_checked_or_declared(case_dir):
     kinds = {"proof": model.Proof, "run": model.RunInfo, "limits": model.Limits, "fact": model.FactNode,
              "derivation": model.DerivationNode, "premise": model.Premise, "evidence": model.EvidenceNode,
              "absence": model.AbsenceNode, "aggregate": model.AggregateNode, "contribution": model.Contribution,
-             "threshold": model.Threshold, "comparison": model.ComparisonNode, "omitted": model.OmittedNode}
+             "threshold": model.Threshold, "comparison": model.ComparisonNode, "membership": model.MembershipNode,
+             "omitted": model.OmittedNode}
     assert set(kinds) == set(checker.FIELDS)
     for kind, cls in kinds.items():
         assert set(cls.model_fields) == set(checker.FIELDS[kind]), kind

@@ -135,6 +135,8 @@ class RuleGen:
         if not kinds:
             return None
         kind = self.d(st.sampled_from(kinds))
+        if self.d(st.integers(0, 99)) < 25:
+            return self.membership(kind)
         self.features.add("comparison")
         if kind == "ent":
             left = self.d(st.sampled_from(self.ent))
@@ -148,16 +150,58 @@ class RuleGen:
         right = self.d(st.one_of(st.sampled_from(self.num), st.sampled_from(NUMBERS).map(str)))
         return f"{left} {op} {right}"
 
+    def membership(self, kind: str) -> str:
+        """`X in ("c0", "c3")`, `N not in (5)`: a bound variable against a few values."""
+        value = self.d(st.sampled_from(self.ent if kind == "ent" else self.num))
+        pool = ENTITIES if kind == "ent" else NUMBERS
+        members = self.d(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
+        negated = self.d(st.booleans())
+        self.features.add("membership-not" if negated else "membership")
+        return f"{value} {'not in' if negated else 'in'} ({', '.join(map(q, members))})"
+
+    def disjunction(self) -> str | None:
+        """`(a or b and c ...)` after the positive atoms: each alternative a positive atom over the variables
+        bound so far, maybe with a test; a new variable, when there is one, is bound by every alternative."""
+        pool = self.lower + (self.same if self.recursive else [])
+        with_ent = [p for p in pool if "entity" in p.types]
+        shared = self.new_var("B") if with_ent and self.d(st.booleans()) else None
+        ent, num = list(self.ent), list(self.num)
+        alternatives = []
+        for _ in range(self.d(st.integers(2, 3))):
+            pred = self.d(st.sampled_from(with_ent if shared else pool))
+            slots = [i for i, t in enumerate(pred.types) if t == "entity"]
+            at = self.d(st.sampled_from(slots)) if shared else None
+            args = [shared if i == at else self.bound_arg(t, ent, num, True) for i, t in enumerate(pred.types)]
+            conds = [f"{pred.name}({', '.join(args)})"]
+            roll = self.d(st.integers(0, 99))
+            if roll < 20 and ent:
+                conds.append(f"{self.d(st.sampled_from(ent))} != {q(self.d(st.sampled_from(ENTITIES)))}")
+            elif roll < 35:
+                conds.append(self.negation(ent, num))
+            alternatives.append(" and ".join(conds))
+        if shared:
+            self.ent.append(shared)
+            self.features.add("or-binds")
+        self.features.add("or")
+        return "(" + " or ".join(alternatives) + ")"
+
     def assignment(self) -> str | None:
         if not self.num or self.recursive:
             return None
         k = self.new_var("K")
         a = self.d(st.sampled_from(self.num))
-        op = self.d(st.sampled_from(("+", "-", "*")))
-        b = self.d(st.one_of(st.sampled_from(self.num), st.sampled_from((1, 2, 3)).map(str)))
+        op = self.d(st.sampled_from(("+", "-", "*", "//", "%")))
+        divisors = ("2", "3", "2.5") if op in ("//", "%") else ("1", "2", "3", "0.5")  # never a division by zero
+        b = self.d(st.sampled_from(divisors) if op in ("//", "%") else st.one_of(
+            st.sampled_from(self.num), st.sampled_from(divisors)))
+        value = f"{a} {op} {b}"
+        if self.d(st.integers(0, 99)) < 25:
+            func = self.d(st.sampled_from(("abs", "min", "max", "round", "floor", "ceil")))
+            value = f"{func}({a} - {b})" if func in ("abs", "round", "floor", "ceil") else f"{func}({a}, {b})"
+            self.features.add(func)
         self.num.append(k)
-        self.features.add("arithmetic")
-        return self.d(st.sampled_from((f"{k} = {a} {op} {b}", f"{a} {op} {b} = {k}")))
+        self.features.add("decimal" if "." in b else "arithmetic" if op in "+-*" else "integer-division")
+        return self.d(st.sampled_from((f"{k} = {value}", f"{value} = {k}")))
 
     # ---- aggregates
     def aggregate(self, grouped: bool) -> str | None:
@@ -255,6 +299,8 @@ class RuleGen:
                 preds.append(draw(st.sampled_from(self.lower + (self.same if self.recursive else []))))
             for p in preds:
                 self.lits.append(self.positive_atom(p))
+            if draw(st.integers(0, 99)) < 25:
+                self.lits.append(self.disjunction())
             if draw(st.integers(0, 99)) < 30:
                 a = self.assignment()
                 if a:

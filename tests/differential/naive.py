@@ -28,11 +28,12 @@ Semantics (the ones the engine promises):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from typing import Iterable
 
 from engine.syntax import ast
-from engine.syntax.ast import Aggregate, Atom, Comparison, Negation
+from engine.syntax.ast import Aggregate, Atom, Comparison, Disjunction, Membership, Negation
 
 Binding = dict  # variable name -> value
 DB = dict  # predicate -> set of tuples
@@ -104,7 +105,22 @@ def ev(env: Env, e, b: Binding, vtypes: dict):
             return lv * rv
         if e.op == "/":
             return lv / rv
+        if e.op in ("//", "%"):
+            quotient = int(lv / rv) if isinstance(lv, float) or isinstance(rv, float) else (
+                abs(lv) // abs(rv) * (1 if (lv < 0) == (rv < 0) else -1))
+            return quotient if e.op == "//" else lv - rv * quotient
+    if isinstance(e, ast.Call):
+        return CALLS[e.func](*(ev(env, a, b, vtypes) for a in e.args))
     raise NaiveError(f"cannot evaluate {e!r}")
+
+
+def _half_away(x, places=0):
+    scaled = abs(x) * 10 ** places
+    whole = int(scaled) + (1 if scaled - int(scaled) >= 0.5 else 0)
+    return (whole if x >= 0 else -whole) / 10 ** places if places else (whole if x >= 0 else -whole)
+
+
+CALLS = {"abs": abs, "min": min, "max": max, "round": _half_away, "floor": math.floor, "ceil": math.ceil}
 
 
 def bound(e, b: Binding) -> bool:
@@ -203,6 +219,9 @@ class Solver:
         for lit in body:
             if isinstance(lit, Atom):
                 current = [nb for b in current for nb in self.atom_matches(lit, db, b, vtypes, rows)]
+        for lit in body:
+            if isinstance(lit, Disjunction) and current:
+                current = self.alternatives(lit, body, db, current, outside, vtypes, prebound)
         static = self.statically_bound(body, set(prebound))
         pending = [lit for lit in body if not isinstance(lit, Atom)]
         # assignments and aggregates, in an order where each one's inputs are bound
@@ -248,9 +267,25 @@ class Solver:
                            if compare(lit.op, ev(self.env, lit.left, b, vtypes), ev(self.env, lit.right, b, vtypes))]
             elif isinstance(lit, Negation):
                 current = [b for b in current if not self.negated(lit.atom, db, b, vtypes)]
-            else:
+            elif isinstance(lit, Membership):
+                current = [b for b in current if (ev(self.env, lit.value, b, vtypes) in
+                                                  [ev(self.env, m, b, vtypes) for m in lit.members]) != lit.negated]
+            elif not isinstance(lit, Disjunction):
                 raise NaiveError(f"unhandled literal {lit!r}")
         return current
+
+    def alternatives(self, lit: Disjunction, body: tuple, db: DB, current: list[Binding], outside: set[str],
+                     vtypes: dict, prebound) -> list[Binding]:
+        """The union of the bindings of each alternative, kept to the variables bound before and those the
+        rest of the rule mentions (the checker makes every branch bind these): a union of rows as in logic,
+        without distributing the alternatives over the body as the engine does."""
+        mentioned = set(outside) | {v.name for other in body if other is not lit for v in ast.literal_vars(other)}
+        keep = set(current[0]) | mentioned
+        out = []
+        for alt in lit.alternatives:
+            for b in self.solve(alt, db, [dict(x) for x in current], mentioned, vtypes, prebound):
+                out.append({k: v for k, v in b.items() if k in keep})
+        return out
 
     def _value(self, agg: Aggregate, rows: set) -> object | None:
         """rows: distinct (locals..., target) tuples."""
@@ -368,7 +403,7 @@ def evaluate(program, evidence: DB, as_of: str = "2024-01-01", max_iterations: i
     for pred, rows in evidence.items():
         db[pred] = set(map(tuple, rows))
     for stratum in strata(program):
-        rules = [r for r in program.rules if r.head.predicate in stratum]
+        rules = [r for r in program.written_rules if r.head.predicate in stratum]  # `or` as written
         for _ in range(max_iterations):
             new = {}
             for r in rules:

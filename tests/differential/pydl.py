@@ -9,6 +9,10 @@ bind their own (non-empty) group, over lower strata:
     sum(T for ...)   (over distinct rows of the body)   -> sum_(T, for_each=(own variables and _s))
     min / max                                           -> min_(T, order_by=T) / max_(T, order_by=T)
 
+A rule written with `or` is translated branch by branch, as the engine compiles it (the naive evaluator
+takes the alternatives as written); `X in (a, b)` is a predicate with the members as facts, and `X not in
+(a, b)` is X != a & X != b.
+
 Not expressible faithfully, so left to the naive evaluator (naive.py):
 - aggregates whose group is bound by the rest of the rule (Warrant gives count 0 / sum 0 for
   an empty group; a pyDatalog aggregate function has no row for it);
@@ -22,7 +26,7 @@ Not expressible faithfully, so left to the naive evaluator (naive.py):
 from __future__ import annotations
 
 from engine.syntax import ast
-from engine.syntax.ast import Aggregate, Atom, Comparison, Negation
+from engine.syntax.ast import Aggregate, Atom, Comparison, Membership, Negation
 
 from naive import Solver, strata
 
@@ -105,6 +109,17 @@ class Translator:
         t = _v(self.fresh("T_"))
         return f"({t} == {self.expr(c.left)}) & ({t} {op} {self.expr(c.right)})"
 
+    def membership(self, m: Membership) -> str:
+        """`X not in (a, b)` as X != a & X != b; `X in (a, b)` as a predicate whose facts are the members."""
+        value = self.expr(m.value)
+        if not isinstance(m.value, ast.Var) or not all(isinstance(x, ast.Const) for x in m.members):
+            raise Unsupported("membership of a calculation, or with members other than values")
+        if m.negated:
+            return " & ".join(f"({value} != {self.expr(x)})" for x in m.members)
+        members = _p(self.fresh("in"))
+        self.lines += [f"+ {members}({self.expr(x)})" for x in m.members]
+        return f"{members}({value})"
+
     def aggregate(self, rule: ast.Rule, agg: Aggregate) -> str:
         head_vars = {v.name for v in ast.atom_vars(rule.head)}
         group = Solver.group_vars(agg, rule.body, head_vars)
@@ -165,6 +180,7 @@ class Translator:
                         progress = True
                         break
         parts += [self.comparison(c, bound) for c in pending]
+        parts += [self.membership(m) for m in body if isinstance(m, Membership)]
         parts += [self.negation(n) for n in body if isinstance(n, Negation)]
         if not parts:
             raise Unsupported("empty body")

@@ -65,7 +65,7 @@ def check_program(gen) -> None:
                 f"\npyDatalog only: {sorted(harness.norm_set(rows) - engine[name])}\n{gen}\n--- pyDatalog\n{text}")
 
     # well-foundedness: each fact follows by its rule from facts of strictly lower rounds
-    rules = {r.id: r for r in program.rules}
+    rules = {r.key: r for r in program.rules}
     stored = {d.name: harness.stored_rows(conn, program, d.name, result.run_id)
               for d in program.declarations if not d.is_evidence}
     evidence = {p: set(map(tuple, rows)) for p, rows in gen.facts.items()}
@@ -113,5 +113,6 @@ def test_zz_coverage_of_generated_programs():
         print("\n=====\n".join(TIMEOUTS))
     for feature in ("recursion", "negation", "comparison", "arithmetic", "aggregate-correlated",
                     "aggregate-grouped", "aggregate-recursive", "mutual-group", "agg:count", "agg:count distinct",
-                    "agg:sum", "agg:min", "agg:max", "pyDatalog", "two aggregates in a rule", "nullary"):
+                    "agg:sum", "agg:min", "agg:max", "pyDatalog", "two aggregates in a rule", "nullary",
+                    "or", "or-binds", "membership", "membership-not"):
         assert STATS[feature] > 0, f"no generated program exercised {feature}: {dict(STATS)}"

@@ -106,7 +106,7 @@ def _with_unknown_condition(source: SourceFile):
     tree, rulebook = parse_tree(source)
     rule = next(item for item in tree.children if item.data == "rule")
     body = rule.children[5]
-    body.children[0] = Tree("disjunction", [body.children[0]], body.children[0].meta)
+    body.children[0] = Tree("future_condition", [body.children[0]], body.children[0].meta)
     return tree, rulebook
 
 
@@ -115,7 +115,7 @@ RULEBOOK = 'rulebook r "R" version "1"\nrule A "a" cites "c":\n  p(X) if q(X) an
 
 def test_a_construct_the_formatter_does_not_know_is_refused():
     tree, _ = _with_unknown_condition(SourceFile("u.rules", RULEBOOK))
-    with pytest.raises(LayoutError, match=r"the condition `disjunction` at line 3, column 11"):
+    with pytest.raises(LayoutError, match=r"the condition `future_condition` at line 3, column 11"):
         blocks(tree, RULEBOOK, lambda lo, hi: False)
 
 
@@ -123,7 +123,7 @@ def test_an_unknown_construct_leaves_the_file_unchanged(tmp_path, monkeypatch):
     path = tmp_path / "u.rules"
     path.write_text(RULEBOOK.replace("\n  p(X)", " p(X)"), encoding="utf-8")
     monkeypatch.setattr(fmt, "parse_tree", _with_unknown_condition)
-    with pytest.raises(FormatError, match="cannot lay out the condition `disjunction`.*left unchanged"):
+    with pytest.raises(FormatError, match="cannot lay out the condition `future_condition`.*left unchanged"):
         format_file(str(path))
 
 
