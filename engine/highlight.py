@@ -14,13 +14,15 @@ import json
 from .syntax.library import FUNCTIONS as LIBRARY
 
 DECLARATION_KEYWORDS = ("rulebook", "use", "evidence", "derived", "conclusion", "threshold", "constant", "fact",
-                        "rule", "example")
+                        "table", "rule", "example")
 HEADER_KEYWORDS = ("version", "authority", "jurisdiction", "implements", "cites", "because")
 CONTROL_KEYWORDS = ("if", "and", "or", "not", "in", "for", "with", "given", "expect", "as", "of", "force", "from", "until")
 AGGREGATES = ("sum", "count", "min", "max", "distinct")
 FUNCTIONS = tuple(sorted(set(LIBRARY) - set(AGGREGATES)))  # min and max are both
 BOOLEANS = ("true", "false")
-TYPES = ("entity", "text", "number", "percent", "date", "bool")
+TYPES = ("entity", "text", "number", "percent", "date", "timestamp", "bool")
+DURATION_UNITS = ("minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year",
+                  "years")
 BUILTIN_NAMES = ("as_of",)
 
 KEYWORDS = DECLARATION_KEYWORDS + HEADER_KEYWORDS + CONTROL_KEYWORDS
@@ -76,6 +78,7 @@ def textmate_grammar() -> dict:
             match("keyword.control", words(CONTROL_KEYWORDS)),
             match("support.function.aggregate", words(AGGREGATES)),
             match("support.function.builtin", words(FUNCTIONS)),
+            match("keyword.other.unit", words(DURATION_UNITS)),
             match("constant.language.boolean", words(BOOLEANS)),
             match("variable.language", words(BUILTIN_NAMES)),
         ]},

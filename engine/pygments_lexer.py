@@ -43,6 +43,7 @@ class WarrantLexer(RegexLexer):
             (hl.words(hl.HEADER_KEYWORDS + hl.CONTROL_KEYWORDS), Keyword),
             (hl.words(hl.AGGREGATES), Name.Builtin),
             (hl.words(hl.FUNCTIONS), Name.Builtin),
+            (hl.words(hl.DURATION_UNITS), Keyword.Type),
             (hl.words(hl.BOOLEANS), Keyword.Constant),
             (hl.words(hl.BUILTIN_NAMES), Name.Builtin.Pseudo),
         ],

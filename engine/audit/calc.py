@@ -20,10 +20,35 @@ def _whole_quotient(a, b):
     return int(a / b)  # int() truncates toward zero
 
 
+_STEPS = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1),
+          "week": dt.timedelta(days=7)}
+
+
+def _moved(moment: str, duration: str, sign: int) -> str:
+    """A date or timestamp moved by a duration ('12 months', '24 hours'): months and years by the calendar,
+    to the month's last day when it is shorter; hours and minutes make a date a timestamp."""
+    count, unit = duration.split()
+    n, unit = sign * int(count), unit[:-1] if unit.endswith("s") else unit
+    at = dt.datetime.fromisoformat(moment)
+    if unit in ("month", "year"):
+        months = at.month - 1 + n * (12 if unit == "year" else 1)
+        year, month = at.year + months // 12, months % 12 + 1
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        at = at.replace(year=year, month=month, day=min(at.day, (following - dt.timedelta(days=1)).day))
+    else:
+        at = at + n * _STEPS[unit]
+    if "T" in moment or unit in ("minute", "hour"):
+        return at.strftime("%Y-%m-%dT%H:%M:%S")
+    return at.strftime("%Y-%m-%d")
+
+
 def arith(op: str, a, b):
-    """`a op b`: + - * / // % on numbers; a date minus a date in days; a date plus or minus days."""
+    """`a op b`: + - * / // % on numbers; a date minus a date in days; a date plus or minus days; a date or
+    timestamp plus or minus a duration."""
     if a is None or b is None:
         return None
+    if isinstance(b, str) and " " in b:
+        return _moved(a, b, 1 if op == "+" else -1)
     if isinstance(a, str) and isinstance(b, str) and op == "-":
         return (dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days
     if isinstance(a, str):

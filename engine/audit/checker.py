@@ -15,6 +15,7 @@ and a node that no check reaches makes it invalid. Checks, in order, for each st
 - every comparison and membership test holds, recomputed; each positive condition is established by the nodes shown;
 - aggregates recompute from their contributions to the stated total and threshold;
 - each absence holds: no record in force at the run's moment matches (derived: the run's facts);
+- a fact in round 0 that is not evidence is stated by a rulebook provided (`fact`, `table`), with that citation;
 - each evidence leaf is a record whose recomputed hash is the one stated, in force at the time,
   with the source metadata, grade and text the record gives;
 - derived facts rest on facts of strictly lower rounds (no circular support).
@@ -61,8 +62,10 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
              "args": ("values", "the head of each derivation under its binding, or the records' arguments"),
              "text": ("str", "recomputed from predicate and args"),
              "role": ("str", "recomputed from the predicate's declaration"), "holds": ("bool", "must be true"),
-             "round": ("int?", "0 for evidence; above every derived fact it rests on; against the run with --db"),
-             "derivations": ("ids", "each checked; each names this fact as its conclusion"),
+             "round": ("int?", "0 for evidence and for facts the rulebook states; above every derived fact it rests "
+                               "on; against the run with --db"),
+             "derivations": ("ids", "each checked; each names this fact as its conclusion (round 0: each a "
+                                    "rulebook_fact)"),
              "evidence": ("ids", "each leaf checked against its record")},
     "derivation": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
                    "conclusion": ("str", "the fact it is listed under"),
@@ -85,6 +88,13 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "premise": {"literal": ("str", "the condition as the rule writes it"), "kind": ("str", "the condition's kind"),
                 "text": ("str", "recomputed from the condition and the values shown"),
                 "nodes": ("ids", "each node is needed by the condition and checked")},
+    "rulebook_fact": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                      "predicate": ("str", "the fact's"), "args": ("values", "the fact's"),
+                      "text": ("str", "recomputed from predicate and args"),
+                      "citation": ("str", "the citation of a `fact` or `table` of the rulebook stating the fact"),
+                      "rulebook": ("str", "the id of the rulebook with this sha256"),
+                      "version": ("str", "the version of that rulebook"),
+                      "sha256": ("str", "the SHA-256 of a rulebook text provided, which states the fact")},
     "evidence": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
                  "predicate": ("str", "the record's"), "args": ("values", "the record's"),
                  "text": ("str", "recomputed from predicate and args"),
@@ -130,7 +140,7 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                 "reason": ("str", "depth or width"), "count": ("int?", "not verified: how many were not shown"),
                 "message": ("str", "recomputed from reason, count and limits")},
 }
-NODE_KINDS = ("fact", "derivation", "evidence", "absence", "aggregate", "comparison", "membership", "omitted")
+NODE_KINDS = ("fact", "derivation", "rulebook_fact", "evidence", "absence", "aggregate", "comparison", "membership", "omitted")
 
 
 class Invalid(Exception):
@@ -514,6 +524,11 @@ class Checker:
                 raise Invalid(nid, f"{f['text']} is evidence: it rests on records only, and at least one is given")
             for leaf in f["evidence"]:
                 self.leaf(leaf, f)
+        elif f["round"] == 0 and not f["evidence"]:
+            if not f["derivations"]:
+                raise Invalid(nid, f"{f['text']} is in round 0: the rulebook states it, and a rulebook fact shows where")
+            for s in f["derivations"]:
+                self.stated(s, f)
         else:
             if f["evidence"] or not isinstance(f["round"], int) or f["round"] < 1:
                 raise Invalid(nid, f"{f['text']} is derived: it rests on derivations, in a round from 1")
@@ -574,6 +589,20 @@ class Checker:
                                f"with credibility {leaf['credibility']!r}")
         if not self.evidence.in_force(rec, self.cutoff, self.day):
             raise Invalid(nid, f"record {rec['hash'][:12]}… was not in force as of {self.as_of}")
+
+    def stated(self, nid: str, fact: dict) -> None:
+        """A fact the rulebook with the stated SHA-256 states itself, citing what the node says."""
+        s = self.node(nid, "rulebook_fact")
+        self.done.add(nid)
+        book = self.books.books.get(s["sha256"])
+        if book is None or (book.id, book.version) != (s["rulebook"], s["version"]):
+            raise Invalid(nid, f"no rulebook {s['rulebook']} version {s['version']} with sha256 {s['sha256'][:12]}… "
+                               "was provided")
+        if (s["predicate"], s["text"]) != (fact["predicate"], fact["text"]) or not _args_equal(s["args"], fact["args"]):
+            raise Invalid(nid, f"the rulebook fact shown is {s['text']}, not {fact['text']}")
+        if not any(f.atom.predicate == s["predicate"] and f.citation == s["citation"]
+                   and _args_equal([a.value for a in f.atom.args], s["args"]) for f in book.facts):
+            raise Invalid(nid, f"{book.id} version {book.version} does not state {fact['text']} citing {s['citation']!r}")
 
     # rule applications
     def derivation(self, nid: str, fact: dict, stack: tuple) -> None:

@@ -28,7 +28,8 @@ class Problem:
 def a(t: str) -> str:
     """A type in words, with its article."""
     return {"entity": "an entity", "text": "a text", "number": "a number", "percent": "a percent",
-            "integer": "a number", "date": "a date", "bool": "true/false value"}.get(t, t)
+            "integer": "a number", "date": "a date", "timestamp": "a timestamp", "bool": "true/false value",
+            "duration": "a duration", "time_duration": "a duration"}.get(t, t)
 
 
 def _numeric(op: str, lt: str, rt: str) -> str | Problem:
@@ -45,11 +46,28 @@ def _numeric(op: str, lt: str, rt: str) -> str | Problem:
     return "number"
 
 
+DURATIONS = ("duration", "time_duration")
+_TIME_HINT = ("a date or timestamp plus or minus a duration (24 hours, 12 months) is a date or timestamp; to ask "
+              "whether more than a duration has passed, compare with the sum: End > Start + 24 hours")
+
+
+def _moment(op: str, lt: str, rt: str) -> str | Problem:
+    """Arithmetic on a date or timestamp: plus or minus a duration (or days, for a date)."""
+    if op in "+-" and rt in DURATIONS and family(lt) == "date":
+        return "date" if (lt, rt) == ("date", "duration") else "timestamp"
+    if lt == "timestamp" or rt == "timestamp":
+        return Problem("E203", f"cannot compute {a(lt)} {op} {a(rt)}", _TIME_HINT)
+    return Problem("E203", f"cannot compute {a(lt)} {op} {a(rt)}", "arithmetic works on numbers and percents; a date "
+                   "plus or minus a number of days or a duration is a date, and a date minus a date is a number of days")
+
+
 def binop_type(op: str, types: list[str]) -> str | Problem:
     """The type of `left op right` from the types of both sides, or the problem with it."""
     lt, rt = types
     if lt in NUMERIC and rt in NUMERIC:
         return _numeric(op, lt, rt)
+    if "timestamp" in types or rt in DURATIONS and family(lt) == "date":
+        return _moment(op, lt, rt)
     if op == "+" and {family(lt), family(rt)} == {"date", "number"}:
         return "date"
     if op == "-" and lt == "date" and rt == "date":
@@ -85,4 +103,4 @@ def call_type(name: str, args: list[str | None]) -> str | Problem | None:
     return f.result
 
 
-__all__ = ["NUMERIC", "Problem", "a", "binop_type", "call_type"]
+__all__ = ["DURATIONS", "NUMERIC", "Problem", "a", "binop_type", "call_type"]

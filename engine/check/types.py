@@ -31,6 +31,8 @@ def check(program: Program) -> list[Diagnostic]:
     for example in program.examples:
         for atom in example.given + example.expect + example.expect_not:
             _literal_args(atom, decls, consts, out)
+    for fact in program.facts:
+        _literal_args(fact.atom, decls, consts, out)
     out += _dates(program)
     return out
 
@@ -255,10 +257,10 @@ def _dates(program: Program) -> list[Diagnostic]:
         consts += [e for a in rule.head.args for e in sub_exprs(a) if isinstance(e, Const)]
         for lit, _ in walk_literals(rule.body):
             consts += [e for x in literal_exprs(lit) for e in sub_exprs(x) if isinstance(e, Const)]
-    for example in program.examples:
-        for atom in example.given + example.expect + example.expect_not:
-            consts += [e for x in list(atom.args) + [m.value for m in atom.meta] for e in sub_exprs(x)
-                       if isinstance(e, Const)]
+    for atom in [f.atom for f in program.facts] + [a for ex in program.examples
+                                                   for a in ex.given + ex.expect + ex.expect_not]:
+        consts += [e for x in list(atom.args) + [m.value for m in atom.meta] for e in sub_exprs(x)
+                   if isinstance(e, Const)]
     out = []
     for c in consts:
         if c.type == "date" and not _valid_date(str(c.value)):

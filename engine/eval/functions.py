@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from datetime import date
+import calendar
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
@@ -37,6 +38,32 @@ def _round(x, places=0):
     """Half away from zero, on the number as written (2.675 to 2 places is 2.68)."""
     exact = Decimal(repr(x)).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
     return int(exact) if places == 0 else float(exact)
+
+
+def _months_later(d: date, months: int) -> date:
+    """The same day `months` later (or earlier), or the month's last day when it has no such day."""
+    year, month = divmod(d.year * 12 + d.month - 1 + months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return d.replace(year=year, month=month + 1, day=min(d.day, last))
+
+
+def shift(moment: str, duration: str, sign: int):
+    """A date or timestamp moved by a duration such as '12 months' or '24 hours' (see library.duration_type):
+    a date stays a date unless moved by hours or minutes; a timestamp stays a timestamp."""
+    if moment is None or duration is None:
+        return None
+    count, unit = duration.split(" ")
+    n, unit = int(count) * sign, unit.rstrip("s")
+    if unit in ("month", "year"):
+        start = datetime.fromisoformat(moment)
+        moved = _months_later(start.date(), n * (12 if unit == "year" else 1))
+        end = datetime.combine(moved, start.time())
+    else:
+        step = {"minute": timedelta(minutes=n), "hour": timedelta(hours=n), "day": timedelta(days=n),
+                "week": timedelta(weeks=n)}[unit]
+        end = datetime.fromisoformat(moment) + step
+    timed = "T" in moment or unit in ("minute", "hour")
+    return end.isoformat(timespec="seconds") if timed else end.date().isoformat()
 
 
 def _day(d: str) -> date:
@@ -86,7 +113,8 @@ def register(conn: sqlite3.Connection) -> sqlite3.Connection:
         nargs = -1 if f.variadic or f.optional else len(f.params)
         conn.create_function(sql_name(name), nargs, _null_safe(fn), deterministic=True)
     conn.create_function(sql_name("%"), 2, remainder, deterministic=True)
+    conn.create_function(sql_name("shift"), 3, _null_safe(shift), deterministic=True)
     return conn
 
 
-__all__ = ["IMPLEMENTATIONS", "register", "remainder", "sql_name"]
+__all__ = ["IMPLEMENTATIONS", "register", "remainder", "shift", "sql_name"]

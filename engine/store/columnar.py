@@ -110,7 +110,7 @@ def _checked_by(type_: str) -> Callable[[list], tuple[list, list[str]]]:
 
 COLUMN_LANES: dict[str, Callable[[list], tuple[list, list[str]]]] = {
     "entity": _entities, "text": _texts, "number": _numbers, "percent": _percents,
-    "date": _checked_by("date"), "bool": _checked_by("bool"),
+    "date": _checked_by("date"), "timestamp": _checked_by("timestamp"), "bool": _checked_by("bool"),
 }
 
 

@@ -7,7 +7,8 @@ from ..syntax.program import Program
 from .errors import store_error
 from .schema import EVIDENCE_PREFIX, SQL_TYPE_NAMES, Store, create_table_sql, quote, write_transaction
 
-SQL_TYPES = {"entity": str, "text": str, "date": str, "number": float, "percent": float, "bool": int}
+SQL_TYPES = {"entity": str, "text": str, "date": str, "timestamp": str, "number": float, "percent": float,
+             "bool": int}
 
 META_COLUMNS: dict[str, type] = {
     "_hash": str, "_source": str, "_document": str, "_credibility": int,
@@ -85,7 +86,7 @@ def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:
         if args:
             indexes.append((f"{table}_args", ", ".join(args), ""))
         indexes += [(f"{table}__{col.name}", quote(col.name), "")  # proofs look facts up by any argument
-                    for col in decl.columns[1:] if col.type in ("entity", "text", "date")]
+                    for col in decl.columns[1:] if col.type in ("entity", "text", "date", "timestamp")]
     for index, columns, where in indexes:
         unique = "UNIQUE " if index == f"{table}_hash" else ""
         store.db.conn.execute(f"CREATE {unique}INDEX IF NOT EXISTS {quote(index)} ON {quote(table)} ({columns}) {where}")

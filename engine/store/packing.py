@@ -18,6 +18,7 @@ _BOOL = {True: "true", False: "false"}.__getitem__
 # The JSON of one checked value, by declared type: strings as json.dumps(ensure_ascii=False) writes them,
 # numbers (int when integral, else float) by repr, as json does; bools as true/false.
 ENCODERS = {"entity": encode_basestring, "text": encode_basestring, "date": encode_basestring,
+            "timestamp": encode_basestring,
             "number": repr, "percent": repr, "bool": _BOOL}
 
 

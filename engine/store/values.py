@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits only (float() would also take "5_0", Arabic-Indic, fullwidth or mathematical digits)
@@ -82,6 +82,20 @@ def check_date(value: object, code: str = "L005") -> str:
         raise Bad(code, "no such day") from None
 
 
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?")
+
+
+def check_timestamp(value: object) -> str:
+    """A date with a time of day, `YYYY-MM-DDTHH:MM` or `...:SS`, kept as `YYYY-MM-DDTHH:MM:SS`; no time zone
+    (write every time in one zone, such as UTC)."""
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value.strip()):
+        raise Bad("L005", "expected a timestamp YYYY-MM-DDTHH:MM")
+    try:
+        return datetime.fromisoformat(value.strip()).isoformat(timespec="seconds")
+    except ValueError:
+        raise Bad("L005", "no such day or time") from None
+
+
 def check_bool(value: object) -> bool:
     """true/false, 1/0 or yes/no (any case), or a JSON boolean."""
     if isinstance(value, bool):
@@ -96,7 +110,7 @@ def check_bool(value: object) -> bool:
 
 TYPE_CHECKERS = {
     "entity": check_entity, "text": check_text, "number": check_number,
-    "percent": check_percent, "date": check_date, "bool": check_bool,
+    "percent": check_percent, "date": check_date, "timestamp": check_timestamp, "bool": check_bool,
 }
 
 

@@ -196,6 +196,27 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A fact the rulebook states itself, with the legal source it cites: `fact p("a") cites "..."`, or one
+    row of a `table`. It holds in every run of the rulebook, and proofs show it as the rulebook's."""
+
+    atom: Atom
+    citation: str
+    span: Span = field(compare=False)
+    rulebook: str = ""
+    row: bool = False  # a row of a table (which declares the predicate), not a `fact`
+
+
+@dataclass(frozen=True)
+class Table:
+    """`table p(columns) "description" cites "...": row; row.`: declares p (derived) and states its rows."""
+
+    declaration: Declaration
+    facts: tuple[Fact, ...]
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Period:
     """When a rule, or one value of a threshold, is in force: from `start` until `end`, both days included;
     None leaves that end open."""
@@ -284,6 +305,7 @@ class Rulebook:
     path: str
     span: Span = field(compare=False)
     sha256: str = ""
+    facts: tuple[Fact, ...] = ()  # stated by `fact` and `table`, in the order written
 
 
 def expr_vars(expr: Expr) -> list[Var]:

@@ -46,6 +46,18 @@ CONDITIONS = frozenset(name for name, f in FUNCTIONS.items() if f.result == "boo
 AGGREGATE_NAMES = ("sum", "count")  # called like functions, they are aggregates: sum(P for ...)
 
 
+# Durations: `24 hours`, `12 months`. Days and longer move a date to a date; hours and minutes make it a
+# timestamp. Months and years move by the calendar, to the same day of the month, or the month's last day
+# when it has no such day (2024-01-31 + 1 month is 2024-02-29).
+DAY_UNITS = ("day", "days", "week", "weeks", "month", "months", "year", "years")
+TIME_UNITS = ("minute", "minutes", "hour", "hours")
+
+
+def duration_type(unit: str) -> str:
+    """The type of a duration in `unit`: `duration` (days and longer) or `time_duration` (hours, minutes)."""
+    return "duration" if unit in DAY_UNITS else "time_duration"
+
+
 def arity_text(f: Function) -> str:
     """How many arguments `f` takes, in words."""
     least = len(f.params) - f.optional
@@ -67,4 +79,5 @@ def param(f: Function, index: int) -> str:
     return f.params[min(index, len(f.params) - 1)]
 
 
-__all__ = ["Function", "FUNCTIONS", "CONDITIONS", "AGGREGATE_NAMES", "arity_text", "takes", "param"]
+__all__ = ["Function", "FUNCTIONS", "CONDITIONS", "AGGREGATE_NAMES", "DAY_UNITS", "TIME_UNITS", "arity_text",
+           "duration_type", "takes", "param"]

@@ -276,6 +276,27 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Constant(kind, str(name), versions[0].value, self.s(meta), tuple(versions) if dated else ())
 
     @v_args(meta=True)
+    def fact(self, meta, items):
+        """The facts of one `fact` item, as a tuple (a table's come with its declaration)."""
+        *atoms, cites = items
+        return tuple(ast.Fact(a, unquote(cites), a.span) for a in atoms)
+
+    @v_args(meta=True)
+    def table_row(self, meta, items):
+        return (tuple(items), self.s(meta))
+
+    @v_args(meta=True)
+    def table(self, meta, items):
+        name, *rest = items
+        columns = tuple(c for c in rest if isinstance(c, ast.Column))
+        description, cites, *rows = rest[len(columns):]
+        span = self.s(meta)
+        decl = ast.Declaration("derived", str(name), columns, unquote(description) if description else "", span)
+        facts = tuple(ast.Fact(ast.Atom(str(name), values, (), row_span), unquote(cites), row_span, row=True)
+                      for values, row_span in rows)
+        return ast.Table(decl, facts, span)
+
+    @v_args(meta=True)
     def use(self, meta, items):
         return ast.Use(unquote(items[0]), self.s(meta))
 
@@ -347,18 +368,22 @@ def _test(expr, holds: bool, span: Span) -> ast.Comparison:
 def _build(tree: Tree, source: SourceFile) -> ast.Rulebook:
     header, *items = tree.children
     rid, title, version, fields, span = header
+    stated = [f for i in items if isinstance(i, (ast.Table, tuple)) for f in (i.facts if isinstance(i, ast.Table) else i)]
     by_kind = lambda cls: tuple(i for i in items if isinstance(i, cls))  # noqa: E731
     field_values = lambda key: tuple(v for k, v in fields if k == key)  # noqa: E731
     return ast.Rulebook(
         id=rid, title=title, version=version,
         authority=field_values("authority"), jurisdiction=field_values("jurisdiction"),
         implements=field_values("implements"),
-        uses=by_kind(ast.Use), declarations=by_kind(ast.Declaration), constants=by_kind(ast.Constant),
+        uses=by_kind(ast.Use), constants=by_kind(ast.Constant),
+        declarations=tuple(i.declaration if isinstance(i, ast.Table) else i for i in items
+                           if isinstance(i, (ast.Declaration, ast.Table))),
         rules=tuple(
             r.__class__(**{**r.__dict__, "rulebook": rid}) for r in by_kind(ast.Rule)
         ),
         examples=by_kind(ast.Example), path=source.path, span=span,
         sha256=hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
+        facts=tuple(f.__class__(**{**f.__dict__, "rulebook": rid}) for f in stated),
     )
 
 
