@@ -118,9 +118,6 @@ def _head(head: Atom, decls: dict[str, Declaration]) -> list[Diagnostic]:
         if isinstance(arg, Wildcard):
             out.append(error("E110", "_ cannot appear in a rule head", arg.span,
                              "a conclusion must say who or what it is about: use a variable bound in the body"))
-        elif isinstance(arg, (BinOp, Neg)):
-            out.append(error("E110", "a rule head takes variables or constants, not a calculation", arg.span,
-                             "bind the result in the body first, e.g. Total = A + B, and put Total in the head"))
     if head.meta:
         out.append(error("E112", "a rule head cannot carry with", head.meta[0].span,
                          "with reads the metadata of evidence in a rule body"))

@@ -157,6 +157,7 @@ class _RuleTyper:
             if len(self.env) == before:
                 break
         self._atom(rule.head, positive=False)
+        self._head_calculations(rule.head)
         for lit, _ in literals:
             if isinstance(lit, Negation):
                 self._atom(lit.atom, positive=False)
@@ -177,6 +178,16 @@ class _RuleTyper:
         for item in atom.meta:
             if isinstance(item.value, Var) and item.field in META_FIELDS:
                 self.bind(item.value, META_FIELDS[item.field], f"metadata field {item.field}")
+
+    def _head_calculations(self, head: Atom) -> None:
+        """E201: a calculation in the head gives a value of its column's type."""
+        decl = _column_of(head, self.decls)
+        for arg, col in zip(head.args, decl.columns if decl else ()):
+            if isinstance(arg, (BinOp, Neg, Call)):
+                t = self.type_of(arg, report=True)
+                if t is not None and not _storable(t, col.type):
+                    self.out.append(error("E201", f"this calculation gives {_a(t)}, but column {col.name} of "
+                                                  f"{decl.name} is {_a(col.type)}", arg.span))
 
     def _comparison(self, lit: Comparison) -> None:
         lt, rt = self.type_of(lit.left, report=True), self.type_of(lit.right, report=True)

@@ -23,7 +23,8 @@ from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, atom
 from ..syntax.program import Program
 from .evidence import EvidenceSQL, provider_sql, record_rows
 from .model import (AbsenceNode, AggregateNode, ComparisonNode, Contribution, DerivationNode, EvidenceNode,
-                    FactNode, Limits, MembershipNode, OmittedNode, Premise, Proof, RunInfo, Threshold, node_id)
+                    FactNode, Limits, MembershipNode, OmittedNode, Premise, Proof, RulebookFactNode, RunInfo, Threshold,
+                    node_id)
 from .terms import (GroundAtom, ProofError, aggregate_text, atom_text, conjunction_text, expr_text, fill_explanation,
                     literal_text, membership_values_text, parse_atom, value_text)
 
@@ -88,6 +89,10 @@ class Context:
         for rb in program.rulebooks:
             for r in rb.rules:
                 self.rulebook_of.setdefault(r.id, rb)
+        self.books = {rb.id: rb for rb in program.rulebooks}
+        self.stated: dict[tuple, list[ast.Fact]] = {}
+        for f in program.facts:
+            self.stated.setdefault((f.atom.predicate, tuple(a.value for a in f.atom.args)), []).append(f)
         known_at = row[2]
         recorded_until = known_at[:10] if known_at and known_at.endswith("T23:59:59.999999Z") else known_at
         self.info = RunInfo(run_id=run_id, as_of=self.as_of, recorded_until=recorded_until or str(as_of or row[0]),
@@ -174,7 +179,8 @@ class Context:
                 q.where.append(f"{q.exprs[arg.name]} = {comp.param(val)}")
         comp.body(tuple(rule.body if body is None else body), q, head_vars)
         for arg, val in zip(rule.head.args, args):
-            if not isinstance(arg, (ast.Var, ast.Wildcard)):
+            calculated = isinstance(arg, (ast.BinOp, ast.Neg, ast.Call))
+            if not isinstance(arg, (ast.Var, ast.Wildcard)) and (body is None or not calculated):
                 q.where.append(f"{comp.expr(arg, q)} = {comp.param(val)}")
         names = [n for n in rule_vars(rule) if n in q.exprs]
         cols = [f"{q.exprs[n]} AS {_col(n)}" for n in names]
@@ -251,6 +257,8 @@ class Builder:
             self.nodes[oid] = OmittedNode(id=oid, reason="depth",
                                           message=f"deeper proof not shown (depth limit {self.limits.max_depth})")
             derivations.append(oid)
+        elif h == 0:  # stated by the rulebook
+            derivations += [self.stated(fid, atom, f) for f in ctx.stated.get((atom.predicate, atom.args), [])]
         else:
             found = []
             for index, rule in enumerate(ctx.rules_for(atom.predicate)):
@@ -269,6 +277,14 @@ class Builder:
         role = "conclusion" if decl.kind == "conclusion" else "derived"
         self.nodes[fid] = FactNode(id=fid, predicate=atom.predicate, args=list(atom.args), text=str(atom),
                                    role=role, round=h, derivations=derivations)
+
+    def stated(self, fid: str, atom: GroundAtom, fact: ast.Fact) -> str:
+        rb = self.ctx.books[fact.rulebook]
+        sid = node_id("s", fid, rb.sha256, fact.citation)
+        self.nodes[sid] = RulebookFactNode(id=sid, predicate=atom.predicate, args=list(atom.args), text=str(atom),
+                                           citation=fact.citation, rulebook=rb.id, version=rb.version,
+                                           sha256=rb.sha256)
+        return sid
 
     # rule applications
     def derivation(self, fid, atom: GroundAtom, rule: ast.Rule, binding: dict, types: dict, h: int, depth: int) -> str:

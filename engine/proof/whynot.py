@@ -174,14 +174,25 @@ class Explainer:
                 result = WhyNot(holds=False, message=f"{ground} does not hold: " + "; ".join(notes), notes=notes, **base)
             else:
                 attempts = [self.attempt(rule, ground, depth) for rule in ctx.rules_for(ground.predicate)]
-                if attempts:
-                    msg = f"{ground} does not hold: " + "; ".join(a.summary for a in attempts)
+                stated = self.not_stated(ground)
+                reasons = [a.summary for a in attempts] + stated
+                if reasons:
+                    msg = f"{ground} does not hold: " + "; ".join(reasons)
                 else:
                     msg = f"{ground} does not hold: no rule concludes {ground.predicate}"
                 result = WhyNot(holds=False, message=msg, attempts=attempts,
-                                notes=kept_out + self.out_of_force(ground.predicate), **base)
+                                notes=kept_out + stated + self.out_of_force(ground.predicate), **base)
         self.memo[key] = result
         return result
+
+    def not_stated(self, ground: GroundAtom) -> list[str]:
+        """That the rulebook states facts of the predicate (`fact`, `table`), and this is not one of them."""
+        stated = [f for f in self.ctx.program.facts if f.atom.predicate == ground.predicate]
+        if not stated:
+            return []
+        sources = ", ".join(dict.fromkeys(f.citation for f in stated))
+        return [f"it is not among the {len(stated)} fact(s) of {ground.predicate} the rulebook states "
+                f"(citing {sources})"]
 
     def near_records(self, ground: GroundAtom) -> list[str]:
         ctx = self.ctx
@@ -223,6 +234,13 @@ class Explainer:
             best_k, best_rows, types = k, rows, t
         satisfied = [literal_text(x) for x in body[:best_k]]
         shown = best_rows[:SHOW]
+        calculated = any(isinstance(a, (ast.BinOp, ast.Neg, ast.Call)) for a in rule.head.args)
+        if fail_at is None and calculated and not ctx.derivation_rows(rule, ground.args, ALL_ROUNDS)[1]:
+            f = Failure(literal=literal_text(rule.head), kind="head", text=literal_text(rule.head),
+                        message=f"every condition of {_name(rule)} holds, but for the values found the calculations "
+                                f"of its head, {literal_text(rule.head)}, give another fact")
+            return Attempt(satisfied=satisfied, bindings=shown, more_bindings=len(best_rows) - len(shown),
+                           failures=[f], summary=f.message, **head)
         if fail_at is None:
             f = Failure(literal="", kind="all", text="", message=f"every condition of {_name(rule)} holds for some binding, "
                         "but the run did not conclude it: was the run made before this evidence was recorded?")

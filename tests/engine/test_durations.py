@@ -98,3 +98,28 @@ def test_a_timestamp_column_keeps_seconds_and_refuses_a_date():
     for bad in ("2024-07-03", "2024-02-30T10:00", "2024-07-03T24:00", "2024-07-03 12:00"):
         with pytest.raises(Bad):
             check_timestamp(bad)
+
+
+HEADS = textwrap.dedent('''\
+    rulebook heads "Calculated heads" version "1"
+    evidence listed(who: entity, since: date)
+    conclusion review_due(who: entity, on: date, weeks_listed: number, tag: text)
+
+    rule REV-1 "Review a year after listing" cites "c":
+      review_due(X, D + 1 year, (as_of - D) // 7, concat("L-", lower(X))) if listed(X, D).
+      because "{X} has been listed since {D}".
+    ''')
+
+
+def test_a_head_may_calculate(tmp_path):
+    (tmp_path / "heads.rules").write_text(HEADS, encoding="utf-8")
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "listed.csv").write_text("who,since\nAcme,2024-01-31\n")
+    program = api.load_rulebook(tmp_path / "heads.rules")
+    with api.Case.open(tmp_path / "case.db") as c:
+        c.run(program, facts=tmp_path / "facts", as_of="2024-08-01")
+        assert c.conclusions()["review_due"] == [["Acme", "2025-01-31", 26, "L-acme"]]
+        c.export('review_due("Acme", 2025-01-31, 26, "L-acme")', tmp_path / "bundle")
+        assert verify_bundle(tmp_path / "bundle").valid
+        other = c.whynot('review_due("Acme", 2025-01-31, 27, "L-acme")').message
+        assert "the calculations of its head" in other
