@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error
 from ..syntax.ast import (
-    META_FIELDS, TYPES, Aggregate, Atom, BinOp, ConstRef, Declaration, Neg, Negation, Wildcard,
+    META_FIELDS, TYPES, Aggregate, Atom, BinOp, Call, ConstRef, Declaration, Neg, Negation, Wildcard,
 )
 from ..syntax.foreign import function_message, is_function_name
 from ..syntax.library import FUNCTIONS
@@ -126,10 +126,11 @@ def _head(head: Atom, decls: dict[str, Declaration]) -> list[Diagnostic]:
 
 def _body_atom(atom: Atom, decls: dict[str, Declaration], negated: bool) -> list[Diagnostic]:
     out = predicate_ref(atom, decls)
-    for expr in list(atom.args) + [m.value for m in atom.meta]:
-        if isinstance(expr, (BinOp, Neg)):
-            out.append(error("E111", "no calculation inside a condition's arguments", expr.span,
-                             "bind it first with a new variable, e.g. Limit = Start + 30, then use Limit here"))
+    for expr in [m.value for m in atom.meta]:
+        if isinstance(expr, (BinOp, Neg, Call)):
+            out.append(error("E111", "no calculation in a with value", expr.span,
+                             "bind it first with a new variable, e.g. Limit = Start + 30, then write with valid_from = "
+                             "Limit"))
     if atom.meta:
         decl = decls.get(atom.predicate)
         if negated:

@@ -17,6 +17,7 @@ from .syntax_errors import syntax_diagnostic
 
 
 MAX_NESTING = 64  # operations nested in one calculation; docs/language.md "Limits"
+CALCULATED = (ast.BinOp, ast.Neg, ast.Call)
 
 
 class ShapeError(Exception):
@@ -65,6 +66,7 @@ class _ToAst(Transformer_NonRecursive):
         super().__init__()
         self.path = path
         self.nesting: dict[int, int] = {}  # by id of a BinOp or Neg node: how deep its operations nest
+        self.calculations = 0  # calculations lifted out of conditions' arguments (`lifted`)
 
     def nested(self, node, *operands):
         """`node` with its nesting recorded (one more than its deepest operand); ShapeError past MAX_NESTING."""
@@ -220,7 +222,27 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Aggregate(var, func, distinct, target, body, self.s(meta))
 
     def body(self, items):
-        return tuple(items)
+        return tuple(out for lit in items for out in self.lifted(lit))
+
+    def lifted(self, lit) -> list:
+        """A condition whose arguments calculate, as a fresh variable in each such argument and its
+        calculation: owns(X, Y, P + 1) is owns(X, Y, _calc1) and _calc1 = P + 1 (under not, the calculation
+        comes first, to give the variable its value)."""
+        atom = lit.atom if isinstance(lit, ast.Negation) else lit
+        if not isinstance(atom, ast.Atom) or not any(isinstance(a, CALCULATED) for a in atom.args):
+            return [lit]
+        args, calculations = [], []
+        for arg in atom.args:
+            if isinstance(arg, CALCULATED):
+                self.calculations += 1
+                fresh = ast.Var(f"_calc{self.calculations}", arg.span)
+                calculations.append(ast.Comparison("=", fresh, arg, arg.span))
+                arg = fresh
+            args.append(arg)
+        moved = ast.Atom(atom.predicate, tuple(args), atom.meta, atom.span)
+        if isinstance(lit, ast.Negation):
+            return calculations + [ast.Negation(moved, lit.span)]
+        return [moved] + calculations
 
     # top level
     @v_args(meta=True)

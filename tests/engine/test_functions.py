@@ -126,3 +126,39 @@ def test_a_missing_value_or_a_division_by_zero_gives_no_value():
     assert _sql("CAST(? / ? AS INTEGER)", 5, 0) is None and calc.arith("//", 5, 0) is None
     assert _sql(f"{sql_name('%')}(?, ?)", 5, 0) is None and calc.arith("%", 5, 0) is None
     assert _sql(f"{sql_name('lower')}(?)", None) is None and calc.call("lower", [None]) is None
+
+
+ARGUMENTS = textwrap.dedent('''\
+    rulebook args "Calculated arguments" version "1"
+    evidence listed(who: entity, since: date)
+    evidence delisted(who: entity, on: date)
+    evidence owns(owner: entity, owned: entity, share: percent)
+    conclusion kept(who: entity)
+    conclusion doubled(owned: entity)
+
+    rule A1 "Not delisted the next day" cites "c":
+      kept(X) if listed(X, D) and not delisted(X, D + 1).
+      because "{X}".
+
+    rule A2 "One holding twice another" cites "c":
+      doubled(Y) if owns(A, Y, P) and owns(B, Y, P * 2) and A != B.
+      because "{Y}".
+    ''')
+
+
+def test_a_condition_s_arguments_may_calculate(tmp_path):
+    (tmp_path / "args.rules").write_text(ARGUMENTS, encoding="utf-8")
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "listed.csv").write_text("who,since\nA,2024-01-01\nB,2024-01-01\n")
+    (facts / "delisted.csv").write_text("who,on\nA,2024-01-02\nB,2024-01-03\n")
+    (facts / "owns.csv").write_text("owner,owned,share\nP,C,20\nQ,C,40\nP,D,30\nR,D,70\n")
+    program = api.load_rulebook(tmp_path / "args.rules")
+    kept = next(r for r in program.rules if r.id == "A1")
+    assert [type(lit).__name__ for lit in kept.body] == ["Atom", "Comparison", "Negation"]  # _calc1 = D + 1 first
+    with api.Case.open(tmp_path / "case.db") as c:
+        c.run(program, facts=facts)
+        assert c.conclusions()["kept"] == [["B"]] and c.conclusions()["doubled"] == [["C"]]
+        for i, atom in enumerate(('kept("B")', 'doubled("C")')):
+            c.export(atom, tmp_path / f"bundle{i}")
+            assert verify_bundle(tmp_path / f"bundle{i}").valid
