@@ -10,11 +10,12 @@ import textwrap
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine import api
 from engine.audit import calc
 from engine.audit.bundle import verify_bundle
 from engine.eval.functions import shift
 from engine.store.values import Bad, check_timestamp
+
+from case_files import run_case
 
 RULES = textwrap.dedent('''\
     rulebook sts "Ship-to-ship risk" version "1"
@@ -37,16 +38,11 @@ RULES = textwrap.dedent('''\
 
 @pytest.fixture(scope="module")
 def case(tmp_path_factory):
-    root = tmp_path_factory.mktemp("durations")
-    (root / "sts.rules").write_text(RULES, encoding="utf-8")
-    facts = root / "facts"
-    facts.mkdir()
-    (facts / "ais_gap.csv").write_text("vessel,off,on\nA,2024-07-01T10:00,2024-07-02T10:01\n"
-                                       "B,2024-07-01T10:00:00,2024-07-02T10:00\nOld,2023-01-01T00:00,2023-02-01T00:00\n")
-    (facts / "flag_change.csv").write_text("vessel,on\nC,2024-01-31\nC,2025-01-31\nD,2024-01-31\nD,2025-02-01\n")
-    program = api.load_rulebook(root / "sts.rules")
-    with api.Case.open(root / "case.db") as c:
-        c.run(program, facts=facts, as_of="2024-08-01")
+    c, _ = run_case(tmp_path_factory.mktemp("durations"), RULES, {
+        "ais_gap": "vessel,off,on\nA,2024-07-01T10:00,2024-07-02T10:01\nB,2024-07-01T10:00:00,2024-07-02T10:00\n"
+                   "Old,2023-01-01T00:00,2023-02-01T00:00\n",
+        "flag_change": "vessel,on\nC,2024-01-31\nC,2025-01-31\nD,2024-01-31\nD,2025-02-01\n"}, "2024-08-01")
+    with c:
         yield c
 
 
@@ -112,12 +108,8 @@ HEADS = textwrap.dedent('''\
 
 
 def test_a_head_may_calculate(tmp_path):
-    (tmp_path / "heads.rules").write_text(HEADS, encoding="utf-8")
-    (tmp_path / "facts").mkdir()
-    (tmp_path / "facts" / "listed.csv").write_text("who,since\nAcme,2024-01-31\n")
-    program = api.load_rulebook(tmp_path / "heads.rules")
-    with api.Case.open(tmp_path / "case.db") as c:
-        c.run(program, facts=tmp_path / "facts", as_of="2024-08-01")
+    c, _ = run_case(tmp_path, HEADS, {"listed": "who,since\nAcme,2024-01-31\n"}, "2024-08-01")
+    with c:
         assert c.conclusions()["review_due"] == [["Acme", "2025-01-31", 26, "L-acme"]]
         c.export('review_due("Acme", 2025-01-31, 26, "L-acme")', tmp_path / "bundle")
         assert verify_bundle(tmp_path / "bundle").valid

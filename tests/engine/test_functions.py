@@ -10,10 +10,13 @@ import textwrap
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine import api
 from engine.audit import calc
 from engine.audit.bundle import verify_bundle
 from engine.eval.functions import register, sql_name
+from engine.source import SourceFile
+from engine.syntax.parser import parse_text
+
+from case_files import run_case
 
 RULES = textwrap.dedent('''\
     rulebook fx "Functions" version "1"
@@ -43,13 +46,9 @@ VESSELS = "name,flag,tonnage,built\nA,Sierra Leone,5432,2001-02-03\nB,SIERRA,-73
 @pytest.fixture(scope="module")
 def case(tmp_path_factory):
     root = tmp_path_factory.mktemp("functions")
-    (root / "fx.rules").write_text(RULES, encoding="utf-8")
-    (root / "facts").mkdir()
-    (root / "facts" / "vessel.csv").write_text(VESSELS, encoding="utf-8")
-    program = api.load_rulebook(root / "fx.rules")
-    with api.Case.open(root / "case.db") as case:
-        case.run(program, facts=root / "facts")
-        yield root, case
+    c, _ = run_case(root, RULES, {"vessel": VESSELS}, "2024-08-01")
+    with c:
+        yield root, c
 
 
 def test_quotient_and_remainder_truncate_toward_zero_as_in_c(case):
@@ -147,17 +146,12 @@ ARGUMENTS = textwrap.dedent('''\
 
 
 def test_a_condition_s_arguments_may_calculate(tmp_path):
-    (tmp_path / "args.rules").write_text(ARGUMENTS, encoding="utf-8")
-    facts = tmp_path / "facts"
-    facts.mkdir()
-    (facts / "listed.csv").write_text("who,since\nA,2024-01-01\nB,2024-01-01\n")
-    (facts / "delisted.csv").write_text("who,on\nA,2024-01-02\nB,2024-01-03\n")
-    (facts / "owns.csv").write_text("owner,owned,share\nP,C,20\nQ,C,40\nP,D,30\nR,D,70\n")
-    program = api.load_rulebook(tmp_path / "args.rules")
-    kept = next(r for r in program.rules if r.id == "A1")
+    kept = next(r for r in parse_text(SourceFile("args.rules", ARGUMENTS)).rules if r.id == "A1")
     assert [type(lit).__name__ for lit in kept.body] == ["Atom", "Comparison", "Negation"]  # _calc1 = D + 1 first
-    with api.Case.open(tmp_path / "case.db") as c:
-        c.run(program, facts=facts)
+    c, _ = run_case(tmp_path, ARGUMENTS, {"listed": "who,since\nA,2024-01-01\nB,2024-01-01\n",
+                                          "delisted": "who,on\nA,2024-01-02\nB,2024-01-03\n",
+                                          "owns": "owner,owned,share\nP,C,20\nQ,C,40\nP,D,30\nR,D,70\n"}, "2024-08-01")
+    with c:
         assert c.conclusions()["kept"] == [["B"]] and c.conclusions()["doubled"] == [["C"]]
         for i, atom in enumerate(('kept("B")', 'doubled("C")')):
             c.export(atom, tmp_path / f"bundle{i}")
