@@ -13,13 +13,13 @@ from typing import Iterable
 
 from ..diagnostics import Diagnostic, SourceMap
 from ..syntax.program import Program, load_program
-from . import examples, explanations, limits, lint, names, periods, safety, stratification, types
+from . import examples, explanations, facts, limits, lint, names, periods, safety, stratification, types
 from .explanations import fill_explanation, parse_explanation
 from .stratification import monotone_recursive_aggregates
 from .types import rule_types
 
 PASSES = (names.check, types.check, safety.check, stratification.check, examples.check, explanations.check,
-          periods.check, lint.check, limits.check)
+          periods.check, facts.check, lint.check, limits.check)
 
 
 def check_program(program: Program) -> list[Diagnostic]:

@@ -25,7 +25,7 @@ def check(program: Program) -> list[Diagnostic]:
 
 def _unused(program: Program, root) -> list[Diagnostic]:
     out = []
-    heads = {r.head.predicate for r in program.rules}
+    heads = {r.head.predicate for r in program.rules} | {f.atom.predicate for f in program.facts}
     used = {a.predicate for r in program.rules for a, _ in rule_atoms(r) if a is not r.head}
     for d in root.declarations:
         if d.kind != "evidence" and d.name not in heads:

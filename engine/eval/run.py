@@ -21,6 +21,7 @@ from .relations import RunTables, ident, lookup_columns, table_name
 from .guards import RuleError
 from .limits import LimitError, is_interrupt, time_limit, time_limit_error
 from .seminaive import RoundLimitError, Trace, fixpoint
+from .stated import insert_stated_facts
 
 EvidenceSQL = Callable[[Declaration, str | None], tuple[str, list]]
 
@@ -173,6 +174,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
             run_id = run_id or _next_run_id(conn)
             snapshot_evidence(conn, program, evidence_sql, as_of)
             make_derived_tables(conn, program)
+            insert_stated_facts(conn, program)
             rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
             counts = _persist(conn, program, run_id)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}

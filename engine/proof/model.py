@@ -6,6 +6,7 @@ A `Proof` names its `root` node and holds every node in `nodes`, keyed by a cont
 - fact         a ground atom that holds, with the rule applications (`derivations`) or, for an
                evidence predicate, the records (`evidence`) that establish it;
 - derivation   one application of one rule: citation, binding, explanation, one premise per body literal;
+- rulebook_fact  a fact the rulebook states itself (`fact`, a row of a `table`), with its citation;
 - evidence     one in-force record, with its source and grades;
 - absence      a negated atom that was looked for and not found;
 - aggregate    sum/count/min/max with each contributing binding, its value and its own proof;
@@ -51,7 +52,8 @@ class FactNode(_Frozen):
     role: Literal["evidence", "derived", "conclusion"]
     holds: bool = True
     round: int | None = Field(None, description="height of the fact in the run (0 for evidence)")
-    derivations: list[str] = Field(default_factory=list, description="ids of derivation (or omitted) nodes")
+    derivations: list[str] = Field(default_factory=list, description="ids of derivation (or omitted) nodes; for a "
+                                   "fact the rulebook states (round 0), its rulebook_fact nodes")
     evidence: list[str] = Field(default_factory=list, description="ids of evidence leaves (evidence predicates)")
 
 
@@ -94,6 +96,18 @@ class DerivationNode(_Frozen):
         """Which version of the law applied: 'in force from 2024-07-03; ownership_threshold 40% from 2024-07-03'."""
         parts = [f"in force {self.in_force}"] if self.in_force else []
         return "; ".join(parts + [f"{name} {value}" for name, value in self.thresholds.items()])
+
+
+class RulebookFactNode(_Frozen):
+    kind: Literal["rulebook_fact"] = "rulebook_fact"
+    id: str
+    predicate: str
+    args: list[Value]
+    text: str
+    citation: str = Field(description="the legal source the rulebook cites for the fact")
+    rulebook: str
+    version: str
+    sha256: str
 
 
 class EvidenceNode(_Frozen):
@@ -184,8 +198,8 @@ class OmittedNode(_Frozen):
 
 
 ProofNode = Annotated[
-    Union[FactNode, DerivationNode, EvidenceNode, AbsenceNode, AggregateNode, ComparisonNode, MembershipNode,
-          OmittedNode],
+    Union[FactNode, DerivationNode, RulebookFactNode, EvidenceNode, AbsenceNode, AggregateNode, ComparisonNode,
+          MembershipNode, OmittedNode],
     Field(discriminator="kind"),
 ]
 

@@ -67,6 +67,9 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
         law += [("s", n.branch_text())] if n.branch else []
         return "derivation", _lines(("b", f"{n.rule}: {n.title}"), ("i", f"cites {n.citation}"), *law,
                                     ("", n.explanation)), dot_string(f"{n.rule} ({n.rulebook} {n.version})")
+    if n.kind == "rulebook_fact":
+        return "derivation", _lines(("b", "stated by the rulebook"), ("i", f"cites {n.citation}"),
+                                    ("s", f"{n.rulebook} {n.version}")), dot_string(f"{n.rulebook} {n.version}")
     if n.kind == "evidence":
         src = n.source_name or n.source or "unknown source"
         rows = [("big", n.grade or "??"), ("b", n.text), ("", f"{src}" + (f" ({n.source_kind})" if n.source_kind else ""))]

@@ -78,6 +78,9 @@ def paragraphs(proof: Proof) -> list[dict]:
             if d.kind == "omitted":
                 grounds.append([d.message + "."])
                 continue
+            if d.kind == "rulebook_fact":
+                grounds.append([f"It is stated by the rulebook {d.rulebook} (version {d.version}), citing {d.citation}."])
+                continue
             law = d.law_text()
             g: list = [f"Under rule {d.rule} ({d.title}; {d.citation}; {d.rulebook} version {d.version}"
                        f"{'; ' + law if law else ''}"

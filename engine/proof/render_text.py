@@ -88,6 +88,9 @@ def render_text(proof: Proof, color: bool = False) -> str:
             items = [(p, k) for p in n.premises for k in p.nodes]
             for i, (p, k) in enumerate(items):
                 walk(k, cont, i == len(items) - 1)
+        elif n.kind == "rulebook_fact":
+            emit(prefix, f"{style('rule', 'stated by the rulebook')}: {v(f'{n.rulebook} {n.version} (cites {n.citation})')}",
+                 [], last, top)
         elif n.kind == "evidence":
             head, details = evidence_text(n, style)
             if seen:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .layout import BLANK_LINE, Block, Line
 
-_APART = ("header", "rule", "example")  # items always followed by a blank line
+_APART = ("header", "rule", "example", "table")  # items always followed by a blank line
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')  # STRING and COMMENT of the grammar
 _TRAILING_GAP = re.compile(r"[ \t,.:()]*(?:(?:and|if)[ \t,.:()]*)?")  # what may come between a line and its comment
 

@@ -153,6 +153,45 @@ def _condition_lines(node: Tree, lead: str) -> list[Line]:
     return lines[:-1] + [Line(lines[-1].text + ")", end_of(node))]
 
 
+def fact(node: Tree, _: HasComment) -> list[Line]:
+    """`fact a(...), b(...) cites "source".`, wrapped at commas."""
+    *atoms, cites = node.children
+    lines = fill("fact ", [(atom(a), end_of(a)) for a in atoms], "")
+    if fits(f"{lines[-1].text} cites {cites}."):
+        return lines[:-1] + [Line(f"{lines[-1].text} cites {cites}.", end_of(cites))]
+    return lines + [Line(f"{INDENT}cites {cites}.", end_of(cites))]
+
+
+def table(node: Tree, _: HasComment) -> list[Line]:
+    """The heading as a declaration's, then the rows: one a line when they have several values, otherwise
+    filled onto lines, separated by `;`."""
+    name, *rest = node.children
+    columns = [c for c in rest if isinstance(c, Tree) and c.data == "column"]
+    description, cites, *rows = rest[len(columns):]
+    heading = f"table {name}({', '.join('{}: {}'.format(*kids(c, 2)) for c in columns)})"
+    heading += f" {description}" if description is not None else ""
+    lines = [Line(f"{heading} cites {cites}:", end_of(cites))] if fits(f"{heading} cites {cites}:") else [
+        Line(heading, end_of(description if description is not None else columns[-1])),
+        Line(f"{INDENT}cites {cites}:", end_of(cites))]
+    texts = [(", ".join(expr(v)[0] for v in _row(r)), end_of(r)) for r in rows]
+    if len(columns) > 1:
+        return lines + [Line(f"{INDENT}{t}{';' if i < len(texts) - 1 else '.'}", e) for i, (t, e) in enumerate(texts)]
+    current, end = INDENT + texts[0][0], texts[0][1]
+    for t, e in texts[1:]:
+        if fits(f"{current}; {t};"):
+            current, end = f"{current}; {t}", e
+        else:
+            lines.append(Line(current + ";", end))
+            current, end = INDENT + t, e
+    return lines + [Line(current + ".", end)]
+
+
+def _row(node: Tree) -> list:
+    if node.data != "table_row":
+        raise LayoutError(node, f"`{node.data}` among a table's rows")
+    return node.children
+
+
 def example(node: Tree, has_comment: HasComment) -> list[Line]:
     """`example "name":` and its clauses, one a line; the facts of a `given` wrapped at commas."""
     name, *clauses = node.children
@@ -187,4 +226,4 @@ _CLAUSES = {
 }
 
 _ITEMS = {"header": header, "use": use, "declaration": declaration, "constant": constant, "rule": rule,
-          "example": example}
+          "example": example, "fact": fact, "table": table}

@@ -10,7 +10,7 @@ from typing import Callable
 
 from ..diagnostics import Diagnostic, SourceMap, WarrantError, error
 from ..source import SourceFile
-from .ast import Constant, Declaration, Example, Rule, Rulebook
+from .ast import Constant, Declaration, Example, Fact, Rule, Rulebook
 from .branches import expand_rule
 from .parser import parse_text
 
@@ -39,6 +39,11 @@ class Program:
     def rules(self) -> tuple[Rule, ...]:
         """The rules evaluated: a rule written with `or` stands for one rule per branch (syntax.branches)."""
         return tuple(plain for r in self.written_rules for plain in expand_rule(r))
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        """The facts the rulebooks state (`fact`, `table`), dependencies first."""
+        return tuple(f for rb in self.rulebooks for f in rb.facts)
 
     @property
     def examples(self) -> tuple[Example, ...]:

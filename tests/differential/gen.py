@@ -29,7 +29,8 @@ class Pred:
     name: str
     kind: str  # evidence | derived | conclusion
     types: list[str]  # entity | number | percent
-    group: int = -1  # -1 for evidence
+    group: int = -1  # -1 for evidence and tables
+    rows: list[tuple] = field(default_factory=list)  # a table's
 
     @property
     def is_evidence(self) -> bool:
@@ -39,6 +40,9 @@ class Pred:
         cols = []
         for i, t in enumerate(self.types):
             cols.append(f"{'n' if t != 'entity' else 'a'}{i}: {t}")
+        if self.kind == "table":  # a predicate the rulebook states, with its rows
+            rows = "; ".join(", ".join(map(q, row)) for row in self.rows)
+            return f'table {self.name}({", ".join(cols)}) cites "generated":\n  {rows}.'
         return f'{self.kind} {self.name}({", ".join(cols)}) "{self.kind} {self.name}"'
 
 
@@ -351,6 +355,11 @@ def programs(draw) -> Generated:
             types = []  # a nullary predicate: a fact that holds or not
             features.add("nullary")
         preds.append(Pred(f"e{i}", "evidence", types))
+    if draw(st.integers(0, 99)) < 30:  # a table: rows the rulebook states, read like evidence
+        types = ["entity"] + (["number"] if draw(st.booleans()) else [])
+        cell = [st.sampled_from(ENTITIES if t == "entity" else NUMBERS) for t in types]
+        preds.append(Pred("t0", "table", types, rows=draw(st.lists(st.tuples(*cell), min_size=1, max_size=6))))
+        features.add("table")
     n_derived = draw(st.integers(2, 5))
     group = 0
     for i in range(n_derived):
@@ -367,7 +376,7 @@ def programs(draw) -> Generated:
     rules = []
     n = 0
     for p in preds:
-        if p.is_evidence:
+        if p.is_evidence or p.kind == "table":
             continue
         for j in range(draw(st.integers(1, 3))):
             n += 1
@@ -385,7 +394,7 @@ def programs(draw) -> Generated:
         cell = [st.sampled_from(ENTITIES) if t == "entity" else st.sampled_from(NUMBERS) for t in p.types]
         rows = draw(st.lists(st.tuples(*cell), min_size=0 if not cell else 1, max_size=2 if not cell else 14))
         facts[p.name] = rows
-    groups = {p.group for p in preds if not p.is_evidence}
+    groups = {p.group for p in preds if not p.is_evidence and p.kind != "table"}
     if any(sum(1 for p in preds if p.group == g) > 1 for g in groups):
         features.add("mutual-group")
     return Generated("\n".join(text) + "\n", preds, facts, features)

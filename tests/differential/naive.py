@@ -22,7 +22,9 @@ Semantics (the ones the engine promises):
 - strata are the strongly connected components of the predicate dependency graph, in
   dependency order; inside a stratum the rules are applied to the whole database until
   nothing changes (for the monotone aggregates the checker allows inside recursion, this
-  inflationary iteration reaches the least fixpoint).
+  inflationary iteration reaches the least fixpoint);
+- a body with `or` is evaluated once for each choice of one alternative of each `or` (`alternatives`);
+  `in` / `not in` filter; the facts a rulebook states (`fact`, `table`) are in the database from the start.
 """
 
 from __future__ import annotations
@@ -219,9 +221,6 @@ class Solver:
         for lit in body:
             if isinstance(lit, Atom):
                 current = [nb for b in current for nb in self.atom_matches(lit, db, b, vtypes, rows)]
-        for lit in body:
-            if isinstance(lit, Disjunction) and current:
-                current = self.alternatives(lit, body, db, current, outside, vtypes, prebound)
         static = self.statically_bound(body, set(prebound))
         pending = [lit for lit in body if not isinstance(lit, Atom)]
         # assignments and aggregates, in an order where each one's inputs are bound
@@ -270,22 +269,9 @@ class Solver:
             elif isinstance(lit, Membership):
                 current = [b for b in current if (ev(self.env, lit.value, b, vtypes) in
                                                   [ev(self.env, m, b, vtypes) for m in lit.members]) != lit.negated]
-            elif not isinstance(lit, Disjunction):
+            else:
                 raise NaiveError(f"unhandled literal {lit!r}")
         return current
-
-    def alternatives(self, lit: Disjunction, body: tuple, db: DB, current: list[Binding], outside: set[str],
-                     vtypes: dict, prebound) -> list[Binding]:
-        """The union of the bindings of each alternative, kept to the variables bound before and those the
-        rest of the rule mentions (the checker makes every branch bind these): a union of rows as in logic,
-        without distributing the alternatives over the body as the engine does."""
-        mentioned = set(outside) | {v.name for other in body if other is not lit for v in ast.literal_vars(other)}
-        keep = set(current[0]) | mentioned
-        out = []
-        for alt in lit.alternatives:
-            for b in self.solve(alt, db, [dict(x) for x in current], mentioned, vtypes, prebound):
-                out.append({k: v for k, v in b.items() if k in keep})
-        return out
 
     def _value(self, agg: Aggregate, rows: set) -> object | None:
         """rows: distinct (locals..., target) tuples."""
@@ -342,9 +328,22 @@ class Solver:
         head_vars = {v.name for v in ast.atom_vars(rule.head)}
         start = start or {}
         results = set()
-        for b in self.solve(rule.body, db, [dict(start)], head_vars, vtypes):
-            results.add(tuple(ev(self.env, a, b, vtypes) for a in rule.head.args))
+        for body in alternatives(rule.body):
+            for b in self.solve(body, db, [dict(start)], head_vars, vtypes):
+                results.add(tuple(ev(self.env, a, b, vtypes) for a in rule.head.args))
         return results
+
+
+def alternatives(body: tuple) -> Iterable[tuple]:
+    """The bodies a body with `or` stands for: each way of choosing one alternative of each `or`, in place
+    (so that, as in the engine, each is a rule of its own: an aggregate's group is the variables the rest of
+    *that* body shares with it)."""
+    at = next((i for i, lit in enumerate(body) if isinstance(lit, Disjunction)), None)
+    if at is None:
+        yield body
+        return
+    for alt in body[at].alternatives:
+        yield from alternatives(body[:at] + alt + body[at + 1:])
 
 
 def _wild(b: Binding) -> tuple:
@@ -402,6 +401,8 @@ def evaluate(program, evidence: DB, as_of: str = "2024-01-01", max_iterations: i
     db: DB = {d.name: set() for d in program.declarations}
     for pred, rows in evidence.items():
         db[pred] = set(map(tuple, rows))
+    for fact in program.facts:  # stated by the rulebook (`fact`, `table`)
+        db[fact.atom.predicate].add(tuple(arg.value for arg in fact.atom.args))
     for stratum in strata(program):
         rules = [r for r in program.written_rules if r.head.predicate in stratum]  # `or` as written
         for _ in range(max_iterations):

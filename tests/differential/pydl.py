@@ -11,7 +11,7 @@ bind their own (non-empty) group, over lower strata:
 
 A rule written with `or` is translated branch by branch, as the engine compiles it (the naive evaluator
 takes the alternatives as written); `X in (a, b)` is a predicate with the members as facts, and `X not in
-(a, b)` is X != a & X != b.
+(a, b)` is X != a & X != b. The facts a rulebook states (`fact`, `table`) are asserted facts.
 
 Not expressible faithfully, so left to the naive evaluator (naive.py):
 - aggregates whose group is bound by the rest of the rule (Warrant gives count 0 / sum 0 for
@@ -199,11 +199,13 @@ def translate(program) -> str:
     t = Translator(program)
     for r in program.rules:
         t.rule(r)
+    t.lines += [f"+ {t.atom(f.atom)}" for f in program.facts]
     return "\n".join(t.lines)
 
 
 def _queries(program) -> list[tuple[str, int, bool]]:
-    return [(d.name, len(d.columns), any(r.head.predicate == d.name for r in program.rules))
+    heads = {r.head.predicate for r in program.rules} | {f.atom.predicate for f in program.facts}
+    return [(d.name, len(d.columns), d.name in heads)
             for d in program.declarations if not d.is_evidence]
 
 
