@@ -89,8 +89,9 @@ CATALOGUE: tuple[Foreign, ...] = (
     _f("foreign_rule_without_header", "E022", r"^\s*[a-z]\w*\s*\(.*?\)\s*(?P<x>if)\b", "a rule needs its header",
        'start it with: rule R1 "title" cites "legal basis": and end it with because "explanation".',
        'blocked(X) if listed(X, "SDN").\n', accepts={"RULE"}),
-    _f("foreign_fact", "E022", r"^\s*(?P<x>[a-z]\w*\s*\([^()]*\))\s*\.", "a fact cannot stand on its own in a rulebook",
-       'evidence comes from the case file (warrant load), or from given in an example: example "...": given $x.',
+    _f("foreign_fact", "E022", r"^\s*(?P<x>[a-z]\w*\s*\([^()]*\))\s*\.", "a fact in a rulebook starts with fact",
+       'state it with its source: fact $x cites "the legal source". (Evidence comes from the case file, or from '
+       'given in an example.)',
        'listed("Acme Ltd", "SDN").\n', accepts={"RULE"}),
     # negation
     _f("foreign_not_bang", "E023", r"(?P<x>!)" + _NEGATED, "! is not negation in a rulebook", _NOT,
