@@ -14,7 +14,8 @@ and a node that no check reaches makes it invalid. Checks, in order, for each st
   the rule's condition, in order, with its text;
 - every comparison and membership test holds, recomputed; each positive condition is established by the nodes shown;
 - aggregates recompute from their contributions to the stated total and threshold;
-- each absence holds: no record in force at the run's moment matches (derived: the run's facts);
+- each absence holds: no record in force at the run's moment matches (derived: the run's facts); for
+  `not (...)` over several conditions, the checker's own search (no_match.py) finds no way for them to hold;
 - a fact in round 0 that is not evidence is stated by a rulebook provided (`fact`, `table`), with that citation;
 - each evidence leaf is a record whose recomputed hash is the one stated, in force at the time,
   with the source metadata, grade and text the record gives;
@@ -33,6 +34,7 @@ from ..check.scope import rule_exprs
 from ..syntax import ast
 from ..syntax.branches import expand_rule
 from ..syntax.parser import parse_text
+from .no_match import Search, compare
 from .calc import arith, call
 
 FORMAT = "warrant-proof/1"
@@ -115,6 +117,13 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                 "evidence": ("bool", "recomputed from the predicate's declaration"),
                 "as_of": ("str", "the header's as-of"), "run_id": ("str", "the header's run id"),
                 "statement": ("str", "recomputed from text, as-of and run id")},
+    "no_match": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
+                 "conditions": ("str", "the conditions inside the rule's not (...), as written"),
+                 "binding": ("binding", "the derivation's values of the rule's variables among the conditions"),
+                 "as_of": ("str", "the header's as-of"), "run_id": ("str", "the header's run id"),
+                 "statement": ("str", "recomputed from the conditions, the binding, as-of and run id; the checker's "
+                                      "own search finds no way for the conditions to hold together over the records "
+                                      "in force (derived: the run's facts)")},
     "aggregate": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
                   "var": ("str", "the rule's"), "function": ("str", "the rule's"), "distinct": ("bool", "the rule's"),
                   "expression": ("str", "recomputed from the rule"),
@@ -140,7 +149,7 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                 "reason": ("str", "depth or width"), "count": ("int?", "not verified: how many were not shown"),
                 "message": ("str", "recomputed from reason, count and limits")},
 }
-NODE_KINDS = ("fact", "derivation", "rulebook_fact", "evidence", "absence", "aggregate", "comparison", "membership", "omitted")
+NODE_KINDS = ("fact", "derivation", "rulebook_fact", "evidence", "absence", "no_match", "aggregate", "comparison", "membership", "omitted")
 
 
 class Invalid(Exception):
@@ -279,6 +288,8 @@ def literal_text(lit) -> str:
         return f"{expr_text(lit.left)} {lit.op} {expr_text(lit.right)}"
     if isinstance(lit, ast.Membership):
         return f"{expr_text(lit.value)} {_in(lit)} ({', '.join(map(expr_text, lit.members))})"
+    if isinstance(lit, ast.NegatedConjunction):
+        return f"not ({' and '.join(map(literal_text, lit.body))})"
     return f"{lit.var.name} = {aggregate_text(lit)}"
 
 
@@ -655,7 +666,7 @@ class Checker:
             raise Invalid(nid, f"rule {rule.id} has {len(shown)} condition(s) to show, the proof {len(d['premises'])}")
         for lit, premise in zip(shown, d["premises"]):
             kind = {ast.Atom: "atom", ast.Negation: "negation", ast.Comparison: "comparison",
-                    ast.Membership: "membership"}.get(type(lit), "aggregate")
+                    ast.Membership: "membership", ast.NegatedConjunction: "negation"}.get(type(lit), "aggregate")
             if premise["kind"] != kind or premise["literal"] != literal_text(lit):
                 raise Invalid(nid, f"a premise reads {premise['literal']!r} ({premise['kind']}), "
                                    f"but the rule's condition is {literal_text(lit)!r}")
@@ -667,6 +678,8 @@ class Checker:
                 self.atom(lit, b, premise["nodes"], nid, fact, stack, premise["text"])
             elif isinstance(lit, ast.Negation):
                 self.absence(lit.atom, b, premise["nodes"], nid, premise["text"])
+            elif isinstance(lit, ast.NegatedConjunction):
+                self.no_match(lit, b, premise["nodes"], premise["text"], nid)
             else:
                 self.aggregate(lit, b, premise, nid, fact, stack, thresholds.get(id(lit)))
         for c in thresholds.values():
@@ -725,6 +738,35 @@ class Checker:
             rows = self.run_facts.get(atom.predicate, [])
             if any(_matches(r, pattern) for r in rows):
                 raise Invalid(node["id"], f"absence claimed but the run derived {node['text']}")
+
+    def no_match(self, lit: ast.NegatedConjunction, b: dict, ids: list[str], text: str, nid: str) -> None:
+        """`not (...)`: the node states the conditions and the binding's values, and the checker's own search
+        finds no way for the conditions to hold together (derived predicates: the run's facts, if provided)."""
+        self.counts["absences"] += 1
+        if len(ids) != 1:
+            raise Invalid(nid, "a not (...) condition is shown by exactly one no_match node")
+        node = self.node(ids[0], "no_match")
+        self.done.add(node["id"])
+        conditions = " and ".join(map(literal_text, lit.body))
+        shared = {v.name: b[v.name] for v in ast.literal_vars(lit) if v.name in b}
+        given = ", ".join(f"{k} = {show(v)}" for k, v in shared.items())
+        statement = (f"nothing satisfies {conditions}{' with ' + given if given else ''}, as of {self.run['as_of']} "
+                     f"in run {self.run['run_id']}")
+        if (node["conditions"], node["statement"], text) != (conditions, statement, statement) or (
+                node["as_of"], node["run_id"]) != (self.run["as_of"], self.run["run_id"]) or list(node["binding"]) != list(
+                shared) or not all(same(node["binding"][k], v) for k, v in shared.items()):
+            raise Invalid(node["id"], f"the not (...) condition should read {statement!r}")
+        witness = Search(self.rows, lambda e, bb: self.value(e, bb, node["id"]), same).first(lit.body, shared)
+        if witness is not None:
+            found = ", ".join(f"{k} = {show(v)}" for k, v in witness.items() if k not in shared)
+            raise Invalid(node["id"], f"not ({conditions}) is claimed, but it holds" + (f" with {found}" if found else ""))
+
+    def rows(self, predicate: str) -> list[list]:
+        """The argument lists of a predicate's records in force, or of the run's facts of it (when provided)."""
+        decl = self.books.decls.get(predicate)
+        if decl is not None and decl.is_evidence:
+            return [r["args"] for r in self.evidence.matching(predicate, [WILD] * decl.arity, self.cutoff, self.day)]
+        return (self.run_facts or {}).get(predicate, [])
 
     def absence_fields(self, node: dict, text: str | None) -> None:
         decl = self.books.decls.get(node["predicate"])
@@ -843,9 +885,7 @@ class Checker:
     def holds(self, lit: ast.Comparison, b: dict, nid: str) -> tuple:
         self.counts["comparisons"] += 1
         left, right = self.value(lit.left, b, nid), self.value(lit.right, b, nid)
-        ok = {"=": same(left, right), "!=": not same(left, right), "<": left < right, "<=": left <= right,
-              ">": left > right, ">=": left >= right}[lit.op]
-        if not ok:
+        if not compare(lit.op, left, right, same):
             raise Invalid(nid, f"comparison fails: {left!r} {lit.op} {right!r}")
         return left, right
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error
 from ..syntax.ast import (
-    META_FIELDS, TYPES, Aggregate, Atom, BinOp, Call, ConstRef, Declaration, Neg, Negation, Wildcard,
+    META_FIELDS, TYPES, Aggregate, Atom, BinOp, Call, ConstRef, Declaration, Neg, Negation, Wildcard, body_atoms,
 )
 from ..syntax.foreign import function_message, is_function_name
 from ..syntax.library import FUNCTIONS
@@ -24,9 +24,10 @@ def check(program: Program) -> list[Diagnostic]:
     decls = declarations(program)
     for rule in program.rules:
         out += _head(rule.head, decls)
+        under_not = {id(a) for a, negated, _ in body_atoms(rule.body) if negated}  # inside not (...) too
         for lit, _ in walk_literals(rule.body):
             if isinstance(lit, Atom):
-                out += _body_atom(lit, decls, negated=False)
+                out += _body_atom(lit, decls, negated=id(lit) in under_not)
             elif isinstance(lit, Negation):
                 out += _body_atom(lit.atom, decls, negated=True)
             elif isinstance(lit, Aggregate) and lit.distinct and lit.func != "count":

@@ -9,8 +9,8 @@ A variable is bound by
 from __future__ import annotations
 
 from ..diagnostics import Diagnostic, error
-from ..syntax.ast import (Aggregate, Atom, Comparison, Membership, Negation, Rule, Var, Wildcard, atom_vars, expr_vars,
-                          group_variables, literal_vars)
+from ..syntax.ast import (Aggregate, Atom, Comparison, Membership, NegatedConjunction, Negation, Rule, Var, Wildcard,
+                          atom_vars, expr_vars, group_variables, literal_vars, shared_variables)
 from ..syntax.program import Program
 from .scope import sub_exprs, walk_literals
 
@@ -93,7 +93,7 @@ def check_rule(rule: Rule) -> list[Diagnostic]:
             seen.add(("head", var.name))
             out.append(error("E301", f"{var.name} in the head of rule {rule.id} is never bound", var.span,
                              where_hint(var.name)))
-    out += _body(rule.body, bound, where_hint, inside=None)
+    out += _body(rule.body, bound, where_hint, inside=None, outside={v.name for v in atom_vars(rule.head)})
 
     results: dict[str, Aggregate] = {}
     for lit in rule.body:
@@ -109,10 +109,13 @@ def check_rule(rule: Rule) -> list[Diagnostic]:
     return out
 
 
-def _body(body, bound: set[str], where_hint, inside: Aggregate | None) -> list[Diagnostic]:
+def _body(body, bound: set[str], where_hint, inside, outside=frozenset()) -> list[Diagnostic]:
+    """E302, E303, E308 for the conditions of `body` (of the rule, of an aggregate or of a `not (...)`, `inside`)."""
     out = []
-    place = " inside the aggregate" if inside is not None else ""
+    place = "" if inside is None else " inside the aggregate" if isinstance(inside, Aggregate) else " inside not (...)"
     for lit in body:
+        if isinstance(lit, NegatedConjunction):
+            out += _negated(lit, body, bound, where_hint, outside)
         if isinstance(lit, Negation):
             done = set()
             for var in atom_vars(lit.atom):
@@ -132,6 +135,22 @@ def _body(body, bound: set[str], where_hint, inside: Aggregate | None) -> list[D
                         out.append(error("E303", f"{var.name} in {_what(lit)}{place} is never bound", var.span,
                                          where_hint(var.name)))
     return out
+
+
+def _negated(lit: NegatedConjunction, body, bound: set[str], where_hint, outside) -> list[Diagnostic]:
+    """The variables of `not (...)` that the rest of the rule mentions need a value from it; the others are its
+    own, and need one from its own conditions where it compares or negates them."""
+    shared = shared_variables(lit, body, outside)
+    out, done = [], set()
+    for var in literal_vars(lit):
+        if var.name in shared and var.name not in bound and var.name not in done:
+            done.add(var.name)
+            out.append(error("E302", f"{var.name} under not is never bound", var.span,
+                             f"{var.name} is written outside the brackets too, so it is the rule's variable and needs "
+                             "a value from a positive condition there; a variable written only inside them may take "
+                             "any value"))
+    inner = bound_vars(lit.body, bound | shared)
+    return out + _body(lit.body, inner, where_hint, inside=lit, outside=set(outside) | shared)
 
 
 def _what(lit) -> str:

@@ -9,7 +9,7 @@ from typing import Iterable, Iterator
 from ..source import Span
 from ..syntax.ast import (
     Aggregate, Atom, BinOp, Call, Comparison, ConstRef, Declaration, Disjunction, Expr, Literal, Membership, Neg, Negation,
-    Rule, Var, Wildcard, atom_vars, expr_vars, group_variables, literal_vars,
+    NegatedConjunction, Rule, Var, Wildcard, atom_vars, expr_vars, group_variables, literal_vars, shared_variables,
 )
 from ..syntax.program import Program
 
@@ -76,6 +76,8 @@ def walk_literals(body: tuple[Literal, ...], depth: int = 0) -> Iterator[tuple[L
         elif isinstance(lit, Disjunction):  # as written; the rules evaluated have none (syntax.branches)
             for alt in lit.alternatives:
                 yield from walk_literals(alt, depth)
+        elif isinstance(lit, NegatedConjunction):
+            yield from walk_literals(lit.body, depth)
 
 
 def variable_keys(rule: Rule) -> dict[int, str]:
@@ -88,6 +90,12 @@ def variable_keys(rule: Rule) -> dict[int, str]:
 
     def walk(body, outside: set[str], scope: dict[str, str]) -> None:
         for lit in body:
+            if isinstance(lit, NegatedConjunction):  # its own variables are its own, as an aggregate's
+                shared, number = shared_variables(lit, body, outside), next(numbers)
+                inner = dict(scope)
+                inner.update((v.name, f"{v.name}#{number}") for v in literal_vars(lit) if v.name not in shared)
+                walk(lit.body, outside | shared, inner)
+                continue
             if not isinstance(lit, Aggregate):
                 keys.update((id(v), scope.get(v.name, v.name)) for v in literal_vars(lit))
                 continue

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..syntax import ast
-from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, atom_vars, body_atoms, expr_vars, literal_vars
+from ..syntax.ast import (Aggregate, Atom, Comparison, Membership, NegatedConjunction, Negation, atom_vars, body_atoms,
+                          expr_vars, literal_vars)
 from ..syntax.library import FUNCTIONS
 from .functions import sql_name
 
@@ -167,6 +168,12 @@ class RuleCompiler:
     def comparison(self, c: Comparison, q: Query) -> None:
         q.where.append(f"{self.expr(c.left, q)} {OPS[c.op]} {self.expr(c.right, q)}")
 
+    def negated_conjunction(self, n: NegatedConjunction, q: Query) -> None:
+        """NOT EXISTS over the conditions, correlated with the variables the query has bound (the rule's);
+        the others are bound inside it."""
+        inner = self.body(n.body, Query(exprs=dict(q.exprs), types=dict(q.types)), set(q.exprs), delta_ok=False)
+        q.where.append(f"NOT EXISTS ({inner.sql(['1'], distinct=False)})")
+
     def membership(self, m: Membership, q: Query) -> None:
         members = ", ".join(self.expr(e, q) for e in m.members)
         q.where.append(f"{self.expr(m.value, q)} {'NOT IN' if m.negated else 'IN'} ({members})")
@@ -214,6 +221,8 @@ class RuleCompiler:
                 self.negation(lit, q)
             elif isinstance(lit, Membership):
                 self.membership(lit, q)
+            elif isinstance(lit, NegatedConjunction):
+                self.negated_conjunction(lit, q)
             else:
                 raise CompileError(f"cannot compile {type(lit).__name__}")
         return q

@@ -19,14 +19,14 @@ from ..eval.in_force import program_on
 from ..eval.relations import META_COLUMNS, StoredRunTables, ident, table_name
 from ..eval.sqlgen import OPS, CompileError, Query, RuleCompiler, _col, rule_vars
 from ..syntax import ast
-from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, atom_vars, literal_vars
+from ..syntax.ast import Aggregate, Atom, Comparison, Membership, NegatedConjunction, Negation, atom_vars, literal_vars
 from ..syntax.program import Program
 from .evidence import EvidenceSQL, provider_sql, record_rows
 from .model import (AbsenceNode, AggregateNode, ComparisonNode, Contribution, DerivationNode, EvidenceNode,
-                    FactNode, Limits, MembershipNode, OmittedNode, Premise, Proof, RulebookFactNode, RunInfo, Threshold,
-                    node_id)
+                    FactNode, Limits, MembershipNode, NoMatchNode, OmittedNode, Premise, Proof, RulebookFactNode, RunInfo,
+                    Threshold, node_id)
 from .terms import (GroundAtom, ProofError, aggregate_text, atom_text, conjunction_text, expr_text, fill_explanation,
-                    literal_text, membership_values_text, parse_atom, value_text)
+                    literal_text, membership_values_text, no_match_statement, parse_atom, value_text)
 
 ALL_ROUNDS = 1 << 62
 FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
@@ -341,7 +341,19 @@ class Builder:
             return Premise(literal=literal_text(lit), kind="comparison", text=text, nodes=[cid])
         if isinstance(lit, Membership):
             return self.membership(lit, binding, types)
+        if isinstance(lit, NegatedConjunction):
+            return self.no_match(lit, binding)
         return self.aggregate(lit, body, binding, types, h, depth, compared)
+
+    def no_match(self, lit: NegatedConjunction, binding) -> Premise:
+        ctx = self.ctx
+        shared = {v.name: binding[v.name] for v in literal_vars(lit) if v.name in binding}
+        conditions = conjunction_text(lit.body)
+        statement = no_match_statement(conditions, shared, ctx.as_of, ctx.run_id)
+        nid = node_id("n", statement)
+        self.nodes[nid] = NoMatchNode(id=nid, conditions=conditions, binding=shared, as_of=ctx.as_of,
+                                      run_id=ctx.run_id, statement=statement)
+        return Premise(literal=literal_text(lit), kind="negation", text=statement, nodes=[nid])
 
     def membership(self, lit: Membership, binding, types) -> Premise:
         value, *members = self.ctx.eval((lit.value,) + lit.members, binding, types)

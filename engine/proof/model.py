@@ -9,6 +9,7 @@ A `Proof` names its `root` node and holds every node in `nodes`, keyed by a cont
 - rulebook_fact  a fact the rulebook states itself (`fact`, a row of a `table`), with its citation;
 - evidence     one in-force record, with its source and grades;
 - absence      a negated atom that was looked for and not found;
+- no_match     `not (...)` over several conditions: nothing satisfies them together;
 - aggregate    sum/count/min/max with each contributing binding, its value and its own proof;
 - comparison   a test between two values;
 - membership   a value tested against a list (`in`, `not in`);
@@ -143,6 +144,17 @@ class AbsenceNode(_Frozen):
     statement: str
 
 
+class NoMatchNode(_Frozen):
+    kind: Literal["no_match"] = "no_match"
+    id: str
+    conditions: str = Field(description="the conditions inside not (...), as the rule writes them")
+    binding: dict[str, Value] = Field(description="the rule's variables among them, with their values; the "
+                                                  "others may take any value")
+    as_of: str
+    run_id: str
+    statement: str
+
+
 class Threshold(_Frozen):
     op: str
     value: Value
@@ -198,8 +210,8 @@ class OmittedNode(_Frozen):
 
 
 ProofNode = Annotated[
-    Union[FactNode, DerivationNode, RulebookFactNode, EvidenceNode, AbsenceNode, AggregateNode, ComparisonNode,
-          MembershipNode, OmittedNode],
+    Union[FactNode, DerivationNode, RulebookFactNode, EvidenceNode, AbsenceNode, NoMatchNode, AggregateNode,
+          ComparisonNode, MembershipNode, OmittedNode],
     Field(discriminator="kind"),
 ]
 

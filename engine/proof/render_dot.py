@@ -77,6 +77,8 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
             rows.append(("s", f"observed {n.observed}"))
         rows.append(("s", f"record {n.record or '(no hash)'}"))
         return "evidence", _lines(*rows), dot_string(n.record or n.text)
+    if n.kind == "no_match":
+        return "absence", _lines(("b", f"not ({n.conditions})"), ("s", n.statement)), dot_string(n.statement)
     if n.kind == "absence":
         return "absence", _lines(("b", f"not {n.text}"), ("s", n.statement)), dot_string(n.statement)
     if n.kind == "aggregate":

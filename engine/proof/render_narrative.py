@@ -59,7 +59,7 @@ def paragraphs(proof: Proof) -> list[dict]:
                         evidence.append(line)
                     bits.append([f"the record {n.record or n.text} ({n.source_name or n.source or 'unknown source'}"
                                  + (f", grade {n.grade}" if n.grade else "") + ")"])
-                elif n.kind == "absence":
+                elif n.kind in ("absence", "no_match"):
                     bits.append([n.statement])
                 elif n.kind in ("comparison", "membership"):
                     bits.append([f"the test {n.text} is {'met' if n.holds else 'not met'}"])

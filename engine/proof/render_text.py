@@ -97,6 +97,8 @@ def render_text(proof: Proof, color: bool = False) -> str:
                 emit(prefix, f"{head} {ref(node_id)} see above", [], last, top)
                 return
             emit(prefix, f"{head} {ref(node_id)}", details, last, top)
+        elif n.kind == "no_match":
+            emit(prefix, f"{style('absence', 'absent')} {v(n.statement)}", [], last, top)
         elif n.kind == "absence":
             emit(prefix, f"{style('absence', 'absent')} {v(f'not {n.text}: {n.statement}')}", [], last, top)
         elif n.kind in ("comparison", "membership"):

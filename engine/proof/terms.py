@@ -78,12 +78,20 @@ def literal_text(lit) -> str:
         return f"{expr_text(lit.value)} {membership_op(lit)} ({', '.join(expr_text(m) for m in lit.members)})"
     if isinstance(lit, ast.Disjunction):
         return "(" + " or ".join(conjunction_text(alt) for alt in lit.alternatives) + ")"
+    if isinstance(lit, ast.NegatedConjunction):
+        return f"not ({conjunction_text(lit.body)})"
     return f"{lit.var.name} = {aggregate_text(lit)}"
 
 
 def conjunction_text(body) -> str:
     """Conditions as a rule writes them, joined with `and`."""
     return " and ".join(literal_text(x) for x in body)
+
+
+def no_match_statement(conditions: str, binding: dict, as_of: str, run_id: str) -> str:
+    """What a `not (...)` premise states: 'nothing satisfies listed(X, L) and L != "UN" with X = "A", as of ...'."""
+    given = ", ".join(f"{k} = {value_text(v)}" for k, v in binding.items())
+    return f"nothing satisfies {conditions}{' with ' + given if given else ''}, as of {as_of} in run {run_id}"
 
 
 def membership_op(lit: ast.Membership) -> str:

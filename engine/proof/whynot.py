@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..eval.sqlgen import CompileError
 from ..syntax import ast
-from ..syntax.ast import Aggregate, Atom, Comparison, Membership, Negation, expr_vars
+from ..syntax.ast import Aggregate, Atom, Comparison, Membership, NegatedConjunction, Negation, expr_vars
 from ..syntax.program import Program
 from ..check.scope import rule_exprs
 from ..eval.in_force import constant_on, not_in_force
@@ -290,6 +290,12 @@ class Explainer:
             return Failure(literal=written, kind="negation", text="not " + text, message=msg, values=binding)
         if isinstance(lit, Comparison):
             return self.comparison(rule, lit, binding, types, depth)
+        if isinstance(lit, NegatedConjunction):
+            witness = self.witness(lit, binding, types)
+            found = ", ".join(f"{k} = {value_text(v)}" for k, v in witness.items())
+            return Failure(literal=written, kind="negation", text=written, values=binding,
+                           message=f"{_name(rule)} needs {written}, but {conjunction_text(lit.body)} holds"
+                                   + (f" with {found}" if found else ""))
         if isinstance(lit, Membership):
             value, *members = ctx.eval((lit.value,) + lit.members, binding, types)
             text = membership_values_text(lit, value, members)
@@ -298,6 +304,15 @@ class Explainer:
         return Failure(literal=written, kind="aggregate", text=f"{aggregate_text(lit)}",
                        message=f"{_name(rule)} needs {aggregate_text(lit)} to have a value, but nothing contributes",
                        values=binding)
+
+    def witness(self, lit: NegatedConjunction, binding: dict, types: dict) -> dict:
+        """The values of the first way (in order) the conditions of `not (...)` hold under `binding`."""
+        ctx = self.ctx
+        comp = ctx.compiler()
+        q = comp.body(lit.body, ctx.bound_query(comp, binding, types), set(binding), delta_ok=False)
+        own = sorted({v.name for v in ast.literal_vars(lit)} - set(binding) & set(q.exprs))
+        row = ctx.rows(q.sql([q.exprs[n] for n in own] or ["1"]) + " LIMIT 1", comp.params, ALL_ROUNDS)
+        return dict(zip(own, row[0])) if row and own else {}
 
     def comparison(self, rule: ast.Rule, c: Comparison, binding: dict, types: dict, depth: int) -> Failure:
         ctx = self.ctx

@@ -141,7 +141,16 @@ class Disjunction:
     span: Span = field(compare=False)
 
 
-Literal = Union[Atom, Negation, Comparison, Aggregate, Membership, Disjunction]
+@dataclass(frozen=True)
+class NegatedConjunction:
+    """`not (A and B ...)`: no way for the conditions to hold together. Its variables that the rest of the rule
+    mentions are the rule's (bound outside it); the others are its own, as an aggregate's are."""
+
+    body: tuple["Literal", ...]
+    span: Span = field(compare=False)
+
+
+Literal = Union[Atom, Negation, Comparison, Aggregate, Membership, Disjunction, NegatedConjunction]
 
 
 @dataclass(frozen=True)
@@ -343,6 +352,8 @@ def literal_vars(lit: Literal) -> list[Var]:
         return [v for e in (lit.value,) + lit.members for v in expr_vars(e)]
     if isinstance(lit, Disjunction):
         return [v for alt in lit.alternatives for sub in alt for v in literal_vars(sub)]
+    if isinstance(lit, NegatedConjunction):
+        return [v for sub in lit.body for v in literal_vars(sub)]
     inner = expr_vars(lit.target)
     for sub in lit.body:
         inner += literal_vars(sub)
@@ -352,15 +363,27 @@ def literal_vars(lit: Literal) -> list[Var]:
 def group_variables(agg: Aggregate, body, outside=frozenset()) -> set[str]:
     """The variables an aggregate groups by: its own variables that the rest of the rule mentions
     (`outside`: the head's, or an enclosing scope's). Another aggregate's own variables are its own."""
+    return {v.name for v in literal_vars(agg)[1:]} & _mentioned_besides(agg, body, outside)
+
+
+def shared_variables(neg: NegatedConjunction, body, outside=frozenset()) -> set[str]:
+    """The variables of `not (...)` that are the rule's: those the rest of the rule mentions (the others are
+    its own, as an aggregate's are)."""
+    return {v.name for v in literal_vars(neg)} & _mentioned_besides(neg, body, outside)
+
+
+def _mentioned_besides(lit, body, outside) -> set[str]:
+    """The variables the literals of `body` other than `lit`, and `outside`, mention: of an aggregate only its
+    result, and nothing of a `not (...)` (the variables of either are their own unless mentioned elsewhere)."""
     rest = set(outside)
-    for lit in body:
-        if lit is agg:
+    for other in body:
+        if other is lit or isinstance(other, NegatedConjunction):
             continue
-        if isinstance(lit, Aggregate):
-            rest.add(lit.var.name)
+        if isinstance(other, Aggregate):
+            rest.add(other.var.name)
         else:
-            rest |= {v.name for v in literal_vars(lit)}
-    return {v.name for v in literal_vars(agg)[1:]} & rest
+            rest |= {v.name for v in literal_vars(other)}
+    return rest
 
 
 def body_atoms(body: tuple[Literal, ...]):
@@ -376,6 +399,9 @@ def body_atoms(body: tuple[Literal, ...]):
         elif isinstance(lit, Disjunction):
             for alt in lit.alternatives:
                 yield from body_atoms(alt)
+        elif isinstance(lit, NegatedConjunction):  # every atom inside is under not
+            for atom, _, _ in body_atoms(lit.body):
+                yield atom, True, None
 
 
 def numbered_wildcards(agg: Aggregate) -> Aggregate:

@@ -159,6 +159,8 @@ def condition(node: Tree) -> str:
             raise LayoutError(members, f"`{members.data}` after in")
         word = "in" if node.data == "membership" else "not in"
         return f"{text(value)} {word} ({', '.join(text(m) for m in members.children)})"
+    if node.data == "negated_body":
+        return f"not ({' and '.join(_conditions(kids(node, 1)[0]))})"
     if node.data == "disjunction":
         return "(" + " or ".join(" and ".join(_conditions(alt)) for alt in node.children) + ")"
     raise LayoutError(node, f"the condition `{node.data}`")

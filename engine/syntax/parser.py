@@ -183,6 +183,18 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Negation(atom, self.s(meta))
 
     @v_args(meta=True)
+    def negated_body(self, meta, items):
+        if len(items) > 1:
+            raise ShapeError("or cannot be used inside not (...)", self.s(meta),
+                             "not (A or B) means not (A) and not (B): write them so", code="E164")
+        inner = next((lit for lit in _walk(items[0]) if isinstance(lit, (ast.Aggregate, ast.Disjunction))), None)
+        if inner is not None:
+            what = "an aggregate" if isinstance(inner, ast.Aggregate) else "or"
+            raise ShapeError(f"{what} cannot be used inside not (...)", inner.span,
+                             "name those conditions in a derived predicate, and write not p(...) of it", code="E164")
+        return ast.NegatedConjunction(items[0], self.s(meta))
+
+    @v_args(meta=True)
     def comparison(self, meta, items):
         return ast.Comparison(str(items[1]), items[0], items[2], self.s(meta))
 
@@ -385,6 +397,14 @@ def _test(expr, holds: bool, span: Span) -> ast.Comparison:
                          "a condition is a fact such as owns(X, Y, P), a comparison such as length(F) > 3, or a "
                          "true/false function: " + ", ".join(sorted(CONDITIONS)), code="E170")
     return ast.Comparison("=", expr, ast.Const(holds, "bool", expr.span), span)
+
+
+def _walk(body):
+    """Every condition of a body, inside `not (...)` too."""
+    for lit in body:
+        yield lit
+        if isinstance(lit, ast.NegatedConjunction):
+            yield from _walk(lit.body)
 
 
 def _build(tree: Tree, source: SourceFile) -> ast.Rulebook:

@@ -202,7 +202,7 @@ def test_every_proof_field_is_checked_or_declared(case_dir):
              "derivation": model.DerivationNode, "premise": model.Premise, "evidence": model.EvidenceNode,
              "absence": model.AbsenceNode, "aggregate": model.AggregateNode, "contribution": model.Contribution,
              "threshold": model.Threshold, "comparison": model.ComparisonNode, "membership": model.MembershipNode,
-             "rulebook_fact": model.RulebookFactNode,
+             "rulebook_fact": model.RulebookFactNode, "no_match": model.NoMatchNode,
              "omitted": model.OmittedNode}
     assert set(kinds) == set(checker.FIELDS)
     for kind, cls in kinds.items():

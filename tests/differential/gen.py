@@ -163,6 +163,26 @@ class RuleGen:
         self.features.add("membership-not" if negated else "membership")
         return f"{value} {'not in' if negated else 'in'} ({', '.join(map(q, members))})"
 
+    def negated_conjunction(self) -> str | None:
+        """`not (e1(X, U3) and U3 != "c2" ...)` over lower strata: a local variable U*, bound inside, tested."""
+        with_ent = [p for p in self.lower if "entity" in p.types]
+        if not with_ent:
+            return None
+        local = self.new_var("U")
+        pred = self.d(st.sampled_from(with_ent))
+        at = self.d(st.sampled_from([i for i, t in enumerate(pred.types) if t == "entity"]))
+        args = [local if i == at else self.bound_arg(t, self.ent, self.num, True) for i, t in enumerate(pred.types)]
+        conds = [f"{pred.name}({', '.join(args)})"]
+        roll = self.d(st.integers(0, 99))
+        if roll < 50:
+            conds.append(f"{local} != {q(self.d(st.sampled_from(ENTITIES)))}")
+        elif roll < 70 and self.ent:
+            conds.append(f"{local} != {self.d(st.sampled_from(self.ent))}")
+        elif roll < 85:
+            conds.append(self.negation(self.ent + [local], self.num))
+        self.features.add("not-conjunction")
+        return f"not ({' and '.join(conds)})"
+
     def disjunction(self) -> str | None:
         """`(a or b and c ...)` after the positive atoms: each alternative a positive atom over the variables
         bound so far, maybe with a test; a new variable, when there is one, is bound by every alternative."""
@@ -320,6 +340,8 @@ class RuleGen:
                 self.lits.append(c)
         if draw(st.integers(0, 99)) < 35:
             self.lits.append(self.negation(self.ent, self.num))
+        if not grouped and draw(st.integers(0, 99)) < 15 and (n := self.negated_conjunction()):
+            self.lits.append(n)
         head_args = []
         for t in self.head.types:
             if t == "entity":

@@ -24,7 +24,7 @@ Semantics (the ones the engine promises):
   nothing changes (for the monotone aggregates the checker allows inside recursion, this
   inflationary iteration reaches the least fixpoint);
 - a body with `or` is evaluated once for each choice of one alternative of each `or` (`alternatives`);
-  `in` / `not in` filter; the facts a rulebook states (`fact`, `table`) are in the database from the start.
+  `in` / `not in` filter, and so does `not (...)` (no solution of its conditions under the binding); the facts a rulebook states (`fact`, `table`) are in the database from the start.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from engine.syntax import ast
-from engine.syntax.ast import Aggregate, Atom, Comparison, Disjunction, Membership, Negation
+from engine.syntax.ast import Aggregate, Atom, Comparison, Disjunction, Membership, NegatedConjunction, Negation
 
 Binding = dict  # variable name -> value
 DB = dict  # predicate -> set of tuples
@@ -266,6 +266,8 @@ class Solver:
                            if compare(lit.op, ev(self.env, lit.left, b, vtypes), ev(self.env, lit.right, b, vtypes))]
             elif isinstance(lit, Negation):
                 current = [b for b in current if not self.negated(lit.atom, db, b, vtypes)]
+            elif isinstance(lit, NegatedConjunction):
+                current = [b for b in current if not self.solve(lit.body, db, [dict(b)], set(b), vtypes)]
             elif isinstance(lit, Membership):
                 current = [b for b in current if (ev(self.env, lit.value, b, vtypes) in
                                                   [ev(self.env, m, b, vtypes) for m in lit.members]) != lit.negated]

@@ -26,7 +26,7 @@ Not expressible faithfully, so left to the naive evaluator (naive.py):
 from __future__ import annotations
 
 from engine.syntax import ast
-from engine.syntax.ast import Aggregate, Atom, Comparison, Membership, Negation
+from engine.syntax.ast import Aggregate, Atom, Comparison, Membership, NegatedConjunction, Negation
 
 from naive import Solver, strata
 
@@ -109,6 +109,16 @@ class Translator:
         t = _v(self.fresh("T_"))
         return f"({t} == {self.expr(c.left)}) & ({t} {op} {self.expr(c.right)})"
 
+    def negated_conjunction(self, rule: ast.Rule, n: NegatedConjunction, body: tuple) -> str:
+        """`not (...)` through an auxiliary predicate of the rule's variables among its conditions."""
+        shared = sorted(ast.shared_variables(n, body, {v.name for v in ast.atom_vars(rule.head)}))
+        in_atoms = {v.name for lit in n.body if isinstance(lit, Atom) for v in ast.atom_vars(lit)}
+        if not shared or not set(shared) <= in_atoms:
+            raise Unsupported("not (...) whose rule variables are not all in its positive conditions")
+        aux = _p(self.fresh("none"))
+        self.lines.append(f"{aux}({', '.join(map(_v, shared))}) <= {self.body(rule, n.body)}")
+        return f"~{aux}({', '.join(map(_v, shared))})"
+
     def membership(self, m: Membership) -> str:
         """`X not in (a, b)` as X != a & X != b; `X in (a, b)` as a predicate whose facts are the members."""
         value = self.expr(m.value)
@@ -182,6 +192,7 @@ class Translator:
         parts += [self.comparison(c, bound) for c in pending]
         parts += [self.membership(m) for m in body if isinstance(m, Membership)]
         parts += [self.negation(n) for n in body if isinstance(n, Negation)]
+        parts += [self.negated_conjunction(rule, n, body) for n in body if isinstance(n, NegatedConjunction)]
         if not parts:
             raise Unsupported("empty body")
         return " & ".join(parts)

@@ -10,6 +10,7 @@ from typing import Callable
 
 from engine import api
 from engine.audit.bundle import verify_bundle
+from engine.check import check_files
 
 
 def run_case(root: Path, rules: str, csvs: dict[str, str], as_of: str):
@@ -22,6 +23,11 @@ def run_case(root: Path, rules: str, csvs: dict[str, str], as_of: str):
     case = api.Case.open(root / "case.db")
     case.load(program, root / "facts")
     return case, case.run(program, as_of=as_of)
+
+
+def diagnostics(root: Path) -> list:
+    """What `warrant check` says of the case's rulebook (and the files it uses)."""
+    return check_files([root / "case.rules"])[0]
 
 
 def forged(proof_path: Path, change: Callable[[dict], None]) -> str:
