@@ -401,7 +401,7 @@ class Case:
         """Conclusions gained and lost from run A to run B, each with the evidence or rule change behind it."""
         prog_a, prog_b = self.program_for_run(run_a), self.program_for_run(run_b)
         info_a, info_b = self.run_info(run_a), self.run_info(run_b)
-        rules = [{r.id: _rule_text(r) for r in p.rules} for p in (prog_a, prog_b)]
+        rules = [{r.id: _rule_text(r) for r in p.written_rules} for p in (prog_a, prog_b)]
         consts = [{c.name: c.value.value for c in p.constants} for p in (prog_a, prog_b)]
         changed = rule_changes(rules[0], rules[1], consts[0], consts[1])
         changes = []
