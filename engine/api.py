@@ -178,7 +178,7 @@ class Case:
     def clocks(self, run_id: str | None = None) -> Clocks:
         """A run's two clocks: the assessment date, and what the case file had recorded (see `Clocks`)."""
         info = self.run_info(run_id)
-        return clocks_of_run(self.conn, info["id"], info["as_of"])
+        return Clocks(info["as_of"], info["known_at"], info["loaded_through"])
 
     def _register(self, program: Program) -> None:
         known = {r[0] for r in self.conn.execute("SELECT sha256 FROM rulebooks")}
