@@ -67,7 +67,7 @@ OFAC = program('''\
     conclusion blocked(party: entity) "blocked"
     threshold ownership_threshold = 50%
 
-    rule ofac.sdn "listed" cites "31 CFR 501.807":
+    rule ofac.sdn "listed" cites "31 CFR 587.201":
       blocked(P) if listed(P, "SDN").
       because "{P} is listed".
 

@@ -1,0 +1,62 @@
+"""The shipped rulebooks cite the provisions that say what their rules do (issue 14's legal review).
+
+A citation is text, so the rulebooks' own examples cannot test it; these tests hold the corrections: no
+rulebook cites a provision the review found to be about something else, and each corrected rule cites
+the provision that does apply."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from engine.syntax.program import load_program
+
+RULEBOOKS = Path(__file__).resolve().parents[2] / "rulebooks"
+
+# provision as miscited -> what it is in fact
+MISCITED = {
+    r"501\.807": "31 CFR 501.807 is the procedure for delisting, not the blocking of listed persons",
+    r"501\.201": "31 CFR 501.201 does not exist: each programme's prohibitions are its own 5xx.201",
+    r"5xx\.411": "the codified 50% rule is each programme's 5xx.406 (for example 31 CFR 587.406)",
+}
+
+# rule id -> provisions its citation must name
+REQUIRED = {
+    "ofac.sdn": ["5xx.201"],
+    "ofac.50": ["5xx.406"],
+    "scr.prohibited": ["5xx.201"],
+}
+
+
+def _citations() -> dict[str, list[tuple[str, str]]]:
+    """Every rulebook's citations: (what cites, the text), rules and `implements` lines alike."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(RULEBOOKS.glob("*.rules")):
+        program, diags, _ = load_program(path)
+        assert program is not None and not diags
+        book = program.root
+        texts = [(f"implements {i}", text) for i, text in enumerate(book.implements)]
+        texts += [(f"rule {r.id}", r.citation) for r in book.rules]
+        texts += [(f"fact {f.atom.predicate}", f.citation) for f in book.facts]
+        found[path.name] = texts
+    return found
+
+
+CITATIONS = _citations()
+
+
+@pytest.mark.parametrize("name", sorted(CITATIONS))
+def test_no_rulebook_cites_a_provision_about_something_else(name):
+    wrong = [f"{where}: {meaning}" for where, text in CITATIONS[name]
+             for pattern, meaning in MISCITED.items() if re.search(pattern, text)]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("rule", sorted(REQUIRED))
+def test_corrected_rules_cite_the_provision_that_applies(rule):
+    texts = [text for cited in CITATIONS.values() for where, text in cited if where == f"rule {rule}"]
+    assert len(texts) == 1, f"rule {rule} is not in exactly one shipped rulebook"
+    missing = [p for p in REQUIRED[rule] if p not in texts[0]]
+    assert not missing, f"{rule} cites {texts[0]!r}, without {missing}"
