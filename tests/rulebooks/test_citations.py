@@ -20,6 +20,7 @@ MISCITED = {
     r"501\.807": "31 CFR 501.807 is the procedure for delisting, not the blocking of listed persons",
     r"501\.201": "31 CFR 501.201 does not exist: each programme's prohibitions are its own 5xx.201",
     r"5xx\.411": "the codified 50% rule is each programme's 5xx.406 (for example 31 CFR 587.406)",
+    r"Schedule 1, paragraphs? 5\b": "Schedule 1 paragraph 5 of the SAMLA regulations defines voting rights, not indirect holdings",
 }
 
 # rule id -> provisions its citation must name
@@ -27,6 +28,7 @@ REQUIRED = {
     "ofac.sdn": ["5xx.201"],
     "ofac.50": ["5xx.406"],
     "scr.prohibited": ["5xx.201"],
+    "uk.hold.indirect": ["Schedule 1, paragraph 7"],
 }
 
 
