@@ -1,8 +1,9 @@
-"""The shipped rulebooks cite the provisions that say what their rules do (issue 14's legal review).
+"""The shipped rulebooks cite the provisions that say what their rules do, and state the criteria they apply
+in full (issue 14's legal review).
 
-A citation is text, so the rulebooks' own examples cannot test it; these tests hold the corrections: no
-rulebook cites a provision the review found to be about something else, and each corrected rule cites
-the provision that does apply."""
+Citations and explanations are text, so the rulebooks' own examples cannot test them; these tests hold the
+corrections: no rulebook cites a provision the review found to be about something else, each corrected
+rule cites the provision that does apply, and its explanation keeps the conditions the instrument sets."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ REQUIRED = {
     "ofac.50": ["5xx.406"],
     "scr.prohibited": ["5xx.201"],
     "uk.hold.indirect": ["Schedule 1, paragraph 7"],
+}
+
+# rule id -> words of the instrument its explanation must keep
+EXPLAINED = {
+    "eu.criterion.b": ["who have held office during the present and previous financial year"],
+    "uk.means.appointed": ["who have held office during the present and previous financial year"],
 }
 
 
@@ -62,3 +69,12 @@ def test_corrected_rules_cite_the_provision_that_applies(rule):
     assert len(texts) == 1, f"rule {rule} is not in exactly one shipped rulebook"
     missing = [p for p in REQUIRED[rule] if p not in texts[0]]
     assert not missing, f"{rule} cites {texts[0]!r}, without {missing}"
+
+
+@pytest.mark.parametrize("rule", sorted(EXPLAINED))
+def test_explanations_keep_the_conditions_of_the_criterion(rule):
+    found = [r.explanation for path in sorted(RULEBOOKS.glob("*.rules"))
+             for r in load_program(path)[0].root.rules if r.id == rule]
+    assert len(found) == 1, f"rule {rule} is not in exactly one shipped rulebook"
+    missing = [words for words in EXPLAINED[rule] if words not in found[0]]
+    assert not missing, f"{rule} explains {found[0]!r}, without {missing}"
