@@ -30,6 +30,7 @@ REQUIRED = {
     "ofac.50": ["5xx.406"],
     "scr.prohibited": ["5xx.201"],
     "uk.hold.indirect": ["Schedule 1, paragraph 7"],
+    "ofac.caution.stake": ["house threshold caution_stake = 25%", "house policy"],
 }
 
 # rule id -> words of the instrument its explanation must keep
