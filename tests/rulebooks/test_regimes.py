@@ -39,10 +39,10 @@ def _blocked(path: Path, as_of: str) -> set[str]:
     for decl in program.declarations:
         if decl.is_evidence:
             cols = ", ".join(ident(c.name) for c in decl.columns)
-            conn.execute(f'CREATE TABLE "ev_{decl.name}" ({cols}, _hash, _source, _source_kind, _reliability, _credibility)')
+            conn.execute(f'CREATE TABLE "ev_{decl.name}" ({cols}, _hash, _source, _source_kind, _reliability, _credibility, _valid_from)')
             for i, row in enumerate(FACTS.get(decl.name, [])):
-                conn.execute(f'INSERT INTO "ev_{decl.name}" VALUES ({", ".join("?" * (len(row) + 5))})',
-                             list(row) + [f"{decl.name}-{i}", "test", "registry", "A", 1])
+                conn.execute(f'INSERT INTO "ev_{decl.name}" VALUES ({", ".join("?" * (len(row) + 6))})',
+                             list(row) + [f"{decl.name}-{i}", "test", "registry", "A", 1, None])
     result = evaluate(conn, program, lambda d, _a: (f'SELECT * FROM "ev_{d.name}"', []), as_of=as_of)
     return {row[0] for row in result.conclusions["blocked"]} - set(PEOPLE)
 
