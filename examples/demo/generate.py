@@ -207,7 +207,7 @@ REPORTS = [  # party, allegation, origin, source, credibility
 ]
 LATE_REPORTS = [("co:tallis-trading", "paid Gulfstar crew wages through a listed bank", "fin-2024-6001", "bank-reports", 2)]
 EXCULPATORY = [("osint-2024-090", "the article confused Spruce Shipping with a namesake in another jurisdiction; retracted by the publisher")]
-EXPLANATIONS = [("co:spruce-shipping", "ais_gap", "flag-state repair certificate BW-2024-02")]
+EXPLANATIONS = [("co:spruce-shipping", "ais_gap", "ais-2024-0214-wind", "flag-state repair certificate BW-2024-02")]
 
 TRANSACTIONS = [  # id, purpose, [(party, role)]
     ("tx:2024-001", "freight", [("co:helios-commodities", "payer"), ("co:aurora-maritime", "payee"), ("bank:harbour-commercial", "bank")]),
@@ -337,7 +337,7 @@ def write_facts() -> None:
     d = facts / "reports"
     write_csv(d / "report.csv", ["party", "allegation", "origin", "_source", "_credibility"], REPORTS)
     write_csv(d / "exculpatory.csv", ["origin", "reason"], EXCULPATORY)
-    write_csv(d / "legitimate_explanation.csv", ["party", "kind", "document"], EXPLANATIONS)
+    write_csv(d / "legitimate_explanation.csv", ["party", "kind", "origin", "document"], EXPLANATIONS)
     write_manifest(d, ["partner-state", "osint", "case-team"], {
         "report.csv": f("osint"), "exculpatory.csv": f("case-team", 1), "legitimate_explanation.csv": f("case-team", 1)})
 
