@@ -305,6 +305,25 @@ def lsp():
 
 @main.command()
 @db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; anything but the loopback lets other machines read the case.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="The port to listen on (0: any free port).")
+@handle_errors
+def serve(db, host, port):
+    """Browse the case file in a web browser: a local, read-only workbench (prints its URL; Ctrl-C stops it)."""
+    try:
+        from .workbench.server import serve as run_server
+    except ImportError:
+        _fail("error: the workbench needs Starlette, Jinja2 and uvicorn; install them with: pip install 'warrant[web]'")
+    try:
+        run_server(db, host, port, say=lambda line: click.echo(line, err=line.startswith("warning")))
+    except OSError as exc:
+        _fail(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@main.command()
+@db_option
 @json_option
 @handle_errors
 def runs(db, as_json):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with Warrant and its test tools, and make sure Graphviz's `dot` is installed.
+# Create .venv with Warrant, its workbench (warrant serve) and its test tools, and make sure Graphviz's `dot` is installed.
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to run again (it only adds what is missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,6 +30,6 @@ fi
 stamp=.venv/.warrant-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
+  .venv/bin/python -m pip install -q -e '.[test,web]'
   touch "$stamp"
 fi

@@ -59,8 +59,10 @@ def dumps(doc: dict) -> str:
 
 
 def stored(conn: sqlite3.Connection) -> list[tuple[int, dict | None]]:
-    """Every stored checkpoint, oldest first: (number, doc, or None when the text is not JSON)."""
-    ensure_table(conn)
+    """Every stored checkpoint, oldest first: (number, doc, or None when the text is not JSON). Reading makes
+    no table, so a case file open read-only (the workbench) can be verified."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_checkpoints'").fetchone():
+        return []
     return [(n, _loads(text)) for n, text in conn.execute("SELECT id, doc FROM audit_checkpoints ORDER BY id")]
 
 

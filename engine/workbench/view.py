@@ -1,0 +1,177 @@
+"""The workbench's reading of one case file: what each page shows, computed over the Python API.
+
+One read-only connection serves every request, one request at a time (`Workbench.lock`). Runs never change
+once stored, so what is derived from a run alone (its rulebooks, a diff of two runs) is kept after the
+first request; the list of runs is read afresh each time, so runs made while the workbench is open appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..audit.diff import RunDiff
+from ..proof.model import Proof
+from ..proof.render_narrative import paragraphs
+from ..proof.whynot import WhyNot
+from ..store.asof import Clocks
+from ..store.timeline import clocks_text
+from ..diagnostics import WarrantError
+from ..syntax import ast
+from ..syntax.ast import Declaration
+from ..syntax.parser import parse_atom
+from ..syntax.program import Program
+from . import entities, graphs, status
+from .readonly import open_read_only
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: str
+    rulebook: str
+    version: str
+    as_of: str
+    known_at: str | None
+    clocks: str
+    counts: dict
+
+
+class Workbench:
+    """A case file opened read-only, and the data of each page."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.case = open_read_only(path)
+        self.lock = threading.RLock()
+        self._program = lru_cache(maxsize=64)(self.case.program_for_run)
+        self._diff = lru_cache(maxsize=64)(self.case.diff)
+
+    def close(self) -> None:
+        self.case.close()
+
+    # runs
+    def runs(self) -> list[RunRow]:
+        """Every run, oldest first, with its clocks in words."""
+        return [RunRow(r["id"], r["rulebook"], r["version"], r["as_of"], r["known_at"],
+                       clocks_text(r["as_of"], r["known_at"]), r["counts"]) for r in self.case.runs()]
+
+    def latest_runs(self) -> list[RunRow]:
+        """The latest run of each rulebook, by rulebook id."""
+        latest: dict[str, RunRow] = {}
+        for r in self.runs():
+            latest[r.rulebook] = r
+        return [latest[k] for k in sorted(latest)]
+
+    def program(self, run_id: str) -> Program:
+        return self._program(run_id)
+
+    def conclusions(self, run_id: str) -> dict[str, list[str]]:
+        """A run's conclusions as atoms, by predicate."""
+        from ..proof.terms import atom_text
+        return {p: [atom_text(p, row) for row in rows] for p, rows in self.case.conclusions(run_id).items()}
+
+    def changes(self) -> list:
+        """What each rulebook's latest run gained or lost since its run before (engine/alerts.py's pairs)."""
+        from ..alerts import Alert, run_pairs
+
+        out = []
+        for book, run_a, run_b in run_pairs(self.case.runs()):
+            diff = self.diff(run_a, run_b)
+            for c in diff.changes:
+                reason = (c.reasons or diff.rule_changes or ("a change deeper in the proof",))[0]
+                out.append(Alert(book, run_a, run_b, c.atom, c.gained, reason))
+        return sorted(out, key=lambda a: (a.rulebook, not a.gained, a.atom))
+
+    def diff(self, run_a: str, run_b: str) -> RunDiff:
+        self.case.run_info(run_a), self.case.run_info(run_b)  # an unknown run is R002
+        return self._diff(run_a, run_b)
+
+    # entities
+    def evidence_declarations(self) -> list[Declaration]:
+        """The evidence predicates of every rulebook's latest run, first declaration of each name."""
+        seen: dict[str, Declaration] = {}
+        for r in self.latest_runs():
+            for d in self.program(r.id).declarations:
+                if d.is_evidence:
+                    seen.setdefault(d.name, d)
+        return [seen[k] for k in sorted(seen)]
+
+    def search(self, text: str, limit: int = 20) -> list[dict]:
+        return entities.search(self.case.conn, self.evidence_declarations(), text, limit)
+
+    def entity(self, entity: str) -> dict:
+        """Everything the entity page shows."""
+        decls = self.evidence_declarations()
+        today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        edges, more = entities.holdings(self.case.conn, decls, entity, Clocks(today))
+        latest = [{"id": r.id, "rulebook": r.rulebook} for r in self.latest_runs()]
+        return {"id": entity, "names": entities.names_of(self.case.conn, entity),
+                "status": status.entity_status(self.case, latest, self.program, entity),
+                "edges": edges, "more_edges": more,
+                "graph": graphs.holdings_svg(entity, edges) if edges else None,
+                "evidence": entities.evidence_about(self.case.conn, decls, entity), "as_of": today}
+
+    # proofs
+    def proof(self, run_id: str, atom: str) -> Proof:
+        return self.case.why(atom, run_id)
+
+    def conclusion(self, run_id: str, atom: str) -> dict:
+        """The proof graph, the data to fold it and show each node, and the narrative."""
+        proof = self.proof(run_id, atom)
+        rules = rule_texts(self.case.conn, run_id, self.program(run_id))
+        nodes = {nid: {**n.model_dump(mode="json"), **({"rule_text": rules.get(n.rule)} if n.kind == "derivation" else {})}
+                 for nid, n in proof.nodes.items()}
+        return {"proof": proof, "svg": graphs.proof_svg(proof), "layout": graphs.proof_layout(proof),
+                "nodes": nodes, "paragraphs": paragraphs(proof)}
+
+    def whynot(self, run_id: str, atom: str, depth: int = 3) -> WhyNot:
+        return self.case.whynot(atom, run_id, depth)
+
+    def one_line_whynot(self, run_id: str, atom: str) -> str:
+        return status.one_line_whynot(self.case, run_id, atom)
+
+    def atom_entities(self, run_id: str, atom: str) -> list[str]:
+        """The entities an atom names, by the declarations of the run's rulebooks."""
+        return atom_entities(self.program(run_id), atom)
+
+    def candidates(self, run_id: str) -> list[str]:
+        """Atoms to pick from on the why-not page: the conclusions this run's rulebooks could reach that it or
+        any rulebook's latest run holds (one held elsewhere is the question a why-not answers), sorted."""
+        declared = {d.name for d in self.program(run_id).declarations if d.kind == "conclusion"}
+        runs = {run_id, *(r.id for r in self.latest_runs())}
+        return sorted({a for r in runs for p, atoms in self.conclusions(r).items() if p in declared for a in atoms})
+
+    # audit
+    def audit(self, limit: int = 200) -> dict:
+        report = self.case.verify_anchors()
+        entries = self.case.audit_entries()
+        return {"report": report, "entries": entries[-limit:][::-1], "total": len(entries)}
+
+
+def rule_texts(conn, run_id: str, program: Program) -> dict[str, str]:
+    """Each written rule's source text, by rule id, from the rulebook texts the run used."""
+    texts = dict(conn.execute("SELECT r.path, r.text FROM run_rulebooks AS x JOIN rulebooks AS r ON r.sha256 = x.sha256 "
+                              "WHERE x.run_id = ?", [run_id]).fetchall())
+    out = {}
+    for rule in program.written_rules:
+        text = texts.get(rule.span.path)
+        if text:
+            lines = text.splitlines()
+            out[rule.id] = "\n".join(lines[rule.span.line - 1:rule.span.end_line])
+    return out
+
+
+def atom_entities(program: Program, atom: str) -> list[str]:
+    """The entity arguments of an atom's text (entity pages to link), [] when it does not parse."""
+    try:
+        parsed = parse_atom(atom)
+    except WarrantError:
+        return []
+    decl = program.declaration(parsed.predicate)
+    if decl is None or len(decl.columns) != len(parsed.args):
+        return []
+    return [a.value for c, a in zip(decl.columns, parsed.args)
+            if c.type == "entity" and isinstance(a, ast.Const) and isinstance(a.value, str)]
