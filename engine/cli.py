@@ -206,6 +206,7 @@ def query(pattern, db, run_id, as_json):
     """List the facts matching a pattern such as 'owns(X, "A", P)' (tab-separated; control and invisible
     characters in values shown as escapes such as \\x1b, exact values with --json)."""
     from .proof.escape import visible
+    from .proof.terms import plain_value
 
     with _case(db) as case:
         columns, rows = case.query(pattern, run_id)
@@ -216,7 +217,7 @@ def query(pattern, db, run_id, as_json):
         _echo_json({"columns": columns, "rows": rows})
         return
     for row in rows:
-        click.echo("\t".join(visible(str(v)) for v in row))
+        click.echo("\t".join(visible(plain_value(v)) for v in row))
     click.echo(f"{len(rows)} row(s)", err=True)
 
 

@@ -10,6 +10,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from . import numbers
 from .diagnostics import Diagnostic, error
 from .eval import evaluate
 from .eval.functions import register as register_functions
@@ -17,7 +18,7 @@ from .eval.relations import META_COLUMNS, ident, table_name
 from .eval.sqlgen import CompileError
 from .proof import api as proof_api
 from .proof.build import ALL_ROUNDS, Context
-from .proof.terms import ProofError
+from .proof.terms import ProofError, atom_text
 from .source import Span
 from .syntax import ast
 from .syntax.program import Program
@@ -47,7 +48,7 @@ class ExampleResult:
 
 
 def _value(term) -> object:
-    return term.value
+    return numbers.stored(term.value)  # a given 5.0 is the number 5
 
 
 def _given_tables(conn: sqlite3.Connection, program: Program, example: ast.Example) -> None:
@@ -74,7 +75,7 @@ def _holds(conn: sqlite3.Connection, program: Program, atom: ast.Atom, run_id: s
 
 def show_atom(atom: ast.Atom) -> str:
     """An atom as written in a rulebook: blocked("A")."""
-    return f"{atom.predicate}({', '.join(json.dumps(a.value) if isinstance(a.value, str) else str(a.value) for a in atom.args)})"
+    return atom_text(atom.predicate, [a.value for a in atom.args])
 
 
 def _explain(conn: sqlite3.Connection, program: Program, run_id: str, atom: ast.Atom, evidence, holds: bool) -> str:

@@ -35,7 +35,7 @@ from ..syntax import ast
 from ..syntax.branches import expand_rule
 from ..syntax.parser import parse_text
 from .no_match import Search, compare
-from .calc import arith, call
+from .calc import arith, call, negative, total
 
 FORMAT = "warrant-proof/1"
 HASHED_META = ("source", "document", "credibility", "observed", "valid_from", "valid_to", "action")
@@ -239,8 +239,29 @@ def show(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return format(v, ".10g")
+        return _decimal_text(v)
     return str(v) if isinstance(v, int) else json.dumps(v, ensure_ascii=False)
+
+
+def _decimal_text(v: float) -> str:
+    """A decimal as people write it: 50.85, 5 (never 5.0), 0.00001; an exponent only far from 1."""
+    if v.is_integer() and abs(v) < 1e20:
+        return str(int(v))
+    text = repr(v)
+    if "e" in text and 1e-20 < abs(v) < 1e20:
+        return _plain(text)
+    return text
+
+
+def _plain(text: str) -> str:
+    mantissa, exponent = text.split("e")
+    sign, mantissa = ("-", mantissa[1:]) if mantissa.startswith("-") else ("", mantissa)
+    whole, _, fraction = mantissa.partition(".")
+    digits, point = whole + fraction, len(whole) + int(exponent)
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}".rstrip("0").rstrip(".")
+    digits = digits.ljust(point, "0")
+    return f"{sign}{digits[:point]}.{digits[point:]}".rstrip("0").rstrip(".") if digits[point:] else sign + digits
 
 
 def atom_text(predicate: str, args: list) -> str:
@@ -344,11 +365,9 @@ def record_hash(record: dict) -> str:
 
 
 def same(a, b) -> bool:
-    """Equal values, numbers compared as numbers (25 == 25.0)."""
+    """Equal values, numbers compared exactly as numbers (25 == 25.0, 50.01 != 50.010000000000005)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     return a == b
 
 
@@ -905,7 +924,7 @@ class Checker:
                 return self.day
             return self.books.constant(e.name, self.day, nid)
         if isinstance(e, ast.Neg):
-            return -self.value(e.operand, b, nid)
+            return negative(self.value(e.operand, b, nid))
         if isinstance(e, ast.BinOp):
             return arith(e.op, self.value(e.left, b, nid), self.value(e.right, b, nid))
         if isinstance(e, ast.Call):
@@ -917,7 +936,7 @@ def _aggregate(agg: ast.Aggregate, values: list):
     if agg.func == "count":
         return len(set(json.dumps(v) for v in values)) if agg.distinct else len(values)
     if agg.func == "sum":
-        return sum(values)
+        return total(values)
     return (min if agg.func == "min" else max)(values) if values else None
 
 

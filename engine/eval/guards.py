@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..syntax.ast import Rule
+from .functions import take_failure
 from .limits import is_interrupt
 from .relations import RunTables, ident, table_name
 
@@ -31,8 +32,12 @@ def execute(conn: sqlite3.Connection, rule: Rule, sql: str, params: dict) -> int
     try:
         return conn.execute(sql, params).rowcount
     except sqlite3.Error as exc:
+        overflow = take_failure()
         if is_interrupt(exc) or isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
+        if overflow or "integer overflow" in str(exc):
+            raise RuleError(f"{where(rule)} calculated a number the language cannot hold ({overflow or exc}); "
+                            f"nothing was stored. Hint: {FINITE_HINT}") from exc
         raise RuleError(f"{where(rule)} could not be evaluated by the database ({exc}); nothing was stored") from exc
 
 

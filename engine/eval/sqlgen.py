@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..syntax import ast
+from .. import numbers
 from ..syntax.ast import (Aggregate, Atom, Comparison, Membership, NegatedConjunction, Negation, atom_vars, body_atoms,
                           expr_vars, literal_vars)
 from ..syntax.library import FUNCTIONS
@@ -59,7 +60,7 @@ class RuleCompiler:
     # values and expressions
     def param(self, value) -> str:
         name = f"p{len(self.params)}"
-        self.params[name] = value
+        self.params[name] = numbers.stored(value)  # a literal 5.0 is the number 5
         return f":{name}"
 
     def alias(self, prefix: str = "t") -> str:
@@ -102,7 +103,7 @@ class RuleCompiler:
         if isinstance(e, (ast.Const, ast.ConstRef)):
             return self.param(self.const(e)[0])
         if isinstance(e, ast.Neg):
-            return f"(-{self.expr(e.operand, q)})"
+            return f"{sql_name('neg')}({self.expr(e.operand, q)})"
         if isinstance(e, ast.BinOp):
             return self.binop(e, q)
         if isinstance(e, ast.Call):
@@ -115,16 +116,10 @@ class RuleCompiler:
         if rt in DURATIONS:
             return f"{sql_name('shift')}({left}, {right}, {1 if e.op == '+' else -1})"
         if lt == "date" and rt == "date" and e.op == "-":
-            return f"(julianday({left}) - julianday({right}))"
+            return f"CAST(julianday({left}) - julianday({right}) AS INTEGER)"  # whole days, exactly
         if lt == "date" and e.op in "+-":
             return f"date(julianday({left}) {e.op} ({right}))"
-        if e.op == "/":
-            return f"(CAST({left} AS REAL) / {right})"
-        if e.op == "//":
-            return f"CAST({left} / {right} AS INTEGER)"
-        if e.op == "%":
-            return f"{sql_name('%')}({left}, {right})"
-        return f"({left} {e.op} {right})"
+        return f"{sql_name(e.op)}({left}, {right})"  # exact (engine/numbers.py)
 
     # literals
     def bind(self, q: Query, column: str, term, type_: str) -> None:
@@ -242,6 +237,8 @@ class RuleCompiler:
     def _agg_call(self, agg: Aggregate, target: str) -> str:
         if agg.func == "count":
             return f"COUNT(DISTINCT {target})" if agg.distinct else "COUNT(*)"
+        if agg.func == "sum":
+            return f"{sql_name('sum')}({target})"  # exact, where SQLite's SUM adds binary floats
         return f"{agg.func.upper()}({target})"
 
     def _locals(self, agg: Aggregate, group: list[str]) -> list[str]:

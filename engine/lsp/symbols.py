@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import highlight
 from ..diagnostics import SourceMap
+from ..numbers import number_text
 from ..source import Span
 from ..syntax import ast
 from ..syntax.program import Program
@@ -63,7 +64,9 @@ def value_text(value: ast.Const) -> str:
         return json.dumps(value.value, ensure_ascii=False)
     if value.type == "bool":
         return "true" if value.value else "false"
-    return f"{value.value}%" if value.type == "percent" else str(value.value)
+    if value.type in ("number", "percent"):
+        return number_text(value.value) + ("%" if value.type == "percent" else "")
+    return str(value.value)
 
 
 def signature(decl: ast.Declaration) -> str:

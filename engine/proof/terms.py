@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from lark.exceptions import LarkError
 
+from ..numbers import number_text
 from ..syntax import ast
 from ..syntax.program import Program
 
@@ -24,10 +25,8 @@ def value_text(v: Value) -> str:
         return "_"
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float):
-        return format(v, ".10g")
-    if isinstance(v, int):
-        return str(v)
+    if isinstance(v, (int, float)):
+        return number_text(v)
     return json.dumps(v, ensure_ascii=False)
 
 

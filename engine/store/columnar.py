@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import itertools
-import math
 from operator import itemgetter
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -22,7 +21,8 @@ from typing import Callable, Iterable, Iterator
 from ..syntax.ast import Declaration
 from .names import misleading, plain
 from .packing import ENCODERS, Packer
-from .values import META_CHECKERS, TYPE_CHECKERS, WHOLE_LIMIT, Bad
+from .. import numbers
+from .values import META_CHECKERS, TYPE_CHECKERS, Bad
 
 _HEX = type(hashlib.sha256()).hexdigest
 _NUMBER_CHARS = str.maketrans("", "", "0123456789.eE+- \t")
@@ -63,29 +63,25 @@ def _texts(values: list) -> tuple[list, list[str]]:
     return values, list(map(encode_basestring, values))
 
 
-def _floats(values: list) -> list[float]:
+def _exact(values: list) -> list:
     if "".join(values).translate(_NUMBER_CHARS):  # anything but ASCII digits, signs, points, exponents, spaces
         raise Doubt("not a number written with ASCII digits")
     try:
-        numbers = list(map((0.0).__add__, map(float, values)))  # + 0.0 turns -0.0 into 0.0, as int() would
-    except ValueError:
-        raise Doubt("not a number") from None
-    if not all(map(math.isfinite, numbers)):
-        raise Doubt("not a finite number")
-    return numbers
+        return [0 if n == 0 else n for n in map(numbers.parse, values)]  # -0.0 is 0
+    except (ValueError, ArithmeticError):  # NumberError, or not a number: the row path says which
+        raise Doubt("not an exact number") from None
 
 
 def _numbers(values: list) -> tuple[list, list[str]]:
-    numbers = [int(n) if n.is_integer() and abs(n) < WHOLE_LIMIT else n for n in _floats(values)]
-    return numbers, list(map(repr, numbers))
+    checked = _exact(values)
+    return checked, list(map(repr, checked))
 
 
 def _percents(values: list) -> tuple[list, list[str]]:
-    numbers = _floats(values)
-    if numbers and not (min(numbers) >= 0.0 and max(numbers) <= 100.0):  # NaN: refused by _floats
+    checked = _exact(values)
+    if checked and not (min(checked) >= 0 and max(checked) <= 100):
         raise Doubt("a percent out of range")
-    # integral values from 0 to 100 print as N.0, which json writes as N (check_number returns an int)
-    return numbers, list(map(str.removesuffix, map(repr, numbers), itertools.repeat(".0")))
+    return checked, list(map(repr, checked))
 
 
 def each_distinct(check: Callable, values: list) -> list:

@@ -22,6 +22,8 @@ CODES: dict[str, tuple[str, str]] = {
     "L011": ("unknown source", "declare the source in manifest.json's sources, or use one already in the case file"),
     "L012": ("source conflict", "a source id is recorded once; use a new id for a source with different details"),
     "L013": ("no facts folder", "give a folder holding <predicate>.csv/.json/.jsonl files"),
+    "L016": ("number not exact", "give a whole number from -9223372036854775808 to 9223372036854775807, or a "
+                                 "decimal of at most 15 significant digits"),
 }
 
 STORE_CODES: dict[str, tuple[str, str]] = {

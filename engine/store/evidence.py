@@ -7,7 +7,8 @@ from ..syntax.program import Program
 from .errors import store_error
 from .schema import EVIDENCE_PREFIX, SQL_TYPE_NAMES, Store, create_table_sql, quote, write_transaction
 
-SQL_TYPES = {"entity": str, "text": str, "date": str, "timestamp": str, "number": float, "percent": float,
+# numbers in INTEGER columns: whole numbers are exact 64-bit integers, decimals REAL (engine/numbers.py)
+SQL_TYPES = {"entity": str, "text": str, "date": str, "timestamp": str, "number": int, "percent": int,
              "bool": int}
 
 META_COLUMNS: dict[str, type] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Generator, Iterator
 
@@ -37,7 +38,7 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=Decimal)  # decimals exactly as written
 JSON_LIMITS = (DuplicateKey, LoneSurrogate, RecursionError, ValueError)  # ValueError: over 4,300 digits
 
 

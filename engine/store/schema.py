@@ -19,7 +19,8 @@ from ..eval.functions import register as register_functions
 from .errors import store_error
 
 PAGE_SIZE = 16384  # fewer, larger pages: bulk loads and scans are faster, lookups no slower
-SCHEMA_VERSION = 3  # 2: a partial index on retractions, an index per later argument; 3: no _key column
+SCHEMA_VERSION = 4  # 2: a partial index on retractions, an index per later argument; 3: no _key column;
+# 4: number and percent columns are INTEGER (whole numbers exact), no longer REAL
 EVIDENCE_PREFIX = "ev_"
 SQL_TYPE_NAMES = {str: "TEXT", float: "REAL", int: "INTEGER"}
 BUSY_TIMEOUT_VARIABLE = "WARRANT_BUSY_TIMEOUT"

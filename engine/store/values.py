@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime
+from decimal import Decimal
+
+from .. import numbers
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ASCII digits only (float() would also take "5_0", Arabic-Indic, fullwidth or mathematical digits)
@@ -38,30 +40,26 @@ def check_text(value: object) -> str:
     return value
 
 
-WHOLE_LIMIT = 2.0 ** 63  # SQLite's integers are 64-bit: larger whole numbers stay floats
-
-
-def parse_number(value: object, code: str = "L004") -> float:
-    """The float of a JSON number, or of text written with ASCII digits: an optional sign, digits with an
-    optional decimal point, an optional exponent, spaces or tabs around. Raises Bad for anything else, and
-    for a number too large for a float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+def parse_number(value: object, code: str = "L004") -> int | float:
+    """The number of a JSON number (int, float or Decimal) or of text written with ASCII digits: an optional
+    sign, digits with an optional decimal point, an optional exponent, spaces or tabs around. Whole numbers
+    come back as int (read with int(), never through a float), decimals as the float of their shortest repr.
+    Raises Bad for anything else (`code`), and L016 for a number the language cannot hold exactly."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise Bad(code, "expected a number")
     if isinstance(value, str) and not NUMBER_TEXT.fullmatch(value):
         raise Bad(code, "expected a number written with the digits 0-9, such as 12, -3 or 0.5")
     try:
-        return float(value)
-    except OverflowError:
-        raise Bad(code, "number too large") from None
+        if isinstance(value, int):
+            return numbers.in_range(value)
+        return numbers.from_float(value) if isinstance(value, float) else numbers.parse(str(value))
+    except numbers.NumberError as exc:
+        raise Bad("L016", str(exc)) from None
 
 
 def check_number(value: object) -> int | float:
-    """A finite number (JSON number or numeric text, see `parse_number`); whole values within SQLite's
-    integer range come back as int."""
-    number = parse_number(value)
-    if not math.isfinite(number):
-        raise Bad("L004", "expected a finite number")
-    return int(number) if number.is_integer() and abs(number) < WHOLE_LIMIT else number
+    """An exact number (see `parse_number`)."""
+    return parse_number(value)
 
 
 def check_percent(value: object) -> int | float:
@@ -133,10 +131,10 @@ def _credibility(value: object) -> int:
     try:
         number = parse_number(value, "L008")
     except Bad:
-        number = math.nan
-    if not (number.is_integer() and 1 <= number <= 6):
+        number = None
+    if not (type(number) is int and 1 <= number <= 6):
         raise Bad("L008", "credibility must be a whole number from 1 to 6")
-    return int(number)
+    return number
 
 
 def _action(value: object) -> str:

@@ -7,6 +7,7 @@ import hashlib
 from lark import Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
+from .. import numbers
 from ..diagnostics import SourceMap, WarrantError, error
 from ..source import SourceFile, Span
 from . import ast
@@ -52,8 +53,15 @@ def unquote(tok: Token) -> str:
     return "".join(out)
 
 
-def _number(text: str):
-    return float(text) if "." in text else int(text)
+def _number(text: str, span, negative: bool = False):
+    """A number literal: an int when written without a point, else the float of the decimal as written;
+    E175 when the language cannot hold it exactly (engine/numbers.py)."""
+    try:
+        value = numbers.parse(("-" if negative else "") + text)
+    except numbers.NumberError as exc:
+        raise ShapeError(str(exc), span, f"write a whole number from {numbers.INT_MIN} to {numbers.INT_MAX}, "
+                         f"or a decimal of at most {numbers.DIGITS} significant digits", code="E175") from None
+    return float(value) if "." in text else value
 
 
 class _ToAst(Transformer_NonRecursive):
@@ -104,15 +112,15 @@ class _ToAst(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def number(self, meta, items):
-        return ast.Const(_number(str(items[0])), "number", self.s(meta))
+        return ast.Const(_number(str(items[0]), self.s(meta)), "number", self.s(meta))
 
     @v_args(meta=True)
     def negative_number(self, meta, items):
-        return ast.Const(-_number(str(items[0])), "number", self.s(meta))
+        return ast.Const(_number(str(items[0]), self.s(meta), negative=True), "number", self.s(meta))
 
     @v_args(meta=True)
     def percent_literal(self, meta, items):
-        return ast.Const(_number(str(items[0])), "percent", self.s(meta))
+        return ast.Const(_number(str(items[0]), self.s(meta)), "percent", self.s(meta))
 
     @v_args(meta=True)
     def date(self, meta, items):

@@ -91,7 +91,7 @@ NUMBERS = st.one_of(st.integers(-10**6, 10**6), st.floats(-1e6, 1e6, allow_nan=F
 @settings(max_examples=150, deadline=None)
 @given(NUMBERS, NUMBERS)
 def test_sql_and_the_checker_agree_on_integer_division_and_remainder(a, b):
-    quotient = _sql("CAST(? / ? AS INTEGER)", a, b)  # as engine/eval/sqlgen.py compiles //
+    quotient = _sql(f"{sql_name('//')}(?, ?)", a, b)  # as engine/eval/sqlgen.py compiles //
     assert quotient == calc.arith("//", a, b)
     assert _sql(f"{sql_name('%')}(?, ?)", a, b) == calc.arith("%", a, b)
     if b and isinstance(a, int) and isinstance(b, int):
@@ -99,7 +99,7 @@ def test_sql_and_the_checker_agree_on_integer_division_and_remainder(a, b):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.floats(-1e6, 1e6, allow_nan=False), st.integers(0, 4))
+@given(st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: round(x, 6)), st.integers(0, 4))
 def test_sql_and_the_checker_agree_on_rounding(x, places):
     for name, args in (("round", (x,)), ("round", (x, places)), ("floor", (x,)), ("ceil", (x,)), ("abs", (x,))):
         marks = ", ".join("?" * len(args))

@@ -118,8 +118,10 @@ def test_the_columnar_lane_stores_what_the_row_path_stores(program, file):
 VALID = {  # a lone \r is a line break to the csv reader, which the writer does not quote after \n lines;
     # a misleading name goes by the row path, which says where it is
     "holder": st.text(min_size=1, max_size=6).filter(lambda x: x.strip() and "\r" not in x and not misleading(x)), "held": st.sampled_from(["A", "Beta, Ltd", "株", "{x}"]),
-    "percent": st.one_of(st.integers(0, 100).map(str), st.floats(0, 100).map(repr), st.sampled_from(["-0", " 5 "])),
-    "shares": st.one_of(st.integers(-10**6, 10**6).map(str), st.floats(allow_nan=False, allow_infinity=False).map(repr)),
+    "percent": st.one_of(st.integers(0, 100).map(str), st.floats(0, 100).map(lambda x: repr(round(x, 6))),
+                         st.sampled_from(["-0", " 5 ", "50.85", "5.0"])),
+    "shares": st.one_of(st.integers(-2**63, 2**63 - 1).map(str), st.floats(-1e9, 1e9).map(lambda x: repr(round(x, 4))),
+                        st.sampled_from(["9007199254740993", "1e3", "0.1", "-0.0"])),
     "note": st.text(max_size=4).filter(lambda x: "\r" not in x), "on": st.dates().map(str), "public": st.sampled_from(["true", "No", "1", " yes "]),
     "_source": st.sampled_from(["", "ofac", " reg "]), "_document": st.sampled_from(["", "Doc 1"]),
     "_credibility": st.sampled_from(["", "1", "6.0"]), "_observed": st.sampled_from(["", "2024-05-01"]),

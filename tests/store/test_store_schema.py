@@ -13,7 +13,7 @@ def test_open_store_creates_base_tables_in_wal_mode(store):
     names = set(store.db.table_names())
     assert {"meta", "sources", "rulebooks", "loads", "runs"} <= names
     assert store.db.journal_mode == "wal"
-    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
 
 
 def test_commits_wait_for_the_disk_only_at_checkpoints_and_closing_makes_everything_durable(tmp_path, program):
@@ -37,7 +37,7 @@ def test_evidence_tables_have_declared_and_metadata_columns(store, program):
     assert cols[:3] == [("party", "TEXT"), ("on", "TEXT"), ("public", "INTEGER")]
     assert [n for n, _ in cols[3:]] == ["_hash", "_source", "_document", "_credibility", "_observed",
                                          "_valid_from", "_valid_to", "_recorded_at", "_action", "_batch"]
-    assert [(c.name, c.type) for c in store.db.table("ev_owns").columns][2] == ("percent", "REAL")
+    assert [(c.name, c.type) for c in store.db.table("ev_owns").columns][2] == ("percent", "INTEGER")
     assert "ev_blocked" not in store.db.table_names()  # conclusions get no evidence table
     indexes = {ix.name: (ix.columns, ix.unique) for ix in store.db.table("ev_owns").indexes}
     assert indexes["ev_owns_hash"] == (["_hash"], 1)
