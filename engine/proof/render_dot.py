@@ -72,7 +72,7 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
                                     ("s", f"{n.rulebook} {n.version}")), dot_string(f"{n.rulebook} {n.version}")
     if n.kind == "evidence":
         src = n.source_name or n.source or "unknown source"
-        rows = [("big", n.grade or "??"), ("b", n.text), ("", f"{src}" + (f" ({n.source_kind})" if n.source_kind else ""))]
+        rows = [("big", n.grade) if n.grade else ("i", "not graded"), ("b", n.text), ("", f"{src}" + (f" ({n.source_kind})" if n.source_kind else ""))]
         if n.observed:
             rows.append(("s", f"observed {n.observed}"))
         rows.append(("s", f"record {n.record or '(no hash)'}"))

@@ -199,3 +199,13 @@ def test_evidence_root_and_unknown_run(case):
     assert len(proof.nodes[proof.root].evidence) == 2
     with pytest.raises(ProofError, match="no run run-000099"):
         why(conn, program, "run-000099", 'blocked("A")', provider)
+
+
+def test_a_record_without_a_grade_says_not_graded(case):
+    program, conn, run = case
+    proof = why(conn, program, run, 'licensed("B", "GL-13")', provider)
+    leaf = proof.nodes[proof.root].evidence[0]
+    ungraded = proof.model_copy(update={"nodes": {**proof.nodes, leaf: proof.nodes[leaf].model_copy(
+        update={"grade": None, "reliability": None, "credibility": None})}})
+    dot = render(ungraded, "dot")
+    assert "<I>not graded</I>" in dot and "??" not in dot
