@@ -44,7 +44,7 @@ def _argv(words: str, db: str) -> list[str]:
 
 def test_the_read_commands_are_those_expected():
     assert READERS == ["alerts", "audit checkpoint", "audit log", "audit verify", "diff", "export", "query", "replay",
-                       "report", "runs", "verify-proof", "why", "whynot"]
+                       "report", "runs", "serve", "verify-proof", "why", "whynot"]
 
 
 @pytest.mark.parametrize("words", READERS)
