@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only tc|ofac|proof|replay|check] [--sizes 10000,100000,1000000] [--keep DIR]
+"""python -m benchmarks [--quick] [--only tc|ofac|proof|replay|check|workbench] [--sizes 10000,100000,1000000] [--keep DIR]
 
 Runs every benchmark (each measured job in its own subprocess), prints a table, checks that all
 peers agree (same path count, identical blocked sets), and writes benchmarks/results/latest.json.
@@ -20,6 +20,7 @@ from .common import BENCH, JobFailed, machine, run_job
 from .gen import tc_edges, write_ofac, write_tc
 from .checking import CHECK_QUICK, CHECK_SIZES, bench_check
 from .replay import REPLAY_QUICK, REPLAY_SIZES, bench_replay
+from .workbench import WORKBENCH_QUICK, WORKBENCH_SIZES, bench_workbench
 
 TARGETS = {"tc_pydatalog_over_warrant_min": 15.0, "tc_warrant_over_sql_max": 1.5,
            "ofac_warrant_over_sql_max": 3.0, "ofac_peak_gib_max": 2.0, "proof_median_ms_max": 50.0,
@@ -185,7 +186,7 @@ def bench_proof(db: Path, size: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (about a minute)")
-    ap.add_argument("--only", choices=["tc", "ofac", "proof", "replay", "check"], help="run one benchmark")
+    ap.add_argument("--only", choices=["tc", "ofac", "proof", "replay", "check", "workbench"], help="run one benchmark")
     ap.add_argument("--sizes", help="OFAC sizes in ownership edges, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
     ap.add_argument("--repeat", type=int, help=f"OFAC runs per peer and size (default {REPEAT_SMALL} up to "
@@ -217,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
             results["replay"] = bench_replay(work, replay_sizes, say)
         if args.only in (None, "check"):
             results["check"] = bench_check(work, CHECK_QUICK if args.quick else CHECK_SIZES, say)
+        if args.only in (None, "workbench"):
+            bench_sizes = sizes if args.sizes else (WORKBENCH_QUICK if args.quick else WORKBENCH_SIZES)
+            results["workbench"] = bench_workbench(work, bench_sizes, say)
     except (JobFailed, AssertionError) as exc:
         say(f"\nFAILED: {exc}")
         results["error"] = str(exc)

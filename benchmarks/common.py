@@ -82,3 +82,19 @@ def machine() -> dict:
         "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
     }
+
+
+def ofac_run(work: Path, size: int, stem: str) -> tuple[Path, dict]:
+    """A fresh case file `work/<stem>_<size>.db`, loaded with the size's OFAC facts (generated once) and run
+    by the `warrant` job: (the case file, the job's result)."""
+    from .gen import write_ofac
+
+    facts = work / f"ofac_{size}"
+    if not (facts / "owns.csv").exists():
+        write_ofac(facts, size)
+    db = work / f"{stem}_{size}.db"
+    for p in work.glob(f"{stem}_{size}.db*"):
+        p.unlink()
+    run = run_job("warrant", rulebook=str(BENCH / "ofac_bench.rules"), facts=str(facts), db=str(db),
+                  conclusion="blocked")
+    return db, run

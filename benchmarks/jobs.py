@@ -194,6 +194,8 @@ def main(argv: list[str]) -> None:
         from .proof import proof_job as fn
     elif job == "replay":
         from .replay import replay_job as fn
+    elif job == "workbench":
+        from .workbench import workbench_job as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

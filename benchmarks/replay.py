@@ -8,8 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .common import BENCH, run_job
-from .gen import write_ofac
+from .common import ofac_run, run_job
 
 REPLAY_SIZES = [10_000, 100_000, 1_000_000]
 REPLAY_QUICK = [10_000]
@@ -38,14 +37,7 @@ def bench_replay(work: Path, sizes: list[int], say) -> dict:
         f"{'run MiB':>8}{'replay MiB':>11}  proofs   target <= {TARGET:g}x eval")
     out = {}
     for size in sizes:
-        facts = work / f"ofac_{size}"
-        if not (facts / "owns.csv").exists():
-            write_ofac(facts, size)
-        db = work / f"replay_{size}.db"
-        for p in work.glob(f"replay_{size}.db*"):
-            p.unlink()
-        run = run_job("warrant", rulebook=str(BENCH / "ofac_bench.rules"), facts=str(facts), db=str(db),
-                      conclusion="blocked")
+        db, run = ofac_run(work, size, "replay")
         modes = ["auto", "all"] if size <= ALL_PROOFS_UP_TO else ["auto"]
         res = {"run": run}
         for mode in modes:
