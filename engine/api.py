@@ -5,6 +5,9 @@
         case.load(program, "examples/demo/facts")
         result = case.run(program)
         rows = case.query('blocked(X)')
+
+The modules a command may not need (the loader, the checker, the evaluator, bundles, replay) are imported by
+the functions that use them, so that reading a stored run (`warrant why`) loads only what it reads.
 """
 
 from __future__ import annotations
@@ -14,34 +17,45 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .audit import log as audit
 from .audit.immutable import protect
-from .audit.bundle import proof_records, run_facts, same_as_stored, verify_bundle, write_bundle  # noqa: F401
-from .audit import checkpoints
-from .audit.checker import Verdict, check_proof
-from .audit.signing import sign_bundle
-from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
-from .audit.replay import ReplayReport, replay_run
-from .audit.runs import FactsDiff, compare_facts, facts_digest  # noqa: F401
-from .proof import api as proof_api
-from .check import check_files, check_program, has_errors
-from .check.cache import cached_program, remember_program
+from .check.cache import cached_program, remember_program, stored_program
+from .defaults import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .diagnostics import Diagnostic, SourceMap, WarrantError, error
-from .eval import RunResult, evaluate, stored_conclusions
-from .eval.limits import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
 from .eval.relations import ident, table_name
-from .example_coverage import Coverage, coverage as example_coverage
-from .examples import ExampleResult, run_examples
+from .lazy import OnFirstUse, lazy_exports
 from .source import SourceFile
-from .store import Store, every_record_in_force, in_force_sql, load_facts, open_store, register_program, write_transaction
-from .store.asof import Clocks, clocks_of_run, known_at_bound, last_batch, record_clocks, recorded_at_stamp
+from .store.asof import (Clocks, clocks_of_run, every_record_in_force, in_force_sql, known_at_bound, last_batch,
+                         record_clocks, recorded_at_stamp)
+from .store.schema import Store, open_store, write_transaction
 from .store.timeline import out_of_clocks
-from .store.evidence import ensure_evidence_tables
 from .syntax import ast
-from .syntax.parser import parse_atom, parse_text
-from .syntax.program import Program, load_program
+from .syntax.program import Program
+
+if TYPE_CHECKING:
+    from .audit.checker import Verdict
+    from .audit.diff import RunDiff
+    from .audit.replay import ReplayReport
+    from .eval import RunResult
+    from .example_coverage import Coverage
+    from .examples import ExampleResult
+
+checkpoints = OnFirstUse("engine.audit.checkpoints")
+proof_api = OnFirstUse("engine.proof.api")
+# what this module gave by importing it, now imported when first asked for
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".audit.bundle": ("proof_records", "run_facts", "same_as_stored", "verify_bundle", "write_bundle"),
+    ".audit.checker": ("Verdict", "check_proof"), ".audit.signing": ("sign_bundle",),
+    ".audit.diff": ("Change", "RunDiff", "evidence_reasons", "rule_changes"),
+    ".audit.replay": ("ReplayReport", "replay_run"), ".audit.runs": ("FactsDiff", "compare_facts", "facts_digest"),
+    ".check": ("check_files", "check_program", "has_errors"), ".eval": ("RunResult", "evaluate", "stored_conclusions"),
+    ".example_coverage": ("Coverage",), ".examples": ("ExampleResult", "run_examples"),
+    ".store.loading": ("load_facts",), ".store.rulebooks": ("register_program",),
+    ".store.evidence": ("ensure_evidence_tables",), ".syntax.parser": ("parse_atom", "parse_text"),
+    ".syntax.program": ("load_program",)})
 
 
 @dataclass(frozen=True)
@@ -51,11 +65,13 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
+        from .check import has_errors
         return not has_errors(self.diagnostics)
 
 
 def check(paths: list[str]) -> CheckResult:
     """Check rulebooks; a missing file raises FileNotFoundError."""
+    from .check import check_files
     diags, sources = check_files(paths)
     return CheckResult(diags, sources)
 
@@ -66,6 +82,9 @@ def load_rulebook(path: str | Path, sources: SourceMap | None = None) -> Program
         raise FileNotFoundError(f"no such rulebook: {path}")
     if (program := cached_program(path, sources)) is not None:
         return program
+    from .check import check_program
+    from .syntax.program import load_program
+
     program, diags, sources = load_program(path, sources)
     if program is not None:
         diags = list(diags) + check_program(program)
@@ -103,6 +122,9 @@ class TestReport:
 def test_rulebooks(paths: list[str], coverage: bool = False) -> TestReport:
     """Run the examples of each rulebook (folders expand to their *.rules); with `coverage`, also report
     what no example exercises."""
+    from .example_coverage import coverage as example_coverage
+    from .examples import run_examples
+
     sources = SourceMap()
     programs = [(p, load_rulebook(p, sources)) for p in rulebook_paths(paths)]
     results = [(p, run_examples(program, coverage)) for p, program in programs]
@@ -159,7 +181,7 @@ class Case:
 
     def audit(self, action: str, entity: str | None, details: dict) -> None:
         """Append an audit entry (inside the caller's transaction when there is one)."""
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             audit.append(self.conn, action, entity, details, self.actor)
 
     def _provider(self, clocks: Clocks):
@@ -181,6 +203,8 @@ class Case:
         return Clocks(info["as_of"], info["known_at"], info["loaded_through"])
 
     def _register(self, program: Program) -> None:
+        from .store.rulebooks import register_program
+
         known = {r[0] for r in self.conn.execute("SELECT sha256 FROM rulebooks")}
         register_program(self.store, program)
         for rb in program.rulebooks:
@@ -198,7 +222,7 @@ class Case:
 
     @property
     def conn(self):
-        return self.store.db.conn
+        return self.store.conn
 
     def load(self, program: Program, facts_dir: str | Path, progress: bool | None = None,
              recorded_at: str | None = None):
@@ -206,8 +230,10 @@ class Case:
 
         `recorded_at` backdates the records' receipt time (importing an older case file);
         the audit log still records when the load really happened."""
+        from .store.loading import load_facts
+
         recorded_at = None if recorded_at is None else recorded_at_stamp(recorded_at)
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             self._register(program)
             report = load_facts(self.store, program, facts_dir, progress=progress, now=recorded_at)
             files = [{"path": f.path, "predicate": f.predicate, "sha256": _file_sha256(f.path), "rows": f.rows_read,
@@ -225,10 +251,13 @@ class Case:
         means the end of that day). With `collect=False` the result lists no conclusions: read them with
         `conclusions(run_id)`. Past `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit) the
         evaluation stops with EvalError and stores nothing (a load of `facts` is kept: it is done first)."""
+        from .eval import evaluate
+        from .store.evidence import ensure_evidence_tables
+
         if facts is not None:
             self.load(program, facts, progress)
         as_of = _effective_as_of(as_of)
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             clocks = Clocks(as_of, _effective_known_at(known_at), last_batch(self.conn))
             self._register(program)
             ensure_evidence_tables(self.store, program)
@@ -283,7 +312,7 @@ class Case:
         if not report.ok:
             raise ProofError(f"the audit log is broken at entry {report.first_bad} ({report.reason}): "
                              "a checkpoint would vouch for a tampered log")
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             return checkpoints.make(self.conn, key, self.actor)
 
     def verify_anchors(self, trust=None, files: list[tuple[str, dict]] = ()) -> checkpoints.AnchorReport:
@@ -299,6 +328,8 @@ class Case:
         but the audit entry. Compares every fact (arguments, round, rule) exactly and, by `proofs`
         (`auto`, `all`, `none`; True is `auto`), the JSON of every conclusion's proof (see
         `engine/audit/replay.py`). Memory stays bounded, and the case file is only read until the audit entry."""
+        from .audit.replay import replay_run
+
         mode = ("auto" if proofs else "none") if isinstance(proofs, bool) else proofs
         info = self.run_info(run_id)
         program = self.program_for_run(run_id)
@@ -317,7 +348,7 @@ class Case:
         """The proof of a ground atom in a run (default: the latest); the read is audited."""
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             result = proof_api.why(self.conn, program, run_id, atom, self._run_provider(run_id), info["as_of"], limits)
             self.audit("view.why", atom, {"run_id": run_id})
         return result
@@ -326,7 +357,7 @@ class Case:
         """Why a ground atom does not hold in a run, rule by rule; the read is audited."""
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             result = proof_api.whynot(self.conn, program, run_id, atom, self._run_provider(run_id), info["as_of"], depth,
                                       self._timeline(run_id))
             self.audit("view.whynot", atom, {"run_id": run_id})
@@ -336,7 +367,7 @@ class Case:
         """Proofs of every fact of a derived predicate in a run."""
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             proofs = proof_api.why_all(self.conn, program, run_id, predicate, self._run_provider(run_id), info["as_of"], limits)
             self.audit("view.why", f"{predicate}(*)", {"run_id": run_id, "proofs": len(proofs)})
         return proofs
@@ -344,6 +375,9 @@ class Case:
     def export(self, atom: str, out_dir: str | Path, run_id: str | None = None, key=None) -> Path:
         """Write a self-contained bundle for one conclusion that `verify_bundle` checks anywhere, with the
         audit log's latest checkpoint; signed with the agency `key` (keys.AgencyKey) when given."""
+        from .audit.bundle import proof_records, run_facts, write_bundle
+        from .audit.signing import sign_bundle
+
         run_id = run_id or self.latest_run()
         program = self.program_for_run(run_id)
         proof = self._rebuilt_proof(program, run_id, atom)
@@ -378,6 +412,8 @@ class Case:
         stored records (their sources included), then the proof must be, node for node, the one the case
         file gives for that run (so the run exists, concluded the fact with these rounds, as of that date)."""
         run_id = proof.get("run", {}).get("run_id") if isinstance(proof, dict) and isinstance(proof.get("run"), dict) else None
+        from .audit.bundle import proof_records, run_facts, same_as_stored
+        from .audit.checker import Verdict, check_proof
         from .proof.terms import ProofError
 
         if not isinstance(run_id, str) or not self.conn.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone():
@@ -399,6 +435,8 @@ class Case:
 
     def diff(self, run_a: str, run_b: str) -> RunDiff:
         """Conclusions gained and lost from run A to run B, each with the evidence or rule change behind it."""
+        from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
+
         prog_a, prog_b = self.program_for_run(run_a), self.program_for_run(run_b)
         info_a, info_b = self.run_info(run_a), self.run_info(run_b)
         rules = [{r.id: _rule_text(r) for r in p.written_rules} for p in (prog_a, prog_b)]
@@ -422,6 +460,8 @@ class Case:
         return alerts(self, since)
 
     def _conclusions(self, run_id: str, predicate: str) -> list[str]:
+        from .eval import stored_conclusions
+
         rows = stored_conclusions(self.conn, self.program_for_run(run_id), run_id).get(predicate, [])
         return [f"{predicate}({', '.join(json.dumps(v) for v in row)})" for row in rows]
 
@@ -456,6 +496,8 @@ class Case:
     # reading results
     def conclusions(self, run_id: str | None = None) -> dict[str, list[list]]:
         """Every conclusion of a run (default: the latest), by predicate, rows sorted."""
+        from .eval import stored_conclusions
+
         run_id = run_id or self.latest_run()
         return stored_conclusions(self.conn, self.program_for_run(run_id), run_id)
 
@@ -485,19 +527,27 @@ class Case:
         return [self.run_info(i) for i in ids]
 
     def program_for_run(self, run_id: str | None = None) -> Program:
-        """The rulebooks a run applied, rebuilt from the texts registered in the case file."""
+        """The rulebooks a run applied, rebuilt from the texts registered in the case file (read back from the
+        cache of parsed programs when these texts were parsed before: `check.cache.stored_program`)."""
         run_id = run_id or self.latest_run()
         rows = self.conn.execute(
             "SELECT r.path, r.text FROM run_rulebooks AS x JOIN rulebooks AS r ON r.sha256 = x.sha256 "
             "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
         if not rows:
             raise WarrantError(error("R002", f"no run {run_id!r} in {self.store.path}", hint="list runs with: warrant runs"))
-        books = tuple(parse_text(SourceFile(path, text)) for path, text in rows)
-        return Program(books[-1], books)
+        def parse() -> Program:
+            from .syntax.parser import parse_text
+
+            books = tuple(parse_text(SourceFile(path, text)) for path, text in rows)
+            return Program(books[-1], books)
+
+        return stored_program(rows, parse)
 
     def query(self, pattern: str, run_id: str | None = None) -> tuple[list[str], list[list]]:
         """Rows matching an atom pattern such as `owns(X, "A", P)`: (column names, sorted rows)."""
         run_id = run_id or self.latest_run()
+        from .syntax.parser import parse_atom
+
         program = self.program_for_run(run_id)
         atom = parse_atom(pattern)
         decl = _declaration(program, atom)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import sqlite3
 import sys
@@ -15,20 +14,9 @@ import click
 
 from . import __version__
 from .defaults import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
+from .lazy import OnFirstUse
 
-
-class _OnFirstUse:
-    """A module imported when a command first reaches into it: `warrant --version`, `--help` and commands
-    that fail on their arguments do not wait for the engine to load."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def __getattr__(self, attr: str):
-        return getattr(importlib.import_module(self._name), attr)
-
-
-api = _OnFirstUse("engine.api")
+api = OnFirstUse("engine.api")  # `warrant --version`, `--help` and bad arguments do not wait for the engine
 
 
 def clocks_text(as_of: str, known_at: str | None) -> str:

@@ -7,4 +7,6 @@ seminaive.py the fixpoint loop, round by round, recording each fact's round and 
 run.py       a whole run: evidence snapshot -> fixpoint -> facts stored under a run id
 """
 
-from .run import EvalError, RunResult, evaluate, stored_conclusions  # noqa: F401
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {".run": ("EvalError", "RunResult", "evaluate", "stored_conclusions")})

@@ -8,11 +8,6 @@ from ..syntax.program import Program
 from .build import ALL_ROUNDS, Context, Timeline, build_proof
 from .evidence import EvidenceSQL
 from .model import Limits, Proof
-from .render_dot import render_dot, render_image
-from .render_json import render_json
-from .render_narrative import render_html, render_markdown
-from .render_text import render_text
-from .render_whynot import render_whynot_dot, render_whynot_html, render_whynot_markdown, render_whynot_text
 from .terms import GroundAtom, check_predicate
 from .whynot import WhyNot, why_not
 
@@ -55,25 +50,44 @@ def why_all(conn, program: Program, run_id: str, predicate: str, evidence_sql: E
 
 
 def render(obj: Proof | WhyNot, fmt: str, color: bool = False) -> str | bytes:
-    """A proof or why-not answer in one of FORMATS: str for text formats and svg, bytes for pdf and png."""
+    """A proof or why-not answer in one of FORMATS: str for text formats and svg, bytes for pdf and png.
+    Each renderer is imported when first asked for (a command renders in one format)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt}; use one of {', '.join(FORMATS)}")
     if fmt == "json":
+        from .render_json import render_json
         return render_json(obj)
+    if fmt == "text" and isinstance(obj, WhyNot):
+        from .render_whynot import render_whynot_text
+        return render_whynot_text(obj, color)
+    if fmt == "text":
+        from .render_text import render_text
+        return render_text(obj, color)
+    if fmt in ("md", "html"):
+        return _narrative(obj, fmt)
     if isinstance(obj, WhyNot):
-        dot = render_whynot_dot
-        text = {"text": lambda o: render_whynot_text(o, color), "md": render_whynot_markdown,
-                "html": render_whynot_html}
+        from .render_whynot import render_whynot_dot as dot
     else:
-        dot = render_dot
-        text = {"text": lambda o: render_text(o, color), "md": render_markdown, "html": render_html}
-    if fmt in text:
-        return text[fmt](obj)
+        from .render_dot import render_dot as dot
     source = dot(obj)
     if fmt == "dot":
         return source
     data = render_image(source, fmt)
     return data.decode("utf-8") if fmt == "svg" else data
+
+
+def render_image(source: str, fmt: str) -> bytes:
+    """DOT source drawn by Graphviz's `dot` as svg, pdf or png (RenderError if it cannot draw it)."""
+    from .render_dot import render_image as draw
+    return draw(source, fmt)
+
+
+def _narrative(obj: Proof | WhyNot, fmt: str) -> str:
+    if isinstance(obj, WhyNot):
+        from .render_whynot import render_whynot_html, render_whynot_markdown
+        return (render_whynot_markdown if fmt == "md" else render_whynot_html)(obj)
+    from .render_narrative import render_html, render_markdown
+    return (render_markdown if fmt == "md" else render_html)(obj)
 
 
 def write(obj: Proof | WhyNot, fmt: str, path: str | Path, color: bool = False) -> Path:

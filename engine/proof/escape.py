@@ -20,8 +20,6 @@ import html as _html
 import re
 import unicodedata
 
-from graphviz import nohtml
-
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"}
 # default-ignorable code points that are not format characters, and letters that draw as blank space
@@ -73,6 +71,8 @@ def markdown(text: str) -> str:
 
 def dot_string(text: str) -> str:
     """A value for a quoted DOT attribute (label, tooltip): shown as written, never as an HTML-like label."""
+    from graphviz import nohtml  # here: the text renderer shares this module and needs no graphviz
+
     return nohtml(visible(str(text)).replace("\\", "\\\\"))
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
-
-from lark.exceptions import LarkError
 
 from ..numbers import number_text
 from ..syntax import ast
@@ -155,12 +154,32 @@ def check_predicate(program: Program, predicate: str, arity: int | None = None) 
     return decl
 
 
+_WS = r"[ \t\f\r\n]*"
+_PLAIN_STRING = r'"([^"\\\n]*)"'
+_PLAIN_ATOM = re.compile(rf"([a-z][a-z0-9_]*){_WS}\({_WS}((?:{_PLAIN_STRING})(?:{_WS},{_WS}(?:{_PLAIN_STRING}))*)?{_WS}\)")
+
+
+def _plain_ground_atom(program: Program, text: str) -> GroundAtom | None:
+    """`blocked("A")` read without loading the parser: a declared predicate of its arity whose arguments are
+    strings without escapes; None for anything else (the parser reads it, and reports what is wrong)."""
+    match = _PLAIN_ATOM.fullmatch(text.strip())
+    if match is None:
+        return None
+    args = tuple(re.findall(_PLAIN_STRING, match[2] or ""))
+    decl = program.declaration(match[1])
+    return GroundAtom(match[1], args) if decl is not None and decl.arity == len(args) else None
+
+
 def parse_atom(program: Program, atom: "str | GroundAtom | ast.Atom") -> GroundAtom:
     """A ground atom from text such as `blocked("A")`, an AST atom with constant arguments, or a GroundAtom."""
     if isinstance(atom, GroundAtom):
         check_predicate(program, atom.predicate, len(atom.args))
         return atom
+    if isinstance(atom, str) and (plain := _plain_ground_atom(program, atom)) is not None:
+        return plain
     if isinstance(atom, str):
+        from lark.exceptions import LarkError
+
         from ..syntax.grammar import parser
         from ..syntax.parser import _ToAst
 

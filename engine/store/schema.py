@@ -9,14 +9,16 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Iterator
 
 from ..diagnostics import WarrantError, error
 from ..eval.functions import register as register_functions
 from .errors import store_error
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 PAGE_SIZE = 16384  # fewer, larger pages: bulk loads and scans are faster, lookups no slower
 SCHEMA_VERSION = 4  # 2: a partial index on retractions, an index per later argument; 3: no _key column;
@@ -41,16 +43,24 @@ _BASE_TABLES: dict[str, tuple[dict, str]] = {
 
 @dataclass(frozen=True)
 class Store:
-    """An open case file. `db` is the sqlite-utils Database; later stages add their own tables to it."""
+    """An open case file: its SQLite connection `conn`, and `db`, a sqlite-utils Database over it (made when
+    first used: commands that only read a run never load sqlite-utils). Later stages add their own tables."""
 
     path: str
-    db: sqlite_utils.Database
+    conn: sqlite3.Connection
+
+    @cached_property
+    def db(self) -> "sqlite_utils.Database":
+        import sqlite_utils
+
+        # no sqlite-utils plugins: whatever else is installed must not change how a case file reads
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
 
     def close(self) -> None:
         """Make every committed action durable (a checkpoint syncs the log to disk), then close."""
         with contextlib.suppress(sqlite3.Error):  # a read-only file, or one busy elsewhere: nothing to lose
-            self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self.db.close()
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self.conn.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -75,26 +85,34 @@ def open_store(path: str | Path, create: bool = True) -> Store:
         conn = register_functions(sqlite3.connect(uri, uri=True, timeout=timeout))
     except sqlite3.Error as exc:
         raise store_error("S003", f"cannot open {path} as a case file: {exc}") from None
-    # no sqlite-utils plugins: whatever else is installed must not change how a case file reads
-    db = sqlite_utils.Database(conn, execute_plugins=False)
+    store = Store(str(path), conn)
     try:
-        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # for a new case file; an existing one keeps its own
-        db.enable_wal()
+        conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it: REPLACE fires delete triggers
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # for a new case file; an existing one keeps its own
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            with conn:
+                conn.execute("PRAGMA journal_mode = wal")
         # a commit is atomic and consistent without waiting for the disk; it is durable at the next
         # checkpoint (every few MiB, and when the case file is closed), as SQLite advises for WAL
-        db.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
         # SQLite may sort on helper threads (index builds after a bulk load, large ORDER BYs)
-        db.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
-        _check_version(db, path)
-        if not set(_BASE_TABLES) <= set(db.table_names()):  # no write (no lock) on an existing case file
-            with write_transaction(db):
-                _create_base_tables(db)
+        conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
+        tables = table_names(conn)
+        _check_version(conn, tables, path)
+        if not set(_BASE_TABLES) <= tables:  # no write (no lock) on an existing case file
+            with write_transaction(store):
+                _create_base_tables(conn)
     except sqlite3.DatabaseError as exc:
-        db.close()
+        conn.close()
         if is_busy(exc):
             raise
         raise store_error("S003", f"{path} is not a case file: {exc}") from None
-    return Store(str(path), db)
+    return store
+
+
+def table_names(conn: sqlite3.Connection) -> set[str]:
+    """The names of the case file's tables."""
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def busy_timeout() -> float:
@@ -127,8 +145,9 @@ def busy_error(path: str) -> WarrantError:
 
 
 @contextlib.contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """All-or-nothing block: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block raises.
+def write_transaction(db: "Store | sqlite_utils.Database") -> Iterator["Store | sqlite_utils.Database"]:
+    """All-or-nothing block on `db.conn` (a Store or a sqlite-utils Database): BEGIN IMMEDIATE ... COMMIT, or
+    ROLLBACK if the block raises.
 
     Inside an open transaction it nests as a savepoint (undone alone on error; kept only if the outer
     transaction commits). sqlite-utils writes inside it nest as savepoints too."""
@@ -146,7 +165,7 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
     db.conn.execute("COMMIT")
 
 
-def _begin_immediate(db: sqlite_utils.Database) -> None:
+def _begin_immediate(db: "Store | sqlite_utils.Database") -> None:
     """Take the write lock at once (a transaction that read first could not get it later without failing),
     waiting for another writer as long as the busy timeout, also when SQLite gives up before it."""
     started = time.monotonic()
@@ -162,7 +181,7 @@ def _begin_immediate(db: sqlite_utils.Database) -> None:
 
 
 @contextlib.contextmanager
-def _savepoint(db: sqlite_utils.Database) -> Iterator[None]:
+def _savepoint(db: "Store | sqlite_utils.Database") -> Iterator[None]:
     name = f"warrant_{secrets.token_hex(8)}"
     db.conn.execute(f"SAVEPOINT {name}")
     try:
@@ -175,19 +194,19 @@ def _savepoint(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.execute(f"RELEASE SAVEPOINT {name}")
 
 
-def _check_version(db: sqlite_utils.Database, path) -> None:
-    if not db.table("meta").exists():
+def _check_version(conn: sqlite3.Connection, tables: set[str], path) -> None:
+    if "meta" not in tables:
         return
-    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None or row[0] != str(SCHEMA_VERSION):
         found = row[0] if row else "none"
         raise store_error("S003", f"{path} has schema version {found}; this engine reads version {SCHEMA_VERSION}")
 
 
-def _create_base_tables(db: sqlite_utils.Database) -> None:
+def _create_base_tables(conn: sqlite3.Connection) -> None:
     for name, (columns, pk) in _BASE_TABLES.items():
-        db.conn.execute(create_table_sql(name, columns, pk=pk, if_not_exists=True))
-    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        conn.execute(create_table_sql(name, columns, pk=pk, if_not_exists=True))
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
 def quote(identifier: str) -> str:

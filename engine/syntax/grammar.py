@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import lark
-from lark import Lark
+if TYPE_CHECKING:
+    from lark import Lark
 
 _HERE = Path(__file__).resolve().parent.parent
 _CANDIDATES = (_HERE / "_grammar", _HERE.parent / "grammar")
@@ -27,6 +28,8 @@ def parser(start: str = "start") -> Lark:
 
     Lark keeps the analysed grammar in a cache file (ten times faster than analysing it again); the file
     is checked against the grammar text, the options and lark's version, and rebuilt when any differs."""
+    from lark import Lark  # here, not at import: reading a stored run's checked program needs no parser
+
     return Lark(
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
@@ -54,5 +57,7 @@ def cache_folder() -> Path | None:
 
 def _cache_file(start: str) -> str | bool:
     """The grammar's cache file; False (no cache) when there is no cache folder."""
+    import lark
+
     base = cache_folder()
     return str(base / f"rulebook-{start}-lark{lark.__version__}.cache") if base else False

@@ -12,7 +12,6 @@ from ..diagnostics import Diagnostic, SourceMap, WarrantError, error
 from ..source import SourceFile
 from .ast import Constant, Declaration, Example, Fact, Rule, Rulebook
 from .branches import expand_rule
-from .parser import parse_text
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,8 @@ def load_program(path: str | Path, sources: SourceMap | None = None,
                  read: Callable[[Path], str] | None = None) -> tuple[Program | None, list[Diagnostic], SourceMap]:
     """Parse `path` and every file it uses. Returns the program (None on failure), diagnostics and sources.
     `read` gives a file's text (default: from disk; the language server passes the editor's unsaved text)."""
+    from .parser import parse_text  # here: a Program read back from the cache needs no parser
+
     read = read or (lambda file: file.read_text(encoding="utf-8"))
     sources = sources if sources is not None else SourceMap()
     diags: list[Diagnostic] = []

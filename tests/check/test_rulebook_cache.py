@@ -112,3 +112,43 @@ def test_a_cache_folder_others_may_write_to_is_not_used(rulebooks, tmp_path):
     folder.chmod(0o777)
     assert load_rulebook("ofac_50.rules").root.id == "ofac_50"
     assert not (folder / "programs").exists() and cache.cached_program("ofac_50.rules") is None
+
+
+def _run_entries(tmp_path) -> list[Path]:
+    return sorted((tmp_path / "cache" / "warrant" / "runs").glob("*.pickle"))
+
+
+def test_a_stored_runs_rulebooks_are_parsed_once_and_read_back_equal(rulebooks, tmp_path):
+    from engine.api import Case
+
+    program = load_rulebook("ofac_50.rules")
+    with Case.open(tmp_path / "case.db") as case:
+        run_id = case.run(program, as_of="2024-01-01", collect=False).run_id
+        first = case.program_for_run(run_id)
+        assert len(_run_entries(tmp_path)) == 1
+        again = case.program_for_run(run_id)
+    assert again == first and again is not first
+    assert [rb.sha256 for rb in again.rulebooks] == [rb.sha256 for rb in program.rulebooks]
+    assert again.rules == program.rules and again.declarations == program.declarations
+
+
+def test_a_stored_program_is_keyed_by_path_and_text_and_by_the_code(rulebooks, tmp_path, monkeypatch):
+    built = []
+
+    def build(books):
+        return lambda: built.append(books) or load_program(books[0][0])[0]
+
+    books = [("ofac_50.rules", (rulebooks / "ofac_50.rules").read_text())]
+    first = cache.stored_program(books, build(books))
+    assert cache.stored_program(books, build(books)) == first and len(built) == 1
+    edited = [(books[0][0], books[0][1] + "\n# edited\n")]
+    cache.stored_program(edited, build(edited))
+    moved = [("elsewhere/ofac_50.rules", books[0][1])]
+    cache.stored_program(moved, build(moved))
+    assert len(built) == 3 and len(_run_entries(tmp_path)) == 3
+    monkeypatch.setattr(cache, "fingerprint", lambda: "another engine")
+    cache.stored_program(books, build(books))
+    assert len(built) == 4
+    monkeypatch.setenv("WARRANT_RULEBOOK_CACHE", "0")
+    cache.stored_program(books, build(books))
+    assert len(built) == 5

@@ -21,7 +21,7 @@ finally:
 def test_version_and_help_load_none_of_the_engine(args):
     out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=True)
     loaded = out.stderr.split("LOADED ", 1)[1].strip().split(",")
-    assert set(loaded) <= {"engine.cli", "engine.defaults"}, loaded
+    assert set(loaded) <= {"engine.cli", "engine.defaults", "engine.lazy"}, loaded
     assert "warrant" in out.stdout
 
 
@@ -29,3 +29,28 @@ def test_a_command_loads_the_engine_when_it_runs(tmp_path):
     out = subprocess.run([sys.executable, "-m", "engine.cli", "runs", "--db", str(tmp_path / "none.db")],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "no such case file" in out.stderr
+
+
+WHY_PROBE = """
+import sys
+from engine.cli import main
+try:
+    main(["why", "--db", "case.db", 'blocked("A")'], prog_name="warrant", standalone_mode=False)
+finally:
+    print("LOADED", ",".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def test_why_on_a_stored_run_loads_neither_the_parser_nor_the_loader_nor_the_renderers(case):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    assert CliRunner().invoke(main, ["run", "mini.rules", "--facts", "facts"]).exit_code == 0
+    for _ in range(2):  # the first reading of the run may parse its rulebooks; the second reads them back
+        out = subprocess.run([sys.executable, "-c", WHY_PROBE], capture_output=True, text=True, check=True)
+    loaded = set(out.stderr.split("LOADED ", 1)[1].strip().split(","))
+    assert 'blocked("A") [1] holds' in out.stdout
+    unwanted = {"lark", "sqlite_utils", "graphviz", "rich", "cryptography", "engine.store.loading",
+                "engine.syntax.parser", "engine.audit.bundle", "engine.proof.render_dot", "engine.eval.run"}
+    assert not loaded & unwanted, loaded & unwanted
