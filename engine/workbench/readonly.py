@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
-
 from ..api import Case
 from ..eval.functions import register as register_functions
 from ..store.errors import store_error
@@ -43,4 +41,4 @@ def open_read_only(path: str | Path) -> ReadOnlyCase:
     if not BASE_TABLES <= tables:
         conn.close()
         raise store_error("S003", f"{path} is not a case file: it has no {', '.join(sorted(BASE_TABLES - tables))} table")
-    return ReadOnlyCase(Store(str(path), sqlite_utils.Database(conn, execute_plugins=False)), actor="workbench")
+    return ReadOnlyCase(Store(str(path), conn), actor="workbench")
