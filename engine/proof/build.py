@@ -164,7 +164,8 @@ class Context:
         return [r for r in self.program.rules if r.head.predicate == predicate]
 
     def derivation_rows(self, rule: ast.Rule, args, h: int, body=None):
-        """Bindings of all top-level variables of `rule` (body or a prefix) with the head bound to args."""
+        """Bindings of all top-level variables of `rule` (body or a prefix) with the head bound to args; an
+        argument None (a why-not's `_`) leaves its place free."""
         comp = self.compiler()
         head_vars = {v.name for v in atom_vars(rule.head)}
         if body is not None:  # a prefix: aggregates still group by what the whole rule shares
@@ -172,6 +173,8 @@ class Context:
                 head_vars |= {v.name for v in literal_vars(lit)}
         q = Query()
         for arg, val in zip(rule.head.args, args):
+            if val is None:
+                continue
             if isinstance(arg, ast.Var) and arg.name not in q.exprs:
                 q.exprs[arg.name] = comp.param(val)
                 q.types[arg.name] = _col_type(self.decls[rule.head.predicate], rule.head.args, arg)
@@ -180,7 +183,7 @@ class Context:
         comp.body(tuple(rule.body if body is None else body), q, head_vars)
         for arg, val in zip(rule.head.args, args):
             calculated = isinstance(arg, (ast.BinOp, ast.Neg, ast.Call))
-            if not isinstance(arg, (ast.Var, ast.Wildcard)) and (body is None or not calculated):
+            if val is not None and not isinstance(arg, (ast.Var, ast.Wildcard)) and (body is None or not calculated):
                 q.where.append(f"{comp.expr(arg, q)} = {comp.param(val)}")
         names = [n for n in rule_vars(rule) if n in q.exprs]
         cols = [f"{q.exprs[n]} AS {_col(n)}" for n in names]

@@ -11,8 +11,10 @@ from .terms import value_text
 from .whynot import WhyNot
 
 
-def _tree(w: WhyNot):
-    """(level, style, text) rows, depth first."""
+def _tree(w: WhyNot, seen: set | None = None):
+    """(level, style, text) rows, depth first; a sub-goal explained already is referred to, not explained again."""
+    seen = set() if seen is None else seen
+    seen.add(w.atom)
     rows = [(0, "fact" if w.holds else "fail", w.message)]
     for n in w.notes:
         if n not in w.message:
@@ -33,7 +35,10 @@ def _tree(w: WhyNot):
             for p in f.not_counted:
                 rows.append((3, "absence", f"not counted {binding_text(p.binding)}: {value_text(p.value)} ({p.reason})"))
             for s in f.subgoals:
-                rows += [(lvl + 3, st, t) for lvl, st, t in _tree(s)]
+                if s.atom in seen:
+                    rows.append((3, "dim", f"{s.atom}: explained above"))
+                else:
+                    rows += [(lvl + 3, st, t) for lvl, st, t in _tree(s, seen)]
     return rows
 
 

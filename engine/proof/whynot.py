@@ -212,14 +212,14 @@ class Explainer:
         head = dict(rule=rule.id, title=rule.title, citation=rule.citation, branch=rule.branch or None,
                     alternative=conjunction_text(rule.alternative) if rule.branch else None)
         for arg, val in zip(rule.head.args, ground.args):
-            if isinstance(arg, ast.Const) and arg.value != val:
+            if isinstance(arg, ast.Const) and val is not None and arg.value != val:
                 text = f"{rule.head.predicate}(…{value_text(arg.value)}…)"
                 f = Failure(literal=literal_text(rule.head), kind="head", text=text,
                             message=f"{_name(rule)} only concludes {literal_text(rule.head)}")
                 return Attempt(satisfied=[], bindings=[], failures=[f], summary=f.message, **head)
         body = rule.body
         decl = ctx.decls[rule.head.predicate]
-        head_binding = {a.name: v for a, v in zip(rule.head.args, ground.args) if isinstance(a, ast.Var)}
+        head_binding = {a.name: v for a, v in zip(rule.head.args, ground.args) if isinstance(a, ast.Var) and v is not None}
         head_types = {a.name: c.type for a, c in zip(rule.head.args, decl.columns) if isinstance(a, ast.Var)}
         best_k, best_rows, types = 0, [head_binding], head_types
         fail_at = None
@@ -273,7 +273,7 @@ class Explainer:
                 msg += "".join(f"; {n}" for n in self.ground_clock_notes(lit.predicate, args))
             else:
                 msg = f"{_name(rule)} needs {text}, which does not hold"
-                if None not in args and depth > 1:
+                if depth > 1:  # with `_` for what no earlier condition bound: why nothing of that shape holds
                     subs = [self.explain(GroundAtom(lit.predicate, tuple(args)), depth - 1)]
             return Failure(literal=written, kind="atom", text=text, message=msg, values=binding, subgoals=subs)
         if isinstance(lit, Negation):

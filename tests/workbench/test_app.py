@@ -171,3 +171,11 @@ def test_hostile_names_are_text_in_svg_and_dot():
     svg = graphs.holdings_svg(HOSTILE[1], edges)
     assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
     assert re.findall(r"<title>([^<]*)</title>", svg)[0] == "holdings"
+
+
+def test_why_not_reaches_the_figures_of_the_uk_near_miss_and_says_a_shared_part_once(client):
+    page = client.get("/whynot", params={"run": "run-000011", "atom": 'blocked("co:aurora-maritime")'}).text
+    assert 'owns_or_controls(_, &#34;co:aurora-maritime&#34;) does not hold' in page
+    assert "needs more than 50 (ownership_threshold)" in page and "it comes to 50" in page
+    ids = re.findall(r'id="(wn-\d+)"', page)
+    assert len(ids) == len(set(ids)) and all(f'id="{ref}"' in page for ref in re.findall(r'href="#(wn-\d+)"', page))
