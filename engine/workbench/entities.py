@@ -70,22 +70,47 @@ def _stored(conn: sqlite3.Connection, decls: list[Declaration]) -> list[Declarat
     return [d for d in decls if d.is_evidence and f"ev_{d.name}" in tables and entity_columns(d)]
 
 
-def names_source(conn: sqlite3.Connection) -> tuple[str, str] | None:
-    """(entity column, name column) of the case file's entity-names table, or None when it has none."""
+def names_source(conn: sqlite3.Connection) -> tuple[str, str, set[str]] | None:
+    """(entity column, name column, every column) of the case file's entity-names table, or None without one."""
     if NAMES_TABLE not in _tables(conn):
         return None
     columns = {r[1] for r in conn.execute(f"PRAGMA table_info({quote(NAMES_TABLE)})")}
-    return next((pair for pair in _NAME_COLUMNS if set(pair) <= columns), None)
+    return next(((key, name, columns) for key, name in _NAME_COLUMNS if {key, name} <= columns), None)
 
 
 def names_of(conn: sqlite3.Connection, entity: str) -> list[str]:
-    """Every name the case file records for `entity`, sorted; [] without an entity-names table."""
+    """Every name the case file records for `entity` (its name, then its aliases), in order, without repeats;
+    [] without an entity-names table."""
+    return naming(conn, entity)["names"]
+
+
+def naming(conn: sqlite3.Connection, entity: str) -> dict:
+    """{names: [...], identifiers: {label: value}} from the entity-names table (empty without one): the name
+    and aliases, and the country, registration number and kind of entity where the table has them."""
+    import json
+
     source = names_source(conn)
+    out: dict = {"names": [], "identifiers": {}}
     if source is None:
-        return []
-    key, name = (ident(c) for c in source)
-    rows = conn.execute(f"SELECT DISTINCT {name} FROM {quote(NAMES_TABLE)} WHERE {key} = ? ORDER BY {name}", [entity])
-    return [r[0] for r in rows if r[0] is not None]
+        return out
+    key, name, columns = source
+    extra = [c for c in ("aliases", "country", "registration", "registration_number", "schema") if c in columns]
+    select = ", ".join(ident(c) for c in [name, *extra])
+    for row in conn.execute(f"SELECT {select} FROM {quote(NAMES_TABLE)} WHERE {ident(key)} = ? ORDER BY {ident(name)}",
+                            [entity]):
+        found = dict(zip([name, *extra], row))
+        aliases = found.pop("aliases", None)
+        try:
+            aliases = json.loads(aliases) if isinstance(aliases, str) else []
+        except ValueError:
+            aliases = [aliases]
+        for n in [found.pop(name), *(aliases if isinstance(aliases, list) else [])]:
+            if isinstance(n, str) and n and n not in out["names"]:
+                out["names"].append(n)
+        labels = {"country": "country", "registration": "registration number",
+                  "registration_number": "registration number", "schema": "kind"}
+        out["identifiers"].update({labels[k]: v for k, v in found.items() if v})
+    return out
 
 
 def _like(text: str) -> str:
@@ -101,9 +126,11 @@ def search(conn: sqlite3.Connection, decls: list[Declaration], text: str, limit:
     found: set[str] = set()
     source = names_source(conn)
     if source is not None:
-        key, name = (ident(c) for c in source)
-        found |= {r[0] for r in conn.execute(f"SELECT DISTINCT {key} FROM {quote(NAMES_TABLE)} WHERE {name} LIKE ? "
-                                             f"ESCAPE '\\' LIMIT ?", [_like(text), limit])}
+        key, name, columns = source
+        searched = [c for c in (name, "aliases") if c in columns]
+        where = " OR ".join(f"{ident(c)} LIKE :text ESCAPE '\\'" for c in searched)
+        found |= {r[0] for r in conn.execute(f"SELECT DISTINCT {ident(key)} FROM {quote(NAMES_TABLE)} WHERE {where} "
+                                             f"LIMIT :limit", {"text": _like(text), "limit": limit})}
     for decl in _stored(conn, decls):
         for col in entity_columns(decl):
             if len(found) >= 4 * limit:

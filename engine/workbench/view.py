@@ -108,7 +108,7 @@ class Workbench:
         today = dt.datetime.now(dt.timezone.utc).date().isoformat()
         edges, more = entities.holdings(self.case.conn, decls, entity, Clocks(today))
         latest = [{"id": r.id, "rulebook": r.rulebook} for r in self.latest_runs()]
-        return {"id": entity, "names": entities.names_of(self.case.conn, entity),
+        return {"id": entity, **entities.naming(self.case.conn, entity),
                 "status": status.entity_status(self.case, latest, self.program, entity),
                 "edges": edges, "more_edges": more,
                 "graph": graphs.holdings_svg(entity, edges) if edges else None,

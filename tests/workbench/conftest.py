@@ -75,3 +75,23 @@ def hostile_case(tmp_path_factory) -> Path:
         case.run(program, facts=facts)
         case.run(program, facts=more)
     return root / "case.db"
+
+
+@pytest.fixture(scope="session")
+def named_case(tmp_path_factory, hostile_case) -> Path:
+    """The hostile case with an entity-names table as an FtM import makes it (id, name, aliases as JSON, country,
+    registration, schema), one name itself hostile."""
+    import shutil
+    import sqlite3
+
+    path = tmp_path_factory.mktemp("workbench-named") / "case.db"
+    shutil.copy(hostile_case, path)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE entity_names (id TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL "
+                 "DEFAULT '[]', country TEXT, registration TEXT, schema TEXT)")
+    conn.execute("INSERT INTO entity_names VALUES (?, ?, ?, ?, ?, ?)",
+                 [HOSTILE[1], "Volkhov <b>Energy</b> PJSC", '["Volkhov Energiya", "VE Holding"]', "RU", "1027700132195",
+                  "Company"])
+    conn.commit()
+    conn.close()
+    return path

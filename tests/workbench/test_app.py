@@ -179,3 +179,18 @@ def test_why_not_reaches_the_figures_of_the_uk_near_miss_and_says_a_shared_part_
     assert "needs more than 50 (ownership_threshold)" in page and "it comes to 50" in page
     ids = re.findall(r'id="(wn-\d+)"', page)
     assert len(ids) == len(set(ids)) and all(f'id="{ref}"' in page for ref in re.findall(r'href="#(wn-\d+)"', page))
+
+
+def test_names_from_the_entity_names_table_are_shown_and_searched(named_case):
+    with TestClient(create_app(named_case)) as c:
+        found = c.get("/api/search", params={"q": "energiya"}).json()
+        assert found == [{"id": HOSTILE[1], "names": ["Volkhov <b>Energy</b> PJSC", "Volkhov Energiya", "VE Holding"]}]
+        page = c.get("/entity", params={"id": HOSTILE[1]}).text
+        assert '<span class="name primary">Volkhov &lt;b&gt;Energy&lt;/b&gt; PJSC</span>' in page
+        assert '<span class="name">VE Holding</span>' in page
+        assert "country RU · kind Company · registration number 1027700132195" in page
+
+
+def test_a_case_file_without_names_has_ids_only(client):
+    page = client.get("/entity", params={"id": "co:borealis-trading"}).text
+    assert 'class="names"' not in page and 'class="identifiers' not in page
