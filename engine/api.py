@@ -12,9 +12,11 @@ the functions that use them, so that reading a stored run (`warrant why`) loads 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +36,9 @@ from .store.schema import Store, open_store, write_transaction
 from .store.timeline import out_of_clocks
 from .syntax import ast
 from .syntax.program import Program
+from .access import principals
+from .access.markings import MarkingError, Scheme, read_scheme, scheme_from, write_scheme
+from .access.principals import Principal
 
 if TYPE_CHECKING:
     from .audit.checker import Verdict
@@ -167,22 +172,75 @@ def _now() -> str:
 
 
 class Case:
-    """An open case file. Every load, registration, run and read is recorded in its audit log as `actor`."""
+    """An open case file. Every load, registration, run and read is recorded in its audit log as `actor`,
+    acting as the principal `as_principal` (default: the all-seeing owner), whose markings decide what
+    each read shows."""
 
-    def __init__(self, store: Store, actor: str | None = None):
+    def __init__(self, store: Store, actor: str | None = None, as_principal: str | None = None):
         self.store = store
         self.actor = actor or audit.default_actor()
+        self.principal_name = as_principal
 
     @classmethod
-    def open(cls, path: str | Path = "case.db", actor: str | None = None, create: bool = True) -> "Case":
+    def open(cls, path: str | Path = "case.db", actor: str | None = None, create: bool = True,
+             as_principal: str | None = None) -> "Case":
         """Open the case file at `path`; one that does not exist is made when `create`, and is otherwise the
-        error S004 (read commands never make a case file)."""
-        return cls(open_store(path, create), actor)
+        error S004 (read commands never make a case file). A principal the case file does not know is A001."""
+        case = cls(open_store(path, create), actor, as_principal)
+        try:
+            case.principal
+        except MarkingError:
+            case.close()
+            raise
+        return case
+
+    @property
+    def principal(self) -> Principal:
+        """The principal this case acts as (MarkingError, exit 2, for a name the case file does not know)."""
+        return principals.find(self.conn, self.principal_name)
+
+    @property
+    def scheme(self) -> Scheme:
+        return read_scheme(self.conn)
 
     def audit(self, action: str, entity: str | None, details: dict) -> None:
-        """Append an audit entry (inside the caller's transaction when there is one)."""
+        """Append an audit entry naming the acting principal (inside the caller's transaction when there is one)."""
         with write_transaction(self.store):
-            audit.append(self.conn, action, entity, details, self.actor)
+            audit.append(self.conn, action, entity, {**details, "principal": self.principal.name}, self.actor)
+
+    # principals and markings
+    def add_principal(self, name: str, kind: str, clearance: str, nationality: str, caveats=None) -> Principal:
+        """Record a user or partner agency with its clearance and nationality; only the owner may."""
+        self._owner_only("add a principal")
+        with write_transaction(self.store):
+            added = principals.add(self.conn, self.scheme, name, kind, clearance, nationality, caveats)
+            self.audit("principal.add", name, added.to_json())
+        return added
+
+    def principals(self) -> list[Principal]:
+        return principals.listed(self.conn)
+
+    def set_scheme(self, levels, default: str | None = None) -> Scheme:
+        """Choose the case file's ordered classification levels; refused while a source, record or principal
+        holds a level the new scheme lacks."""
+        self._owner_only("change the marking scheme")
+        scheme = scheme_from(levels, default)
+        with write_transaction(self.store):
+            used = {r[0] for r in self.conn.execute("SELECT classification FROM sources WHERE classification IS NOT NULL")}
+            used |= {p.clearance for p in self.principals()}
+            with contextlib.suppress(sqlite3.OperationalError):
+                used |= {r[0] for r in self.conn.execute("SELECT DISTINCT classification FROM record_markings")}
+            if missing := sorted(used - set(scheme.levels)):
+                raise MarkingError(f"the case file already uses {', '.join(missing)}, not a level of {scheme.order_text()}",
+                                   "choose a scheme that keeps the levels in use")
+            write_scheme(self.conn, scheme)
+            self.audit("markings.scheme", None, scheme.to_json())
+        return scheme
+
+    def _owner_only(self, what: str) -> None:
+        if not self.principal.owner:
+            raise MarkingError(f"{self.principal.name} may not {what}: only the case file's owner may",
+                               "run the command without --as (or as owner)")
 
     def _provider(self, clocks: Clocks):
         """The evidence query of each predicate under `clocks`: the whole table when every record is in force."""

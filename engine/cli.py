@@ -100,13 +100,18 @@ def _echo_json(data) -> None:
 @click.group()
 @click.version_option(__version__, prog_name="warrant")
 @click.option("--actor", default=None, help="Who is acting, for the audit log (default: the operating-system user).")
-def main(actor) -> None:
+@click.option("--as", "as_principal", default=None, envvar="WARRANT_PRINCIPAL", metavar="NAME",
+              help="The principal to act as: reads show only what it may see (default: $WARRANT_PRINCIPAL, "
+                   "else the case file's all-seeing owner).")
+def main(actor, as_principal) -> None:
     """Warrant: rules and evidence, with a proof for every conclusion."""
 
 
 def _case(db: str, create: bool = False) -> api.Case:
-    """Open the case file as the actor given to the root command; only `create` makes a missing one."""
-    return api.Case.open(db, actor=click.get_current_context().find_root().params.get("actor"), create=create)
+    """Open the case file as the actor and principal given to the root command; only `create` makes a
+    missing one."""
+    root = click.get_current_context().find_root().params
+    return api.Case.open(db, actor=root.get("actor"), create=create, as_principal=root.get("as_principal"))
 
 
 @main.command()
@@ -664,8 +669,12 @@ def audit_log(db, as_json, action, entity, who, since, until):
         _echo_json([e.to_json() for e in found])
         return
     for e in found:
-        click.echo(f"{e.seq:>5}  {e.at}  {e.actor:<12} {e.action:<18} {e.entity or ''}")
+        who = e.details.get("principal")
+        actor = f"{e.actor} as {who}" if who and who != "owner" else e.actor
+        click.echo(f"{e.seq:>5}  {e.at}  {actor:<12} {e.action:<18} {e.entity or ''}")
 
+
+from . import cli_access  # noqa: E402,F401  (registers the principal and markings commands)
 
 if __name__ == "__main__":
     main()

@@ -24,6 +24,8 @@ CODES: dict[str, tuple[str, str]] = {
     "L013": ("no facts folder", "give a folder holding <predicate>.csv/.json/.jsonl files"),
     "L016": ("number not exact", "give a whole number from -9223372036854775808 to 9223372036854775807, or a "
                                  "decimal of at most 15 significant digits"),
+    "L017": ("bad marking", "give a classification level of the case file's scheme (warrant markings show), "
+                            "REL TO partners or LOCAL ONLY, and caveats as a list of words"),
 }
 
 STORE_CODES: dict[str, tuple[str, str]] = {

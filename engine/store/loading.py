@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
+from ..access.markings import read_scheme
 from ..syntax.program import Program
 from .columnar import ColumnarChunks, Doubt, header_positions
 from .discovery import fact_files
@@ -18,6 +19,7 @@ from .evidence import create_indexes, ensure_evidence_tables, evidence_declarati
 from .lines import survey
 from .lookalikes import lookalike_warnings
 from .manifest import file_defaults, read_manifest
+from .markings import check_manifest_markings, mark_records
 from .metacolumns import MetadataColumns
 from .names import NameWarning
 from .packing import Packer
@@ -91,7 +93,9 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
     files, problems = fact_files(folder, program)
     with write_transaction(store.db) as db:
         manifest, manifest_problems = read_manifest(folder, source_ids(db))
-        problems += manifest_problems
+        scheme = read_scheme(db.conn)
+        manifest, marking_problems = check_manifest_markings(manifest, scheme)
+        problems += manifest_problems + marking_problems
         ensure_evidence_tables(store, program, indexes=False)  # a new table is indexed once it is filled
         problems += register_sources(db, manifest, [path for path, _ in files])
         batch = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchone()[0]
@@ -101,6 +105,7 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         reports, flagged = _load_files(store, stamps, problems, progress)
         if problems:
             raise LoadError(problems)
+        mark_records(db.conn, manifest, files, batch, scheme)
         for decl in evidence_declarations(program):
             create_indexes(store, decl)  # only those still missing: tables this load made and left empty
         lookalikes = lookalike_warnings(store, evidence_declarations(program), batch, flagged)

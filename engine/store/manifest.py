@@ -30,6 +30,7 @@ class SourceInfo:
     reliability: str | None = None
     classification: str | None = None
     releasability: str | None = None
+    caveats: str | None = None
 
     def row(self) -> dict:
         return asdict(self)
@@ -42,6 +43,9 @@ class FileDefaults:
     source: str
     credibility: int | None = None
     document: str | None = None
+    classification: str | None = None  # a marking for every record of the file, over its source's
+    releasability: str | None = None
+    caveats: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class _SourceEntry(pydantic.BaseModel):
     reliability: Annotated[Any, BeforeValidator(_reliability)] = None
     classification: _Text = None
     releasability: _Text = None
+    caveats: Any = None
 
 
 class _FileEntry(pydantic.BaseModel):
@@ -97,6 +102,9 @@ class _FileEntry(pydantic.BaseModel):
     source: Annotated[Any, BeforeValidator(_required_text)]
     credibility: Annotated[Any, BeforeValidator(META_CHECKERS["_credibility"])] = None
     document: _Text = None
+    classification: _Text = None
+    releasability: _Text = None
+    caveats: Any = None
 
 
 class _ManifestModel(pydantic.BaseModel):

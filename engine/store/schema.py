@@ -31,7 +31,7 @@ DEFAULT_BUSY_TIMEOUT = 120.0  # seconds a command waits for another one that is 
 _BASE_TABLES: dict[str, tuple[dict, str]] = {
     "meta": ({"key": str, "value": str}, "key"),
     "sources": ({"id": str, "name": str, "kind": str, "jurisdiction": str, "reliability": str,
-                 "classification": str, "releasability": str}, "id"),
+                 "classification": str, "releasability": str, "caveats": str}, "id"),
     "rulebooks": ({"id": str, "version": str, "sha256": str, "path": str, "text": str,
                    "registered_at": str}, "sha256"),
     "loads": ({"id": int, "started_at": str, "finished_at": str, "facts_dir": str, "files": str,

@@ -18,6 +18,8 @@ def source_ids(db: sqlite_utils.Database) -> set[str]:
 
 def register_sources(db: sqlite_utils.Database, manifest: Manifest | None, fact_files: list[Path]) -> list[Problem]:
     """Add the manifest's sources and the stand-in sources of undescribed files; a changed source is a problem."""
+    if "caveats" not in {r[1] for r in db.execute("PRAGMA table_info(sources)")}:  # a case file from before caveats
+        db.execute("ALTER TABLE sources ADD COLUMN caveats TEXT")
     problems = [p for source in (manifest.sources if manifest else ()) if (p := _add(db, source, manifest))]
     for path in fact_files:
         if manifest is None or path.name not in manifest.files:

@@ -248,10 +248,14 @@ def write_csv(path: Path, header: list[str], rows) -> None:
         w.writerows(rows)
 
 
+LOCAL_OFFICIAL = {"classification": "OFFICIAL", "releasability": "LOCAL ONLY"}
+# what a partner state shared under its memorandum: cleared readers of the receiving state only
+MARKINGS = {"partner-state": {"classification": "SECRET", "releasability": "REL TO UK"}}
+
+
 def write_manifest(folder: Path, source_ids: list[str], files: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    data = {"sources": [{"id": s, **SOURCES[s], "classification": "OFFICIAL", "releasability": "case team"}
-                        for s in source_ids],
+    data = {"sources": [{"id": s, **SOURCES[s], **MARKINGS.get(s, LOCAL_OFFICIAL)} for s in source_ids],
             "files": files}
     (folder / "manifest.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 

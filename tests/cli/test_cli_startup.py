@@ -21,7 +21,7 @@ finally:
 def test_version_and_help_load_none_of_the_engine(args):
     out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=True)
     loaded = out.stderr.split("LOADED ", 1)[1].strip().split(",")
-    assert set(loaded) <= {"engine.cli", "engine.defaults", "engine.lazy"}, loaded
+    assert set(loaded) <= {"engine.cli", "engine.defaults", "engine.lazy", "engine.cli_access"}, loaded
     assert "warrant" in out.stdout
 
 

@@ -68,7 +68,7 @@ def test_record_by_hash_gives_the_record_with_its_source(store, program):
     assert record["predicate"] == "listed"
     assert record["args"] == {"party": "ACME", "list": "SDN"}
     assert (record["_source_name"], record["_reliability"], record["_jurisdiction"]) == ("OFAC SDN list", "A", "US")
-    assert record["_classification"] == "public" and record["_credibility"] == 2
+    assert record["_classification"] == "OFFICIAL" and record["_credibility"] == 2
     assert record_by_hash(store, "0" * 64) is None
 
 

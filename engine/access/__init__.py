@@ -1,0 +1,1 @@
+"""Who may see what: markings on evidence, the principals of a case file, redaction for a reader."""

@@ -1,0 +1,86 @@
+"""The `warrant principal` and `warrant markings` commands: who the case file knows, and its marking scheme."""
+
+from __future__ import annotations
+
+import click
+
+from .cli import _case, _echo_json, _fail, db_option, handle_errors, json_option, main
+
+
+@main.group()
+def principal():
+    """The users and partner agencies of a case file, with their clearance and nationality."""
+
+
+@principal.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["user", "agency"]), default="user", show_default=True,
+              help="A user of this agency, or a partner agency (which never sees LOCAL ONLY records).")
+@click.option("--clearance", required=True, help="A level of the case file's scheme, e.g. SECRET.")
+@click.option("--nationality", required=True, help="The nationality or agency code REL TO lists name, e.g. UK.")
+@click.option("--caveats", default=None, help="Handling caveats held, comma-separated, e.g. ORCON.")
+@db_option
+@json_option
+@handle_errors
+def principal_add(name, kind, clearance, nationality, caveats, db, as_json):
+    """Add a principal (only the owner may)."""
+    with _case(db, create=True) as case:
+        added = case.add_principal(name, kind, clearance, nationality, caveats)
+    if as_json:
+        _echo_json(added.to_json())
+    else:
+        click.echo(f"added {added.describe()}")
+
+
+@principal.command("list")
+@db_option
+@json_option
+@handle_errors
+def principal_list(db, as_json):
+    """List the case file's principals (the owner, who sees everything, is always there)."""
+    with _case(db) as case:
+        found = case.principals()
+    if as_json:
+        _echo_json([p.to_json() for p in found])
+        return
+    click.echo("owner (the case file's owner: sees everything)")
+    for p in found:
+        click.echo(p.describe())
+
+
+@main.group()
+def markings():
+    """The case file's classification scheme."""
+
+
+@markings.command("show")
+@db_option
+@json_option
+@handle_errors
+def markings_show(db, as_json):
+    """Print the scheme's levels, lowest first, and the level of a record without a marking."""
+    with _case(db) as case:
+        scheme = case.scheme
+    if as_json:
+        _echo_json(scheme.to_json())
+    else:
+        click.echo(f"{scheme.order_text()} (a record without a marking: {scheme.default})")
+
+
+@markings.command("scheme")
+@click.option("--preset", type=click.Choice(["default", "tlp"]), default=None,
+              help="default: OFFICIAL < SECRET < TOP SECRET; tlp: the Traffic Light Protocol.")
+@click.option("--levels", default=None, help="Your own levels, lowest first, comma-separated.")
+@click.option("--default", "default_level", default=None, help="The level of a record without a marking "
+              "(default: the lowest).")
+@db_option
+@handle_errors
+def markings_scheme(preset, levels, default_level, db):
+    """Choose the case file's classification levels (only the owner may)."""
+    with _case(db, create=True) as case:
+        if (preset is None) == (levels is None):
+            _fail("error: give either --preset or --levels")
+        from .access.markings import PRESETS
+
+        scheme = case.set_scheme(PRESETS[preset] if preset else levels.split(","), default_level)
+    click.echo(f"scheme: {scheme.order_text()} (a record without a marking: {scheme.default})")

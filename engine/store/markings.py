@@ -1,0 +1,101 @@
+"""Markings at load time: a manifest's source and file markings checked against the case file's scheme
+(L017, located in manifest.json), and each marked file's records given the file's marking.
+
+A record's marking is its file's (the `record_markings` table, by record hash) when its manifest entry gives
+one, else its source's (the `sources` table), else the scheme's default level with no restriction."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+
+from ..access.markings import Marking, MarkingError, Scheme, parse_caveats, parse_releasability
+from .errors import Problem
+from .evidence import table_name
+from .manifest import Manifest, locate
+from .schema import quote
+
+_FIELDS = ("classification", "releasability", "caveats")
+_TABLE = ("CREATE TABLE IF NOT EXISTS record_markings (hash TEXT PRIMARY KEY, classification TEXT NOT NULL, "
+          "releasability TEXT, caveats TEXT)")
+
+
+def check_manifest_markings(manifest: Manifest | None, scheme: Scheme) -> tuple[Manifest | None, list[Problem]]:
+    """The manifest with every marking written canonically, and an L017 problem for each marking the scheme
+    refuses (an unknown level, a malformed releasability or caveat list)."""
+    if manifest is None:
+        return None, []
+    text = Path(manifest.path).read_text(encoding="utf-8-sig")
+    problems: list[Problem] = []
+
+    def clean(entry, needles: list[str]):
+        values = {}
+        for name in _FIELDS:
+            raw = getattr(entry, name)
+            try:
+                values[name] = None if raw is None else _canonical(name, raw, scheme)
+            except MarkingError as exc:
+                line, col = locate(text, needles + [name])
+                problems.append(Problem("L017", manifest.path, line, col, name, raw, f"{exc.reason}; {exc.hint}"))
+                values[name] = None
+        return replace(entry, **values)
+
+    sources = tuple(clean(s, ["sources", s.id]) for s in manifest.sources)
+    files = MappingProxyType({name: clean(f, ["files", name]) for name, f in manifest.files.items()})
+    return replace(manifest, sources=sources, files=files), problems
+
+
+def _canonical(name: str, raw, scheme: Scheme) -> str | None:
+    if name == "classification":
+        return scheme.level(raw)
+    if name == "releasability":
+        return Marking(scheme.default, parse_releasability(raw)).releasability_text()
+    return ",".join(parse_caveats(raw)) or None
+
+
+def mark_records(conn: sqlite3.Connection, manifest: Manifest | None, files: list[tuple[Path, object]],
+                 batch: int, scheme: Scheme) -> None:
+    """Give the records this batch added from each file whose manifest entry carries a marking that marking
+    (each field it leaves out is its source's)."""
+    if manifest is None:
+        return
+    for path, decl in files:
+        entry = manifest.files.get(path.name)
+        if entry is None or not any(getattr(entry, f) for f in _FIELDS):
+            continue
+        conn.execute(_TABLE)
+        of_source = "(SELECT {} FROM sources WHERE id = _source)"
+        conn.execute(f"INSERT OR REPLACE INTO record_markings (hash, classification, releasability, caveats) "
+                     f"SELECT _hash, COALESCE(?, {of_source.format('classification')}, ?), "
+                     f"COALESCE(?, {of_source.format('releasability')}), COALESCE(?, {of_source.format('caveats')}) "
+                     f"FROM {quote(table_name(decl.name))} WHERE _batch = ?",
+                     [entry.classification, scheme.default, entry.releasability, entry.caveats, batch])
+
+
+def record_marking(conn: sqlite3.Connection, scheme: Scheme, record_hash: str | None, source: str | None) -> Marking:
+    """The marking of one record: its file's, else its source's, else the scheme's default."""
+    row = None
+    if record_hash is not None:
+        try:
+            row = conn.execute("SELECT classification, releasability, caveats FROM record_markings WHERE hash = ?",
+                               [record_hash]).fetchone()
+        except sqlite3.OperationalError:  # no marked files yet
+            row = None
+    if row is None and source is not None:
+        row = source_marking_row(conn, source)
+    if row is None:
+        return scheme.default_marking()
+    try:
+        return scheme.marking(row[0], row[1], row[2])
+    except MarkingError:  # written before markings were checked: withheld from all but the owner
+        return Marking(scheme.levels[-1], (), ("UNCHECKED",))
+
+
+def source_marking_row(conn: sqlite3.Connection, source: str) -> tuple | None:
+    """(classification, releasability, caveats) of a source as recorded, None when it is not recorded."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(sources)")}
+    caveats = "caveats" if "caveats" in cols else "NULL"
+    return conn.execute(f"SELECT classification, releasability, {caveats} FROM sources WHERE id = ?",
+                        [source]).fetchone()
