@@ -196,6 +196,8 @@ def main(argv: list[str]) -> None:
         from .replay import replay_job as fn
     elif job == "workbench":
         from .workbench import workbench_job as fn
+    elif job == "provenance":
+        from .provenance import provenance_job as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

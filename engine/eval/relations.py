@@ -83,10 +83,13 @@ def arg_columns(decl: Declaration) -> tuple[str, ...]:
 
 
 class RunTables:
-    """The tables of one evaluation; `source()` picks the version an atom reads."""
+    """The tables of one evaluation; `source()` picks the version an atom reads. Without `provenance` (only
+    for measuring what it costs: `benchmarks/provenance.py`) rows are derived by round as usual, but their
+    rule is not recorded, and the stored facts keep neither round nor rule: no proof can be built."""
 
-    def __init__(self, declarations: dict[str, Declaration]):
+    def __init__(self, declarations: dict[str, Declaration], provenance: bool = True):
         self.decls = declarations
+        self.provenance = provenance
 
     def source(self, predicate: str, version: str, with_meta: bool = False) -> Source:
         """version: 'all' (complete), 'full' (rounds before :k) or 'delta' (round :k - 1)."""

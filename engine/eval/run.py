@@ -97,8 +97,9 @@ def _drop_temp(conn) -> None:
         conn.execute(f'DROP TABLE temp."{name}"')
 
 
-def _persist(conn, program: Program, run_id: str) -> dict[str, int]:
+def _persist(conn, program: Program, run_id: str, provenance: bool = True) -> dict[str, int]:
     counts = {}
+    kept = ["_round", "_rule"] if provenance else ["NULL", "NULL"]
     for decl in program.declarations:
         if decl.is_evidence:
             continue
@@ -112,7 +113,7 @@ def _persist(conn, program: Program, run_id: str) -> dict[str, int]:
             conn.execute(f'CREATE INDEX IF NOT EXISTS "fact_{decl.name}__key" ON {fact} (run_id{"".join(", " + c for c in cols)})')
         order = ", ".join(cols) if cols else "_rule"
         cur = conn.execute(
-            f"INSERT INTO {fact} SELECT :run, {', '.join(cols + ['_round', '_rule'])} FROM {table_name('r', decl.name)} ORDER BY {order}",
+            f"INSERT INTO {fact} SELECT :run, {', '.join(cols + kept)} FROM {table_name('r', decl.name)} ORDER BY {order}",
             {"run": run_id},
         )
         counts[decl.name] = cur.rowcount
@@ -154,17 +155,17 @@ def _undo(conn) -> None:
 def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
              run_id: str | None = None, collect: bool = True, max_seconds: float | None = None,
-             max_facts: int | None = None) -> RunResult:
+             max_facts: int | None = None, provenance: bool = True) -> RunResult:
     """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id
     (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back).
     With `collect`, the result lists every conclusion; otherwise read them later with `stored_conclusions`.
     Past `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit), or when a rule fails or stores a
     non-finite number, it raises EvalError and stores nothing (the time limit rolls back the enclosing
-    transaction too)."""
+    transaction too). `provenance=False` is for benchmarks only (see RunTables): such a run has no proofs."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
     program = program_on(program, as_of_date)
-    tables = RunTables({d.name: d for d in program.declarations})
+    tables = RunTables({d.name: d for d in program.declarations}, provenance)
     constants = {c.name: c for c in program.constants}
     register_functions(conn)  # the caller's connection may be one that engine.store did not open
     conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB
@@ -176,7 +177,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
             rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
-            counts = _persist(conn, program, run_id)
+            counts = _persist(conn, program, run_id, provenance)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
         conn.execute(

@@ -55,7 +55,7 @@ def compile_rule(rule: Rule, stratum: Stratum, tables: RunTables, constants, del
     cols = ", ".join([ident(c.name) for c in decl.columns] + ["_round", "_rule"])
     body = q.sql(select + [":k", ":rule"], distinct=not decl.columns)
     sql = f"INSERT OR IGNORE INTO {table_name('r', rule.head.predicate)} ({cols}) {body}"
-    return Statement(rule, sql, dict(compiler.params, rule=rule.key))
+    return Statement(rule, sql, dict(compiler.params, rule=rule.key if tables.provenance else None))
 
 
 def delta_variants(rule: Rule, stratum: Stratum, tables, constants) -> list[Statement]:
