@@ -171,6 +171,19 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@dataclass(frozen=True)
+class FtmImport:
+    """What an FtM import did: every entity accounted for (`summary`), and the load of its evidence."""
+
+    summary: object  # store.ftm_import.ImportSummary
+    load: object     # store.loading.LoadReport
+
+    def to_json(self) -> dict:
+        """The summary and the load's counts as JSON data."""
+        return {**self.summary.to_json(), "batch": self.load.batch, "added": self.load.added,
+                "duplicates": self.load.duplicates}
+
+
 class Case:
     """An open case file. Every load, registration, run and read is recorded in its audit log as `actor`,
     acting as the principal `as_principal` (default: the all-seeing owner), whose markings decide what
@@ -299,6 +312,45 @@ class Case:
             self.audit("evidence.load", str(facts_dir), {"batch": report.batch, "files": files, "recorded_at": recorded_at})
             protect(self.conn)
         return report
+
+    def import_ftm(self, paths: list[str | Path], mapping: str | Path | None = None, rulebook: str | Path | None = None,
+                   progress: bool | None = None, recorded_at: str | None = None) -> "FtmImport":
+        """Import FtM entity files (JSON lines) under a mapping (default: rulebooks/ftm_mapping.toml) into
+        the evidence the mapping's rulebook (or `rulebook`) declares, with entity names: all or nothing,
+        through the same validated load as a facts folder. Every entity is accounted for in the summary."""
+        import tempfile
+
+        from .store.entity_names import read_names, store_names
+        from .store.ftm_import import convert_files, no_files
+        from .store.ftm_mapping import read_mapping
+        from .store.errors import LoadError
+
+        files = [Path(p) for p in paths]
+        if missing := no_files(files):
+            raise LoadError(missing)
+        read = read_mapping(mapping)
+        program = load_rulebook(rulebook or read.rulebook)
+        recorded_at = None if recorded_at is None else recorded_at_stamp(recorded_at)
+        with tempfile.TemporaryDirectory(prefix="warrant-ftm-") as work:
+            summary, facts, names = convert_files(files, read, program, Path(work), progress)
+            with write_transaction(self.store.db):
+                self._register(program)
+                report = load_facts(self.store, program, facts, progress=progress, now=recorded_at)
+                problems: list = []
+                summary.names = store_names(self.conn, read_names(names, problems))
+                if problems:
+                    raise LoadError(problems)
+                self.audit("evidence.import_ftm", ", ".join(map(str, files)), {
+                    "batch": report.batch, "mapping": read.path, "mapping_sha256": _file_sha256(read.path),
+                    "files": [{"path": str(f), "sha256": _file_sha256(f)} for f in files],
+                    "summary": summary.to_json(), "recorded_at": recorded_at})
+                protect(self.conn)
+        return FtmImport(summary, report)
+
+    def names(self, ids) -> dict[str, str]:
+        """The names of the entities among `ids` that have one (see engine/store/entity_names.py)."""
+        from .store.entity_names import names_of
+        return names_of(self.conn, ids)
 
     def run(self, program: Program, facts: str | Path | None = None, as_of: str | None = None,
             max_rounds: int = 100_000, progress: bool | None = None, collect: bool = True,
@@ -453,6 +505,22 @@ class Case:
                                          "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
                                          **({"signed_by": key.agency} if key is not None else {})})
         return manifest
+
+    def export_ftm(self, run_id: str | None = None) -> list[dict]:
+        """The run's conclusions about entities as FtM entities (see engine/ftm_export.py), each carrying the
+        SHA-256 of its proof; the read is audited."""
+        from .ftm_export import conclusion_entities
+
+        run_id = run_id or self.latest_run()
+        program, info = self.program_for_run(run_id), self.run_info(run_id)
+
+        def proof_json(atom: str) -> str:
+            return proof_api.render(self._rebuilt_proof(program, run_id, atom), "json")
+
+        with write_transaction(self.store.db):
+            entities = list(conclusion_entities(program, info, self.conclusions(run_id), proof_json))
+            self.audit("view.export_ftm", run_id, {"entities": len(entities)})
+        return entities
 
     def _rulebook_texts(self, run_id: str) -> dict[str, str]:
         rows = self.conn.execute(

@@ -156,6 +156,54 @@ def load(rulebook, facts_dir, recorded_at, db, as_json):
             click.echo(render_all(warnings), err=True, nl=False)
 
 
+@main.group("import")
+def import_group() -> None:
+    """Import evidence published in other formats (FollowTheMoney)."""
+
+
+@import_group.command("ftm")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--mapping", default=None, help="The mapping file (TOML; default: rulebooks/ftm_mapping.toml).")
+@click.option("--rulebook", default=None, help="The rulebook whose evidence to fill (default: the mapping's).")
+@click.option("--recorded-at", default=None, help="When the case file is taken to have received these records.")
+@db_option
+@json_option
+@handle_errors
+def import_ftm(files, mapping, rulebook, recorded_at, db, as_json):
+    """Import FtM entity files (JSON lines, as OpenSanctions ships them): all or nothing, every entity
+    accounted for (loaded, or skipped with the reason)."""
+    with _case(db, create=True) as case:
+        done = case.import_ftm(list(files), mapping, rulebook, recorded_at=recorded_at)
+    if as_json:
+        _echo_json(done.to_json())
+        return
+    summary = done.summary
+    click.echo(f"{summary.entities} entities: {summary.loaded} loaded, {summary.skipped} skipped; "
+               f"{summary.names} names")
+    for predicate, count in sorted(summary.records.items()):
+        click.echo(f"  {predicate}: {count} records")
+    for item in done.to_json()["not_loaded"]:
+        click.echo(f"  not loaded ({item['count']}): {item['reason']} (e.g. {', '.join(item['examples'])})")
+    click.echo(f"loaded into {db}: {done.load.added} new records, {done.load.duplicates} already present")
+
+
+@main.command("export-ftm")
+@click.option("-o", "--output", default=None, help="The file to write (JSON lines; default: standard output).")
+@db_option
+@run_option
+@handle_errors
+def export_ftm(output, db, run_id):
+    """Write a run's conclusions as FollowTheMoney entities (one Sanction-schema entity per conclusion)."""
+    with _case(db) as case:
+        entities = case.export_ftm(run_id)
+    text = "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in entities)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(entities)} FtM entities to {output}")
+
+
 @main.command()
 @click.argument("rulebook")
 @click.option("--facts", "facts_dir", default=None, help="Load this facts folder first.")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..syntax.ast import Declaration
 from ..syntax.program import Program
+from .entity_names import STEMS as NAME_STEMS
 from .errors import Problem
 from .evidence import evidence_declarations
 from .manifest import MANIFEST
@@ -24,6 +25,8 @@ def fact_files(folder: Path, program: Program) -> tuple[list[tuple[Path, Declara
             continue
         if path.stem in evidence:
             found.append((path, evidence[path.stem]))
+        elif path.stem in NAME_STEMS:
+            continue  # entity names, not evidence (see entity_names)
         else:
             problems.append(Problem("L001", str(path), 1, 1, None, path.stem, _why(path.stem, program, evidence)))
     return found, problems

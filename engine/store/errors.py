@@ -28,6 +28,15 @@ CODES: dict[str, tuple[str, str]] = {
                             "REL TO partners or LOCAL ONLY, and caveats as a list of words"),
 }
 
+# The FtM import's own codes (warrant import ftm).
+FTM_CODES: dict[str, tuple[str, str]] = {
+    "F001": ("not an FtM entity", "give one JSON object per line: {\"id\": ..., \"schema\": ..., \"properties\": {...}}"),
+    "F002": ("unknown FtM schema", "use a schema of the followthemoney model (Person, Company, Ownership, Sanction, ...)"),
+    "F003": ("bad FtM property value", "fix the value in the source file: percentages 0-100 with the digits 0-9, dates YYYY[-MM[-DD]]"),
+    "F004": ("FtM edge without an end", "give the edge both ends (Ownership: owner and asset; Control: controller and controlled; Sanction: entity)"),
+    "F005": ("bad FtM mapping", "fix the mapping file (TOML); see docs/analyst-guide.md, \"Importing OpenSanctions data\""),
+}
+
 STORE_CODES: dict[str, tuple[str, str]] = {
     "S001": ("different declaration", "use a new case file, or the declaration the case file was made with"),
     "S002": ("bad date or time", "give --as-of, --known-at or --recorded-at as YYYY-MM-DD or an ISO timestamp"),
@@ -54,7 +63,7 @@ class Problem:
         """This problem as a located diagnostic with a hint."""
         span = Span(self.file, self.line, self.col, self.line, self.col + 1)
         subject = f"{self.column} = {self.value!r}: " if self.column is not None else ""
-        return error(self.code, f"{subject}{self.reason}", span, CODES[self.code][1])
+        return error(self.code, f"{subject}{self.reason}", span, (CODES.get(self.code) or FTM_CODES[self.code])[1])
 
 
 class LoadError(WarrantError):

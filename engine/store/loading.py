@@ -14,6 +14,7 @@ from ..access.markings import read_scheme
 from ..syntax.program import Program
 from .columnar import ColumnarChunks, Doubt, header_positions
 from .discovery import fact_files
+from .entity_names import entity_files, read_names, store_names
 from .errors import LoadError, Problem
 from .evidence import create_indexes, ensure_evidence_tables, evidence_declarations
 from .lines import survey
@@ -103,6 +104,10 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         stamps = [Stamp(decl, path, file_defaults(manifest, path.name),
                         known, recorded_at, batch) for path, decl in files]
         reports, flagged = _load_files(store, stamps, problems, progress)
+        evidence = {d.name for d in evidence_declarations(program)}
+        for path in entity_files(folder):
+            if path.stem not in evidence:
+                store_names(store.db.conn, read_names(path, problems))
         if problems:
             raise LoadError(problems)
         mark_records(db.conn, manifest, files, batch, scheme)
