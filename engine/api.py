@@ -322,8 +322,9 @@ class Case:
 
         from .store.entity_names import read_names, store_names
         from .store.ftm_import import convert_files, no_files
-        from .store.ftm_mapping import read_mapping
         from .store.errors import LoadError
+        from .store.ftm_mapping import read_mapping
+        from .store.loading import load_facts
 
         files = [Path(p) for p in paths]
         if missing := no_files(files):

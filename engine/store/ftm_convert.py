@@ -10,8 +10,9 @@ import calendar
 import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 
+from ..numbers import CONTEXT
 from ..syntax.ast import Declaration
 from .entity_names import Name
 from .errors import LoadError, Problem
@@ -103,18 +104,17 @@ def percent_text(value: str, prop: str) -> str:
 
 
 def computed_percent(shares_value: str, capital: str) -> str | None:
-    """sharesValue / capital x 100, exact to 28 significant digits (decimal), as text; None when either is
-    not a plain number or capital is 0."""
+    """sharesValue / capital x 100 in decimal arithmetic as the rulebook language does it (engine/numbers.py:
+    15 significant digits, half to even), as text; None when either is not a plain number, or the shares
+    are negative or more than the capital."""
     try:
         part, whole = Decimal(shares_value.strip()), Decimal(capital.strip().split()[0])
     except (InvalidOperation, IndexError):
         return None
     if whole <= 0 or part < 0 or part > whole:
         return None
-    with localcontext() as ctx:
-        ctx.prec = 28
-        share = (part * 100 / whole).normalize()
-    return format(share, "f")
+    share = CONTEXT.divide(CONTEXT.multiply(part, Decimal(100)), whole)
+    return format(share.normalize(CONTEXT), "f")
 
 
 class Converter:

@@ -1,4 +1,4 @@
-"""--db names a case file: only `load`, `run`, `principal add` and `markings scheme` make one; every other command given a case file that does
+"""--db names a case file: only `load`, `run`, `import ftm`, `principal add` and `markings scheme` make one; every other command given a case file that does
 not exist, or a folder, says so and exits 2, leaving nothing behind."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from engine.cli import main
 from engine.diagnostics import WarrantError
 
 ARGUMENTS = {"atom": 'blocked("A")', "pattern": "blocked(X)", "run_a": "run-000001", "run_b": "run-000002",
-             "run_id": "run-000001", "path": "proof.json", "name": "alice", "rulebook": "mini.rules", "facts_dir": "facts"}
+             "run_id": "run-000001", "path": "proof.json", "name": "alice", "rulebook": "mini.rules", "facts_dir": "facts",
+             "files": "entities.ftm.jsonl"}
 OPTIONS = {"output": "out", "clearance": "SECRET", "nationality": "UK"}
-MAKERS = {"load", "run", "principal add", "markings scheme"}
+MAKERS = {"import ftm", "load", "run", "principal add", "markings scheme"}
 
 
 def _db_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
@@ -43,7 +44,7 @@ def _argv(words: str, db: str) -> list[str]:
 
 
 def test_the_read_commands_are_those_expected():
-    assert READERS == ["alerts", "audit checkpoint", "audit log", "audit verify", "diff", "export", "markings show",
+    assert READERS == ["alerts", "audit checkpoint", "audit log", "audit verify", "diff", "export", "export-ftm", "markings show",
                        "principal list", "query", "replay", "report", "runs", "serve", "verify-proof", "why", "whynot"]
 
 
