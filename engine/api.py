@@ -348,6 +348,12 @@ class Case:
                 protect(self.conn)
         return FtmImport(summary, report)
 
+    def named(self, proof):
+        """The proof for reading, with entity names beside their ids (engine/proof/names.py); never for
+        proof.json or bundles, which carry ids alone."""
+        from .proof.names import proof_ids, with_names
+        return with_names(proof, self.names(proof_ids(proof)))
+
     def names(self, ids) -> dict[str, str]:
         """The names of the entities among `ids` that have one (see engine/store/entity_names.py)."""
         from .store.entity_names import names_of

@@ -418,12 +418,17 @@ def why(atom, all_pred, fmt, output, db, run_id):
             for proof in proofs:
                 root = proof.nodes[proof.root]
                 name = proof_api.file_name(proof_api.GroundAtom(root.predicate, tuple(root.args)), fmt)
-                proof_api.write(proof, fmt, f"{output}/{name}")
+                proof_api.write(_readable(case, proof, fmt), fmt, f"{output}/{name}")
             click.echo(f"wrote {len(proofs)} proof(s) of {all_pred} to {output}/", err=True)
             return
         if not atom:
             _fail("error: give a fact such as 'blocked(\"A\")', or --all PREDICATE -o DIR")
-        _emit(case.why(atom, run_id), fmt, output)
+        _emit(_readable(case, case.why(atom, run_id), fmt), fmt, output)
+
+
+def _readable(case, proof, fmt: str):
+    """The proof with entity names beside ids, except as JSON (the proof as data carries ids alone)."""
+    return proof if fmt == "json" else case.named(proof)
 
 
 @main.command()

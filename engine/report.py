@@ -67,7 +67,7 @@ def write_proofs(case, run_id: str, root: Path, folder: str,
     program = case.program_for_run(run_id)
     entries = []
     for pred in _conclusion_predicates(program):
-        for proof in case.why_all(pred, run_id):
+        for proof in map(case.named, case.why_all(pred, run_id)):
             root_node = proof.nodes[proof.root]
             atom = proof_api.GroundAtom(root_node.predicate, tuple(root_node.args))
             files, failed = {}, {}
