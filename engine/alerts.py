@@ -43,13 +43,14 @@ def run_pairs(runs: list[dict], since: str | None = None) -> list[tuple[str, str
     return [(book, ids[-2], ids[-1]) for book, ids in sorted(by_book.items()) if len(ids) >= 2]
 
 
-def alerts(case, since: str | None = None) -> list[Alert]:
-    """Every conclusion gained or lost at each rulebook's latest run (see `run_pairs`), sorted."""
+def alerts(case, since: str | None = None, diff_of=None) -> list[Alert]:
+    """Every conclusion gained or lost at each rulebook's latest run (see `run_pairs`), sorted; `diff_of(run_a,
+    run_b)` gives the diff of two runs (default: `case.diff`; the workbench passes one that remembers)."""
     if since is not None:
         case.run_info(since)  # an unknown run id is R002
     out = []
     for book, run_a, run_b in run_pairs(case.runs(), since):
-        diff = case.diff(run_a, run_b)
+        diff = (diff_of or case.diff)(run_a, run_b)
         for change in diff.changes:
             reason = (change.reasons or diff.rule_changes or ("a change deeper in the proof",))[0]
             out.append(Alert(book, run_a, run_b, change.atom, change.gained, reason))

@@ -74,16 +74,10 @@ class Workbench:
         return {p: [atom_text(p, row) for row in rows] for p, rows in self.case.conclusions(run_id).items()}
 
     def changes(self) -> list:
-        """What each rulebook's latest run gained or lost since its run before (engine/alerts.py's pairs)."""
-        from ..alerts import Alert, run_pairs
-
-        out = []
-        for book, run_a, run_b in run_pairs(self.case.runs()):
-            diff = self.diff(run_a, run_b)
-            for c in diff.changes:
-                reason = (c.reasons or diff.rule_changes or ("a change deeper in the proof",))[0]
-                out.append(Alert(book, run_a, run_b, c.atom, c.gained, reason))
-        return sorted(out, key=lambda a: (a.rulebook, not a.gained, a.atom))
+        """What each rulebook's latest run gained or lost since its run before (engine/alerts.py), each diff
+        remembered."""
+        from ..alerts import alerts
+        return alerts(self.case, diff_of=self.diff)
 
     def diff(self, run_a: str, run_b: str) -> RunDiff:
         self.case.run_info(run_a), self.case.run_info(run_b)  # an unknown run is R002
