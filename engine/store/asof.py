@@ -158,7 +158,7 @@ def record_by_hash(store: Store, record_hash: str) -> dict | None:
     Keys: `predicate`, `args` (declared column -> value), every `_` metadata column, and the source's
     `_source_name`, `_source_kind`, `_reliability`, `_jurisdiction`, `_classification`, `_releasability`."""
     for name in evidence_tables(store):
-        cursor = store.db.execute(
+        cursor = store.conn.execute(
             f"SELECT e.*, s.name AS _source_name, s.kind AS _source_kind, s.reliability AS _reliability, "
             f"s.jurisdiction AS _jurisdiction, s.classification AS _classification, "
             f"s.releasability AS _releasability FROM {quote(name)} AS e "

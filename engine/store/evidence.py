@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..syntax.ast import Declaration
 from ..syntax.program import Program
 from .errors import store_error
-from .schema import EVIDENCE_PREFIX, SQL_TYPE_NAMES, Store, create_table_sql, quote, write_transaction
+from .schema import EVIDENCE_PREFIX, SQL_TYPE_NAMES, Store, create_table_sql, quote, table_names, write_transaction
 
 # numbers in INTEGER columns: whole numbers are exact 64-bit integers, decimals REAL (engine/numbers.py)
 SQL_TYPES = {"entity": str, "text": str, "date": str, "timestamp": str, "number": int, "percent": int,
@@ -55,7 +55,7 @@ def expected_columns(decl: Declaration) -> dict[str, type]:
 def ensure_evidence_tables(store: Store, program: Program, indexes: bool = True) -> None:
     """Create the evidence tables of `program` (idempotent). A table made from another declaration is an error.
     With `indexes` false a new table gets only its partial indexes: the caller (a load) makes the others."""
-    with write_transaction(store.db):
+    with write_transaction(store):
         for decl in evidence_declarations(program):
             _ensure_table(store, decl, indexes)
 
@@ -63,13 +63,13 @@ def ensure_evidence_tables(store: Store, program: Program, indexes: bool = True)
 def _ensure_table(store: Store, decl: Declaration, indexes: bool = True) -> None:
     name = table_name(decl.name)
     wanted = expected_columns(decl)
-    found = [(row[1], row[2].upper()) for row in store.db.conn.execute(f"PRAGMA table_info({quote(name)})")]
+    found = [(row[1], row[2].upper()) for row in store.conn.execute(f"PRAGMA table_info({quote(name)})")]
     if found:
         if found != [(column, SQL_TYPE_NAMES[t]) for column, t in wanted.items()]:
             raise store_error("S001", f"the case file {store.path} was made with a different declaration of "
                                       f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
         return
-    store.db.conn.execute(create_table_sql(name, wanted, references={"_source": ("sources", "id")}))
+    store.conn.execute(create_table_sql(name, wanted, references={"_source": ("sources", "id")}))
     create_indexes(store, decl, full=indexes)
 
 
@@ -90,20 +90,20 @@ def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:
                     for col in decl.columns[1:] if col.type in ("entity", "text", "date", "timestamp")]
     for index, columns, where in indexes:
         unique = "UNIQUE " if index == f"{table}_hash" else ""
-        store.db.conn.execute(f"CREATE {unique}INDEX IF NOT EXISTS {quote(index)} ON {quote(table)} ({columns}) {where}")
+        store.conn.execute(f"CREATE {unique}INDEX IF NOT EXISTS {quote(index)} ON {quote(table)} ({columns}) {where}")
 
 
 def drop_indexes(store: Store, decl: Declaration) -> None:
     """Drop the full indexes `create_indexes` makes: a bulk load rebuilds them afterwards, sorted, which is much
     faster. The partial indexes stay: rows they do not hold cost them nothing."""
     partial = {retract_index(decl.name), windows_index(decl.name)}
-    rows = store.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+    rows = store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                                  "AND sql IS NOT NULL ORDER BY name", [table_name(decl.name)])
     for (index,) in rows.fetchall():
         if index not in partial:
-            store.db.conn.execute(f"DROP INDEX {quote(index)}")
+            store.conn.execute(f"DROP INDEX {quote(index)}")
 
 
 def evidence_tables(store: Store) -> list[str]:
     """The names of the evidence tables in the case file."""
-    return [name for name in store.db.table_names() if name.startswith(EVIDENCE_PREFIX)]
+    return [name for name in table_names(store.conn) if name.startswith(EVIDENCE_PREFIX)]

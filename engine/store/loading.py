@@ -92,14 +92,14 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         raise LoadError([Problem("L013", str(folder), 1, 1, None, None, "no such facts folder")])
     recorded_at = normalize_timestamp(now)
     files, problems = fact_files(folder, program)
-    with write_transaction(store.db) as db:
+    with write_transaction(store) as db:  # a Store: its `conn` is all the load uses
         manifest, manifest_problems = read_manifest(folder, source_ids(db))
         scheme = read_scheme(db.conn)
         manifest, marking_problems = check_manifest_markings(manifest, scheme)
         problems += manifest_problems + marking_problems
         ensure_evidence_tables(store, program, indexes=False)  # a new table is indexed once it is filled
         problems += register_sources(db, manifest, [path for path, _ in files])
-        batch = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchone()[0]
+        batch = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchone()[0]
         known = frozenset(source_ids(db))
         stamps = [Stamp(decl, path, file_defaults(manifest, path.name),
                         known, recorded_at, batch) for path, decl in files]
@@ -210,7 +210,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _record_load(store: Store, report: LoadReport, folder: Path, started_at: str) -> None:
-    store.db.conn.execute(
+    store.conn.execute(
         "INSERT INTO loads (id, started_at, finished_at, facts_dir, files, rows_added, rows_duplicate) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [report.batch, started_at, utc_now(), str(folder), json.dumps([f.to_json() for f in report.files]),

@@ -16,7 +16,7 @@ from .items import RawRow
 from .names import NameWarning, lookalike_warning, skeleton
 from .readers import read_facts
 from .rows import Stamp
-from .schema import Store
+from .schema import Store, table_names
 
 
 def lookalike_warnings(store: Store, decls: list[Declaration], batch: int,
@@ -42,13 +42,13 @@ def lookalike_warnings(store: Store, decls: list[Declaration], batch: int,
 
 
 def _earlier_flagged(store: Store, batch: int) -> set[str]:
-    rows = store.db.conn.execute("SELECT files FROM loads WHERE id < ? AND files LIKE '%\"L014\"%'", [batch])
+    rows = store.conn.execute("SELECT files FROM loads WHERE id < ? AND files LIKE '%\"L014\"%'", [batch])
     return {w["name"] for (files,) in rows for f in json.loads(files) for w in f.get("warnings", ())
             if w.get("code") == "L014"}
 
 
 def _entity_columns(store: Store, decls: list[Declaration]) -> list[tuple[Declaration, str, str]]:
-    tables = set(store.db.table_names())
+    tables = set(table_names(store.conn))
     return [(decl, quote(table_name(decl.name)), quote(c.name)) for decl in decls
             if table_name(decl.name) in tables for c in decl.columns if c.type == "entity"]
 
@@ -56,7 +56,7 @@ def _entity_columns(store: Store, decls: list[Declaration]) -> list[tuple[Declar
 def _stored(store: Store, columns, name: str, batch: int | None = None) -> bool:
     where = "" if batch is None else " AND _batch = ?"
     args = [name] if batch is None else [name, batch]
-    return any(store.db.conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ?{where} LIMIT 1", args).fetchone()
+    return any(store.conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ?{where} LIMIT 1", args).fetchone()
                for _, table, column in columns)
 
 

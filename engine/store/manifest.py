@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Mapping
-
-import pydantic
-from pydantic import BeforeValidator, ConfigDict
 
 from .errors import Problem
 from .readers import not_utf8
@@ -81,36 +79,42 @@ def _required_text(value: object) -> str:
     return value
 
 
-_Text = Annotated[Any, BeforeValidator(lambda v: v if v is None or isinstance(v, str) else _required_text(v))]
-_STRICT = ConfigDict(extra="forbid")
+@functools.lru_cache(maxsize=None)
+def _manifest_model() -> type:
+    """The pydantic model of manifest.json, made when a folder first has one: pydantic is not imported for
+    folders without a manifest."""
+    import pydantic
+    from pydantic import BeforeValidator, ConfigDict
 
+    text = Annotated[Any, BeforeValidator(lambda v: v if v is None or isinstance(v, str) else _required_text(v))]
+    strict = ConfigDict(extra="forbid")
 
-class _SourceEntry(pydantic.BaseModel):
-    model_config = _STRICT
-    id: Annotated[Any, BeforeValidator(_required_text)]
-    name: _Text = None
-    kind: _Text = None
-    jurisdiction: _Text = None
-    reliability: Annotated[Any, BeforeValidator(_reliability)] = None
-    classification: _Text = None
-    releasability: _Text = None
-    caveats: Any = None
+    class _SourceEntry(pydantic.BaseModel):
+        model_config = strict
+        id: Annotated[Any, BeforeValidator(_required_text)]
+        name: text = None
+        kind: text = None
+        jurisdiction: text = None
+        reliability: Annotated[Any, BeforeValidator(_reliability)] = None
+        classification: text = None
+        releasability: text = None
+        caveats: Any = None
 
+    class _FileEntry(pydantic.BaseModel):
+        model_config = strict
+        source: Annotated[Any, BeforeValidator(_required_text)]
+        credibility: Annotated[Any, BeforeValidator(META_CHECKERS["_credibility"])] = None
+        document: text = None
+        classification: text = None
+        releasability: text = None
+        caveats: Any = None
 
-class _FileEntry(pydantic.BaseModel):
-    model_config = _STRICT
-    source: Annotated[Any, BeforeValidator(_required_text)]
-    credibility: Annotated[Any, BeforeValidator(META_CHECKERS["_credibility"])] = None
-    document: _Text = None
-    classification: _Text = None
-    releasability: _Text = None
-    caveats: Any = None
+    class _ManifestModel(pydantic.BaseModel):
+        model_config = strict
+        sources: list[_SourceEntry] = []
+        files: dict[str, _FileEntry] = {}
 
-
-class _ManifestModel(pydantic.BaseModel):
-    model_config = _STRICT
-    sources: list[_SourceEntry] = []
-    files: dict[str, _FileEntry] = {}
+    return _ManifestModel
 
 
 def read_manifest(folder: Path, known_sources: set[str]) -> tuple[Manifest | None, list[Problem]]:
@@ -127,8 +131,10 @@ def read_manifest(folder: Path, known_sources: set[str]) -> tuple[Manifest | Non
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, [Problem("L010", str(path), exc.lineno, exc.colno, None, None, f"not valid JSON: {exc.msg}")]
+    import pydantic
+
     try:
-        model = _ManifestModel.model_validate(data)
+        model = _manifest_model().model_validate(data)
     except pydantic.ValidationError as exc:
         return None, [_problem(str(path), text, data, err) for err in exc.errors()]
     manifest = Manifest(str(path), tuple(SourceInfo(**entry.model_dump()) for entry in model.sources),

@@ -6,9 +6,6 @@ import contextlib
 import sys
 from typing import Callable, Iterator
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
 
 def wants_progress(progress: bool | None) -> bool:
     """`progress` if given, else whether stderr is a terminal."""
@@ -21,6 +18,9 @@ def progress_bar(progress: bool | None, total: int, label: str) -> Iterator[Call
     if not wants_progress(progress):
         yield lambda done: None
         return
+    from rich.console import Console  # here: a load that shows no bar (a script, a pipe) does not import rich
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     # drawn at each update, with no refresh thread: a load may fork a second process, which is safe only
     # while this process runs a single thread

@@ -16,8 +16,8 @@ def register_program(store: Store, program: Program, sources: SourceMap | None =
     now = utc_now()
     rows = [_row(rb, sources, now) for rb in program.rulebooks]
     columns = ("id", "version", "sha256", "path", "text", "registered_at")
-    with write_transaction(store.db):
-        store.db.conn.executemany(f"INSERT OR IGNORE INTO rulebooks ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?)",
+    with write_transaction(store):
+        store.conn.executemany(f"INSERT OR IGNORE INTO rulebooks ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?)",
                                   [[row[c] for c in columns] for row in rows])
 
 

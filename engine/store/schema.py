@@ -97,7 +97,7 @@ def open_store(path: str | Path, create: bool = True) -> Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         # SQLite may sort on helper threads (index builds after a bulk load, large ORDER BYs)
         conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
-        tables = table_names(conn)
+        tables = set(table_names(conn))
         _check_version(conn, tables, path)
         if not set(_BASE_TABLES) <= tables:  # no write (no lock) on an existing case file
             with write_transaction(store):
@@ -110,9 +110,9 @@ def open_store(path: str | Path, create: bool = True) -> Store:
     return store
 
 
-def table_names(conn: sqlite3.Connection) -> set[str]:
-    """The names of the case file's tables."""
-    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+def table_names(conn: sqlite3.Connection) -> list[str]:
+    """The names of the case file's tables, in the order SQLite lists them (as sqlite-utils gives them)."""
+    return [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
 
 def busy_timeout() -> float:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from .errors import Problem
 from .manifest import Manifest, SourceInfo, file_source, locate
 from .schema import quote
 
+if TYPE_CHECKING:
+    from .schema import Store
 
-def source_ids(db: sqlite_utils.Database) -> set[str]:
+# `db` is the case file's Store (or a sqlite-utils Database): only its `conn` is used
+
+
+def source_ids(db: Store) -> set[str]:
     """Ids of the sources already in the case file."""
-    return {row[0] for row in db.execute("SELECT id FROM sources")}
+    return {row[0] for row in db.conn.execute("SELECT id FROM sources")}
 
 
-def register_sources(db: sqlite_utils.Database, manifest: Manifest | None, fact_files: list[Path]) -> list[Problem]:
+def register_sources(db: Store, manifest: Manifest | None, fact_files: list[Path]) -> list[Problem]:
     """Add the manifest's sources and the stand-in sources of undescribed files; a changed source is a problem."""
-    if "caveats" not in {r[1] for r in db.execute("PRAGMA table_info(sources)")}:  # a case file from before caveats
-        db.execute("ALTER TABLE sources ADD COLUMN caveats TEXT")
+    if "caveats" not in {r[1] for r in db.conn.execute("PRAGMA table_info(sources)")}:  # a case file from before caveats
+        db.conn.execute("ALTER TABLE sources ADD COLUMN caveats TEXT")
     problems = [p for source in (manifest.sources if manifest else ()) if (p := _add(db, source, manifest))]
     for path in fact_files:
         if manifest is None or path.name not in manifest.files:
@@ -27,8 +31,8 @@ def register_sources(db: sqlite_utils.Database, manifest: Manifest | None, fact_
     return problems
 
 
-def _add(db: sqlite_utils.Database, source: SourceInfo, manifest: Manifest) -> Problem | None:
-    cursor = db.execute("SELECT * FROM sources WHERE id = ?", [source.id])
+def _add(db: Store, source: SourceInfo, manifest: Manifest) -> Problem | None:
+    cursor = db.conn.execute("SELECT * FROM sources WHERE id = ?", [source.id])
     found = cursor.fetchone()
     if found is None:
         _insert(db, source.row())
@@ -43,7 +47,7 @@ def _add(db: sqlite_utils.Database, source: SourceInfo, manifest: Manifest) -> P
                    f"source already recorded in the case file with different {', '.join(changed)}")
 
 
-def _insert(db: sqlite_utils.Database, row: dict, conflict: str = "") -> None:
+def _insert(db: Store, row: dict, conflict: str = "") -> None:
     columns = sorted(row)  # the sources table's own column names (SourceInfo.row)
     db.conn.execute(f"INSERT {conflict}INTO sources ({', '.join(map(quote, columns))}) "
                     f"VALUES ({', '.join('?' * len(columns))})", [row[c] for c in columns])

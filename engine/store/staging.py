@@ -32,19 +32,19 @@ class Stage:
 
     def add(self, rows: list[tuple]) -> None:
         """Stage packed rows: (args..., _hash, meta id)."""
-        self.store.db.conn.executemany(self._insert, rows)
+        self.store.conn.executemany(self._insert, rows)
         self.rows += len(rows)
 
     def clear(self) -> None:
         """Forget every staged row."""
-        self.store.db.conn.execute(f"DELETE FROM {STAGE}")
+        self.store.conn.execute(f"DELETE FROM {STAGE}")
         self.rows = 0
 
     def move(self, metas: dict[tuple, int], recorded_at: str, batch: int) -> int:
         """Insert the staged rows the table lacks (first of each `_hash`, in file order). Returns how many."""
         if not self.rows:
             return 0
-        conn, table = self.store.db.conn, quote(table_name(self.decl.name))
+        conn, table = self.store.conn, quote(table_name(self.decl.name))
         # one metadata (a plain file): bound to the move itself; else joined in by id
         self._meta = list(next(iter(metas))) if len(metas) == 1 else None
         if self._meta is None:
@@ -58,7 +58,7 @@ class Stage:
             return self._insert_rows(table, "OR IGNORE ", "", recorded_at, batch)
         drop_indexes(self.store, self.decl)
         try:  # optimistic: no `_hash` twice in the file, which the unique index then confirms
-            with write_transaction(self.store.db):
+            with write_transaction(self.store):
                 added = self._insert_rows(table, "", "", recorded_at, batch)
                 create_indexes(self.store, self.decl)
             return added
@@ -69,7 +69,7 @@ class Stage:
             return added
 
     def _insert_rows(self, table: str, conflict: str, where: str, recorded_at: str, batch: int) -> int:
-        conn = self.store.db.conn
+        conn = self.store.conn
         before = conn.total_changes
         conn.execute(self._move_sql(table, conflict, where), [*(self._meta or ()), recorded_at, batch])
         return conn.total_changes - before
@@ -92,7 +92,7 @@ class Stage:
 @contextlib.contextmanager
 def stage(store: Store, decl: Declaration) -> Iterator[Stage]:
     """A fresh staging table for one file of `decl` (inside the load's transaction), dropped afterwards."""
-    conn = store.db.conn
+    conn = store.conn
     columns = [f"c{i}" for i in range(len(decl.columns))] + ["_hash", "_meta"]
     conn.execute(f"CREATE TEMP TABLE warrant_stage ({', '.join(columns)})")
     conn.execute(f"CREATE TEMP TABLE warrant_meta (id INTEGER PRIMARY KEY, {', '.join(META_FIELDS)})")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, Callable, Mapping
-
-import pydantic
-from pydantic import BeforeValidator, ConfigDict, Field
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Mapping
 
 from ..syntax.ast import Declaration
 from .values import META_CHECKERS, TYPE_CHECKERS, Bad
+
+if TYPE_CHECKING:
+    import pydantic
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,11 @@ class Fault:
 
 @functools.lru_cache(maxsize=None)
 def row_model(decl: Declaration) -> type[pydantic.BaseModel]:
-    """The pydantic model of one row of `decl`: declared columns (required) and `_` metadata (optional)."""
+    """The pydantic model of one row of `decl`: declared columns (required) and `_` metadata (optional).
+    pydantic is imported here, for the rows the fast checker refuses: a clean load never needs it."""
+    import pydantic
+    from pydantic import BeforeValidator, ConfigDict, Field
+
     fields: dict[str, Any] = {}
     for i, col in enumerate(decl.columns):
         fields[f"c{i}"] = (Annotated[Any, BeforeValidator(TYPE_CHECKERS[col.type])], Field(alias=col.name))
@@ -73,6 +77,8 @@ def fast_checker(decl: Declaration) -> Callable[[dict], tuple[tuple, Mapping] | 
 
 def validate_row(decl: Declaration, values: dict) -> Checked | list[Fault]:
     """Check one row (a mapping of column name -> raw value). Returns every fault, not just the first."""
+    import pydantic
+
     try:
         row = row_model(decl).model_validate(values)
     except pydantic.ValidationError as exc:

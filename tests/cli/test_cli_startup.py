@@ -54,3 +54,27 @@ def test_why_on_a_stored_run_loads_neither_the_parser_nor_the_loader_nor_the_ren
     unwanted = {"lark", "sqlite_utils", "graphviz", "rich", "cryptography", "engine.store.loading",
                 "engine.syntax.parser", "engine.audit.bundle", "engine.proof.render_dot", "engine.eval.run"}
     assert not loaded & unwanted, loaded & unwanted
+
+
+RUN_PROBE = """
+import sys
+from engine.cli import main
+try:
+    main(["run", "mini.rules", "--facts", "facts", "--db", "{db}"], prog_name="warrant", standalone_mode=False)
+finally:
+    print("LOADED", ",".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def test_run_of_a_checked_rulebook_on_plain_files_loads_neither_the_parser_nor_pydantic_nor_sqlite_utils(case):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    assert CliRunner().invoke(main, ["run", "mini.rules", "--facts", "facts"]).exit_code == 0  # checked and kept
+    out = subprocess.run([sys.executable, "-c", RUN_PROBE.format(db="fresh.db")], capture_output=True, text=True,
+                         check=True)
+    loaded = set(out.stderr.split("LOADED ", 1)[1].strip().split(","))
+    assert "blocked: " in out.stdout
+    unwanted = {"lark", "sqlite_utils", "pydantic", "rich", "graphviz", "engine.syntax.parser", "engine.proof.model"}
+    assert not loaded & unwanted, loaded & unwanted
