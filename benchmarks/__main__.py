@@ -97,7 +97,8 @@ def repeats_for(size: int, repeat: int | None) -> int:
     return repeat if repeat else (REPEAT_SMALL if size <= SMALL else REPEAT_LARGE)
 
 
-def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None, repeat: int | None = None) -> dict:
+def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None, repeat: int | None = None,
+               cold: bool = True) -> dict:
     say("\n== OFAC 50% rule (benchmarks/ofac_bench.rules) ==")
     rulebook = str(BENCH / "ofac_bench.rules")
     check = run_job("check", rulebook=rulebook)  # as `warrant check` would: the checked rulebook is cached
@@ -108,7 +109,7 @@ def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None, repe
         f"{'W load s':>9}{'W eval s':>9}{'W total s':>10}{'W/SQL':>7}{'range':>12}{'cold W/SQL':>11}"
         f"{'W peak MiB':>11}  target <= 3x")
     for size in sizes:
-        out[str(size)] = _ofac_size(work, size, rulebook, repeats_for(size, repeat))
+        out[str(size)] = _ofac_size(work, size, rulebook, repeats_for(size, repeat), cold)
         if size != keep_db_for_proof:
             for p in work.glob(f"ofac_*_{size}.db*"):
                 p.unlink()
@@ -120,9 +121,9 @@ def bench_ofac(work: Path, sizes: list[int], keep_db_for_proof: int | None, repe
     return out
 
 
-def _ofac_size(work: Path, size: int, rulebook: str, runs: int) -> dict:
-    """One size: `runs` alternating runs of the baseline and Warrant (each on a fresh case file), then one
-    Warrant run without the rulebook cache; every run must give the baseline's blocked set."""
+def _ofac_size(work: Path, size: int, rulebook: str, runs: int, cold: bool = True) -> dict:
+    """One size: `runs` alternating runs of the baseline and Warrant (each on a fresh case file), then (with
+    `cold`) one Warrant run without the rulebook cache; every run must give the baseline's blocked set."""
     facts = work / f"ofac_{size}"
     shape = write_ofac(facts, size)
     db = work / f"ofac_warrant_{size}.db"
@@ -140,18 +141,18 @@ def _ofac_size(work: Path, size: int, rulebook: str, runs: int) -> dict:
         sqls.append(run_job("ofac_sql", facts=str(facts), db=str(work / f"ofac_sql_{size}.db"),
                             keep_list=str(work / f"blocked_sql_{size}.txt")))
         ws.append(warrant())
-    cold = warrant({"WARRANT_RULEBOOK_CACHE": "0"})  # its case file is kept (the same as the other runs')
-    for w in ws + [cold]:
+    cold = warrant({"WARRANT_RULEBOOK_CACHE": "0"}) if cold else None  # its case file is kept (as the others')
+    for w in ws + ([cold] if cold else []):
         assert (w["count"], w["digest"]) == (sqls[0]["count"], sqls[0]["digest"]), \
             f"blocked sets differ at {size}: Warrant {w['count']} vs SQL {sqls[0]['count']} (see {work})"
     sql, w = _median_run(sqls), _median_run(ws)
     ratio = w["total_s"] / sql["total_s"]
     pairs = [a["total_s"] / b["total_s"] for a, b in zip(ws, sqls)]
-    cold_ratio = cold["total_s"] / sql["total_s"]
+    cold_ratio = cold["total_s"] / sql["total_s"] if cold else None
     fastest = min(r["total_s"] for r in ws) / min(r["total_s"] for r in sqls)
     say(f"{size:>10,}{shape['entities']:>10,}{w['count']:>9,}{w['rounds']:>7}{runs:>5}{sql['total_s']:>8.3f}"
         f"{w['rulebook_s'] * 1e3:>9.1f}ms{w['load_s']:>9.3f}{w['eval_s']:>9.3f}{w['total_s']:>10.3f}{ratio:>6.2f}x"
-        f"{min(pairs):>6.2f}-{max(pairs):<5.2f}{cold_ratio:>10.2f}x{w['peak_rss_mib']:>11.0f}"
+        f"{min(pairs):>6.2f}-{max(pairs):<5.2f}{f'{cold_ratio:.2f}x' if cold else '-':>11}{w['peak_rss_mib']:>11.0f}"
         f"  {verdict(ratio <= TARGETS['ofac_warrant_over_sql_max'])}")
     return {"shape": shape, "runs": runs, "sql": sql, "warrant": w, "sql_runs": sqls, "warrant_runs": ws,
             "warrant_cold": cold, "ratio_total": ratio, "ratio_pairs": pairs, "ratio_cold": cold_ratio,
@@ -193,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
     ap.add_argument("--repeat", type=int, help=f"OFAC runs per peer and size (default {REPEAT_SMALL} up to "
                                                f"{SMALL:,} edges, {REPEAT_LARGE} above)")
+    ap.add_argument("--no-cold", action="store_true", help="OFAC: skip the run without the rulebook cache "
+                                                           "(for the largest sizes, where it only adds minutes)")
     ap.add_argument("--keep", help="generate data and case files in this folder and keep them")
     ap.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     args = ap.parse_args(argv)
@@ -212,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "ofac", "proof"):
             proof_size = max(sizes) if args.only in (None, "proof") else None
             ofac_sizes = sizes if args.only != "proof" else [max(sizes)]
-            results["ofac"] = bench_ofac(work, ofac_sizes, proof_size, args.repeat)
+            results["ofac"] = bench_ofac(work, ofac_sizes, proof_size, args.repeat, cold=not args.no_cold)
             if proof_size:
                 results["proof"] = bench_proof(Path(results["ofac"][str(proof_size)]["db"]), proof_size)
         if args.only in (None, "replay"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +25,7 @@ def run_job(job: str, timeout: float | None = None, env: dict[str, str] | None =
     result plus wall time and peak RSS (MiB)."""
     cmd = [sys.executable, "-m", "benchmarks.jobs", job, json.dumps(args)]
     load_before = os.getloadavg()[0]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, **(env or {})))
@@ -35,11 +37,14 @@ def run_job(job: str, timeout: float | None = None, env: dict[str, str] | None =
         raise JobFailed(f"{job} timed out after {timeout} s") from None
     # communicate() has reaped the child, so per-child rusage comes from the job's own report.
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the job and its own children, now reaped
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     if proc.returncode != 0:
         raise JobFailed(f"{job} failed (exit {proc.returncode}):\n{err[-4000:]}")
     lines = [line for line in out.splitlines() if line.startswith("{")]
     result = json.loads(lines[-1])
     result["wall_s"] = wall
+    result["process_cpu_s"] = cpu
     # other work on the machine inflates timings: keep the 1-minute load average around each job
     result["loadavg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result
