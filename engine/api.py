@@ -354,6 +354,12 @@ class Case:
         from .proof.names import proof_ids, with_names
         return with_names(proof, self.names(proof_ids(proof)))
 
+    def court(self, proof, fmt: str = "text") -> str | bytes:
+        """The court view of a proof in `fmt` (text, md, html, dot, svg, png, or pdf: the court exhibit),
+        with the case file's entity names (engine/proof/court.py)."""
+        from .proof.names import proof_ids
+        return proof_api.render(proof, fmt, court=True, names=self.names(proof_ids(proof)))
+
     def names(self, ids) -> dict[str, str]:
         """The names of the entities among `ids` that have one (see engine/store/entity_names.py)."""
         from .store.entity_names import names_of

@@ -385,28 +385,34 @@ format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
                              help="How to render the answer.")
 
 
-def _emit(obj, fmt: str, output: str | None) -> None:
-    """Write a rendered proof or why-not to a file, or to stdout (binary formats need -o)."""
+def _emit(obj, fmt: str, output: str | None, case=None) -> None:
+    """Write a rendered proof or why-not to a file, or to stdout (binary formats need -o); with `case`,
+    the proof's court view (names from that case file)."""
     from .proof import api as proof_api
 
+    if fmt in ("pdf", "png") and not output:
+        _fail(f"error: --format {fmt} is binary; give a file with -o FILE")
+    text = case.court(obj, fmt) if case else proof_api.render(obj, fmt, color=fmt == "text" and sys.stdout.isatty())
     if output:
-        proof_api.write(obj, fmt, output)
+        proof_api.write_data(text, output)
         click.echo(f"wrote {output}", err=True)
         return
-    if fmt in ("pdf", "png"):
-        _fail(f"error: --format {fmt} is binary; give a file with -o FILE")
-    click.echo(proof_api.render(obj, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
+    click.echo(text, nl=False)
+
 
 
 @main.command()
 @click.argument("atom", required=False)
 @click.option("--all", "all_pred", default=None, metavar="PREDICATE", help="Write one proof per fact of PREDICATE to -o DIR.")
 @format_option
-@click.option("-o", "--output", default=None, help="A file (a folder with --all).")
+@click.option("-o", "--output", "--out", default=None, help="A file (a folder with --all).")
+@click.option("--court/--analyst", default=False, show_default=True,
+              help="The court view (plain words, names, citations, numbered exhibits; --format pdf is the court "
+                   "exhibit) or the analyst view (every detail).")
 @db_option
 @run_option
 @handle_errors
-def why(atom, all_pred, fmt, output, db, run_id):
+def why(atom, all_pred, fmt, output, court, db, run_id):
     """Show why a fact holds, e.g. warrant why 'blocked("A")'."""
     from .proof import api as proof_api
 
@@ -418,12 +424,17 @@ def why(atom, all_pred, fmt, output, db, run_id):
             for proof in proofs:
                 root = proof.nodes[proof.root]
                 name = proof_api.file_name(proof_api.GroundAtom(root.predicate, tuple(root.args)), fmt)
-                proof_api.write(_readable(case, proof, fmt), fmt, f"{output}/{name}")
+                path = f"{output}/{name}"
+                if court:
+                    proof_api.write_data(case.court(proof, fmt), path)
+                else:
+                    proof_api.write(_readable(case, proof, fmt), fmt, path)
             click.echo(f"wrote {len(proofs)} proof(s) of {all_pred} to {output}/", err=True)
             return
         if not atom:
             _fail("error: give a fact such as 'blocked(\"A\")', or --all PREDICATE -o DIR")
-        _emit(_readable(case, case.why(atom, run_id), fmt), fmt, output)
+        proof = case.why(atom, run_id)
+        _emit(proof if court else _readable(case, proof, fmt), fmt, output, case if court else None)
 
 
 def _readable(case, proof, fmt: str):

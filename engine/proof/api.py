@@ -49,11 +49,16 @@ def why_all(conn, program: Program, run_id: str, predicate: str, evidence_sql: E
     return [why(conn, program, run_id, a, evidence_sql, as_of, limits) for a in facts(conn, program, run_id, predicate)]
 
 
-def render(obj: Proof | WhyNot, fmt: str, color: bool = False) -> str | bytes:
+def render(obj: Proof | WhyNot, fmt: str, color: bool = False, court: bool = False,
+           names: dict[str, str] | None = None) -> str | bytes:
     """A proof or why-not answer in one of FORMATS: str for text formats and svg, bytes for pdf and png.
-    Each renderer is imported when first asked for (a command renders in one format)."""
+    With `court`, a proof's court view (engine/proof/court.py; entity names from `names`) instead of the
+    analyst view. Each renderer is imported when first asked for (a command renders in one format)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt}; use one of {', '.join(FORMATS)}")
+    if court:
+        from .render_court import render_court
+        return render_court(obj, fmt, names)
     if fmt == "json":
         from .render_json import render_json
         return render_json(obj)
@@ -90,14 +95,19 @@ def _narrative(obj: Proof | WhyNot, fmt: str) -> str:
     return (render_markdown if fmt == "md" else render_html)(obj)
 
 
-def write(obj: Proof | WhyNot, fmt: str, path: str | Path, color: bool = False) -> Path:
-    out = render(obj, fmt, color)
+def write(obj: Proof | WhyNot, fmt: str, path: str | Path, color: bool = False, court: bool = False,
+          names: dict[str, str] | None = None) -> Path:
+    return write_data(render(obj, fmt, color, court, names), path)
+
+
+def write_data(data: str | bytes, path: str | Path) -> Path:
+    """Rendered output to a file (its folder made if missing): bytes as they are, text as UTF-8."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(out, bytes):
-        path.write_bytes(out)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
     else:
-        path.write_text(out, encoding="utf-8")
+        path.write_text(data, encoding="utf-8")
     return path
 
 
@@ -110,4 +120,4 @@ def file_name(atom: GroundAtom, fmt: str) -> str:
     return f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:8]}.{EXTENSIONS[fmt]}"
 
 
-__all__ = ["why", "whynot", "facts", "why_all", "render", "write", "file_name", "FORMATS", "ALL_ROUNDS", "Context"]
+__all__ = ["why", "whynot", "facts", "why_all", "render", "write", "write_data", "file_name", "FORMATS", "ALL_ROUNDS", "Context"]

@@ -25,7 +25,8 @@ def proof_ids(proof: Proof) -> set[str]:
     return out
 
 
-def _mentions(names: dict[str, str]) -> re.Pattern | None:
+def mentions(names: dict[str, str]) -> re.Pattern | None:
+    """A pattern matching any of the ids in `names` standing alone in text (None when there are none)."""
     if not names:
         return None
     ids = sorted(names, key=len, reverse=True)  # the longest first: "co:a-1" before "co:a"
@@ -43,7 +44,7 @@ def gloss(text: str, args, names: dict[str, str]) -> str:
 def with_names(proof: Proof, names: dict[str, str]) -> Proof:
     """The proof with names beside ids (see the module); the same proof when no entity of it has a name."""
     names = {k: v for k, v in names.items() if k in proof_ids(proof)}
-    pattern = _mentions(names)
+    pattern = mentions(names)
     if pattern is None:
         return proof
 

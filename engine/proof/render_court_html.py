@@ -1,0 +1,67 @@
+"""The court view as one self-contained HTML page: the conclusion, the graph (inline SVG from `dot`, or
+left out with a note when Graphviz is missing), the numbered steps and the table of exhibits. Every
+value is escaped; the page has no script and links only to its own anchors."""
+
+from __future__ import annotations
+
+import re
+
+from .court import CourtView
+from .escape import html
+from .render_court_text import step_blocks
+
+_CSS = ("body{font-family:Georgia,serif;max-width:60em;margin:2em auto;line-height:1.45;color:#222}"
+        "h1{font-size:1.5em}.lead{font-weight:bold}ol.steps>li{margin-bottom:1.2em}.alt{margin-left:1.5em}"
+        "table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em;vertical-align:top}"
+        ".hash{font-family:monospace;font-size:.8em;word-break:break-all}.graph svg{max-width:100%;height:auto}")
+
+
+def _refs(text: str) -> str:
+    """Escaped text with 'exhibit N' linked to the exhibit's row."""
+    return re.sub(r"exhibits? ([\d, ]+)", lambda m: re.sub(r"(\d+)", r'<a href="#e\1">\1</a>', m[0]), html(text))
+
+
+def graph_svg(view: CourtView) -> str:
+    """The court graph as inline SVG (without its XML prologue), or '' when `dot` cannot draw it."""
+    from .render_court_dot import render_court_dot
+    from .render_dot import RenderError, render_image
+    try:
+        svg = render_image(render_court_dot(view), "svg").decode("utf-8")
+    except RenderError:
+        return ""
+    return svg[svg.index("<svg"):]
+
+
+def render_court_html(view: CourtView, graph: bool = True) -> str:
+    """The court view as an HTML page (see the module)."""
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f"<title>{html(view.title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+           f"<h1>{html(view.title)}</h1>", f'<p class="lead">{html(view.conclusion)}</p>']
+    svg = graph_svg(view) if graph else ""
+    if svg:
+        out += ["<h2>The proof in a figure</h2>", f'<div class="graph">{svg}</div>']
+    out += ["<h2>The reasoning, step by step</h2>", '<ol class="steps">']
+    for step in view.steps:
+        out.append(f'<li id="s{step.number}"><p class="lead">{html(step.statement)}'
+                   + (" (the conclusion)" if step.conclusion else "") + "</p>")
+        blocks = step_blocks(step)
+        if len(blocks) > 1:
+            out.append(f"<p>It holds on either of {len(blocks)} grounds, each sufficient on its own:</p>")
+        for label, lines in blocks:
+            out.append(f'<div class="{"alt" if label else "ground"}">')
+            items = [text for depth, text in lines if depth]
+            head = [text for depth, text in lines if not depth]
+            out += [f"<p>{f'<strong>{html(label)}</strong> ' if label and i == 0 else ''}{_refs(t)}</p>"
+                    for i, t in enumerate(head)]
+            if items:
+                out.append("<ul>" + "".join(f"<li>{_refs(t)}</li>" for t in items) + "</ul>")
+            out.append("</div>")
+        out.append("</li>")
+    out += ["</ol>", "<h2>Exhibits</h2>", "<table>",
+            "<tr><th>No.</th><th>Record</th><th>Source</th><th>Grade</th><th>Document</th><th>Dates</th>"
+            "<th>Hash</th></tr>"]
+    out += [f'<tr id="e{e.number}"><td>{e.number}</td><td>{html(e.statement)}</td><td>{html(e.source)}</td>'
+            f'<td>{html(e.grade)}</td><td>{html(e.document)}</td><td>{html(e.dates)}</td>'
+            f'<td class="hash">{html(e.record)}</td></tr>' for e in view.exhibits]
+    out += ["</table>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"

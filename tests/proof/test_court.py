@@ -1,0 +1,181 @@
+"""The court view (engine/proof/court.py): plain words, names, citations, numbered exhibits, alternatives as
+"either ... or ...", repeated steps as references, names never broken, hostile names inert, large proofs in parts.
+
+Update the golden files with WARRANT_UPDATE_GOLDEN=1 pytest tests/proof/test_court.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+
+import pytest
+
+from engine import api
+from engine.proof import render, why
+from engine.proof.court import court_view
+from engine.proof.render_court_dot import court_pages, court_tree, label, render_court_dot
+
+from .cases import faq401
+from .harness import load_rules, make_case, provider
+from .hostile import RULES, assert_dot_safe, assert_svg_safe, assert_terminal_safe
+from .hostile import make_case as hostile_case
+from .test_proof import golden
+
+HASH = re.compile(r"\b[0-9a-f]{16,64}\b")
+TWO_RULES = RULES + textwrap.dedent('''\
+    rule R2 "Listed anywhere but OTHER" cites "House policy 4":
+      blocked(P) if listed(P, L) and L != "OTHER".
+      because "{P} is listed on {L}".
+    ''')
+
+
+@pytest.fixture(scope="module")
+def faq():
+    program, conn, run = faq401()
+    return why(conn, program, run, 'prohibited("A")', provider)
+
+
+@pytest.mark.parametrize("fmt", ["text", "md"])
+def test_golden_court_view(faq, fmt):
+    golden(f"prohibited_A.court.{fmt}", render(faq, fmt, court=True, names={"A": "Alpha Shipping Ltd"}))
+
+
+def test_court_view_hides_the_evaluation(faq):
+    text = render(faq, "text", court=True)
+    analyst = render(faq, "text")
+    assert "round" in analyst and not re.search(r"\bround\b", text)
+    assert "P = " in analyst and not re.search(r"\b[A-Z]\w* = ", text)
+    for n in faq.nodes.values():
+        if n.kind == "evidence":
+            assert n.record not in text.split("Exhibits")[0]   # in the exhibit table only
+            assert n.record in text.split("Exhibits")[1]
+    assert "R3" not in text and "31 CFR 589.201" in text        # the citation, not the rule id
+
+
+def test_exhibits_are_numbered_once_each_in_order_of_use(faq):
+    view = court_view(faq)
+    records = {n.id for n in faq.nodes.values() if n.kind == "evidence"}
+    assert [e.number for e in view.exhibits] == list(range(1, len(records) + 1))
+    assert {e.record for e in view.exhibits} == {faq.nodes[r].record for r in records}
+    used = [k for s in view.steps for g in s.grounds for i in g.items for k in i.exhibits]
+    assert sorted(set(used)) == [e.number for e in view.exhibits]
+    assert "not graded" not in {e.grade for e in view.exhibits}
+
+
+def test_names_replace_ids_and_a_missing_grade_says_not_graded(tmp_path):
+    db, run = hostile_case(tmp_path, "co:a")
+    with api.Case.open(db) as case:
+        proof = case.why('blocked("co:a")', run)
+    view = court_view(proof, {"co:a": "Alpha Shipping Ltd"})
+    assert view.steps[0].statement == "blocked: Alpha Shipping Ltd"
+    assert "Alpha Shipping Ltd is on the SDN list" == view.steps[0].grounds[0].reason
+    assert "co:a" not in render(proof, "text", court=True, names={"co:a": "Alpha Shipping Ltd"}).split("Exhibits")[0]
+    ungraded = proof.model_copy(update={"nodes": {k: n.model_copy(update={"grade": None}) if n.kind == "evidence"
+                                                  else n for k, n in proof.nodes.items()}})
+    assert court_view(ungraded).exhibits[0].grade == "not graded"
+
+
+def test_alternative_rules_read_either_or_and_a_shared_record_is_one_exhibit(tmp_path):
+    db, run = hostile_case(tmp_path, "B", TWO_RULES)
+    with api.Case.open(db) as case:
+        proof = case.why('blocked("B")', run)
+        text = case.court(proof)
+    assert len(proof.nodes[proof.root].derivations) == 2
+    assert "It holds on either of 2 grounds" in text
+    assert "   Either (a) Under Listed (31 CFR 501.801):" in text and "   or (b) Under Listed anywhere" in text
+    assert len(court_view(proof).exhibits) == 1 and text.count("(exhibit 1)") == 2
+    dot = render(proof, "dot", court=True)
+    assert 'label="either (a)"' in dot and 'label="or (b)"' in dot
+
+
+def test_a_step_needed_twice_is_explained_once():
+    program = load_rules("faq401.rules")
+    conn, run = make_case(program, {"listed": [("X", "SDN")], "owns": [("X", "A", 30), ("X", "B", 60),
+                                                                         ("A", "B", 30)]})
+    proof = why(conn, program, run, 'blocked("B")', provider)
+    text = render(proof, "text", court=True)
+    firsts = [ln for ln in text.splitlines() if re.match(r"\d+\. blocked: X$", ln)]
+    assert len(firsts) == 1, text
+    assert re.search(r"see \d+ (above|below)", text)
+    tree = court_tree(court_view(proof))
+    names = [b.name for b in _boxes(tree) if b.style != "ref"]
+    assert len(names) == len(set(names))                      # every step drawn once: a tree, no crossings
+
+
+def _boxes(box):
+    yield box
+    for child, _ in box.children:
+        yield from _boxes(child)
+
+
+def test_labels_wrap_at_spaces_only():
+    long_id = "co:gulfstar-ship-management-international-holdings-limited"
+    text = label(("b", f"blocked: {long_id}, and some words that need wrapping at forty columns"))
+    assert long_id in text
+    assert all(len(part) <= 80 for part in re.sub(r"<[^>]+>", "\n", text).split("\n"))
+
+
+@pytest.mark.parametrize("name, shown", [('"]; a -> b [label="', '"]; a -> b [label="'),
+                                         ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+                                         ("co:a", "x\u202e\x1b[2J <script>")])
+def test_hostile_names_are_inert_in_the_court_view(tmp_path, name, shown):
+    db, run = hostile_case(tmp_path, name)
+    with api.Case.open(db) as case:
+        proof = case.why(f"blocked({json.dumps(name)})", run)
+        names = {name: shown}
+        text, html, dot = (render(proof, f, court=True, names=names) for f in ("text", "html", "dot"))
+    assert_terminal_safe(text)
+    assert_dot_safe(dot)
+    assert "<script" not in html
+    if "<script>" in shown:
+        assert "&lt;script&gt;" in html
+    if shutil.which("dot"):
+        svg = render(proof, "svg", court=True, names=names)
+        assert_svg_safe(svg)
+        assert "<title>a</title>" not in svg and "<title>b</title>" not in svg  # no injected nodes
+        assert "<svg" in html                                                   # the graph is in the page
+
+
+@pytest.fixture(scope="module")
+def big():
+    from .big import fan_in
+    program = load_rules("faq401.rules")
+    conn, run = make_case(program, fan_in(levels=4))
+    return why(conn, program, run, 'blocked("H")', provider)
+
+
+def test_a_500_node_proof_is_drawn_in_parts_with_every_step_once(big):
+    assert len(big.nodes) >= 500
+    view = court_view(big)
+    parts = court_pages(view)
+    assert len(parts) > 1
+    drawn = [b.name for part in parts for root in part for b in _boxes(root) if b.style != "ref"]
+    assert len(drawn) == len(set(drawn))
+    assert {f"s{s.number}" for s in view.steps} <= set(drawn)
+    for part in parts:
+        assert sum(1 for root in part for b in _boxes(root) if b.children) <= 6
+    notes = [b.rows[0][1] for part in parts for root in part for b in _boxes(root) if b.style == "ref"]
+    for note in notes:
+        m = re.search(r"part (\d+)", note)
+        assert m is None or 1 <= int(m[1]) <= len(parts)
+    dot = render_court_dot(view, parts[0], title="part 1")
+    assert dot.count("->") < len(big.nodes) / 4
+
+
+def test_cli_why_court_and_analyst(tmp_path):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    db, _ = hostile_case(tmp_path, "co:a", TWO_RULES)
+    run = CliRunner()
+    court = run.invoke(main, ["why", 'blocked("co:a")', "--db", str(db), "--court"])
+    assert court.exit_code == 0, court.output
+    assert "Either (a) Under Listed (31 CFR 501.801):" in court.output and not re.search(r"\bround\b", court.output)
+    analyst = run.invoke(main, ["why", 'blocked("co:a")', "--db", str(db)])
+    assert analyst.exit_code == 0 and "round 1" in analyst.output and "Either" not in analyst.output
+    refused = run.invoke(main, ["why", 'blocked("co:a")', "--db", str(db), "--court", "--format", "json"])
+    assert refused.exit_code != 0 and "no json form" in refused.output
