@@ -467,33 +467,51 @@ class Case:
         return report
 
     # proofs
+    def reader(self, program: Program) -> "Withholding":
+        """What the acting principal may not see of the evidence `program` reads."""
+        from .access.reader import Reader, Withholding
+        return Withholding(Reader(self.conn, self.principal, self.scheme), program)
+
     def why(self, atom: str, run_id: str | None = None, limits=None):
-        """The proof of a ground atom in a run (default: the latest); the read is audited."""
+        """The proof of a ground atom in a run (default: the latest), as the acting principal may see it; the
+        read is audited with what was withheld (ids, never content)."""
+        from .access.reader import access_details
+
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store):
             result = proof_api.why(self.conn, program, run_id, atom, self._run_provider(run_id), info["as_of"], limits)
-            self.audit("view.why", atom, {"run_id": run_id})
+            result = self.reader(program).reader.proof(result, program)
+            self.audit("view.why", atom, {"run_id": run_id, **access_details(result)})
         return result
 
     def whynot(self, atom: str, run_id: str | None = None, depth: int = 3):
-        """Why a ground atom does not hold in a run, rule by rule; the read is audited."""
+        """Why a ground atom does not hold in a run, rule by rule, over the records the acting principal may
+        see (withheld names replaced); the read is audited."""
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store):
-            result = proof_api.whynot(self.conn, program, run_id, atom, self._run_provider(run_id), info["as_of"], depth,
-                                      self._timeline(run_id))
-            self.audit("view.whynot", atom, {"run_id": run_id})
+            view = self.reader(program)
+            result = proof_api.whynot(self.conn, program, run_id, atom, view.provider(self._run_provider(run_id)),
+                                      info["as_of"], depth, self._timeline(run_id))
+            if view.hashes:
+                result = type(result).model_validate_json(view.scrub(result.model_dump_json(), result.args)).model_copy(update={
+                    "notes": [*result.notes, f"{len(view.hashes)} record(s) withheld from you were not considered: "
+                              "what is counted or summed here is what you may see, and withheld records may add to it"]})
+            self.audit("view.whynot", atom, {"run_id": run_id, "withheld_records": len(view.hashes)})
         return result
 
     def why_all(self, predicate: str, run_id: str | None = None, limits=None) -> list:
-        """Proofs of every fact of a derived predicate in a run."""
+        """Proofs of every fact of a derived predicate in a run that the acting principal may know of."""
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store):
+            view = self.reader(program)
             proofs = proof_api.why_all(self.conn, program, run_id, predicate, self._run_provider(run_id), info["as_of"], limits)
-            self.audit("view.why", f"{predicate}(*)", {"run_id": run_id, "proofs": len(proofs)})
-        return proofs
+            shown = [view.reader.proof(p, program) for p in proofs if not view.holds_secret(p.nodes[p.root].args)]
+            self.audit("view.why", f"{predicate}(*)", {"run_id": run_id, "proofs": len(shown),
+                                                       "withheld": len(proofs) - len(shown)})
+        return shown
 
     def export(self, atom: str, out_dir: str | Path, run_id: str | None = None, key=None) -> Path:
         """Write a self-contained bundle for one conclusion that `verify_bundle` checks anywhere, with the
@@ -501,20 +519,25 @@ class Case:
         from .audit.bundle import proof_records, run_facts, write_bundle
         from .audit.signing import sign_bundle
 
+        from .access.reader import access_details
+
         run_id = run_id or self.latest_run()
         program = self.program_for_run(run_id)
-        proof = self._rebuilt_proof(program, run_id, atom)
+        view = self.reader(program)
+        proof = view.reader.proof(self._rebuilt_proof(program, run_id, atom), program)
         proof_json = proof_api.render(proof, "json")
         data = json.loads(proof_json)
         books = self._rulebook_texts(run_id)
-        records = proof_records(self.conn, program, data, self.clocks(run_id).loaded_through)
+        records = [r for r in proof_records(self.conn, program, data, self.clocks(run_id).loaded_through)
+                   if r["hash"] not in view.hashes]
+        facts = {p: [r for r in rows if not view.holds_secret(r)] for p, rows in run_facts(self.conn, program, data).items()}
         checkpoint = checkpoints.latest(self.conn)
-        manifest = write_bundle(out_dir, proof_json, books, records, run_facts(self.conn, program, data),
+        manifest = write_bundle(out_dir, proof_json, books, records, facts,
                                 proof_api.render(proof, "svg").encode("utf-8"),
                                 extra={checkpoints.BUNDLE_FILE: checkpoint} if checkpoint else None)
         if key is not None:
             sign_bundle(out_dir, key)
-        self.audit("view.export", atom, {"run_id": run_id, "bundle": str(out_dir),
+        self.audit("view.export", atom, {"run_id": run_id, "bundle": str(out_dir), **access_details(proof),
                                          "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
                                          **({"signed_by": key.agency} if key is not None else {})})
         return manifest
@@ -567,10 +590,29 @@ class Case:
             limits = proof_api.Limits(**proof["limits"])
             root = proof["nodes"][proof["root"]]  # asked with the root's own values: 1.0 and 1 give other node ids
             atom = proof_api.GroundAtom(root["predicate"], tuple(root["args"]))
-            again = json.loads(proof_api.render(self._rebuilt_proof(program, run_id, atom, limits), "json"))
+            full = self._rebuilt_proof(program, run_id, atom, limits)
         except (ProofError, ValueError) as exc:
             return Verdict(False, "run", f"run {run_id} gives no proof of {proof['atom']}: {str(exc)[:200]}")
-        return same_as_stored(proof, again, run_id) or verdict
+        if any(isinstance(n, dict) and n.get("kind") == "withheld" for n in proof["nodes"].values()):
+            return self._opened(proof, full, program, verdict)
+        return same_as_stored(proof, json.loads(proof_api.render(full, "json")), run_id) or verdict
+
+    def _opened(self, proof: dict, full, program: Program, verdict: Verdict) -> Verdict:
+        """A redacted proof against this case file: it must be the full proof as one of its principals sees
+        it, so every withheld part opens to the records and steps the case file holds."""
+        from dataclasses import replace
+
+        from .access.reader import Reader
+        from .audit.checker import Verdict
+
+        for p in self.principals():
+            seen = Reader(self.conn, p, self.scheme).proof(full, program)
+            if json.loads(proof_api.render(seen, "json")) == proof:
+                return replace(verdict, unverified=tuple(n for n in verdict.unverified if not n.startswith("withheld "))
+                               + (f"this is run {full.run.run_id}'s proof as {p.describe()} may see it: every withheld "
+                                  "part opens to what the case file holds",))
+        return Verdict(False, "proof", f"the proof is not run {full.run.run_id}'s proof as any principal of "
+                                       f"{self.store.path} may see it: a withheld part does not open")
 
     def diff(self, run_a: str, run_b: str) -> RunDiff:
         """Conclusions gained and lost from run A to run B, each with the evidence or rule change behind it."""
@@ -615,7 +657,7 @@ class Case:
     def _derived(self, run_id: str, predicate: str, args: list) -> list[str]:
         pattern = ", ".join("_" if a is None else json.dumps(a) for a in args)
         try:
-            _, rows = self.query(f"{predicate}({pattern})", run_id)
+            _, rows, _ = self._query(f"{predicate}({pattern})", run_id)
         except WarrantError:
             return []
         return [f"{predicate}({', '.join(json.dumps(v) for v in r)})" for r in rows]
@@ -683,7 +725,18 @@ class Case:
         return stored_program(rows, parse)
 
     def query(self, pattern: str, run_id: str | None = None) -> tuple[list[str], list[list]]:
-        """Rows matching an atom pattern such as `owns(X, "A", P)`: (column names, sorted rows)."""
+        """Rows matching an atom pattern such as `owns(X, "A", P)` that the acting principal may see: (column
+        names, sorted rows). The read is audited with how many rows were withheld."""
+        run_id = run_id or self.latest_run()
+        view = self.reader(self.program_for_run(run_id))
+        names, rows, withheld = self._query(pattern, run_id, view.hashes)
+        shown = [r for r in rows if not view.holds_secret(r)]
+        self.audit("view.query", pattern, {"run_id": run_id, "rows": len(shown),
+                                           "withheld": len(rows) - len(shown) + withheld})
+        return names, shown
+
+    def _query(self, pattern: str, run_id: str | None, hidden: set[str] = frozenset()) -> tuple[list[str], list[list], int]:
+        """Rows matching an atom pattern without the records `hidden`, and how many rows only those held."""
         run_id = run_id or self.latest_run()
         from .syntax.parser import parse_atom
 
@@ -699,9 +752,14 @@ class Case:
             conds.insert(0, "run_id = ?")
         cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # a nullary predicate: one row if it holds
         where = " WHERE " + " AND ".join(conds) if conds else ""
+        if decl.is_evidence and hidden:
+            found = self.conn.execute(f"SELECT {cols}, _hash FROM {source}{where}", params + args).fetchall()
+            seen = {tuple(r[:decl.arity]) for r in found if r[-1] not in hidden}
+            withheld = len({tuple(r[:decl.arity]) for r in found} - seen)
+            return [c.name for c in decl.columns], sorted(map(list, seen)), withheld
         sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
         rows = [list(r)[:decl.arity] for r in self.conn.execute(sql, params + args)]
-        return [c.name for c in decl.columns], rows
+        return [c.name for c in decl.columns], rows, 0
 
 
 def _rule_text(rule: ast.Rule) -> tuple:

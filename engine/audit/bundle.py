@@ -196,6 +196,7 @@ def _verify_content(bundle: Bundle, against: Callable[[dict], Verdict] | None, t
         return verdict
     notes = [] if bundle.manifest.rulebooks else ["the run's rules hash: this older bundle does not give the "
                                                    "rulebooks' order (export it again)"]
+    notes += verdict.unverified  # the withheld parts of a redacted proof, each named
     if against is None:
         notes += EXPORTER_STATES
     else:

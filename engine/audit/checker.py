@@ -148,8 +148,16 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "omitted": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
                 "reason": ("str", "depth or width"), "count": ("int?", "not verified: how many were not shown"),
                 "message": ("str", "recomputed from reason, count and limits")},
+    "withheld": {"kind": ("str", "node kind"), "id": ("str", "w- and the commitment's first 12 hex digits"),
+                 "stands_for": ("str", "evidence, fact, derivation or contribution: where the node may stand"),
+                 "statement": ("str", "not verified: what the issuer tells the reader of what it withholds"),
+                 "markings": ("ids", "not verified: the markings of the records withheld"),
+                 "commitment": ("str", "sha256: and 64 hex digits; not opened: only the issuing case file keeps "
+                                       "the salt, and the verdict names every withheld node")},
 }
-NODE_KINDS = ("fact", "derivation", "rulebook_fact", "evidence", "absence", "no_match", "aggregate", "comparison", "membership", "omitted")
+NODE_KINDS = ("fact", "derivation", "rulebook_fact", "evidence", "absence", "no_match", "aggregate", "comparison", "membership",
+              "omitted", "withheld")
+REDACTED = "[withheld]"
 
 
 class Invalid(Exception):
@@ -507,6 +515,7 @@ class Checker:
         self.as_of = f"{self.day} (recorded by {self.cutoff})"
         self.done: set[str] = set()
         self.counts = {"facts": 0, "derivations": 0, "evidence": 0, "absences": 0, "aggregates": 0, "comparisons": 0}
+        self.withheld_parts: list[str] = []
 
     def check(self) -> None:
         """The header, the root fact and everything below it; then no node may be left unchecked."""
@@ -553,7 +562,8 @@ class Checker:
             if not f["evidence"] or f["derivations"]:
                 raise Invalid(nid, f"{f['text']} is evidence: it rests on records only, and at least one is given")
             for leaf in f["evidence"]:
-                self.leaf(leaf, f)
+                if not self.withheld(leaf, ("evidence",)):
+                    self.leaf(leaf, f)
         elif f["round"] == 0 and not f["evidence"]:
             if not f["derivations"]:
                 raise Invalid(nid, f"{f['text']} is in round 0: the rulebook states it, and a rulebook fact shows where")
@@ -565,8 +575,9 @@ class Checker:
             for d in f["derivations"]:
                 if self.node(d)["kind"] == "omitted":
                     self.omitted(d)
-            shown = [d for d in f["derivations"] if self.node(d)["kind"] != "omitted"]
-            if not shown:
+            withheld = [d for d in f["derivations"] if self.withheld(d, ("derivation",))]
+            shown = [d for d in f["derivations"] if self.node(d)["kind"] not in ("omitted", "withheld")]
+            if not shown and not withheld:
                 raise Invalid(nid, f"{f['text']} has no derivation shown (cut by a limit?); export with larger limits")
             for d in shown:
                 self.derivation(d, f, stack + (nid,))
@@ -620,6 +631,25 @@ class Checker:
         if not self.evidence.in_force(rec, self.cutoff, self.day):
             raise Invalid(nid, f"record {rec['hash'][:12]}… was not in force as of {self.as_of}")
 
+    def withheld(self, nid: str, stands_for: tuple[str, ...]) -> bool:
+        """Whether `nid` is a withheld node (accepted on its commitment, and named in the verdict) standing
+        where a node of `stands_for` stands."""
+        n = self.node(nid)
+        if n["kind"] != "withheld":
+            return False
+        c = n["commitment"]
+        if n["stands_for"] not in stands_for or not (c.startswith("sha256:") and len(c) == 71
+                                                       and all(x in "0123456789abcdef" for x in c[7:])):
+            raise Invalid(nid, f"a withheld node here stands for {' or '.join(stands_for)}, with a commitment "
+                               "sha256: and 64 hex digits")
+        if n["id"] != "w-" + c[7:19]:
+            raise Invalid(nid, "a withheld node's id is w- and the first 12 hex digits of its commitment")
+        if nid not in self.done:
+            self.done.add(nid)
+            self.withheld_parts.append(f"withheld {nid} ({n['stands_for']}): {n['statement']}; accepted on its "
+                                       f"commitment {c}, which only the issuer can open")
+        return True
+
     def stated(self, nid: str, fact: dict) -> None:
         """A fact the rulebook with the stated SHA-256 states itself, citing what the node says."""
         s = self.node(nid, "rulebook_fact")
@@ -650,11 +680,12 @@ class Checker:
             raise Invalid(nid, f"rule {rule.id} under this binding derives {atom_text(rule.head.predicate, head)}, "
                                f"not {fact['text']}")
         self.in_force(rule, d)
-        explanation = fill(rule.explanation, {**self.books.placeholders(self.day), **b})
+        hidden = self.hidden_totals(d)
+        explanation = fill(rule.explanation, {**self.books.placeholders(self.day), **b, **dict.fromkeys(hidden, REDACTED)})
         if d["explanation"] != explanation:
             raise Invalid(nid, f"the explanation is not rule {rule.id}'s `because` text under the binding: "
                                f"expected {explanation!r}")
-        self.body(rule, d, fact, stack)
+        self.body(rule, d, fact, stack, hidden)
         children = []
         for p in d["premises"]:
             children += [n for n in p["nodes"] if n not in children]
@@ -677,7 +708,21 @@ class Checker:
         if d["thresholds"] != applied:
             raise Invalid(d["id"], f"the dated thresholds applied on {self.day} are {applied}, not {d['thresholds']}")
 
-    def body(self, rule: ast.Rule, d: dict, fact: dict, stack: tuple) -> None:
+    def hidden_totals(self, d: dict) -> set[str]:
+        """The aggregate variables of a derivation whose contributions are partly withheld (not in the binding)."""
+        out = set()
+        for p in d["premises"]:
+            nodes = [self.nodes.get(x) or {} for x in p["nodes"]] if p["kind"] == "aggregate" else []
+            for n in nodes:
+                if n.get("kind") == "aggregate" and n["total"] is None and any(
+                        self.nodes.get(i, {}).get("kind") == "withheld" for c in n["contributions"] for i in c["nodes"]):
+                    out.add(n["var"])
+        if out & set(d["binding"]):
+            raise Invalid(d["id"], f"the binding gives {', '.join(sorted(out & set(d['binding'])))}, whose aggregate "
+                                   "is partly withheld")
+        return out
+
+    def body(self, rule: ast.Rule, d: dict, fact: dict, stack: tuple, hidden: set[str] = frozenset()) -> None:
         nid, b = d["id"], d["binding"]
         thresholds = absorbed(rule.body)
         shown = [lit for lit in rule.body if id(lit) not in {id(c) for c in thresholds.values()}]
@@ -702,13 +747,14 @@ class Checker:
             else:
                 self.aggregate(lit, b, premise, nid, fact, stack, thresholds.get(id(lit)))
         for c in thresholds.values():
-            self.holds(c, b, nid)
+            if not ({v.name for v in ast.literal_vars(c)} & hidden):  # a partly withheld total: checked by aggregate()
+                self.holds(c, b, nid)
 
     def atom(self, lit: ast.Atom, b: dict, ids: list[str], nid: str, fact: dict, stack: tuple,
              text: str | None = None) -> set[str]:
         """Check the nodes among `ids` that establish `lit`; returns their ids (at least one)."""
         pattern = [self.pattern(a, b, nid) for a in lit.args]
-        found = [self.node(i) for i in ids]
+        found = [self.node(i) for i in ids if not self.withheld(i, ("evidence",))]
         match = [n for n in found if n["kind"] in ("fact", "evidence") and n["predicate"] == lit.predicate
                  and _matches(n["args"], pattern)]
         if not match:
@@ -726,7 +772,7 @@ class Checker:
                 leaves.append(n)
                 continue
             self.fact(n["id"], stack)
-            leaves += [self.nodes[x] for x in n["evidence"]]
+            leaves += [self.nodes[x] for x in n["evidence"] if self.nodes[x]["kind"] == "evidence"]
             if fact["round"] is not None and n["round"] is not None and n["round"] >= fact["round"]:
                 raise Invalid(nid, f"{n['text']} (round {n['round']}) cannot support {fact['text']} (round {fact['round']})")
         wanted = [(m.field, self.value(m.value, b, nid)) for m in lit.meta if not isinstance(m.value, ast.Wildcard)]
@@ -815,8 +861,12 @@ class Checker:
         for name, value in node["group"].items():
             if name not in own or name not in b or not same(b[name], value):
                 raise Invalid(node["id"], f"the aggregate's group {name} = {value!r} is not the binding's")
-        seen, values = set(), []
+        seen, values, withheld = set(), [], 0
         for c in node["contributions"]:
+            if not c["binding"] and c["value"] is None and len(c["nodes"]) == 1 and self.withheld(c["nodes"][0],
+                                                                                            ("contribution",)):
+                withheld += 1
+                continue
             if not set(c["binding"]) <= own - set(node["group"]):
                 raise Invalid(node["id"], f"a contribution binds {', '.join(sorted(c['binding']))}: not all are the aggregate's own")
             full = dict(b, **node["group"], **c["binding"])
@@ -828,12 +878,39 @@ class Checker:
             if key not in seen:
                 seen.add(key)
                 values.append(target)
+        if withheld:
+            return self.partial_aggregate(agg, node, premise, nid, compared, b, values)
         total = _aggregate(agg, values)
         if not same(total, node["total"]) or not same(total, b.get(agg.var.name)):
             raise Invalid(node["id"], f"{agg.func} of the contributions is {total!r}, not the stated {node['total']!r}")
         shown = f"{aggregate_text(agg)} = {show(node['total'])}"
         if compared is not None:
             shown += " " + self.threshold(node, compared, b)
+        elif node["compared"] is not None:
+            raise Invalid(node["id"], "the aggregate shows a threshold the rule does not compare it with")
+        if premise["text"] != shown:
+            raise Invalid(nid, f"the premise's text is {premise['text']!r}, not {shown!r}")
+
+    def partial_aggregate(self, agg: ast.Aggregate, node: dict, premise: dict, nid: str,
+                          compared: ast.Comparison | None, b: dict, values: list) -> None:
+        """An aggregate with withheld contributions: no total is shown, what is shown is what the visible ones
+        give ("at least 35 visible"), and its test is verified when the visible part alone meets it."""
+        if node["total"] is not None or agg.var.name in b:
+            raise Invalid(node["id"], "an aggregate with withheld contributions shows no total")
+        if agg.func == "sum" and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in values):
+            low = sum(values)
+        elif agg.func == "count" and not agg.distinct:
+            low = len(values)
+        else:
+            low = None
+        shown = f"{aggregate_text(agg)} = " + (f"at least {show(low)} visible, plus withheld" if low is not None
+                                               else "withheld")
+        if compared is not None:
+            shown += " " + self.threshold(node, compared, b)
+            op, bound = node["compared"]["op"], node["compared"]["value"]
+            if low is None or not (op in (">=", ">") and compare(op, low, bound, same)):
+                self.withheld_parts.append(f"{node['id']}: the test {agg.var.name} {op} {show(bound)} rests on "
+                                           "withheld contributions: accepted as issued")
         elif node["compared"] is not None:
             raise Invalid(node["id"], "the aggregate shows a threshold the rule does not compare it with")
         if premise["text"] != shown:
@@ -950,7 +1027,7 @@ def check_proof(proof: dict, rulebook_texts: dict[str, str], records: list[dict]
     try:
         checker = Checker(proof, Rulebooks(rulebook_texts), Evidence(records), run_facts)
         checker.check()
-        return Verdict(True, checked=checker.counts)
+        return Verdict(True, checked=checker.counts, unverified=tuple(checker.withheld_parts))
     except Invalid as exc:
         return Verdict(False, exc.step, exc.reason)
     except MALFORMED as exc:

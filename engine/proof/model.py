@@ -13,7 +13,9 @@ A `Proof` names its `root` node and holds every node in `nodes`, keyed by a cont
 - aggregate    sum/count/min/max with each contributing binding, its value and its own proof;
 - comparison   a test between two values;
 - membership   a value tested against a list (`in`, `not in`);
-- omitted      an explicit marker where a limit cut the proof ("3 more derivations not shown").
+- omitted      an explicit marker where a limit cut the proof ("3 more derivations not shown");
+- withheld     what a reader may not see (a record, a fact, a rule application, a contribution): what the
+               reader may know of it and a salted hash commitment of it (engine/proof/redact.py).
 """
 
 from __future__ import annotations
@@ -209,9 +211,19 @@ class OmittedNode(_Frozen):
     message: str
 
 
+class WithheldNode(_Frozen):
+    kind: Literal["withheld"] = "withheld"
+    id: str = Field(description="derived from the commitment, never from what is withheld")
+    stands_for: Literal["evidence", "fact", "derivation", "contribution"]
+    statement: str = Field(description='what the reader may know, e.g. "a record of report graded B2 from a '
+                                       'partner-state source, withheld: SECRET REL TO UK"')
+    markings: list[str] = Field(description="the markings of the records withheld, sorted")
+    commitment: str = Field(description="sha256: of a salt the case file keeps and what is withheld")
+
+
 ProofNode = Annotated[
     Union[FactNode, DerivationNode, RulebookFactNode, EvidenceNode, AbsenceNode, NoMatchNode, AggregateNode,
-          ComparisonNode, MembershipNode, OmittedNode],
+          ComparisonNode, MembershipNode, OmittedNode, WithheldNode],
     Field(discriminator="kind"),
 ]
 

@@ -13,6 +13,7 @@ import graphviz
 
 from .escape import dot_string, html, visible
 from .model import Proof
+from .redact import contribution_value, total_text, withheld_banner
 from .terms import ProofError, value_text
 
 STYLES = {
@@ -24,6 +25,7 @@ STYLES = {
     "aggregate": dict(shape="hexagon", style="filled", fillcolor="#ead1dc", color="#741b47"),
     "comparison": dict(shape="ellipse", style="filled", fillcolor="#eeeeee", color="#666666"),
     "omitted": dict(shape="box", style="dotted", color="#999999", fontcolor="#666666"),
+    "withheld": dict(shape="note", style="filled,dashed", fillcolor="#444444", color="#000000", fontcolor="#ffffff"),
 }
 LEGEND = [
     ("conclusion", "conclusion (the fact asked about)"),
@@ -35,6 +37,7 @@ LEGEND = [
     ("comparison", "comparison"),
     ("omitted", "omitted by a limit"),
 ]
+WITHHELD_LEGEND = ("withheld", "withheld from you (marking, commitment)")
 
 
 def _lines(*rows: tuple[str, str]) -> str:
@@ -82,23 +85,25 @@ def _label(proof: Proof, nid: str) -> tuple[str, str, str]:
     if n.kind == "absence":
         return "absence", _lines(("b", f"not {n.text}"), ("s", n.statement)), dot_string(n.statement)
     if n.kind == "aggregate":
-        rows = [("b", f"{n.var} = {value_text(n.total)} ({n.function}{' distinct' if n.distinct else ''})"),
+        rows = [("b", f"{n.var} = {total_text(n)} ({n.function}{' distinct' if n.distinct else ''})"),
                 ("s", n.expression)]
         if n.compared:
             verdict = "holds" if n.compared.holds else "fails"
-            rows.append(("", f"{value_text(n.total)} {n.compared.op} {value_text(n.compared.value)} "
+            rows.append(("", f"{total_text(n)} {n.compared.op} {value_text(n.compared.value)} "
                              f"({n.compared.against}): {verdict}"))
         return "aggregate", _lines(*rows), dot_string(n.expression)
     if n.kind in ("comparison", "membership"):
         return "comparison", _lines(("", n.text), ("s", "holds" if n.holds else "fails")), dot_string(n.text)
+    if n.kind == "withheld":
+        return "withheld", _lines(("b", "withheld"), ("", n.statement), ("s", n.commitment)), dot_string(n.commitment)
     return "omitted", _lines(("i", n.message)), dot_string(n.message)
 
 
-def _legend(g: graphviz.Digraph) -> None:
+def _legend(g: graphviz.Digraph, withheld: bool) -> None:
     with g.subgraph(name="cluster_legend") as lg:
         lg.attr(label="Legend", fontsize="12", style="rounded", color="#999999")
         prev = None
-        for key, text in LEGEND:
+        for key, text in LEGEND + ([WITHHELD_LEGEND] if withheld else []):
             name = f"legend_{key}"
             lg.node(name, _lines(("", text)), **STYLES[key])
             if prev:
@@ -110,7 +115,8 @@ def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
     ids = {nid: f"n{i}" for i, nid in enumerate(proof.nodes)}
     big = len(proof.nodes) > 60
     g = graphviz.Digraph("proof", graph_attr={
-        "rankdir": rankdir, "label": dot_string(f"Why {proof.atom} holds: run {proof.run.run_id}, "
+        "rankdir": rankdir, "label": dot_string((f"{banner}\n" if (banner := withheld_banner(proof)) else "")
+                                                + f"Why {proof.atom} holds: run {proof.run.run_id}, "
                                                 f"{proof.run.clocks_text()}, rules {proof.run.rulebook} {proof.run.version}"),
         "labelloc": "t", "fontname": "Helvetica", "fontsize": "14",
         "nodesep": "0.12" if big else "0.25", "ranksep": "0.35" if big else "0.5",
@@ -118,7 +124,7 @@ def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
     }, node_attr={"fontname": "Helvetica", "fontsize": "10", "margin": "0.08,0.04"},
         edge_attr={"color": "#777777", "arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "9"})
     if legend:
-        _legend(g)
+        _legend(g, any(n.kind == "withheld" for n in proof.nodes.values()))
     for nid in proof.nodes:
         key, label, tip = _label(proof, nid)
         g.node(ids[nid], label, tooltip=tip, id=nid, **STYLES[key])
@@ -126,7 +132,7 @@ def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
         if n.kind == "aggregate":
             for c in n.contributions:
                 for k in c.nodes:
-                    g.edge(ids[nid], ids[k], label=dot_string(html(value_text(c.value))), fontcolor="#741b47")
+                    g.edge(ids[nid], ids[k], label=dot_string(html(contribution_value(c))), fontcolor="#741b47")
         else:
             for k in proof.children(nid):
                 g.edge(ids[nid], ids[k])

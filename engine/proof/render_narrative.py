@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .escape import html, markdown
 from .model import Proof
+from .redact import total_text, withheld_banner
 from .terms import plain_value, value_text
 
 Ref = tuple[str, int]  # ("ref", paragraph number)
@@ -65,6 +66,8 @@ def paragraphs(proof: Proof) -> list[dict]:
                     bits.append([f"the test {n.text} is {'met' if n.holds else 'not met'}"])
                 elif n.kind == "omitted":
                     bits.append([f"({n.message})"])
+                elif n.kind == "withheld":
+                    bits.append([f"{n.statement} (commitment {n.commitment})"])
             joined: list = []
             for i, b in enumerate(bits):
                 if i:
@@ -78,6 +81,9 @@ def paragraphs(proof: Proof) -> list[dict]:
             if d.kind == "omitted":
                 grounds.append([d.message + "."])
                 continue
+            if d.kind == "withheld":
+                grounds.append([f"It rests on {d.statement} (commitment {d.commitment})."])
+                continue
             if d.kind == "rulebook_fact":
                 grounds.append([f"It is stated by the rulebook {d.rulebook} (version {d.version}), citing {d.citation}."])
                 continue
@@ -90,12 +96,15 @@ def paragraphs(proof: Proof) -> list[dict]:
                 nodes = [proof.nodes[k] for k in p.nodes]
                 if p.kind == "aggregate":
                     a = nodes[0]
-                    g.append(f" {a.var} = {a.expression} comes to {value_text(a.total)}")
+                    g.append(f" {a.var} = {a.expression} comes to {total_text(a)}")
                     if a.compared:
                         g.append(f", which {'meets' if a.compared.holds else 'does not meet'} the test "
                                  f"{a.compared.op} {value_text(a.compared.value)} ({a.compared.against})")
                     g.append(".")
                     for c in a.contributions:
+                        if not c.binding and c.value is None:
+                            g += [" "] + cite(c.nodes) + ["."]
+                            continue
                         who = ", ".join(f"{k} = {plain_value(v)}" for k, v in c.binding.items())
                         g.append(f" {who} contributes {value_text(c.value)}, on ")
                         g += cite(c.nodes)
@@ -129,7 +138,8 @@ def _md_pieces(pieces) -> str:
 
 def _header(proof: Proof) -> tuple[str, str]:
     r = proof.run
-    return (f"Why {proof.atom} holds",
+    banner = withheld_banner(proof)
+    return (f"Why {proof.atom} holds" + (f": {banner.removeprefix(proof.atom + ' ')}" if banner else ""),
             f"Run {r.run_id}, {r.clocks_text()}; rules {r.rulebook} version {r.version} "
             f"(sha256 {r.sha256}).")
 

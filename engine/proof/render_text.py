@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from .escape import visible as v
 from .model import Proof
+from .redact import contribution_value, total_text, withheld_banner
 from .terms import value_text
 
 _COLOURS = {"fact": "1", "conclusion": "1;34", "rule": "36", "evidence": "32", "absence": "33",
-            "aggregate": "35", "comparison": "35", "omitted": "2", "fail": "31", "dim": "2"}
+            "aggregate": "35", "comparison": "35", "omitted": "2", "fail": "31", "dim": "2", "withheld": "1;31"}
 
 
 class Style:
@@ -48,8 +49,10 @@ def evidence_text(n, style: Style) -> tuple[str, list[str]]:
 def render_text(proof: Proof, color: bool = False) -> str:
     """The proof as an indented tree; every stored string is shown with its invisible characters escaped."""
     style = Style(color)
-    out: list[str] = [style("dim", f"Proof of {proof.atom} in run {proof.run.run_id}, {proof.run.clocks_text()} "
-                                   f"(rules {proof.run.rulebook} {proof.run.version}, sha256 {proof.run.sha256[:12]})")]
+    banner = withheld_banner(proof)
+    out: list[str] = [style("withheld", banner)] if banner else []
+    out.append(style("dim", f"Proof of {proof.atom} in run {proof.run.run_id}, {proof.run.clocks_text()} "
+                            f"(rules {proof.run.rulebook} {proof.run.version}, sha256 {proof.run.sha256[:12]})"))
     refs: dict[str, int] = {}
 
     def emit(prefix: str, first: str, lines: list[str], last: bool, top: bool) -> str:
@@ -105,19 +108,21 @@ def render_text(proof: Proof, color: bool = False) -> str:
             mark = "holds" if n.holds else style("fail", "FAILS")
             emit(prefix, f"{style('comparison', 'test')} {v(n.text)} {mark}", [], last, top)
         elif n.kind == "aggregate":
-            first = f"{style('aggregate', n.function)} {v(f'{n.var} = {n.expression} = {value_text(n.total)}')}"
+            first = f"{style('aggregate', n.function)} {v(f'{n.var} = {n.expression} = {total_text(n)}')}"
             if n.compared:
                 mark = "holds" if n.compared.holds else style("fail", "FAILS")
-                first += v(f"; {value_text(n.total)} {n.compared.op} {value_text(n.compared.value)} "
+                first += v(f"; {total_text(n)} {n.compared.op} {value_text(n.compared.value)} "
                            f"({n.compared.against}) ") + mark
             lines = [f"over {binding_text(n.group)}; {len(n.contributions)} contribution(s)"] if n.group else \
                 [f"{len(n.contributions)} contribution(s)"]
             cont = emit(prefix, first, lines, last, top)
             for i, c in enumerate(n.contributions):
                 last_c = i == len(n.contributions) - 1
-                ccont = emit(cont, v(f"{binding_text(c.binding)}: {value_text(c.value)}"), [], last_c, False)
+                ccont = emit(cont, v(f"{binding_text(c.binding)}: {contribution_value(c)}"), [], last_c, False)
                 for j, k in enumerate(c.nodes):
                     walk(k, ccont, j == len(c.nodes) - 1)
+        elif n.kind == "withheld":
+            emit(prefix, f"{style('withheld', 'withheld')} {v(n.statement)}", [f"commitment {n.commitment}"], last, top)
         else:
             emit(prefix, style("omitted", f"… {n.message}"), [], last, top)
 

@@ -203,7 +203,7 @@ def test_every_proof_field_is_checked_or_declared(case_dir):
              "absence": model.AbsenceNode, "aggregate": model.AggregateNode, "contribution": model.Contribution,
              "threshold": model.Threshold, "comparison": model.ComparisonNode, "membership": model.MembershipNode,
              "rulebook_fact": model.RulebookFactNode, "no_match": model.NoMatchNode,
-             "omitted": model.OmittedNode}
+             "omitted": model.OmittedNode, "withheld": model.WithheldNode}
     assert set(kinds) == set(checker.FIELDS)
     for kind, cls in kinds.items():
         assert set(cls.model_fields) == set(checker.FIELDS[kind]), kind
