@@ -146,7 +146,7 @@ def _load_file(store: Store, stamp: Stamp, problems: list[Problem], names: dict[
         read, consumed = _columnar(staged, stamp, packer, update)
         if read is None:
             read, consumed = _by_rows(staged, stamp, packer, problems, names, update)
-        added = 0 if problems else staged.move(packer.metas, stamp.recorded_at, stamp.batch)
+        added = 0 if problems else staged.move(packer, stamp.recorded_at, stamp.batch)
     report = FileReport(stamp.decl.name, str(stamp.path), read, added, read - added)
     return report, consumed
 
@@ -174,7 +174,7 @@ def _columnar(staged: Stage, stamp: Stamp, packer: Packer, update) -> tuple[int 
         fast = (read_split(chunks, stamp.path, shape, CHUNK_ROWS) or read_plain(chunks, stamp.path, shape, CHUNK_ROWS)
                 if metadata is None else None)
         for rows, consumed in fast or chunks.read(stamp.path, CHUNK_ROWS):
-            staged.add(rows)
+            staged.add(rows, packer if metadata is not None else None)  # rows' own metadata: drained as they grow
             read += len(rows)
             update(consumed)
     except Doubt:

@@ -32,13 +32,16 @@ def _template(body: dict) -> tuple[str, str]:
 class Packer:
     """Turns checked rows of one predicate into staged tuples: (args..., _hash, meta id).
 
-    `metas` maps each distinct metadata tuple (in META_FIELDS order) to its id, in order of first use."""
+    `metas` maps each distinct metadata tuple (in META_FIELDS order) to its id, in order of first use, since
+    the last `drain`: a file whose records each bring their own metadata (an FtM import gives each record its
+    entity id as its document) is staged in bounded memory by draining them between chunks."""
 
     def __init__(self, decl: Declaration):
         self.predicate = decl.name
         self.encoders = tuple(ENCODERS[c.type] for c in decl.columns)
         self.metas: dict[tuple, int] = {}
         self._templates: list[tuple[str, str]] = []
+        self._base = 0  # the id of the first metadata in `metas` (those before were drained)
 
     def meta_id(self, meta: dict) -> int:
         """The id of this metadata (a dict with every META_FIELDS name), made on first use."""
@@ -48,13 +51,26 @@ class Packer:
         """The id of this metadata given as a tuple in META_FIELDS order, made on first use."""
         found = self.metas.get(values)
         if found is None:
-            found = self.metas[values] = len(self.metas)
+            found = self.metas[values] = self._base + len(self.metas)
             self._templates.append(_template({"predicate": self.predicate, **dict(zip(META_FIELDS, values))}))
         return found
 
     def record_template(self, meta_id: int) -> tuple[str, str]:
         """(prefix, suffix) of the record hash's canonical JSON around the args, for this metadata id."""
-        return self._templates[meta_id]
+        return self._templates[meta_id - self._base]
+
+    @property
+    def drained(self) -> bool:
+        """Whether any metadata was drained (then the file has more than the metadata in `metas`)."""
+        return self._base > 0
+
+    def drain(self) -> list[tuple]:
+        """The metadata made since the last drain, as (id, values...) rows, forgotten here: a later record with
+        the same metadata gets a new id with the same values."""
+        rows = [(number, *values) for values, number in self.metas.items()]
+        self._base += len(self.metas)
+        self.metas, self._templates = {}, []
+        return rows
 
     def args_json(self, args: tuple) -> str:
         """The canonical JSON of the argument list."""

@@ -15,10 +15,11 @@ from typing import Iterator
 
 from ..syntax.ast import Declaration
 from .evidence import create_indexes, drop_indexes, quote, table_name
-from .packing import META_FIELDS
+from .packing import META_FIELDS, Packer
 from .schema import Store, write_transaction
 
 STAGE, META = "temp.warrant_stage", "temp.warrant_meta"
+SPILL_METAS = 50_000  # distinct metadata kept in memory while a file is staged, at most (about 20 MiB)
 
 
 class Stage:
@@ -30,26 +31,32 @@ class Stage:
         self.width = len(decl.columns)
         self._insert = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * (self.width + 2))})"
 
-    def add(self, rows: list[tuple]) -> None:
-        """Stage packed rows: (args..., _hash, meta id)."""
+    def add(self, rows: list[tuple], packer: Packer | None = None) -> None:
+        """Stage packed rows: (args..., _hash, meta id). With `packer`, its metadata are staged too once they
+        are many (see Packer.drain), so memory stays bounded however many distinct metadata a file has."""
         self.store.conn.executemany(self._insert, rows)
         self.rows += len(rows)
+        if packer is not None and len(packer.metas) > SPILL_METAS:
+            self._stage_metas(packer.drain())
+
+    def _stage_metas(self, rows: list[tuple]) -> None:
+        self.store.conn.executemany(f"INSERT INTO {META} VALUES ({', '.join('?' * (len(META_FIELDS) + 1))})", rows)
 
     def clear(self) -> None:
         """Forget every staged row."""
         self.store.conn.execute(f"DELETE FROM {STAGE}")
         self.rows = 0
 
-    def move(self, metas: dict[tuple, int], recorded_at: str, batch: int) -> int:
+    def move(self, packer: Packer, recorded_at: str, batch: int) -> int:
         """Insert the staged rows the table lacks (first of each `_hash`, in file order). Returns how many."""
         if not self.rows:
             return 0
         conn, table = self.store.conn, quote(table_name(self.decl.name))
         # one metadata (a plain file): bound to the move itself; else joined in by id
-        self._meta = list(next(iter(metas))) if len(metas) == 1 else None
+        metas = packer.metas
+        self._meta = list(next(iter(metas))) if len(metas) == 1 and not packer.drained else None
         if self._meta is None:
-            conn.executemany(f"INSERT INTO {META} VALUES ({', '.join('?' * (len(META_FIELDS) + 1))})",
-                             [(number, *values) for values, number in metas.items()])
+            self._stage_metas(packer.drain())
         existing = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
         bulk = self.rows >= existing
         if bulk and existing:  # dedupe against the table while its `_hash` index is still there
