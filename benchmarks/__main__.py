@@ -19,6 +19,7 @@ from pathlib import Path
 from .common import BENCH, JobFailed, machine, run_job
 from .gen import tc_edges, write_ofac, write_tc
 from .checking import CHECK_QUICK, CHECK_SIZES, bench_check
+from .ftm import FTM_QUICK, FTM_SIZES, bench_ftm
 from .cli import CLI_QUICK, CLI_SIZES, bench_cli
 from .provenance import PROVENANCE_QUICK, PROVENANCE_SIZES, bench_provenance
 from .replay import REPLAY_QUICK, REPLAY_SIZES, bench_replay
@@ -189,7 +190,7 @@ def bench_proof(db: Path, size: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (about a minute)")
-    ap.add_argument("--only", choices=["tc", "ofac", "proof", "replay", "check", "workbench", "provenance", "cli"], help="run one benchmark")
+    ap.add_argument("--only", choices=["tc", "ofac", "proof", "replay", "check", "workbench", "provenance", "cli", "ftm"], help="run one benchmark")
     ap.add_argument("--sizes", help="OFAC sizes in ownership edges, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
     ap.add_argument("--repeat", type=int, help=f"OFAC runs per peer and size (default {REPEAT_SMALL} up to "
@@ -229,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "cli"):
             cli_sizes = sizes if args.sizes else (CLI_QUICK if args.quick else CLI_SIZES)
             results["cli"] = bench_cli(work, cli_sizes, lambda n: repeats_for(n, args.repeat), say)
+        if args.only in (None, "ftm"):
+            ftm_sizes = sizes if args.sizes else (FTM_QUICK if args.quick else FTM_SIZES)
+            results["ftm"] = bench_ftm(work, ftm_sizes, say)
         if args.only in (None, "workbench"):
             bench_sizes = sizes if args.sizes else (WORKBENCH_QUICK if args.quick else WORKBENCH_SIZES)
             results["workbench"] = bench_workbench(work, bench_sizes, say)

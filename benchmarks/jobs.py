@@ -198,6 +198,8 @@ def main(argv: list[str]) -> None:
         from .workbench import workbench_job as fn
     elif job == "provenance":
         from .provenance import provenance_job as fn
+    elif job == "ftm_import":
+        from .ftm import ftm_import_job as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

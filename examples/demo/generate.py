@@ -366,6 +366,65 @@ SCREENING_FOLDERS = ["facts/shipping", "facts/trade", "facts/corporate", "facts/
 REGIMES = {"OFAC": "ofac_50.rules", "EU": "eu_ownership_control.rules", "UK": "uk_ownership_control.rules"}
 
 
+# ------------------------------------------------------------------ the FtM source (warrant import ftm)
+
+FTM_FILE = "ftm/registry.ftm.jsonl"
+FTM_DATASET = "demo_registry"
+HARBOR = "co:harbor-line-shipping"   # two separate holdings of Kessler, 25% each (50% in all)
+OSTRAVA = "co:ostrava-cargo"         # one holding of Orlan in three versions: 45%, 48%, then 52%
+FTM_HOLDINGS = [  # FtM Ownership id, holding id (recordId), owner, asset, percentage, startDate
+    ("own-hls-a", "reg-hls-a", K, HARBOR, "25", "2024-01-15"),
+    ("own-hls-b", "reg-hls-b", K, HARBOR, "25", "2024-01-15"),
+    ("own-oc-2022", "reg-oc-1", ORLAN, OSTRAVA, "45", "2022-01-01"),
+    ("own-oc-2023", "reg-oc-1", ORLAN, OSTRAVA, "48", "2023-05-01"),
+    ("own-oc-2024", "reg-oc-1", ORLAN, OSTRAVA, "52", "2024-08-01"),
+]
+
+
+def display_name(party: str) -> str:
+    """A party's name as the registry gives it, made from its id: co:gulfstar-ship-management is
+    Gulfstar Ship Management, vessel:imo9301001-aurora-star is Aurora Star."""
+    kind, slug = party.split(":", 1)
+    if kind == "vessel":
+        slug = slug.split("-", 1)[1]
+    words = " ".join(w.capitalize() for w in slug.split("-"))
+    return f"{words} Bank" if kind == "bank" else words
+
+
+def _ftm_party(party: str) -> dict:
+    kind = party.split(":", 1)[0]
+    schema = {"person": "Person", "vessel": "Vessel", "bank": "Company"}.get(kind, "Company")
+    props = {"name": [display_name(party)]}
+    if kind == "vessel":
+        props["imoNumber"] = [party.split(":", 1)[1].split("-", 1)[0].upper()]
+        props["operator"] = [VESSELS[party]]
+    return {"id": party, "schema": schema, "properties": props, "datasets": [FTM_DATASET], "target": False}
+
+
+def write_ftm_source(parties: set[str]) -> None:
+    """The demo's FtM source: every party named, and the two companies whose holdings only it records."""
+    entities = [_ftm_party(p) for p in sorted(parties | {HARBOR, OSTRAVA})]
+    entities += [{"id": oid, "schema": "Ownership", "datasets": [FTM_DATASET], "properties": {
+        "owner": [owner], "asset": [asset], "percentage": [pct], "startDate": [start], "recordId": [hid],
+        "sourceUrl": [f"https://registry.example/{asset.split(':', 1)[1]}"]}}
+        for oid, hid, owner, asset, pct, start in FTM_HOLDINGS]
+    entities.append({"id": "dir-hls-kessler", "schema": "Directorship", "datasets": [FTM_DATASET], "properties": {
+        "director": [K], "organization": [HARBOR], "role": ["director"], "startDate": ["2024-01-15"]}})
+    path = HERE / FTM_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(e, sort_keys=True) + "\n" for e in entities), encoding="utf-8")
+
+
+def all_parties() -> set[str]:
+    """Every party the demo's CSV facts name."""
+    parties = set()
+    for row in OWNS + OWNS_FROM_LEAK:
+        parties |= {row[0], row[1]}
+    parties |= {p for p, _, _ in LISTED} | set(VESSELS) | set(VESSELS.values()) | set(BANKS) | set(FILLER_PERSONS)
+    parties |= {p for _, _, ps in TRANSACTIONS for p, _ in ps}
+    return parties
+
+
 def build_case(db: Path, with_updates: bool):
     """A case file holding the demo facts (recorded 2024-06-01) and optionally the updates (2024-10-15)."""
     from engine import api
@@ -376,6 +435,7 @@ def build_case(db: Path, with_updates: bool):
     for folder in OWNERSHIP_FOLDERS:
         case.load(ofac, HERE / folder, progress=False, recorded_at=BASE_RECORDED)
     case.load(eu, HERE / "facts/eu_case", progress=False, recorded_at=BASE_RECORDED)
+    case.import_ftm([HERE / FTM_FILE], progress=False, recorded_at=BASE_RECORDED)
     for folder in SCREENING_FOLDERS:
         case.load(screening, HERE / folder, progress=False, recorded_at=BASE_RECORDED)
     if with_updates:
@@ -399,6 +459,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from engine import api
     write_facts()
+    write_ftm_source(all_parties())
     expected: dict = {"assessments": {}}
     with tempfile.TemporaryDirectory() as tmp:
         case = build_case(Path(tmp) / "case.db", with_updates=True)
@@ -428,11 +489,7 @@ def main() -> None:
                 expected["assessments"][as_of]["standards"] = std.conclusions
         finally:
             case.close()
-    parties = set()
-    for row in OWNS + OWNS_FROM_LEAK:
-        parties |= {row[0], row[1]}
-    parties |= {p for p, _, _ in LISTED} | set(VESSELS) | set(VESSELS.values()) | set(BANKS) | set(FILLER_PERSONS)
-    parties |= {p for _, _, ps in TRANSACTIONS for p, _ in ps}
+    parties = all_parties()
     expected["parties"] = len(parties)
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{len(parties)} parties; expected outcomes in examples/demo/expected.json")
