@@ -107,7 +107,7 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         evidence = {d.name for d in evidence_declarations(program)}
         for path in entity_files(folder):
             if path.stem not in evidence:
-                store_names(store.db.conn, read_names(path, problems))
+                store_names(store.conn, read_names(path, problems))
         if problems:
             raise LoadError(problems)
         mark_records(db.conn, manifest, files, batch, scheme)
