@@ -22,6 +22,9 @@ def render_court(proof: Proof, fmt: str, names: dict[str, str] | None = None) ->
     if fmt == "html":
         from .render_court_html import render_court_html
         return render_court_html(view)
+    if fmt == "pdf":
+        from .court_pdf import court_pdf
+        return court_pdf(view)
     if fmt in ("dot", "svg", "png"):
         from .render_court_dot import render_court_dot
         from .render_dot import render_image
