@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .escape import visible
 from .model import Proof
 from .names import mentions
+from .redact import contribution_value, total_text, withheld_banner
 from .terms import Value, plain_value
 
 RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
@@ -40,6 +42,7 @@ class Item:
     steps: tuple[int, ...] = ()
     exhibits: tuple[int, ...] = ()
     met: bool = True
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class CourtView:
     rules: str
     steps: tuple[Step, ...]
     exhibits: tuple[Exhibit, ...]
+    withheld: str = ""
+    names: tuple[str, ...] = ()
 
     def step(self, number: int) -> Step:
         return self.steps[number - 1]
@@ -190,14 +195,16 @@ class _Builder:
                 out.append(Item(f"stated by the rulebook, citing {n.citation}"))
             else:
                 said = getattr(n, "statement", None) or getattr(n, "message", None) or "(not shown)"
-                out.append(Item(self.say.prose(said)))
+                out.append(Item(self.say.prose(said), withheld=n.kind == "withheld"))
         return out
 
     def aggregate(self, a) -> list[Item]:
-        """One item: the figure, the test it meets, and what it is made of (the contributions' steps and
-        exhibits, with each contribution's value for a sum); not met if any contribution's own test fails."""
+        """The figure, the test it meets, and what it is made of (the contributions' steps and exhibits,
+        with each contribution's value for a sum; not met if any contribution's own test fails), then the
+        statement of each withheld contribution."""
         what = {"sum": "the total", "count": "the number", "min": "the least", "max": "the greatest"}[a.function]
-        text = f"{what} comes to {self.say.value(a.total)}"
+        total = total_text(a) if a.total is None else self.say.value(a.total)
+        text = f"{what} comes to {total}"
         met = True
         if a.compared:
             against = words(a.compared.against)
@@ -207,14 +214,17 @@ class _Builder:
             met = a.compared.holds
         steps: list[int] = []
         exhibits: list[int] = []
+        withheld: list[Item] = []
         for c in a.contributions:
             for i in self.items(c.nodes):
                 steps += [n for n in i.steps if n not in steps]
                 exhibits += [n for n in i.exhibits if n not in exhibits]
+                withheld += [i] if i.withheld and i not in withheld else []
                 met = met and i.met
         if a.function == "sum" and len(a.contributions) > 1:
-            text += f" ({' + '.join(self.say.value(c.value) for c in a.contributions)})"
-        return [Item(text, tuple(steps), tuple(exhibits), met)]
+            values = [contribution_value(c) if c.value is None else self.say.value(c.value) for c in a.contributions]
+            text += f" ({' + '.join(values)})"
+        return [Item(text, tuple(steps), tuple(exhibits), met)] + withheld
 
     def ground(self, did: str, alternative: int | None) -> Ground:
         d = self.proof.nodes[did]
@@ -257,10 +267,26 @@ def court_view(proof: Proof, names: dict[str, str] | None = None) -> CourtView:
     known = (r.recorded_until or r.as_of)[:10]
     assessed = f"assessed as of {r.as_of}, on the evidence recorded up to {known}"
     exhibits = tuple(b.exhibit_of(nid, k) for nid, k in b.exhibit.items())
-    return CourtView(title=f"Why {root} holds", conclusion=f"{root} holds under {r.rulebook} version {r.version}, "
+    banner = withheld_banner(proof)
+    used = sorted({n for n in b.say.names.values() if " " in n}, key=lambda n: (-len(n), n))
+    return CourtView(withheld=banner.replace(proof.atom, root, 1) if banner else "", names=tuple(used),
+                     title=f"Why {root} holds", conclusion=f"{root} holds under {r.rulebook} version {r.version}, "
                      f"{assessed}, on {len(b.facts)} step(s) and {len(exhibits)} exhibit(s).",
                      assessed=assessed, rules=f"{r.rulebook} version {r.version}",
                      steps=tuple(b.step(nid) for nid in b.facts), exhibits=exhibits)
+
+
+NBSP = "\u00a0"
+
+
+def keep_together(text: str, names) -> str:
+    """`text` with its invisible characters shown (escape.visible) and the spaces inside each of `names`
+    made non-breaking (NBSP), so wrapping never splits a name; every NBSP left is one of these."""
+    text = visible(text)
+    for name in map(visible, names):
+        if name in text:
+            text = text.replace(name, name.replace(" ", NBSP))
+    return text
 
 
 def where(steps, here: int) -> str:

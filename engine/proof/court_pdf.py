@@ -19,8 +19,7 @@ import subprocess
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter, Transformation
 
-from .court import CourtView
-from .escape import visible
+from .court import CourtView, keep_together
 from .render_court_dot import court_pages, render_court_dot
 from .render_court_text import step_blocks
 from .render_dot import render_image
@@ -43,8 +42,9 @@ def _font_file(style: str = "") -> str | None:
 
 
 class _Doc(FPDF):
-    def __init__(self):
+    def __init__(self, names=()):
         super().__init__(unit="pt", format="A4")
+        self.names = names
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, FOOT + 12)
         regular, bold = _font_file(), _font_file("B")
@@ -55,8 +55,9 @@ class _Doc(FPDF):
         self.family = "body" if self.unicode else "helvetica"
 
     def text_of(self, text: str) -> str:
-        """`text` with invisible characters shown, and in Latin-1 when only the core font is at hand."""
-        text = visible(text)
+        """`text` with invisible characters shown, names kept on one line (non-breaking spaces), and in
+        Latin-1 when only the core font is at hand."""
+        text = keep_together(text, self.names)
         if self.unicode:
             return text
         return text.encode("latin-1", "backslashreplace").decode("latin-1")
@@ -118,10 +119,12 @@ def _exhibits(doc: _Doc, view: CourtView) -> None:
 def court_pdf(view: CourtView) -> bytes:
     """The court exhibit of a court view (see the module); RenderError when `dot` cannot draw the figure."""
     figures = _figure_pdfs(view)
-    doc = _Doc()
+    doc = _Doc(view.names)
     doc.alias_nb_pages()
     doc.add_page(orientation="P")
     doc.para(view.title, 16, bold=True, after=8)
+    if view.withheld:
+        doc.para(view.withheld, 11, bold=True, after=8)
     doc.para(view.conclusion, 12, after=10)
     doc.para(f"How to read this document. The figure (pages 2 to {1 + len(figures)}) draws the proof as a tree, "
              "the conclusion first; a box is one step, a note is an exhibit (a record of evidence) or a "

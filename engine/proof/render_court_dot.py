@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import graphviz
 
-from .court import CourtView, Ground, Item
-from .escape import dot_string, html, visible
+from .court import NBSP, CourtView, Ground, Item, keep_together
+from .escape import dot_string, html
 from .render_court_text import item_text
 
 WIDTH = 40
@@ -30,12 +30,14 @@ STYLE = dict(
 )
 
 
-def label(*rows: tuple[str, str], width: int = WIDTH) -> str:
-    """An HTML-like label: (style, text) rows, escaped, wrapped at spaces only (never inside a word)."""
+def label(*rows: tuple[str, str], width: int = WIDTH, names=()) -> str:
+    """An HTML-like label: (style, text) rows, escaped, wrapped at spaces only (never inside a word or an
+    id, nor between the words of one of `names`)."""
     out = []
     for style, text in rows:
-        for part in textwrap.wrap(visible(text), width, break_long_words=False, break_on_hyphens=False) or [""]:
-            piece = html(part)
+        for part in textwrap.wrap(keep_together(text, names), width, break_long_words=False,
+                                  break_on_hyphens=False) or [""]:
+            piece = html(part.replace(NBSP, " "))
             piece = {"b": f"<B>{piece}</B>", "i": f"<I>{piece}</I>",
                      "s": f'<FONT POINT-SIZE="9">{piece}</FONT>'}.get(style, piece)
             out.append(piece)
@@ -184,7 +186,7 @@ def render_court_dot(view: CourtView, page: list[Box] | None = None, title: str 
         edge_attr={"color": "#777777", "arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "9", "dir": "back"})
 
     def draw(box: Box) -> None:
-        g.node(box.name, label(*box.rows), **STYLE[box.style])
+        g.node(box.name, label(*box.rows, names=view.names), **STYLE[box.style])
         for child, tag in box.children:
             draw(child)
             g.edge(box.name, child.name, label=dot_string(tag) if tag else None)

@@ -16,9 +16,18 @@ _CSS = ("body{font-family:Georgia,serif;max-width:60em;margin:2em auto;line-heig
         ".hash{font-family:monospace;font-size:.8em;word-break:break-all}.graph svg{max-width:100%;height:auto}")
 
 
-def _refs(text: str) -> str:
+def _whole(text: str, names) -> str:
+    """Escaped text in which no name breaks across lines (its spaces are &nbsp;)."""
+    out = html(text)
+    for name in map(html, names):
+        out = out.replace(name, name.replace(" ", "&nbsp;"))
+    return out
+
+
+def _refs(text: str, names) -> str:
     """Escaped text with 'exhibit N' linked to the exhibit's row."""
-    return re.sub(r"exhibits? ([\d, ]+)", lambda m: re.sub(r"(\d+)", r'<a href="#e\1">\1</a>', m[0]), html(text))
+    return re.sub(r"exhibits? ([\d, ]+)", lambda m: re.sub(r"(\d+)", r'<a href="#e\1">\1</a>', m[0]),
+                  _whole(text, names))
 
 
 def graph_svg(view: CourtView) -> str:
@@ -36,13 +45,16 @@ def render_court_html(view: CourtView, graph: bool = True) -> str:
     """The court view as an HTML page (see the module)."""
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            f"<title>{html(view.title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-           f"<h1>{html(view.title)}</h1>", f'<p class="lead">{html(view.conclusion)}</p>']
+           f"<h1>{_whole(view.title, view.names)}</h1>"]
+    if view.withheld:
+        out.append(f'<p class="lead">{_whole(view.withheld, view.names)}</p>')
+    out.append(f'<p class="lead">{_whole(view.conclusion, view.names)}</p>')
     svg = graph_svg(view) if graph else ""
     if svg:
         out += ["<h2>The proof in a figure</h2>", f'<div class="graph">{svg}</div>']
     out += ["<h2>The reasoning, step by step</h2>", '<ol class="steps">']
     for step in view.steps:
-        out.append(f'<li id="s{step.number}"><p class="lead">{html(step.statement)}'
+        out.append(f'<li id="s{step.number}"><p class="lead">{_whole(step.statement, view.names)}'
                    + (" (the conclusion)" if step.conclusion else "") + "</p>")
         blocks = step_blocks(step)
         if len(blocks) > 1:
@@ -51,16 +63,16 @@ def render_court_html(view: CourtView, graph: bool = True) -> str:
             out.append(f'<div class="{"alt" if label else "ground"}">')
             items = [text for depth, text in lines if depth]
             head = [text for depth, text in lines if not depth]
-            out += [f"<p>{f'<strong>{html(label)}</strong> ' if label and i == 0 else ''}{_refs(t)}</p>"
+            out += [f"<p>{f'<strong>{html(label)}</strong> ' if label and i == 0 else ''}{_refs(t, view.names)}</p>"
                     for i, t in enumerate(head)]
             if items:
-                out.append("<ul>" + "".join(f"<li>{_refs(t)}</li>" for t in items) + "</ul>")
+                out.append("<ul>" + "".join(f"<li>{_refs(t, view.names)}</li>" for t in items) + "</ul>")
             out.append("</div>")
         out.append("</li>")
     out += ["</ol>", "<h2>Exhibits</h2>", "<table>",
             "<tr><th>No.</th><th>Record</th><th>Source</th><th>Grade</th><th>Document</th><th>Dates</th>"
             "<th>Hash</th></tr>"]
-    out += [f'<tr id="e{e.number}"><td>{e.number}</td><td>{html(e.statement)}</td><td>{html(e.source)}</td>'
+    out += [f'<tr id="e{e.number}"><td>{e.number}</td><td>{_whole(e.statement, view.names)}</td><td>{html(e.source)}</td>'
             f'<td>{html(e.grade)}</td><td>{html(e.document)}</td><td>{html(e.dates)}</td>'
             f'<td class="hash">{html(e.record)}</td></tr>' for e in view.exhibits]
     out += ["</table>", "</body>", "</html>"]

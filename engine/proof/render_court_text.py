@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import textwrap
 
-from .court import CourtView, Ground, Item, Step, where
-from .escape import markdown, visible
+from .court import NBSP, CourtView, Ground, Item, Step, keep_together, where
+from .escape import markdown
 
 WIDTH = 100
 
 
-def wrap(text: str, indent: str, width: int = WIDTH, first: str | None = None) -> list[str]:
-    """`text` wrapped at spaces (never inside a word, a name or an id) with `indent` on every line."""
-    return textwrap.wrap(text, width, initial_indent=indent if first is None else first, subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
+def wrap_names(text: str, indent: str, width: int = WIDTH, first: str | None = None, names=()) -> list[str]:
+    """`text`, its invisible characters shown, wrapped at spaces with `indent` on every line: never inside
+    a word or an id, nor between the words of one of `names`."""
+    lines = textwrap.wrap(keep_together(text, names), width, initial_indent=indent if first is None else first,
+                          subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    return [line.replace(NBSP, " ") for line in lines] or [indent.rstrip()]
 
 
 def item_text(item: Item, here: int) -> str:
@@ -53,13 +55,14 @@ def step_blocks(step: Step) -> list[tuple[str, list[tuple[int, str]]]]:
     return out
 
 
-def _header_text(view: CourtView) -> list[str]:
-    return [view.title, "", *wrap(view.conclusion, ""), ""]
-
-
 def render_court_text(view: CourtView) -> str:
     """The court view as plain text (no colour, no jargon), wrapped at 100 columns at spaces only."""
-    out = _header_text(view)
+
+    def wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+        return wrap_names(text, indent, first=first, names=view.names)
+
+    out = [*wrap(view.title, ""), ""] + ([*wrap(view.withheld, ""), ""] if view.withheld else [])
+    out += [*wrap(view.conclusion, ""), ""]
     for step in view.steps:
         lead = f"{step.number}. {step.statement}" + (" (the conclusion)" if step.conclusion else "")
         out += wrap(lead, "   ", first="")
@@ -80,12 +83,13 @@ def render_court_text(view: CourtView) -> str:
                              ("dates", e.dates), ("record", e.record)):
             if value:
                 out += wrap(f"{label}: {value}", "      ", first="   ")
-    return "\n".join(visible(line) for line in out).rstrip() + "\n"
+    return "\n".join(out).rstrip() + "\n"
 
 
 def render_court_markdown(view: CourtView) -> str:
     """The court view as Markdown: the same words as the text, every value escaped."""
-    out = [f"# {markdown(view.title)}", "", markdown(view.conclusion), ""]
+    out = [f"# {markdown(view.title)}", ""] + ([f"**{markdown(view.withheld)}**", ""] if view.withheld else [])
+    out += [markdown(view.conclusion), ""]
     for step in view.steps:
         out.append(f"{step.number}. **{markdown(step.statement)}**" + (" (the conclusion)" if step.conclusion else ""))
         blocks = step_blocks(step)

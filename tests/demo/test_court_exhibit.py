@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.proof.names import proof_ids
+
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 ATOM = 'needs_review("tx:2024-005", "co:gulfstar-ship-management")'
 
@@ -28,14 +30,15 @@ def exhibit(tmp_path_factory):
     runs = [r["id"] for r in case.runs() if r["rulebook"] == "screening"]
     proof = case.why(ATOM, runs[-1])
     pdf = case.court(proof, "pdf")
+    names = case.names(proof_ids(proof))
     case.close()
     path = tmp_path_factory.mktemp("exhibit") / "court.pdf"
     path.write_bytes(pdf)
-    yield proof, path, pypdf.PdfReader(path)
+    yield proof, path, pypdf.PdfReader(path), names
 
 
 def test_pages_are_a4_and_the_figure_is_split_into_parts(exhibit):
-    proof, _, reader = exhibit
+    proof, _, reader, names = exhibit
     assert len(proof.nodes) > 100
     sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
     assert sizes <= {(595, 842), (842, 595)}
@@ -45,31 +48,35 @@ def test_pages_are_a4_and_the_figure_is_split_into_parts(exhibit):
 
 
 def test_names_and_ids_are_whole_in_the_text_layer(exhibit):
-    proof, _, reader = exhibit
+    proof, _, reader, names = exhibit
     ids = {a for n in proof.nodes.values() for a in (getattr(n, "args", None) or []) if isinstance(a, str)
-           and ":" in a and len(a) > 6}
-    lines = [ln.strip() for p in reader.pages for ln in p.extract_text().splitlines()]
+           and re.fullmatch(r"[a-z]+:[\w.-]+", a)}
+    shown = {names.get(i, i) for i in ids}
+    assert "Gulfstar Ship Management" in shown and any(" " not in s for s in shown)
+    lines = [" ".join(ln.replace("\xa0", " ").split()) for p in reader.pages for ln in p.extract_text().splitlines()]
     text = "\n".join(lines)
-    assert "co:gulfstar-ship-management" in text and "vessel:imo9301002-kara-sea" in text
+    assert all(s in text for s in shown), sorted(s for s in shown if s not in text)
     for before, after in zip(lines, lines[1:]):
-        for i in ids:
-            broken = [k for k in range(3, len(i) - 2) if before.endswith(i[:k]) and after.startswith(i[k:])]
-            assert not broken, f"{i} split across lines: {before!r} / {after!r}"
+        for s in shown:
+            broken = [k for k in range(2, len(s) - 1) if before.endswith(s[:k].rstrip()) and s[k - 1] in " -:"
+                      and after.startswith(s[k:].lstrip())]
+            assert not broken, f"{s} split across lines: {before!r} / {after!r}"
 
 
 def test_exhibits_are_numbered_against_the_evidence(exhibit):
-    proof, _, reader = exhibit
+    proof, _, reader, names = exhibit
     records = sorted({n.record for n in proof.nodes.values() if n.kind == "evidence"})
     pages = [p.extract_text() for p in reader.pages]
     table = "\n".join(pages[next(i for i, t in enumerate(pages) if t.startswith("Exhibits")):])
     assert sorted(re.findall(r"hash ([0-9a-f]{64})", table)) == records
-    numbers = [int(m) for m in re.findall(r"^(\d+)$", table, re.M)]
+    rows = re.split(r"hash [0-9a-f]{64}", table)[:-1]            # each row ends with its hash line
+    numbers = [int(row.split("Dates")[-1].split()[0]) for row in rows]
     assert numbers == list(range(1, len(records) + 1))
 
 
 def test_every_page_rasterises(exhibit):
     pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (test extra) rasterises the pages")
-    _, path, reader = exhibit
+    _, path, reader, _ = exhibit
     doc = pdfium.PdfDocument(str(path))
     assert len(doc) == len(reader.pages)
     for page in doc:
