@@ -200,6 +200,8 @@ def main(argv: list[str]) -> None:
         from .provenance import provenance_job as fn
     elif job == "ftm_import":
         from .ftm import ftm_import_job as fn
+    elif job == "incremental":
+        from .incremental import incremental_job as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

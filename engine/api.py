@@ -368,12 +368,14 @@ class Case:
     def run(self, program: Program, facts: str | Path | None = None, as_of: str | None = None,
             max_rounds: int = 100_000, progress: bool | None = None, collect: bool = True,
             known_at: str | None = None, max_seconds: float | None = DEFAULT_MAX_SECONDS,
-            max_facts: int | None = DEFAULT_MAX_FACTS) -> RunResult:
+            max_facts: int | None = DEFAULT_MAX_FACTS, full: bool = False) -> RunResult:
         """Optionally load `facts`, then evaluate under two clocks: validity windows and the law as of `as_of`
         (the assessment date; default: now), over the evidence recorded by `known_at` (default: now; a date
         means the end of that day). With `collect=False` the result lists no conclusions: read them with
         `conclusions(run_id)`. Past `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit) the
-        evaluation stops with EvalError and stores nothing (a load of `facts` is kept: it is done first)."""
+        evaluation stops with EvalError and stores nothing (a load of `facts` is kept: it is done first).
+        The run takes over what it can from the latest run of the same rulebooks (an incremental run, with
+        the same facts and provenance as a full one) unless `full`; `result.reuse` says which it was."""
         from .eval import evaluate
         from .store.evidence import ensure_evidence_tables
 
@@ -384,16 +386,34 @@ class Case:
             clocks = Clocks(as_of, _effective_known_at(known_at), last_batch(self.conn))
             self._register(program)
             ensure_evidence_tables(self.store, program)
+            previous, reason = (None, "--full asked for") if full else self._previous_run(program, clocks)
             result = evaluate(self.conn, program, self._provider(clocks), as_of=as_of, max_rounds=max_rounds,
-                              collect=collect, max_seconds=max_seconds, max_facts=max_facts)
+                              collect=collect, max_seconds=max_seconds, max_facts=max_facts, previous=previous,
+                              full_reason=reason)
             record_clocks(self.conn, result.run_id, clocks)
             self.audit("run", result.run_id, {
                 "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
                 "as_of": as_of, "known_at": clocks.known_at, "loaded_through": clocks.loaded_through,
                 "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, clocks),
-                "counts": result.counts})
+                "counts": result.counts, "evaluation": result.reuse.to_json()})
             protect(self.conn)
         return result
+
+    def _previous_run(self, program: Program, clocks: Clocks):
+        """(the run an incremental run may take over, or None; why not, when None)."""
+        from .eval.incremental import Previous
+        from .store.changes import load_changes, previous_run
+
+        found = previous_run(self.conn, program)
+        if found is None:
+            return None, "no earlier run of these rulebooks"
+        run_id, as_of = found
+        made = [e for e in audit.entries(self.conn, action="run", entity=run_id) if e.entity == run_id]
+        if not made or made[-1].details.get("engine_version") != __version__:
+            return None, f"{run_id} was made by another engine version"
+        before = self.clocks(run_id)
+        unchanged, touched = load_changes(self.conn, program, before, clocks)
+        return Previous(run_id, as_of, self._provider(before), unchanged, touched), ""
 
     def evidence_snapshot(self, program: Program, clocks: "Clocks | str | None") -> str:
         """An identity for the evidence a run could see: per evidence table, how many records were

@@ -216,21 +216,25 @@ def export_ftm(output, db, run_id):
               help="Stop the evaluation after this many seconds, storing nothing (0: no limit).")
 @click.option("--max-facts", default=DEFAULT_MAX_FACTS, show_default=True, type=click.IntRange(min=0),
               help="Stop the evaluation once it has derived more facts than this, storing nothing (0: no limit).")
+@click.option("--full", is_flag=True,
+              help="Evaluate everything afresh instead of taking over the unchanged part of the previous run.")
 @db_option
 @json_option
 @handle_errors
-def run(rulebook, facts_dir, as_of, known_at, max_rounds, max_seconds, max_facts, db, as_json):
+def run(rulebook, facts_dir, as_of, known_at, max_rounds, max_seconds, max_facts, full, db, as_json):
     """Evaluate a rulebook over the case file and store its conclusions as a new run."""
     program = api.load_rulebook(rulebook)
     with _case(db, create=True) as case:
         result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds, known_at=known_at,
-                          max_seconds=max_seconds, max_facts=max_facts)
+                          max_seconds=max_seconds, max_facts=max_facts, full=full)
         clocks = case.clocks(result.run_id)
     if as_json:
         _echo_json({"run_id": result.run_id, "rulebook": result.rulebook, "as_of": clocks.as_of,
-                    "known_at": clocks.known_at, "conclusions": result.conclusions})
+                    "known_at": clocks.known_at, "evaluation": result.reuse.to_json(),
+                    "conclusions": result.conclusions})
         return
     click.echo(f"{result.run_id}: {program.root.id} version {program.root.version}, {clocks_text(clocks.as_of, clocks.known_at)}")
+    click.echo(f"  {result.reuse.text()}")
     for pred, rows in result.conclusions.items():
         click.echo(f"  {pred}: {len(rows)}")
         if rows:  # one write per predicate: 84,569 echo calls cost 0.5 s, one joined text 0.1 s

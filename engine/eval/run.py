@@ -19,6 +19,7 @@ from .in_force import program_on
 from .plan import make_plan
 from .relations import RunTables, ident, lookup_columns, table_name
 from .guards import RuleError
+from .incremental import Previous, Reuse, full, incremental_fixpoint, why_not_incremental
 from .limits import LimitError, is_interrupt, time_limit, time_limit_error
 from .seminaive import RoundLimitError, Trace, fixpoint
 from .stated import insert_stated_facts
@@ -38,6 +39,7 @@ class RunResult:
     rounds: int
     conclusions: dict[str, list[list]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    reuse: Reuse | None = None  # how the run was made: incremental from a previous run, or full and why
 
     def to_json(self) -> dict:
         return {"run_id": self.run_id, "rulebook": self.rulebook, "as_of": self.as_of, "conclusions": self.conclusions}
@@ -155,15 +157,19 @@ def _undo(conn) -> None:
 def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
              run_id: str | None = None, collect: bool = True, max_seconds: float | None = None,
-             max_facts: int | None = None, provenance: bool = True) -> RunResult:
+             max_facts: int | None = None, provenance: bool = True, previous: Previous | None = None,
+             full_reason: str = "asked for") -> RunResult:
     """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id
     (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back).
     With `collect`, the result lists every conclusion; otherwise read them later with `stored_conclusions`.
     Past `max_rounds`, `max_seconds` or `max_facts` (None or 0: no limit), or when a rule fails or stores a
     non-finite number, it raises EvalError and stores nothing (the time limit rolls back the enclosing
-    transaction too). `provenance=False` is for benchmarks only (see RunTables): such a run has no proofs."""
+    transaction too). `provenance=False` is for benchmarks only (see RunTables): such a run has no proofs.
+    With `previous`, strata whose inputs did not change are taken over from that run (incremental.py): the
+    same facts, rounds and rules as a full run; `full_reason` says why a run without `previous` is full."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
+    written = program
     program = program_on(program, as_of_date)
     tables = RunTables({d.name: d for d in program.declarations}, provenance)
     constants = {c.name: c for c in program.constants}
@@ -176,7 +182,17 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
             snapshot_evidence(conn, program, evidence_sql, as_of)
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
-            rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
+            rounds, reuse = 0, full(full_reason)
+            if previous is not None and provenance:
+                previous_day = previous.as_of[:10]
+                reason = why_not_incremental(written, previous_day, as_of_date)
+                reuse = full(reason) if reason else Reuse(previous.run_id)
+                if reuse.incremental:
+                    rounds, reuse = incremental_fixpoint(conn, program, make_plan(program), tables, constants,
+                                                         as_of_date, previous, previous_day, _uses_meta(program),
+                                                         max_rounds, trace, max_facts)
+            if not reuse.incremental:
+                rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
             counts = _persist(conn, program, run_id, provenance)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
@@ -194,4 +210,4 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
         if isinstance(exc, (RoundLimitError, LimitError, RuleError)):
             raise EvalError(str(exc)) from exc
         raise
-    return RunResult(run_id, rulebook, as_of_date, rounds, conclusions, counts)
+    return RunResult(run_id, rulebook, as_of_date, rounds, conclusions, counts, reuse)

@@ -103,14 +103,20 @@ def fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], tables: RunTab
     run = _Run(conn, tables, as_of, trace, max_facts)
     k = 1
     for stratum in plan:
-        first = [compile_rule(r, stratum, tables, constants, None) for r in stratum.rules]
-        added = run.apply(first, k)
-        if stratum.recursive:
-            variants = [v for r in stratum.rules if stratum.reads_own(r) for v in delta_variants(r, stratum, tables, constants)]
-            while added:
-                k += 1
-                if k > max_rounds:
-                    raise RoundLimitError(max_rounds, sorted(added))
-                added = run.apply(variants, k)
-        k += 1
+        k = stratum_fixpoint(run, stratum, constants, k, max_rounds)
     return k - 1
+
+
+def stratum_fixpoint(run: _Run, stratum: Stratum, constants, k: int, max_rounds: int) -> int:
+    """Evaluate one stratum to its least fixpoint from round `k`; returns the round the next stratum starts in."""
+    tables = run.tables
+    first = [compile_rule(r, stratum, tables, constants, None) for r in stratum.rules]
+    added = run.apply(first, k)
+    if stratum.recursive:
+        variants = [v for r in stratum.rules if stratum.reads_own(r) for v in delta_variants(r, stratum, tables, constants)]
+        while added:
+            k += 1
+            if k > max_rounds:
+                raise RoundLimitError(max_rounds, sorted(added))
+            added = run.apply(variants, k)
+    return k + 1

@@ -18,8 +18,9 @@ def test_run_json_loads_and_evaluates_in_one_step(case):
     code, out, err = warrant("run", "mini.rules", "--facts", "facts", "--db", "new.db", "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert set(data) == {"run_id", "rulebook", "as_of", "known_at", "conclusions"}
+    assert set(data) == {"run_id", "rulebook", "as_of", "known_at", "evaluation", "conclusions"}
     assert data["run_id"] == "run-000001"
+    assert data["evaluation"] == {"mode": "full", "reason": "no earlier run of these rulebooks"}
     assert data["known_at"] >= data["as_of"]  # both default to now
     assert data["rulebook"]["id"] == "mini" and data["rulebook"]["version"] == "1"
     assert len(data["rulebook"]["sha256"]) == 64

@@ -1,0 +1,63 @@
+"""Incremental runs (issue 15): one ownership edge, or one listing, added to the OFAC case file and the
+rulebook run again, incrementally (taking over the previous run) and then with --full; both runs' facts,
+rounds and rules must be identical. Target: the incremental run at most 2% of the full run's time."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .common import BENCH, ofac_run, run_job
+
+INCREMENTAL_SIZES = [100_000, 1_000_000]
+INCREMENTAL_QUICK = [10_000]
+TARGET = 0.02
+CHANGES = {"edge": ("owns.csv", "owner,owned,percent\nbench-new-owner,bench-new-owned,60\n"),
+           "listing": ("listed.csv", "party,list\nbench-new-listed,SDN\n")}
+
+
+def incremental_job(rulebook: str, db: str, folder: str) -> dict:
+    """Per change: load it, then time an incremental run and a full run; their modes and fact digests."""
+    from engine.api import Case, load_rulebook
+    from engine.audit.runs import facts_digest
+
+    program = load_rulebook(rulebook)
+    out = {}
+    with Case.open(db) as case:
+        for name, (file, text) in CHANGES.items():
+            facts = Path(folder) / name
+            facts.mkdir(parents=True, exist_ok=True)
+            (facts / file).write_text(text)
+            case.load(program, str(facts))
+            timings = {}
+            for mode, full in (("incremental", False), ("full", True)):
+                t0 = time.perf_counter()
+                result = case.run(program, collect=False, full=full)
+                timings[f"{mode}_s"] = time.perf_counter() - t0
+                timings[f"{mode}_mode"] = result.reuse.to_json()
+                timings[f"{mode}_digest"] = facts_digest(case.conn, program, result.run_id)
+            out[name] = timings
+    return out
+
+
+def bench_incremental(work: Path, sizes: list[int], say) -> dict:
+    """Per size and change: the incremental run's time over the full run's, and whether they are identical."""
+    say("\n== incremental: one edge or one listing added to the OFAC case, run again (incremental, then --full) ==")
+    say(f"{'edges':>10}{'change':>9}{'incr s':>9}{'full s':>9}{'ratio':>8}  mode; target <= {TARGET:.0%}")
+    out = {}
+    for size in sizes:
+        db, _ = ofac_run(work, size, "incremental")
+        r = run_job("incremental", rulebook=str(BENCH / "ofac_bench.rules"), db=str(db),
+                    folder=str(work / f"incremental_changes_{size}"))
+        for change in CHANGES:
+            c = r[change]
+            assert c["incremental_digest"] == c["full_digest"], f"{size} {change}: incremental run differs from full"
+            c["ratio"] = c["incremental_s"] / c["full_s"]
+            mode = c["incremental_mode"]
+            said = mode.get("reason") or f"{mode['strata_reused']} of {mode['strata']} strata taken over"
+            say(f"{size:>10,}{change:>9}{c['incremental_s']:>9.3f}{c['full_s']:>9.3f}{c['ratio']:>7.1%}  "
+                f"{mode['mode']} ({said}); {'met' if c['ratio'] <= TARGET else 'MISSED'}")
+        out[str(size)] = dict(r, loadavg_1m=r["loadavg_1m"])
+        for p in work.glob(f"incremental_{size}.db*"):
+            p.unlink()
+    return out

@@ -1,0 +1,51 @@
+"""What an incremental run needs to know from the case file: the previous run of the same rulebooks, and
+which evidence predicates cannot have changed since it (so that their records need not be compared)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from ..syntax.program import Program
+from .asof import Clocks
+
+
+def previous_run(conn: sqlite3.Connection, program: Program) -> tuple[str, str] | None:
+    """The latest complete run of exactly these rulebooks (the same ids and hashes, in the same order), as
+    (run id, as-of as stored); None when there is none."""
+    try:
+        row = conn.execute("SELECT id, as_of FROM runs WHERE rulebook_sha256 = ? AND status = 'complete' "
+                           "ORDER BY id DESC LIMIT 1", [program.sha256]).fetchone()
+        if row is None:
+            return None
+        books = conn.execute("SELECT rulebook_id, sha256 FROM run_rulebooks WHERE run_id = ? ORDER BY position",
+                             [row[0]]).fetchall()
+    except sqlite3.OperationalError:  # no run yet
+        return None
+    return (row[0], row[1]) if [tuple(b) for b in books] == [(rb.id, rb.sha256) for rb in program.rulebooks] else None
+
+
+def load_changes(conn: sqlite3.Connection, program: Program, before: Clocks,
+                 now: Clocks) -> tuple[frozenset[str], frozenset[str]]:
+    """(evidence predicates whose records in force are certainly the same under `now` as under `before`,
+    those a later load touched). The first when: the same assessment date, every record of the loads
+    `before` saw recorded by its known-at (so a later known-at sees the same ones), and no later load seen
+    by `now` names the predicate. Both empty when this cannot be told (the incremental run then compares
+    the records in force of every predicate)."""
+    nothing: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    if before.day != now.day or before.loaded_through is None or now.loaded_through is None:
+        return nothing
+    if before.known_at is not None:
+        if now.known_at is None or now.known_at < before.known_at:
+            return nothing
+        latest = conn.execute("SELECT MAX(finished_at) FROM loads WHERE id <= ?", [before.loaded_through]).fetchone()[0]
+        if latest is not None and latest > before.known_at:
+            return nothing
+    elif now.known_at is not None:
+        return nothing
+    touched: set[str] = set()
+    for (files,) in conn.execute("SELECT files FROM loads WHERE id > ? AND id <= ?",
+                                 [before.loaded_through, now.loaded_through]):
+        touched |= {f["predicate"] for f in json.loads(files)}
+    evidence = {d.name for d in program.declarations if d.is_evidence}
+    return frozenset(evidence - touched), frozenset(evidence & touched)
