@@ -18,11 +18,11 @@ never by any other field.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .escape import visible
 from .model import Proof
-from .names import mentions
 from .redact import contribution_value, total_text, withheld_banner
 from .terms import Value, plain_value
 
@@ -97,7 +97,8 @@ def words(predicate: str) -> str:
 class _Namer:
     def __init__(self, names: dict[str, str]):
         self.names = dict(names)
-        self.pattern = mentions(self.names)
+        ids = sorted(self.names, key=len, reverse=True)  # the longest first: "co:a-1" before "co:a"
+        self.pattern = re.compile(r"(?<![\w:.-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-]|[:.]\w)") if ids else None
 
     def value(self, v: Value) -> str:
         if v is None:

@@ -99,6 +99,13 @@ def create_app(path: str | Path, hosts: list[str] | None = None) -> Starlette:
         return page("conclusion.html", request, run_id=run_id, atom=atom, **data,
                     client={"layout": data["layout"], "nodes": data["nodes"], "run": run_id})
 
+    def court(request: Request) -> Response:
+        return HTMLResponse(bench.court(arg(request, "run"), arg(request, "atom")))
+
+    def court_pdf(request: Request) -> Response:
+        return Response(bench.court(arg(request, "run"), arg(request, "atom"), "pdf"), media_type="application/pdf",
+                        headers={"Content-Disposition": 'attachment; filename="court-exhibit.pdf"'})
+
     def whynot(request: Request) -> Response:
         runs = bench.runs()
         run_id = request.query_params.get("run") or (runs[-1].id if runs else "")
@@ -123,7 +130,7 @@ def create_app(path: str | Path, hosts: list[str] | None = None) -> Starlette:
 
     routes = [Route(p, read(fn), methods=["GET"]) for p, fn in (
         ("/", home), ("/search", search), ("/api/search", api_search), ("/entity", entity),
-        ("/api/reason", api_reason), ("/conclusion", conclusion), ("/whynot", whynot), ("/diff", diff),
+        ("/api/reason", api_reason), ("/conclusion", conclusion), ("/court", court), ("/court.pdf", court_pdf), ("/whynot", whynot), ("/diff", diff),
         ("/audit", audit))]
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static", follow_symlink=False), name="static"))
     @contextlib.asynccontextmanager

@@ -121,6 +121,10 @@ class Workbench:
         return {"proof": proof, "svg": graphs.proof_svg(proof), "layout": graphs.proof_layout(proof),
                 "nodes": nodes, "paragraphs": paragraphs(proof)}
 
+    def court(self, run_id: str, atom: str, fmt: str = "html") -> str | bytes:
+        """The court view of a conclusion's proof: a page (html) or the court exhibit (pdf)."""
+        return self.case.court(self.proof(run_id, atom), fmt)
+
     def whynot(self, run_id: str, atom: str, depth: int = 3) -> WhyNot:
         return self.case.whynot(atom, run_id, depth)
 
