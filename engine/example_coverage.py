@@ -1,6 +1,7 @@
 """What a rulebook's examples leave untested (`warrant test --coverage`).
 
-A rule is exercised when some example's evaluation derives a fact with it; a threshold or constant when
+A rule is exercised when some example's evaluation derives a fact with it, and a branch of a rule written with
+`or` when it derives a fact with that branch; a threshold or constant when
 an exercised rule uses it; a dated value of a threshold or constant when an example whose assessment date
 it covers exercises a rule that uses it. Only the rulebook's own rules and values count, not those of the
 files it uses (their own examples test them).
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 
 from .check.scope import rule_exprs
 from .examples import ExampleResult
+from .proof.terms import conjunction_text
 from .syntax import ast
+from .syntax.branches import branch_count, expand_rule
 from .syntax.program import Program
 
 
@@ -20,7 +23,7 @@ from .syntax.program import Program
 class Gap:
     """One thing no example exercises: what it is, where it is written, and why it counts as untested."""
 
-    kind: str  # rule | threshold | constant | dated value
+    kind: str  # rule | branch | threshold | constant | dated value
     name: str
     line: int
     reason: str
@@ -41,8 +44,8 @@ class Coverage:
         return {"path": self.path, "totals": self.totals, "gaps": [g.to_json() for g in self.gaps]}
 
 
-GROUPS = {"rule": "rules", "threshold": "thresholds and constants", "constant": "thresholds and constants",
-          "dated value": "dated values"}
+GROUPS = {"rule": "rules", "branch": "branches of or", "threshold": "thresholds and constants",
+          "constant": "thresholds and constants", "dated value": "dated values"}
 
 
 def _uses(rule: ast.Rule) -> set[str]:
@@ -58,13 +61,25 @@ def _dated_gaps(constant: ast.Constant, users: set[str], results: list[ExampleRe
     return out
 
 
+def _branch_gaps(rule: ast.Rule, exercised: frozenset[str]) -> list[Gap]:
+    """The branches of a rule with `or` that no example derives a fact with (none for an unexercised rule,
+    which is a gap of its own)."""
+    if rule.id not in exercised:
+        return []
+    return [Gap("branch", f"{rule.id} branch {b.branch}", b.alternative[0].span.line if b.alternative else rule.span.line,
+                f"no example derives a fact with this branch: {conjunction_text(b.alternative)}")
+            for b in expand_rule(rule) if b.key not in exercised]
+
+
 def coverage(path: str, program: Program, results: list[ExampleResult]) -> Coverage:
-    """The rules, thresholds and constants, and dated values of `program`'s own rulebook that none of
-    `results` (its examples, run with coverage) exercises."""
+    """The rules, branches of `or`, thresholds and constants, and dated values of `program`'s own rulebook that
+    none of `results` (its examples, run with coverage) exercises."""
     root = program.root
     exercised = frozenset().union(*(r.exercised for r in results))
     gaps = [Gap("rule", r.id, r.span.line, "no example derives a fact with it")
             for r in root.rules if r.id not in exercised]
+    gaps += [gap for r in root.rules for gap in _branch_gaps(r, exercised)]
+    branches = sum(branch_count(r.body) for r in root.rules if branch_count(r.body) > 1)
     dated = 0
     for c in root.constants:
         users = {r.id for r in program.rules if c.name in _uses(r)}
@@ -74,7 +89,8 @@ def coverage(path: str, program: Program, results: list[ExampleResult]) -> Cover
         if c.dated:
             dated += len(c.versions)
             gaps += _dated_gaps(c, users, results)
-    totals = {"rules": len(root.rules), "thresholds and constants": len(root.constants), "dated values": dated}
+    totals = {"rules": len(root.rules)} | ({"branches of or": branches} if branches else {})
+    totals |= {"thresholds and constants": len(root.constants), "dated values": dated}
     return Coverage(path, totals, tuple(sorted(gaps, key=lambda g: (g.line, g.kind, g.name))))
 
 

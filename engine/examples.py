@@ -35,7 +35,7 @@ class ExampleResult:
     failures: tuple[tuple[str, Span], ...]  # (what went wrong, the expectation's span)
     explanations: tuple[str, ...] = ()  # for each failure: the why-not or the proof, as text
     as_of: str = ""  # the assessment date the example ran on
-    exercised: frozenset[str] = frozenset()  # ids of the rules that derived a fact (when asked for)
+    exercised: frozenset[str] = frozenset()  # ids (and branch keys) of the rules that derived a fact, if asked
 
     @property
     def passed(self) -> bool:
@@ -89,7 +89,8 @@ def _explain(conn: sqlite3.Connection, program: Program, run_id: str, atom: ast.
 
 def _exercised(conn: sqlite3.Connection, program: Program, run_id: str, evidence) -> frozenset[str]:
     """The rules that derive at least one fact of the run (a derivation of some fact of their head predicate,
-    whether or not another rule derived it first)."""
+    whether or not another rule derived it first), by id and, for a branch of a rule with `or`, by key
+    (`R1#2`)."""
     ctx = Context(conn, program, run_id, evidence, None)
     found: set[str] = set()
     for decl in ctx.decls.values():
@@ -99,7 +100,7 @@ def _exercised(conn: sqlite3.Connection, program: Program, run_id: str, evidence
         facts = [args for args, _ in ctx.fact_rows(decl.name, [None] * decl.arity, ALL_ROUNDS)]
         for rule in rules:
             if any(ctx.derivation_rows(rule, list(args), ALL_ROUNDS)[1] for args in facts):
-                found.add(rule.id)
+                found |= {rule.id, rule.key}  # the key names the branch of a rule written with `or`
     return frozenset(found)
 
 

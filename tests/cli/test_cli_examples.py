@@ -1,6 +1,6 @@
 """warrant test: a failed expectation is explained from the example's own evaluation (the why-not of a fact
 that should hold, the proof of one that should not), in text and JSON; --coverage reports the rules,
-thresholds and constants, and dated values no example exercises, and exits 0 for them."""
+branches of `or`, thresholds and constants, and dated values no example exercises, and exits 0 for them."""
 
 import json
 import textwrap
@@ -93,11 +93,47 @@ def test_coverage_json(tmp_path):
 
 
 def test_a_rule_that_only_repeats_another_rules_fact_is_exercised(tmp_path):
-    text = RULES.replace('    example "owned 40%"', textwrap.dedent('''\
+    text = RULES.replace('example "owned 40%"', textwrap.dedent('''\
         rule R4 "Listed, again" cites "31 CFR 501.801":
           blocked(X) if listed(X, _).
           because "{X} is listed".
 
         example "owned 40%"'''))
     code, out, _ = warrant("test", write(tmp_path, text), "--coverage")
-    assert code == 0 and "rule R4" not in out and "rule R1" not in out
+    assert code == 0 and "3/4 rules" in out and "rule R4" not in out and "rule R1" not in out
+
+
+BRANCHES = RULES.replace('example "owned 40%"', textwrap.dedent('''\
+    conclusion flagged(who: entity)
+
+    rule F1 "Listed here or there" cites "internal policy 3":
+      flagged(X) if (listed(X, "SDN")
+        or listed(X, "EU") and not blocked(X)
+        or owns(X, _, P) and P > 90).
+      because "{X} is flagged".
+
+    example "listed by OFAC only":
+      given listed("A", "SDN").
+      expect flagged("A").
+
+    example "owned 40%"'''))
+
+
+def test_coverage_names_the_branches_of_or_that_no_example_exercises(tmp_path):
+    path = write(tmp_path, BRANCHES)
+    code, out, _ = warrant("test", path, "--coverage")
+    assert code == 0, out
+    assert "3/4 rules, 1/3 branches of or, " in out
+    assert f"{path}:26: branch F1 branch 2: no example derives a fact with this branch: listed(X, \"EU\") and " \
+           "not blocked(X)" in out
+    assert f"{path}:27: branch F1 branch 3: no example derives a fact with this branch: owns(X, _, P) and P > 90" in out
+    assert "branch F1 branch 1" not in out and "rule F1" not in out
+
+
+def test_an_example_of_every_branch_leaves_no_branch_gap(tmp_path):
+    text = BRANCHES.replace('  given listed("A", "SDN").\n', '  given listed("A", "SDN"), listed("B", "EU"), '
+                            'owns("C", "D", 95).\n')
+    code, out, _ = warrant("test", write(tmp_path, text), "--coverage", "--json")
+    (cov,) = json.loads(out)["coverage"]
+    assert code == 0 and cov["totals"]["branches of or"] == 3
+    assert not [g for g in cov["gaps"] if g["kind"] == "branch"]
