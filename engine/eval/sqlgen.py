@@ -253,7 +253,10 @@ class RuleCompiler:
         """Restrict to the groups touched by the delta when the delta atom lies in this aggregate."""
         if self.delta_atom is None or not any(a is self.delta_atom for a, _, _ in body_atoms(agg.body)):
             return None
-        touched = self._inner(agg, None, group, delta=True)
+        try:
+            touched = self._inner(agg, None, group, delta=True)
+        except CompileError:  # a group variable only a condition of the body tests (`not e(X, D)`): every group
+            return None
         if not all(g in touched.exprs for g in group):
             return None
         if not group:

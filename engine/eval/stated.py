@@ -4,6 +4,7 @@ rulebook's own and every rule may read them."""
 
 from __future__ import annotations
 
+from .. import numbers
 from ..syntax.program import Program
 from .relations import ident, table_name
 
@@ -16,7 +17,7 @@ def insert_stated_facts(conn, program: Program) -> None:
     for fact in program.facts:
         decl = decls[fact.atom.predicate]
         cols = [ident(c.name) for c in decl.columns] + ["_round", "_rule"]
-        values = [arg.value for arg in fact.atom.args] + [0, STATED]
+        values = [numbers.stored(arg.value) for arg in fact.atom.args] + [0, STATED]  # `5.0` is the number 5
         conn.execute(f"INSERT OR IGNORE INTO {table_name('r', decl.name)} ({', '.join(cols)}) "
                      f"VALUES ({', '.join('?' * len(values))})", values)
 

@@ -19,9 +19,16 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 
 ENTITIES = tuple(f"c{i}" for i in range(6))
-NUMBERS = (1, 2, 3, 5, 10, 25, 50)
+NUMBERS = (1, 2, 3, 5, 10, 25, 50)  # written in rules
+DECIMALS = ("0.3", "50.01", "0.5", "16.67")  # written in rules too: exact decimals
+# evidence values: whole numbers (negative ones for // and %) and decimals whose sums are exact only as decimals
+NUMBER_FACTS = (1, 2, 3, 5, 10, 25, 50, -7, -139, 0.1, 0.2, 16.67, 33.33, 49.99, 0.01)
+PERCENT_FACTS = (1, 5, 10, 25, 50, 0.01, 0.1, 0.2, 16.67, 33.33, 49.99, 50.85)
+DATES = ("2024-01-31", "2024-02-29", "2023-02-28", "2024-06-30", "2023-06-30", "2024-03-15")
+DURATIONS = ("1 month", "12 months", "1 year", "2 weeks", "30 days")
 ENT_VARS = ("X", "Y", "Z", "W")
 NUM_VARS = ("N", "M")
+DATE_VARS = ("D", "E")
 
 
 @dataclass
@@ -61,7 +68,20 @@ class Generated:
 
 
 def q(v) -> str:
-    return f'"{v}"' if isinstance(v, str) else str(v)
+    if isinstance(v, str):
+        return v if v[:1].isdigit() else f'"{v}"'  # a date is written bare
+    return str(v)
+
+
+def number_fact(t: str):
+    return st.sampled_from(PERCENT_FACTS if t == "percent" else NUMBER_FACTS)
+
+
+def fact_value(t: str):
+    """A strategy for one evidence value of column type `t`."""
+    if t in ("entity", "date"):
+        return st.sampled_from(ENTITIES if t == "entity" else DATES)
+    return number_fact(t)
 
 
 class RuleGen:
@@ -77,6 +97,7 @@ class RuleGen:
         self.recursive = recursive and bool(self.same)
         self.ent: list[str] = []
         self.num: list[str] = []  # numbers usable anywhere (head, comparisons)
+        self.dates: list[str] = []
         self.percent_vars: set[str] = set()
         self.lits: list[str] = []
         self.fresh = 0
@@ -94,7 +115,7 @@ class RuleGen:
         if wildcard_ok and roll < 8:
             return "_"
         if roll < 8 + const_p:
-            return q(self.d(st.sampled_from(ENTITIES if t == "entity" else NUMBERS)))
+            return q(self.d(st.sampled_from({"entity": ENTITIES, "date": DATES}.get(t, NUMBERS))))
         return self.d(st.sampled_from(names))
 
     def positive_atom(self, pred: Pred) -> str:
@@ -104,6 +125,10 @@ class RuleGen:
                 a = self.arg(t, ENT_VARS)
                 if a[0].isupper() and a not in self.ent:
                     self.ent.append(a)
+            elif t == "date":
+                a = self.arg(t, DATE_VARS)
+                if a[0].isupper() and a not in self.dates:
+                    self.dates.append(a)
             else:
                 a = self.arg(t, NUM_VARS, const_p=4)
                 if a[0].isupper():
@@ -114,20 +139,42 @@ class RuleGen:
             args.append(a)
         return f"{pred.name}({', '.join(args)})"
 
-    def bound_arg(self, t: str, ent: list[str], num: list[str], wildcard_ok: bool) -> str:
-        pool = ent if t == "entity" else num
+    def bound_arg(self, t: str, ent: list[str], num: list[str], wildcard_ok: bool, dates: list[str] | None = None) -> str:
+        pool = {"entity": ent, "date": self.dates if dates is None else dates}.get(t, num)
         roll = self.d(st.integers(0, 99))
         if wildcard_ok and roll < 15:
             return "_"
         if not pool or roll < 30:
-            return q(self.d(st.sampled_from(ENTITIES if t == "entity" else NUMBERS)))
+            return q(self.d(st.sampled_from({"entity": ENTITIES, "date": DATES}.get(t, NUMBERS))))
         return self.d(st.sampled_from(pool))
 
-    def negation(self, ent: list[str], num: list[str]) -> str:
+    def negation(self, ent: list[str], num: list[str], dates: list[str] | None = None) -> str:
         pred = self.d(st.sampled_from(self.lower))
-        args = [self.bound_arg(t, ent, num, True) for t in pred.types]
+        args = [self.bound_arg(t, ent, num, True, dates) for t in pred.types]
+        for i, (t, a) in enumerate(zip(pred.types, args)):  # a calculation as an argument: `not e1(X, N + 1)`
+            if a[0].isupper() and t != "entity" and self.d(st.integers(0, 99)) < 30:
+                calc = f"{a} + {self.d(st.sampled_from(DURATIONS))}" if t == "date" else f"{a} + 1"
+                args[i] = calc
+                self.features.add("calculated-argument")
         self.features.add("negation")
         return f"not {pred.name}({', '.join(args)})"
+
+    def date_test(self) -> str:
+        """A date moved by a duration (months by the calendar), days between dates, or a timestamp."""
+        d = self.d(st.sampled_from(self.dates))
+        roll = self.d(st.integers(0, 99))
+        if roll < 40:
+            moved = f"{d} {self.d(st.sampled_from(('+', '-')))} {self.d(st.sampled_from(DURATIONS))}"
+            other = self.d(st.one_of(st.sampled_from(self.dates), st.sampled_from(DATES), st.just("as_of")))
+            self.features.add("duration")
+            return f"{moved} {self.d(st.sampled_from(('<', '<=', '>', '>=', '=')))} {other}"
+        if roll < 75:
+            other = self.d(st.one_of(st.sampled_from(self.dates), st.just("as_of")))
+            self.features.add("days-between")
+            return f"{other} - {d} {self.d(st.sampled_from(('<', '>=', '>')))} {self.d(st.sampled_from((0, 29, 30, 366)))}"
+        hours = self.d(st.sampled_from((12, 24, 36)))
+        self.features.add("timestamp")
+        return f"{d} + {hours} hours {self.d(st.sampled_from(('<', '>=')))} {self.d(st.sampled_from(DATES))}T12:00"
 
     # ---- comparisons
     def comparison(self) -> str | None:
@@ -136,9 +183,13 @@ class RuleGen:
             kinds.append("ent")
         if self.num:
             kinds.append("num")
+        if self.dates:
+            kinds.append("date")
         if not kinds:
             return None
         kind = self.d(st.sampled_from(kinds))
+        if kind == "date":
+            return self.date_test()
         if self.d(st.integers(0, 99)) < 25:
             return self.membership(kind)
         self.features.add("comparison")
@@ -151,7 +202,9 @@ class RuleGen:
         if self.d(st.booleans()) and len(self.num) > 1:
             left = f"{left} + {self.d(st.sampled_from(self.num))}"
         op = self.d(st.sampled_from(("<", "<=", ">", ">=", "=", "!=")))
-        right = self.d(st.one_of(st.sampled_from(self.num), st.sampled_from(NUMBERS).map(str)))
+        right = self.d(st.one_of(st.sampled_from(self.num), st.sampled_from(NUMBERS).map(str), st.sampled_from(DECIMALS)))
+        if "." in right:
+            self.features.add("decimal-constant")
         return f"{left} {op} {right}"
 
     def membership(self, kind: str) -> str:
@@ -215,7 +268,8 @@ class RuleGen:
         k = self.new_var("K")
         a = self.d(st.sampled_from(self.num))
         op = self.d(st.sampled_from(("+", "-", "*", "//", "%")))
-        divisors = ("2", "3", "2.5") if op in ("//", "%") else ("1", "2", "3", "0.5")  # never a division by zero
+        # never a division by zero
+        divisors = ("2", "3", "5", "-3", "2.5", "0.1") if op in ("//", "%") else ("1", "2", "3", "0.5", "0.1")
         b = self.d(st.sampled_from(divisors) if op in ("//", "%") else st.one_of(
             st.sampled_from(self.num), st.sampled_from(divisors)))
         value = f"{a} {op} {b}"
@@ -263,6 +317,8 @@ class RuleGen:
                         a = self.d(st.sampled_from(local_names))
                     if a[0].isupper() and a not in inner_ent:
                         inner_ent.append(a)
+                elif t == "date":
+                    a = "_"
                 else:
                     roll = self.d(st.integers(0, 99))
                     a = "_" if roll < 10 else self.d(st.sampled_from(num_names))
@@ -275,7 +331,7 @@ class RuleGen:
             atoms.append(f"{pred.name}({', '.join(args)})")
         if self.d(st.integers(0, 99)) < 20:
             # a negation inside the aggregate body, over a lower stratum
-            atoms.append(self.negation(inner_ent, inner_num))
+            atoms.append(self.negation(inner_ent, inner_num, dates=[]))
         funcs = ["count", "count distinct"]
         if inner_num:
             funcs += ["sum", "sum", "sum", "min", "max"] if not rec else ["max"] + (["sum", "sum"] if percent_inner else [])
@@ -351,7 +407,13 @@ class RuleGen:
                     self.features.add("grouped-head-" + ("var" if head_args[-1][0].isupper() else "const"))
             else:
                 results = [v for v in self.num if v.startswith("R")]
-                if results and draw(st.integers(0, 9)) < 7:
+                if not self.recursive and (self.num or self.dates) and draw(st.integers(0, 9)) == 0:
+                    # a calculation in the head (never in recursion, so that every program is finite)
+                    head_args.append(f"as_of - {draw(st.sampled_from(self.dates))}" if self.dates and draw(st.booleans())
+                                     else f"{draw(st.sampled_from(self.num))} * 2 + 1" if self.num
+                                     else f"as_of - {self.dates[0]}")
+                    self.features.add("calculated-head")
+                elif results and draw(st.integers(0, 9)) < 7:
                     head_args.append(draw(st.sampled_from(results)))  # show the aggregate's value
                 else:
                     head_args.append(self.d(st.sampled_from(self.num)) if self.num and draw(st.integers(0, 9)) else
@@ -369,10 +431,14 @@ def programs(draw) -> Generated:
     preds: list[Pred] = []
     # about half the programs have no aggregate at all, so that pyDatalog can check them too
     agg_rate = draw(st.sampled_from((0, 0, 0, 0, 10, 25, 40)))
+    dated = draw(st.integers(0, 99)) < 25  # dates and durations: the naive evaluator's alone (pyDatalog has none)
     for i in range(draw(st.integers(2, 4))):
         types = ["entity"] * draw(st.integers(1, 2))
         if draw(st.integers(0, 99)) < (60 if agg_rate else 35):
             types.append(draw(st.sampled_from(("number", "percent"))))
+        if dated and draw(st.integers(0, 99)) < 50:
+            types.insert(1, "date")
+            features.add("date")
         if i > 0 and draw(st.integers(0, 99)) < 12:
             types = []  # a nullary predicate: a fact that holds or not
             features.add("nullary")
@@ -413,7 +479,7 @@ def programs(draw) -> Generated:
     for p in preds:
         if not p.is_evidence:
             continue
-        cell = [st.sampled_from(ENTITIES) if t == "entity" else st.sampled_from(NUMBERS) for t in p.types]
+        cell = [fact_value(t) for t in p.types]
         rows = draw(st.lists(st.tuples(*cell), min_size=0 if not cell else 1, max_size=2 if not cell else 14))
         facts[p.name] = rows
     groups = {p.group for p in preds if not p.is_evidence and p.kind != "table"}

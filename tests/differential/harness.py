@@ -41,7 +41,10 @@ def new_conn() -> sqlite3.Connection:
     return sqlite3.connect(":memory:", isolation_level=None)
 
 
-def run_engine(program: Program, facts: dict[str, list[tuple]], *, as_of: str | None = "2024-06-30",
+AS_OF = "2024-06-30"  # the run's date, for the engine and the naive evaluator alike
+
+
+def run_engine(program: Program, facts: dict[str, list[tuple]], *, as_of: str | None = AS_OF,
                conn: sqlite3.Connection | None = None, **kw):
     """Evaluate; returns (conn, RunResult)."""
     conn = conn or new_conn()
@@ -51,11 +54,10 @@ def run_engine(program: Program, facts: dict[str, list[tuple]], *, as_of: str | 
 
 
 def norm(v):
-    """Numbers compare by value (2 == 2.0); everything else as is."""
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)):
-        return float(v)
+    """A value as compared: numbers by value, but a whole number held as a float (5.0, which the language never
+    gives) is told apart from the int 5."""
+    if isinstance(v, float) and v.is_integer():
+        return ("whole float", v)
     return v
 
 

@@ -23,15 +23,22 @@ Semantics (the ones the engine promises):
   dependency order; inside a stratum the rules are applied to the whole database until
   nothing changes (for the monotone aggregates the checker allows inside recursion, this
   inflationary iteration reaches the least fixpoint);
+- numbers are exact: whole numbers are ints (64 bits), a decimal stands for its shortest repr, and every
+  calculation and sum is computed exactly (fractions) and rounded once to 15 significant digits, half to
+  even, a whole result being an int; `//` truncates toward zero and `%` has the dividend's sign (C);
+- a date plus or minus a duration moves by the calendar (to the month's last day when it is shorter),
+  by hours to a timestamp; a date minus a date is whole days;
 - a body with `or` is evaluated once for each choice of one alternative of each `or` (`alternatives`);
   `in` / `not in` filter, and so does `not (...)` (no solution of its conditions under the binding); the facts a rulebook states (`fact`, `table`) are in the database from the start.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections import defaultdict
+from fractions import Fraction
 from typing import Iterable
 
 from engine.syntax import ast
@@ -77,10 +84,70 @@ def value_type(env: Env, e, b: Binding, vtypes: dict) -> str:
         return value_type(env, e.operand, b, vtypes)
     if isinstance(e, ast.BinOp):
         lt, rt = value_type(env, e.left, b, vtypes), value_type(env, e.right, b, vtypes)
+        if rt == "time_duration" or lt == "timestamp":
+            return "timestamp"
+        if rt == "duration":
+            return lt
         if lt == "date" and rt == "date":
             return "number"
         return "date" if "date" in (lt, rt) else "number"
     return "text"
+
+
+def exact(q: Fraction):
+    """A result as the language keeps it: rounded to 15 significant digits (half to even), an int when
+    whole (NaiveError beyond 64 bits), else the float of that decimal."""
+    if q:
+        digits = 0
+        while abs(q) >= Fraction(10) ** (digits + 15):
+            digits += 1
+        while abs(q) < Fraction(10) ** (digits + 14):
+            digits -= 1
+        unit = Fraction(10) ** digits
+        q = round(q / unit) * unit  # round() of a Fraction rounds half to even
+    if q.denominator == 1:
+        if not -2 ** 63 <= q.numerator < 2 ** 63:
+            raise NaiveError("overflow")
+        return q.numerator
+    return float(q)
+
+
+def frac(v) -> Fraction:
+    return Fraction(v) if isinstance(v, int) else Fraction(repr(v))
+
+
+def _moved(v: str, duration: str, sign: int) -> str:
+    count, unit = duration.split()
+    n = sign * int(count)
+    unit = unit.rstrip("s")
+    at = dt.datetime.fromisoformat(v)
+    if unit in ("month", "year"):
+        months = at.year * 12 + at.month - 1 + n * (12 if unit == "year" else 1)
+        year, month = months // 12, months % 12 + 1
+        at = at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
+    else:
+        at += dt.timedelta(**{unit + "s": n})
+    if "T" in v or unit in ("hour", "minute"):
+        return at.isoformat(timespec="seconds")
+    return at.date().isoformat()
+
+
+def calculate(op: str, lv, rv):
+    """lv op rv on numbers, exactly; None for a division by zero."""
+    if op in ("/", "//", "%") and rv == 0:
+        return None
+    a, b = frac(lv), frac(rv)
+    whole = isinstance(lv, int) and isinstance(rv, int)
+    if op in ("//", "%"):
+        quotient = Fraction(math.trunc(a / b))
+        result = quotient if op == "//" else a - b * quotient
+    else:
+        result = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
+    if whole and op != "/":  # whole numbers are exact, whatever their digits
+        if not -2 ** 63 <= result < 2 ** 63:
+            raise NaiveError("overflow")
+        return int(result)
+    return exact(result)
 
 
 def ev(env: Env, e, b: Binding, vtypes: dict):
@@ -88,38 +155,33 @@ def ev(env: Env, e, b: Binding, vtypes: dict):
     if isinstance(e, ast.Var):
         return b[e.name]
     if isinstance(e, (ast.Const, ast.ConstRef)):
-        return env.const(e)[0]
+        value = env.const(e)[0]
+        return int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(e, ast.Neg):
         return -ev(env, e.operand, b, vtypes)
     if isinstance(e, ast.BinOp):
         lv, rv = ev(env, e.left, b, vtypes), ev(env, e.right, b, vtypes)
+        if lv is None or rv is None:
+            return None
         lt, rt = value_type(env, e.left, b, vtypes), value_type(env, e.right, b, vtypes)
+        if rt in ("duration", "time_duration"):
+            return _moved(lv, rv, 1 if e.op == "+" else -1)
         if lt == "date" and rt == "date" and e.op == "-":
             return (_date(lv) - _date(rv)).days
         if lt == "date" and e.op in "+-":
             d = _date(lv) + dt.timedelta(days=rv if e.op == "+" else -rv)
             return d.isoformat()
-        if e.op == "+":
-            return lv + rv
-        if e.op == "-":
-            return lv - rv
-        if e.op == "*":
-            return lv * rv
-        if e.op == "/":
-            return lv / rv
-        if e.op in ("//", "%"):
-            quotient = int(lv / rv) if isinstance(lv, float) or isinstance(rv, float) else (
-                abs(lv) // abs(rv) * (1 if (lv < 0) == (rv < 0) else -1))
-            return quotient if e.op == "//" else lv - rv * quotient
+        return calculate(e.op, lv, rv)
     if isinstance(e, ast.Call):
-        return CALLS[e.func](*(ev(env, a, b, vtypes) for a in e.args))
+        args = [ev(env, a, b, vtypes) for a in e.args]
+        return None if None in args else CALLS[e.func](*args)
     raise NaiveError(f"cannot evaluate {e!r}")
 
 
 def _half_away(x, places=0):
-    scaled = abs(x) * 10 ** places
-    whole = int(scaled) + (1 if scaled - int(scaled) >= 0.5 else 0)
-    return (whole if x >= 0 else -whole) / 10 ** places if places else (whole if x >= 0 else -whole)
+    scaled = abs(frac(x)) * 10 ** places
+    whole = math.floor(scaled) + (1 if scaled - math.floor(scaled) >= Fraction(1, 2) else 0)
+    return exact(Fraction(whole if x >= 0 else -whole, 10 ** places))
 
 
 CALLS = {"abs": abs, "min": min, "max": max, "round": _half_away, "floor": math.floor, "ceil": math.ceil}
@@ -280,7 +342,9 @@ class Solver:
         if agg.func == "count":
             return len({r[-1] for r in rows}) if agg.distinct else len({r[:-1] for r in rows})
         if agg.func == "sum":
-            return sum(r[-1] for r in rows)
+            values = [r[-1] for r in rows if r[-1] is not None]
+            total = sum(map(frac, values), Fraction(0))
+            return int(total) if all(isinstance(v, int) for v in values) else exact(total)
         if not rows:
             return None
         return (min if agg.func == "min" else max)(r[-1] for r in rows)

@@ -21,6 +21,9 @@ Not expressible faithfully, so left to the naive evaluator (naive.py):
 - aggregates inside recursion (pyDatalog requires aggregates to be stratified);
 - an aggregate target that is an expression (`sum(V * 2 for ...)`);
 - date arithmetic and named constants (not generated anyway).
+
+Numbers: pyDatalog computes with Python's operators, so the facts' decimals and the rules' decimal constants
+are given to it as exact fractions, and its answers are rounded as the language rounds (naive.exact).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from __future__ import annotations
 from engine.syntax import ast
 from engine.syntax.ast import Aggregate, Atom, Comparison, Membership, NegatedConjunction, Negation
 
-from naive import Solver, strata
+from fractions import Fraction
+
+from naive import Solver, exact, strata
 
 
 class Unsupported(Exception):
@@ -62,8 +67,8 @@ class Translator:
         if isinstance(e, ast.Const):
             if e.type == "text":
                 return repr(e.value)
-            if e.type in ("number", "percent"):
-                return repr(e.value)
+            if e.type in ("number", "percent"):  # decimals as exact fractions, as the facts are
+                return repr(e.value) if isinstance(e.value, int) else f"Fraction({repr(e.value)!r})"
             raise Unsupported(f"{e.type} constant")
         if isinstance(e, ast.BinOp) and e.op in "+-*":
             return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
@@ -201,8 +206,14 @@ class Translator:
         if not any(isinstance(lit, Atom) for lit in r.body) and not any(isinstance(lit, Aggregate) for lit in r.body):
             raise Unsupported("rule without positive atom")
         body = self.body(r, r.body)
-        head = ", ".join(self.expr(a) for a in r.head.args)
-        self.lines.append(f"{_p(r.head.predicate)}({head}) <= {body}")
+        head = []
+        for a in r.head.args:  # a calculation in the head: named in the body first
+            if isinstance(a, (ast.Var, ast.Const)):
+                head.append(self.expr(a))
+            else:
+                head.append(_v(self.fresh("H_")))
+                body += f" & ({head[-1]} == {self.expr(a)})"
+        self.lines.append(f"{_p(r.head.predicate)}({', '.join(head)}) <= {body}")
 
 
 def translate(program) -> str:
@@ -224,11 +235,16 @@ def run_text(text: str, facts: dict[str, list[tuple]], queries: list[tuple[str, 
     """Load `text` and the facts into a fresh pyDatalog engine; the queried predicates' tuples."""
     from pyDatalog import pyDatalog
 
+    from pyDatalog import pyParser
+
     pyDatalog.clear()
     for pred, rows in facts.items():
+        if not rows:  # only a nullary predicate has none (gen.py): defined, so that `~` may ask it
+            pyDatalog.assert_fact(_p(pred))
+            pyDatalog.retract_fact(_p(pred))
         for r in set(map(tuple, rows)):
-            pyDatalog.assert_fact(_p(pred), *r)
-    pyDatalog.load(text)
+            pyDatalog.assert_fact(_p(pred), *(Fraction(repr(v)) if isinstance(v, float) else v for v in r))
+    pyParser.load(text, newglobals={"Fraction": Fraction}, defined={"Fraction"})
     out = {}
     for name, arity, has_rules in queries:
         if not has_rules:
@@ -236,7 +252,7 @@ def run_text(text: str, facts: dict[str, list[tuple]], queries: list[tuple[str, 
             continue
         args = ", ".join(f"A{i}" for i in range(arity))
         ans = pyDatalog.ask(f"{_p(name)}({args})")
-        out[name] = set(map(tuple, ans.answers)) if ans else set()
+        out[name] = {tuple(exact(v) if isinstance(v, Fraction) else v for v in row) for row in ans.answers} if ans else set()
     pyDatalog.clear()
     return out
 

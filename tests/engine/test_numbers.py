@@ -211,3 +211,16 @@ def test_a_literal_the_language_cannot_hold_is_e175_with_a_caret(tmp_path, liter
     (tmp_path / "case.rules").write_text(OVERFLOW.replace("N * 2", f"N * {literal}"))
     found = diagnostics(tmp_path)
     assert [(d.code, d.span.line) for d in found] == [("E175", 7)] and reason in found[0].message
+
+
+def test_a_whole_decimal_written_in_a_rulebook_is_stored_and_printed_as_a_whole_number(tmp_path):
+    rules = RULES.replace("threshold majority = 50%", 'table cap(who: entity, n: number) cites "c":\n  "x", 5.0.\n'
+                          "threshold majority = 50%") + textwrap.dedent('''\
+        rule K1 "Capped" cites "c":
+          same(X, N) if cap(X, N).
+          because "{X} is capped at {N}".
+        ''')
+    c, _ = run_case(tmp_path, rules, CSVS, "2024-07-03")
+    assert ["x", 5] in c.conclusions()["same"]
+    assert [type(n) for x, n in c.conclusions()["same"] if x == "x"] == [int]
+    assert "capped at 5\n" in proof_api.render(c.why('same("x", 5)'), "text")

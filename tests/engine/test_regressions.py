@@ -66,3 +66,28 @@ def test_two_aggregates_each_with_its_own_variable_of_one_name(tmp_path):
         verdict = case.verify_proof(proof.model_dump(mode="json"))
     assert result.conclusions == {"busy": [["E", 3, 2]]}
     assert verdict.valid, str(verdict)
+
+
+def test_a_recursive_aggregate_whose_group_variable_only_a_negation_inside_tests_runs(tmp_path):
+    """Found by the differential tests: D is shared with the rule but inside the aggregate only `not e2(X, D, X)`
+    uses it, so the rows of a round's delta cannot name D's groups; the run raised CompileError."""
+    (tmp_path / "r.rules").write_text(textwrap.dedent('''\
+        rulebook rec "Recursive count" version "1"
+        evidence seed(who: entity)
+        evidence seen(who: entity, on: date, by: entity)
+        conclusion reached(who: entity)
+        rule R1 "Seed" cites "c":
+          reached(X) if seed(X).
+          because "{X}".
+        rule R2 "Unseen" cites "c":
+          reached(X) if seen(X, D, _) and N = count distinct(Y for reached(Y) and not seen(Y, D, Y)) and N >= 2.
+          because "{X}".
+        '''))
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "seed.csv").write_text("who\na\nb\n")
+    (facts / "seen.csv").write_text("who,on,by\nc,2024-01-01,c\nd,2024-01-02,d\na,2024-01-03,a\n")
+    with api.Case.open(tmp_path / "case.db") as case:
+        result = case.run(api.load_rulebook(tmp_path / "r.rules"), facts=facts)
+    # on 2024-01-01: a, b (and later d) are reached and not seen by themselves that day: c and d follow
+    assert sorted(result.conclusions["reached"]) == [["a"], ["b"], ["c"], ["d"]]
