@@ -25,9 +25,11 @@ def _whole(text: str, names) -> str:
 
 
 def _refs(text: str, names) -> str:
-    """Escaped text with 'exhibit N' linked to the exhibit's row."""
-    return re.sub(r"exhibits? ([\d, ]+)", lambda m: re.sub(r"(\d+)", r'<a href="#e\1">\1</a>', m[0]),
-                  _whole(text, names))
+    """Escaped text with 'exhibit N' linked to the exhibit's row and 'see 3, 4 below' to the steps."""
+    out = re.sub(r"exhibits? ([\d, ]+)", lambda m: re.sub(r"(\d+)", r'<a href="#e\1">\1</a>', m[0]),
+                 _whole(text, names))
+    return re.sub(r"see [\d, ]+(?: above| below)(?: and [\d, ]+ below)?",
+                  lambda m: re.sub(r"(\d+)", r'<a href="#s\1">\1</a>', m[0]), out)
 
 
 def graph_svg(view: CourtView) -> str:

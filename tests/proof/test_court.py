@@ -179,3 +179,37 @@ def test_cli_why_court_and_analyst(tmp_path):
     assert analyst.exit_code == 0 and "round 1" in analyst.output and "Either" not in analyst.output
     refused = run.invoke(main, ["why", 'blocked("co:a")', "--db", str(db), "--court", "--format", "json"])
     assert refused.exit_code != 0 and "no json form" in refused.output
+
+
+def test_html_links_steps_and_exhibits(faq):
+    page = render(faq, "html", court=True)
+    assert 'see <a href="#s2">2</a> below' in page and '(exhibits <a href="#e3">3</a>, <a href="#e4">4</a>)' in page
+    assert '<li id="s2">' in page and '<tr id="e3">' in page
+
+
+def test_the_pdf_without_dejavu_falls_back_to_latin_1(tmp_path, monkeypatch):
+    pypdf = pytest.importorskip("pypdf")
+    if not shutil.which("dot"):
+        pytest.skip("Graphviz `dot` draws the figure")
+    from engine.proof import court_pdf
+    monkeypatch.setattr(court_pdf, "_font_file", lambda style="": None)
+    db, run = hostile_case(tmp_path, "co:a")
+    with api.Case.open(db) as case:
+        proof = case.why('blocked("co:a")', run)
+    pdf = render(proof, "pdf", court=True, names={"co:a": "Ωmega Шипинг <b>Ltd</b>"})
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(__import__("io").BytesIO(pdf)).pages)
+    assert "\\u03a9mega" in text and "<b>Ltd</b>" in text     # escaped, not dropped; markup stays text
+
+
+def test_why_all_court_writes_one_court_view_per_fact(tmp_path):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    db, _ = hostile_case(tmp_path, "co:a", TWO_RULES)
+    out = tmp_path / "court"
+    done = CliRunner().invoke(main, ["why", "--all", "blocked", "--court", "--format", "md", "-o", str(out),
+                                     "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    files = sorted(out.iterdir())
+    assert len(files) == 1 and "*Either (a)*" in files[0].read_text()
