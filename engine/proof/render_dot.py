@@ -111,13 +111,19 @@ def _legend(g: graphviz.Digraph, withheld: bool) -> None:
             prev = name
 
 
+def _title(proof: Proof) -> str:
+    """The graph's title; first, on a line of its own, that the conclusion rests on withheld evidence."""
+    title = dot_string(f"Why {proof.atom} holds: run {proof.run.run_id}, {proof.run.clocks_text()}, "
+                       f"rules {proof.run.rulebook} {proof.run.version}")
+    banner = withheld_banner(proof)
+    return graphviz.nohtml(f"{dot_string(banner)}\\n{title}") if banner else title
+
+
 def render_dot(proof: Proof, rankdir: str = "LR", legend: bool = True) -> str:
     ids = {nid: f"n{i}" for i, nid in enumerate(proof.nodes)}
     big = len(proof.nodes) > 60
     g = graphviz.Digraph("proof", graph_attr={
-        "rankdir": rankdir, "label": dot_string((f"{banner}\n" if (banner := withheld_banner(proof)) else "")
-                                                + f"Why {proof.atom} holds: run {proof.run.run_id}, "
-                                                f"{proof.run.clocks_text()}, rules {proof.run.rulebook} {proof.run.version}"),
+        "rankdir": rankdir, "label": _title(proof),
         "labelloc": "t", "fontname": "Helvetica", "fontsize": "14",
         "nodesep": "0.12" if big else "0.25", "ranksep": "0.35" if big else "0.5",
         "newrank": "true", "outputorder": "edgesfirst",

@@ -80,6 +80,24 @@ def retrospective(case: api.Case) -> tuple[str, list[str]]:
     return now.run_id, problems
 
 
+# Two readers of the same case file (issue 16): an analyst cleared for what the partner state shared
+# (SECRET, released to the UK) and a liaison officer cleared OFFICIAL, who sees its report withheld.
+READERS = {"analyst": ("SECRET", "UK"), "liaison": ("OFFICIAL", "UK")}
+
+
+def reader_reports(case: api.Case, out: Path, run_id: str) -> dict[str, Path]:
+    """The case report of `run_id` once per reader, each showing only what that reader may see."""
+    found = {p.name for p in case.principals()}
+    for name, (clearance, nationality) in READERS.items():
+        if name not in found:
+            case.add_principal(name, "user", clearance, nationality)
+    written = {}
+    for name in READERS:
+        reader = api.Case(case.store, case.actor, as_principal=name)
+        written[name] = write_report(reader, out / name, [run_id], title=f"The Kessler network, as {name} may see it")
+    return written
+
+
 def compare(outcomes: dict) -> list[str]:
     """Differences between this run and the headline outcomes in expected.json."""
     expected = json.loads((HERE / "expected.json").read_text(encoding="utf-8"))["assessments"]
@@ -105,6 +123,7 @@ def main(out: Path) -> int:
         problems += compare(outcomes)
         print("writing the case report (a narrative and a proof graph per conclusion) ...")
         index = write_report(case, out / "report", last + [retro], title="The Kessler network: case report")
+        readers = reader_reports(case, out / "readers", retro)
         chain = case.verify_audit()
     finally:
         case.close()
@@ -114,6 +133,8 @@ def main(out: Path) -> int:
           f"audit log {'intact' if chain.ok else 'BROKEN'} ({chain.entries} entries)")
     print(f"case report: {index}")
     print(f"proofs:      {out / 'report'}/<run>/*.svg|md|html")
+    for name, path in readers.items():
+        print(f"as {name + ':':<11} {path}  ({', '.join(READERS[name])})")
     print(f"case file:   {out / 'case.db'}  (try: warrant why --db {out / 'case.db'} 'blocked(\"...\")')")
     return 1 if problems or not chain.ok else 0
 

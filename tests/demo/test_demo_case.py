@@ -87,3 +87,20 @@ def test_an_exported_bundle_verifies_elsewhere(demo, tmp_path):
     shutil.rmtree(tmp_path / "made")
     verdict = verify_bundle(moved)
     assert verdict.valid, verdict
+
+
+def test_the_case_report_shows_the_same_conclusion_to_two_readers(demo, tmp_path):
+    """Issue 16: the analyst cleared SECRET sees the partner state's report; the liaison officer cleared
+    OFFICIAL sees the same conclusion resting on a withheld part, and nothing of the report itself."""
+    module, case, _, runs = demo
+    written = module.reader_reports(case, tmp_path, runs[-1])
+    pages = {name: {p.name: p.read_text() for p in (path.parent / runs[-1]).glob("needs_review*tallis*")}
+             for name, path in written.items()}
+    assert set(pages["analyst"]) == set(pages["liaison"]) and len(pages["analyst"]) == 3  # svg, md, html
+    md = {name: next(t for n, t in files.items() if n.endswith(".md")) for name, files in pages.items()}
+    assert "withheld" not in md["analyst"] and "Partner-state financial intelligence unit" in md["analyst"]
+    assert md["liaison"].splitlines()[0].endswith(
+        "holds: rests in part on evidence withheld from you (1 withheld part: SECRET REL TO UK)")
+    for text in pages["liaison"].values():
+        assert "Partner-state financial intelligence unit" not in text and "fiu-2024-031" not in text
+    assert "liaison" in {p.name for p in case.principals()}
