@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .audit import log as audit
+from .numbers import argument_text
 from .audit.immutable import protect
 from .check.cache import cached_program, remember_program, stored_program
 from .defaults import DEFAULT_MAX_FACTS, DEFAULT_MAX_SECONDS
@@ -664,7 +665,7 @@ class Case:
         from .eval import stored_conclusions
 
         rows = stored_conclusions(self.conn, self.program_for_run(run_id), run_id).get(predicate, [])
-        return [f"{predicate}({', '.join(json.dumps(v) for v in row)})" for row in rows]
+        return [f"{predicate}({', '.join(argument_text(v) for v in row)})" for row in rows]
 
     def _in_force(self, program: Program, clocks: Clocks, record: str) -> bool:
         for decl in program.declarations:
@@ -675,12 +676,12 @@ class Case:
         return False
 
     def _derived(self, run_id: str, predicate: str, args: list) -> list[str]:
-        pattern = ", ".join("_" if a is None else json.dumps(a) for a in args)
+        pattern = ", ".join("_" if a is None else argument_text(a) for a in args)
         try:
             _, rows, _ = self._query(f"{predicate}({pattern})", run_id)
         except WarrantError:
             return []
-        return [f"{predicate}({', '.join(json.dumps(v) for v in r)})" for r in rows]
+        return [f"{predicate}({', '.join(argument_text(v) for v in r)})" for r in rows]
 
     def _present(self, program: Program, clocks: Clocks, predicate: str, args: list) -> list[str]:
         decl = program.declaration(predicate)
@@ -692,7 +693,7 @@ class Case:
         cols = ", ".join(ident(c.name) for c in decl.columns)
         rows = self.conn.execute(f"SELECT {cols}, _hash FROM ({sql}) WHERE {where} ORDER BY _hash",
                                  list(params) + [a for _, a in pairs]).fetchall()
-        return [f"{predicate}({', '.join(json.dumps(v) for v in r[:-1])}) (record {r[-1][:12]})" for r in rows]
+        return [f"{predicate}({', '.join(argument_text(v) for v in r[:-1])}) (record {r[-1][:12]})" for r in rows]
 
     # reading results
     def conclusions(self, run_id: str | None = None) -> dict[str, list[list]]:

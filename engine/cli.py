@@ -223,6 +223,8 @@ def export_ftm(output, db, run_id):
 @handle_errors
 def run(rulebook, facts_dir, as_of, known_at, max_rounds, max_seconds, max_facts, full, db, as_json):
     """Evaluate a rulebook over the case file and store its conclusions as a new run."""
+    from .numbers import argument_text
+
     program = api.load_rulebook(rulebook)
     with _case(db, create=True) as case:
         result = case.run(program, facts=facts_dir, as_of=as_of, max_rounds=max_rounds, known_at=known_at,
@@ -238,7 +240,7 @@ def run(rulebook, facts_dir, as_of, known_at, max_rounds, max_seconds, max_facts
     for pred, rows in result.conclusions.items():
         click.echo(f"  {pred}: {len(rows)}")
         if rows:  # one write per predicate: 84,569 echo calls cost 0.5 s, one joined text 0.1 s
-            click.echo("\n".join(f"    {pred}({', '.join(json.dumps(v) for v in row)})" for row in rows))
+            click.echo("\n".join(f"    {pred}({', '.join(argument_text(v) for v in row)})" for row in rows))
 
 
 @main.command()

@@ -9,6 +9,7 @@ half to even; a result that is whole is an int.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
@@ -96,6 +97,14 @@ def number_text(x: int | float) -> str:
     return r
 
 
+def argument_text(v) -> str:
+    """A value as an atom's argument in command output and query patterns: a number by `number_text` (which
+    the parser reads back, where `1e-05` would not parse), anything else as JSON."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return number_text(v)
+    return json.dumps(v)
+
+
 def _quotient(a: Decimal, b: Decimal) -> Decimal:
     return _WIDE.divide_int(a, b)  # truncated toward zero
 
@@ -159,5 +168,5 @@ def exact_sum(values) -> int | float | None:
     return from_decimal(_WIDE.add(Decimal(ints), decimals))
 
 
-__all__ = ["CONTEXT", "DIGITS", "INT_MAX", "INT_MIN", "NumberError", "calculate", "exact", "exact_sum",
+__all__ = ["CONTEXT", "argument_text", "DIGITS", "INT_MAX", "INT_MIN", "NumberError", "calculate", "exact", "exact_sum",
            "from_decimal", "from_float", "in_range", "negate", "number_text", "parse", "stored"]

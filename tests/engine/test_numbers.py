@@ -224,3 +224,16 @@ def test_a_whole_decimal_written_in_a_rulebook_is_stored_and_printed_as_a_whole_
     assert ["x", 5] in c.conclusions()["same"]
     assert [type(n) for x, n in c.conclusions()["same"] if x == "x"] == [int]
     assert "capped at 5\n" in proof_api.render(c.why('same("x", 5)'), "text")
+
+
+def test_run_output_writes_small_decimals_without_an_exponent_and_they_parse_back(tmp_path):
+    (tmp_path / "case.rules").write_text(RULES)
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "val.csv").write_text("who,n\ntiny,0.00001\n")
+    (tmp_path / "facts" / "pct.csv").write_text("owner,owned,share\n")
+    db = str(tmp_path / "case.db")
+    out = CliRunner().invoke(main, ["run", str(tmp_path / "case.rules"), "--facts", str(tmp_path / "facts"),
+                                    "--db", db, "--as-of", "2024-07-03"]).output
+    assert 'same("tiny", 0.00001)' in out and "e-05" not in out
+    found = CliRunner().invoke(main, ["query", "same(X, 0.00001)", "--db", db]).output
+    assert "tiny\t0.00001" in found
