@@ -314,6 +314,22 @@ class Case:
             protect(self.conn)
         return report
 
+    def import_bundle(self, folder: str | Path, program: Program, trust, terms=None,
+                      recorded_at: str | None = None):
+        """Take a partner's signed bundle as evidence of `program`: verified first against the `trust` store
+        (A002 unless valid as issued by a trusted agency), then its conclusion and cited records loaded, all
+        or nothing, as records of the partner agency's source (see engine/access/partner.py)."""
+        from .access.partner import PartnerTerms, facts_folder, partner_evidence, verified_bundle
+
+        self._owner_only("take evidence in")
+        terms = terms or PartnerTerms()
+        proof, records, manifest, issuer = verified_bundle(folder, trust)
+        found = partner_evidence(proof, records, manifest, issuer, program, terms)
+        with facts_folder(found, program, terms) as facts, write_transaction(self.store):
+            report = self.load(program, facts, progress=False, recorded_at=recorded_at)
+            self.audit("evidence.import_bundle", str(folder), {**found.to_json(), "batch": report.batch})
+        return found, report
+
     def import_ftm(self, paths: list[str | Path], mapping: str | Path | None = None, rulebook: str | Path | None = None,
                    progress: bool | None = None, recorded_at: str | None = None) -> "FtmImport":
         """Import FtM entity files (JSON lines) under a mapping (default: rulebooks/ftm_mapping.toml) into

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .cli import _case, _echo_json, _fail, db_option, handle_errors, json_option, main
+from .cli import _case, _echo_json, _fail, _trust, db_option, handle_errors, import_group, json_option, main, trust_option
 
 
 @main.group()
@@ -84,3 +84,42 @@ def markings_scheme(preset, levels, default_level, db):
 
         scheme = case.set_scheme(PRESETS[preset] if preset else levels.split(","), default_level)
     click.echo(f"scheme: {scheme.order_text()} (a record without a marking: {scheme.default})")
+
+
+@import_group.command("bundle")
+@click.argument("folder")
+@click.argument("rulebook")
+@trust_option
+@click.option("--reliability", default="B", show_default=True, help="Your grading of the partner as a source (A-F).")
+@click.option("--credibility", default=2, show_default=True, type=click.IntRange(1, 6),
+              help="Your grading of its assessment (1-6).")
+@click.option("--classification", default=None, help="The marking of its records, e.g. SECRET (default: the "
+              "scheme's default level).")
+@click.option("--releasability", default=None, help="REL TO partners, or LOCAL ONLY.")
+@click.option("--caveats", default=None, help="Handling caveats, comma-separated.")
+@click.option("--conclusion-as", default=None, metavar="PREDICATE",
+              help="The evidence predicate that takes the partner's conclusion (default: its own name); one more "
+                   "column than the conclusion takes the issuing agency.")
+@click.option("--recorded-at", default=None, help="When the case file is taken to have received these records.")
+@db_option
+@json_option
+@handle_errors
+def import_bundle(folder, rulebook, trust, reliability, credibility, classification, releasability, caveats,
+                  conclusion_as, recorded_at, db, as_json):
+    """Take a partner state's signed bundle as evidence: verified against the trust store first, then its
+    conclusion and the records its proof cites are recorded with the partner agency as their source."""
+    from . import api
+    from .access.partner import PartnerTerms
+
+    terms = PartnerTerms(reliability, credibility, classification, releasability, caveats, conclusion_as)
+    with _case(db, create=True) as case:
+        found, report = case.import_bundle(folder, api.load_rulebook(rulebook), _trust(trust), terms, recorded_at)
+    if as_json:
+        _echo_json({**found.to_json(), "added": report.added, "duplicates": report.duplicates})
+        return
+    click.echo(f"{found.conclusion} as issued by {found.agency} (key {found.fingerprint[:19]}…, manifest "
+               f"sha256:{found.manifest_sha256[:12]}…): {report.added} new records, {report.duplicates} already present")
+    for predicate, rows in sorted(found.rows.items()):
+        click.echo(f"  {predicate}: {len(rows)}")
+    for reason in found.skipped:
+        click.echo(f"  not taken: {reason}")

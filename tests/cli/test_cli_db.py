@@ -12,10 +12,10 @@ from engine.cli import main
 from engine.diagnostics import WarrantError
 
 ARGUMENTS = {"atom": 'blocked("A")', "pattern": "blocked(X)", "run_a": "run-000001", "run_b": "run-000002",
-             "run_id": "run-000001", "path": "proof.json", "name": "alice", "rulebook": "mini.rules", "facts_dir": "facts",
+             "run_id": "run-000001", "path": "proof.json", "name": "alice", "folder": "bundle", "rulebook": "mini.rules", "facts_dir": "facts",
              "files": "entities.ftm.jsonl"}
 OPTIONS = {"output": "out", "clearance": "SECRET", "nationality": "UK"}
-MAKERS = {"import ftm", "load", "run", "principal add", "markings scheme"}
+MAKERS = {"import bundle", "import ftm", "load", "run", "principal add", "markings scheme"}
 
 
 def _db_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
