@@ -394,6 +394,7 @@ class Case:
         The run takes over what it can from the latest run of the same rulebooks (an incremental run, with
         the same facts and provenance as a full one) unless `full`; `result.reuse` says which it was."""
         from .eval import evaluate
+        from .store.changes import evaluator
         from .store.evidence import ensure_evidence_tables
 
         if facts is not None:
@@ -412,22 +413,22 @@ class Case:
                 "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
                 "as_of": as_of, "known_at": clocks.known_at, "loaded_through": clocks.loaded_through,
                 "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, clocks),
-                "counts": result.counts, "evaluation": result.reuse.to_json()})
+                "counts": result.counts, "evaluation": result.reuse.to_json(), "evaluator": evaluator()})
             protect(self.conn)
         return result
 
     def _previous_run(self, program: Program, clocks: Clocks):
         """(the run an incremental run may take over, or None; why not, when None)."""
         from .eval.incremental import Previous
-        from .store.changes import load_changes, previous_run
+        from .store.changes import evaluator, load_changes, previous_run
 
         found = previous_run(self.conn, program)
         if found is None:
             return None, "no earlier run of these rulebooks"
         run_id, as_of = found
         made = [e for e in audit.entries(self.conn, action="run", entity=run_id) if e.entity == run_id]
-        if not made or made[-1].details.get("engine_version") != __version__:
-            return None, f"{run_id} was made by another engine version"
+        if not made or made[-1].details.get("evaluator") != evaluator():
+            return None, f"{run_id} was made by other code (another parser, checker, evaluator or SQLite)"
         before = self.clocks(run_id)
         unchanged, touched = load_changes(self.conn, program, before, clocks)
         return Previous(run_id, as_of, self._provider(before), unchanged, touched), ""

@@ -181,23 +181,23 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
     if spans is None:
         return 0, full(f"{previous.run_id} kept no provenance")
     changed = changed_evidence(conn, program, previous, with_meta)
+    new_day = day != previous_day
+    stale = [bool(_reads(s) & changed) or (new_day and _reads_as_of(s, tables, constants)) for s in plan]
     run = _Run(conn, tables, day, trace, max_facts)
     k, reused, facts = 1, 0, 0
     for i, (stratum, (old_start, length)) in enumerate(zip(plan, spans)):
-        stale = bool(_reads(stratum) & changed) or (day != previous_day and _reads_as_of(stratum, tables, constants))
-        if not stale and not (stratum.recursive and length > 1 and k + length - 1 > max_rounds):
+        stale[i] = stale[i] or bool(_reads(stratum) & changed)
+        if not stale[i] and not (stratum.recursive and length > 1 and k + length - 1 > max_rounds):
             copied = sum(_copy(conn, tables.decls[p], previous.run_id, k - old_start) for p in stratum.predicates)
             run.facts += copied
-            if max_facts and run.facts > max_facts:  # a full run would have stopped too: evaluate to say where
-                stale = True
-                for p in stratum.predicates:
-                    conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
-                run.facts -= copied
-            else:
+            if not (max_facts and run.facts > max_facts):
                 reused, facts, k = reused + 1, facts + copied, k + length
                 continue
+            for p in stratum.predicates:  # a full run would have stopped here too: evaluate, to stop as it does
+                conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
+            run.facts -= copied
         k = stratum_fixpoint(run, stratum, constants, k, max_rounds)
-        read_later = set().union(*(_reads(s) for s in plan[i + 1:]))
-        changed |= {p for p in stratum.predicates
-                    if p in read_later and _derived_differ(conn, tables.decls[p], previous.run_id)}
+        # only a stratum that could still be taken over needs to know whether these facts changed
+        wanted = set().union(*(_reads(s) for j, s in enumerate(plan[i + 1:], start=i + 1) if not stale[j]))
+        changed |= {p for p in stratum.predicates if p in wanted and _derived_differ(conn, tables.decls[p], previous.run_id)}
     return k - 1, Reuse(previous.run_id, None, len(plan), reused, facts)

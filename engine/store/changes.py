@@ -3,11 +3,24 @@ which evidence predicates cannot have changed since it (so that their records ne
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
+from functools import lru_cache
+from pathlib import Path
 
 from ..syntax.program import Program
 from .asof import Clocks
+
+
+@lru_cache(maxsize=None)
+def evaluator() -> str:
+    """A fingerprint of the code a run's facts come from: the parser, checker and evaluator (with SQLite's
+    and Python's versions: `check.cache.fingerprint`) and the in-force selection of evidence. A run made by
+    other code is never taken over."""
+    from ..check.cache import fingerprint
+
+    return hashlib.sha256(fingerprint().encode() + Path(__file__).with_name("asof.py").read_bytes()).hexdigest()
 
 
 def previous_run(conn: sqlite3.Connection, program: Program) -> tuple[str, str] | None:

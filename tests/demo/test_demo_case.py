@@ -65,6 +65,16 @@ def test_every_run_replays_byte_for_byte(demo):
     assert case.verify_audit().ok
 
 
+def test_later_runs_take_over_earlier_ones_and_still_replay(demo):
+    """The runs replayed above include incremental ones (a later date, a later known-at, the updates loaded),
+    and the EU rulebook, whose threshold changed on 2024-07-03, is run in full across that date."""
+    _, case, _, _ = demo
+    made = {e.entity: e.details["evaluation"] for e in case.audit_entries(action="run")}
+    taken_over = [run for run, how in made.items() if how["mode"] == "incremental" and how["strata_reused"]]
+    assert len(taken_over) >= 5, made
+    assert "the law in force on 2024-09-30 differs" in made["run-000005"].get("reason", ""), made["run-000005"]
+
+
 def test_every_proof_of_the_final_assessment_checks_out(demo):
     _, case, _, last = demo
     checked = 0
