@@ -1,12 +1,13 @@
-"""The court view as Graphviz graphs, drawn as a tree that never tangles, and split into pages when large.
+"""The court view as Graphviz graphs, drawn as a tree that never tangles, and split into parts when large.
 
 Each step is drawn once, where it is first needed; a later use is a small "see step N" note, so the
 drawing is a tree and no two edges cross. A step's tests, absences and figures are lines of its own box
-(not boxes of their own), and the reason in words is left to the narrative; alternative grounds are boxes marked "either (a)", "or (b)". Exhibits are
-notes with their number, source and grade. Lines wrap at spaces only: no name or id is broken.
+(not boxes of their own), and the reason in words is left to the narrative; alternative grounds are
+boxes marked "either (a)", "or (b)". Exhibits are notes with their number, source and grade (two or more
+under one ground: one note listing them). Lines wrap at spaces only: no name or id is broken.
 
-`court_pages` cuts the tree into pages of at most `limit` boxes: a subtree that does not fit goes on a
-part of its own, and where it was cut a note says "step N: continued in part P".
+`court_pages` cuts the tree into parts of a few boxes each: a subtree that does not fit goes to a later
+part, and where it was cut a note says "step N: continued in part P".
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .escape import dot_string, html
 from .render_court_text import item_text
 
 WIDTH = 40
+MANY_EXHIBITS = 1  # more exhibits under one ground are one note listing them
 STYLE = dict(
     conclusion=dict(shape="box", style="rounded,filled,bold", fillcolor="#9fc5e8", color="#1c4587", penwidth="2"),
     step=dict(shape="box", style="rounded,filled", fillcolor="#eef4fb", color="#3d85c6"),
@@ -90,9 +92,21 @@ class _Tree:
         out = []
         exhibits = dict.fromkeys(k for item in g.items for k in item.exhibits)
         steps = dict.fromkeys(n for item in g.items for n in item.steps)
-        out += [(self.exhibit(k), "") for k in exhibits]
+        if len(exhibits) > MANY_EXHIBITS:
+            out.append((self.exhibit_list(list(exhibits)), ""))
+        else:
+            out += [(self.exhibit(k), "") for k in exhibits]
         out += [(self.step(n) if f"s{n}" not in self.drawn else self.ref(n), "") for n in steps]
         return out
+
+    def exhibit_list(self, numbers: list[int]) -> Box:
+        """One note for many exhibits of one ground: a line each (the table gives the rest)."""
+        self.drawn.update(f"e{k}" for k in numbers)
+        rows = [("b", f"Exhibits {numbers[0]} to {numbers[-1]}" if numbers == list(range(numbers[0], numbers[-1] + 1))
+                 else "Exhibits " + ", ".join(map(str, numbers)))]
+        rows += [("s", f"{k}. {self.view.exhibits[k - 1].statement} ({self.view.exhibits[k - 1].grade.split(' ')[0]})")
+                 for k in numbers]
+        return Box(f"e{numbers[0]}l", "exhibit", rows)
 
     def exhibit(self, number: int) -> Box:
         name = f"e{number}"
