@@ -213,3 +213,15 @@ def test_why_all_court_writes_one_court_view_per_fact(tmp_path):
     assert done.exit_code == 0, done.output
     files = sorted(out.iterdir())
     assert len(files) == 1 and "*Either (a)*" in files[0].read_text()
+
+
+def test_a_met_equality_of_a_value_with_itself_is_not_said(faq):
+    from engine.proof.model import ComparisonNode
+    same = ComparisonNode(id="c-same", text='"A" = "A"', left="A", op="=", right="A", holds=True)
+    other = ComparisonNode(id="c-other", text="30 >= 25", left=30, op=">=", right=25, holds=True)
+    root = faq.nodes[faq.root]
+    d = faq.nodes[root.derivations[0]]
+    d = d.model_copy(update={"children": d.children + [same.id, other.id]})
+    proof = faq.model_copy(update={"nodes": {**faq.nodes, d.id: d, same.id: same, other.id: other}})
+    text = render(proof, "text", court=True)
+    assert "A is equal to A" not in text and "30 is at least 25" in text
