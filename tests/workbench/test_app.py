@@ -191,6 +191,11 @@ def test_names_from_the_entity_names_table_are_shown_and_searched(named_case):
         assert "country RU · kind Company · registration number 1027700132195" in page
 
 
-def test_a_case_file_without_names_has_ids_only(client):
-    page = client.get("/entity", params={"id": "co:borealis-trading"}).text
+def test_a_case_file_without_names_has_ids_only(hostile):
+    page = hostile.get("/entity", params={"id": HOSTILE[1]}).text
     assert 'class="names"' not in page and 'class="identifiers' not in page
+
+
+def test_the_demo_names_its_parties_from_its_ftm_source(client):
+    page = client.get("/entity", params={"id": "co:borealis-trading"}).text
+    assert '<span class="name primary">Borealis Trading</span>' in page and "kind Company" in page

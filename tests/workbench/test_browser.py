@@ -40,7 +40,7 @@ def test_click_through_the_demo_case(demo_case, page):
         assert page.locator("h1").inner_text() == "The case"
         page.fill("#search", "borea")
         page.wait_for_selector("#search-results a.entity")
-        assert page.locator("#search-results a.entity").all_inner_texts() == ["co:borealis-trading"]
+        assert page.locator("#search-results a.entity").all_inner_texts() == ["co:borealis-trading\nBorealis Trading"]  # the name from the demo's FtM source
         page.click("#search-results a.entity")
         page.wait_for_selector("h1.entity-id")
         assert page.locator("h1.entity-id").inner_text() == "co:borealis-trading"
