@@ -12,6 +12,7 @@ part, and where it was cut a note says "step N: continued in part P".
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 
@@ -190,8 +191,9 @@ def _continued(box: Box, page: int) -> str:
 
 
 def render_court_dot(view: CourtView, page: list[Box] | None = None, title: str | None = None,
-                     rankdir: str = "LR", size: str | None = None) -> str:
-    """DOT source of the court view (or of one part of it): a tree, left to right, one box per step."""
+                     rankdir: str = "LR", size: str | None = None, links: bool = False) -> str:
+    """DOT source of the court view (or of one part of it): a tree, left to right, one box per step; with
+    `links`, a note about another part links to it (#partP, as the HTML page names its figures)."""
     g = graphviz.Digraph("court", graph_attr={
         "rankdir": rankdir, "label": dot_string(title or view.title), "labelloc": "t", "fontname": "Helvetica",
         "fontsize": "14", "nodesep": "0.2", "ranksep": "0.35", "ordering": "out",
@@ -200,7 +202,9 @@ def render_court_dot(view: CourtView, page: list[Box] | None = None, title: str 
         edge_attr={"color": "#777777", "arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "9", "dir": "back"})
 
     def draw(box: Box) -> None:
-        g.node(box.name, label(*box.rows, names=view.names), **STYLE[box.style])
+        part = re.search(r"(?:continued in|\(part) (\d+)", box.rows[0][1]) if links and box.style == "ref" else None
+        g.node(box.name, label(*box.rows, names=view.names), **STYLE[box.style],
+               **({"href": f"#part{part[1]}"} if part else {}))
         for child, tag in box.children:
             draw(child)
             g.edge(box.name, child.name, label=dot_string(tag) if tag else None)

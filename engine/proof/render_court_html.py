@@ -1,5 +1,5 @@
-"""The court view as one self-contained HTML page: the conclusion, the graph (inline SVG from `dot`, or
-left out with a note when Graphviz is missing), the numbered steps and the table of exhibits. Every
+"""The court view as one self-contained HTML page: the conclusion, the graph in parts (inline SVG from
+`dot`, left out when Graphviz is missing), the numbered steps and the table of exhibits. Every
 value is escaped; the page has no script and links only to its own anchors."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from .render_court_text import step_blocks
 _CSS = ("body{font-family:Georgia,serif;max-width:60em;margin:2em auto;line-height:1.45;color:#222}"
         "h1{font-size:1.5em}.lead{font-weight:bold}ol.steps>li{margin-bottom:1.2em}.alt{margin-left:1.5em}"
         "table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em;vertical-align:top}"
-        ".hash{font-family:monospace;font-size:.8em;word-break:break-all}.graph svg{max-width:100%;height:auto}")
+        ".hash{font-family:monospace;font-size:.8em;word-break:break-all}.graph{margin:1em 0;border-top:1px solid #ddd}.graph svg{max-width:100%;height:auto}")
 
 
 def _whole(text: str, names) -> str:
@@ -32,15 +32,18 @@ def _refs(text: str, names) -> str:
                   lambda m: re.sub(r"(\d+)", r'<a href="#s\1">\1</a>', m[0]), out)
 
 
-def graph_svg(view: CourtView) -> str:
-    """The court graph as inline SVG (without its XML prologue), or '' when `dot` cannot draw it."""
-    from .render_court_dot import render_court_dot
+def graph_svgs(view: CourtView) -> list[str]:
+    """The court graph as inline SVG, one per part (court_pages), without XML prologues; [] when `dot`
+    cannot draw it."""
+    from .render_court_dot import court_pages, render_court_dot
     from .render_dot import RenderError, render_image
+    parts = court_pages(view)
     try:
-        svg = render_image(render_court_dot(view), "svg").decode("utf-8")
+        svgs = [render_image(render_court_dot(view, part, f"part {i + 1} of {len(parts)}", links=True), "svg").decode()
+                for i, part in enumerate(parts)]
     except RenderError:
-        return ""
-    return svg[svg.index("<svg"):]
+        return []
+    return [svg[svg.index("<svg"):] for svg in svgs]
 
 
 def render_court_html(view: CourtView, graph: bool = True) -> str:
@@ -51,9 +54,10 @@ def render_court_html(view: CourtView, graph: bool = True) -> str:
     if view.withheld:
         out.append(f'<p class="lead">{_whole(view.withheld, view.names)}</p>')
     out.append(f'<p class="lead">{_whole(view.conclusion, view.names)}</p>')
-    svg = graph_svg(view) if graph else ""
-    if svg:
-        out += ["<h2>The proof in a figure</h2>", f'<div class="graph">{svg}</div>']
+    svgs = graph_svgs(view) if graph else []
+    if svgs:
+        out.append("<h2>The proof in a figure</h2>")
+        out += [f'<div class="graph" id="part{i + 1}">{svg}</div>' for i, svg in enumerate(svgs)]
     out += ["<h2>The reasoning, step by step</h2>", '<ol class="steps">']
     for step in view.steps:
         out.append(f'<li id="s{step.number}"><p class="lead">{_whole(step.statement, view.names)}'

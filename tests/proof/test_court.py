@@ -225,3 +225,13 @@ def test_a_met_equality_of_a_value_with_itself_is_not_said(faq):
     proof = faq.model_copy(update={"nodes": {**faq.nodes, d.id: d, same.id: same, other.id: other}})
     text = render(proof, "text", court=True)
     assert "A is equal to A" not in text and "30 is at least 25" in text
+
+
+def test_the_html_figure_parts_link_to_each_other(big):
+    if not shutil.which("dot"):
+        pytest.skip("Graphviz `dot` draws the figure")
+    page = render(big, "html", court=True)
+    parts = re.findall(r'<div class="graph" id="part(\d+)">', page)
+    assert [int(p) for p in parts] == list(range(1, len(parts) + 1)) and len(parts) > 1
+    targets = {int(t) for t in re.findall(r'href="#part(\d+)"', page)}
+    assert targets and targets <= set(range(1, len(parts) + 1))
