@@ -235,3 +235,48 @@ def test_the_html_figure_parts_link_to_each_other(big):
     assert [int(p) for p in parts] == list(range(1, len(parts) + 1)) and len(parts) > 1
     targets = {int(t) for t in re.findall(r'href="#part(\d+)"', page)}
     assert targets and targets <= set(range(1, len(parts) + 1))
+
+
+def _assert_court_html_safe(page: str) -> None:
+    """No script, no event handler, links only to the page's own anchors; as terminal text otherwise."""
+    from html.parser import HTMLParser
+
+    seen: list = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            seen.append((tag, attrs))
+
+    Tags().feed(page)
+    assert not [t for t, _ in seen if t in ("script", "iframe", "object", "embed", "foreignobject")]
+    attrs = [(a.lower(), v or "") for _, at in seen for a, v in at]
+    assert not [a for a, _ in attrs if a.startswith("on")]
+    assert all(v.startswith("#") for a, v in attrs if a in ("href", "xlink:href", "src"))
+    assert_terminal_safe(page)
+
+
+def test_hostile_names_fuzzed_through_every_court_format():
+    from hypothesis import HealthCheck, given, settings
+
+    from .hostile import assert_markdown_safe
+    from .test_hostile_fuzz import NAMES, rule_string
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(NAMES)
+    def check(name):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            db, run = hostile_case(Path(tmp), name)
+            with api.Case.open(db) as case:
+                proof = case.why(f"blocked({rule_string(name)})", run)
+        names = {name: name[::-1]}
+        assert_terminal_safe(render(proof, "text", court=True, names=names))
+        assert_markdown_safe(render(proof, "md", court=True, names=names))
+        assert_dot_safe(render(proof, "dot", court=True, names=names))
+        if shutil.which("dot"):
+            assert_svg_safe(render(proof, "svg", court=True, names=names))
+            _assert_court_html_safe(render(proof, "html", court=True, names=names))
+
+    check()
