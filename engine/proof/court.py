@@ -98,7 +98,8 @@ class _Namer:
     def __init__(self, names: dict[str, str]):
         self.names = dict(names)
         ids = sorted(self.names, key=len, reverse=True)  # the longest first: "co:a-1" before "co:a"
-        self.pattern = re.compile(r"(?<![\w:.-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-]|[:.]\w)") if ids else None
+        alternatives = "|".join(map(re.escape, ids))
+        self.pattern = re.compile(rf"(?<![\w:.-])({alternatives})(?![\w-]|[:.]\w)") if ids else None
 
     def value(self, v: Value) -> str:
         if v is None:
@@ -294,7 +295,7 @@ def keep_together(text: str, names) -> str:
 
 def where(steps, here: int) -> str:
     """Where steps are explained, from step `here`: 'see 3 above', 'see 5, 6 below', 'see 2 above and 5 below'."""
-    above = [str(n) for n in steps if n < here]
-    below = [str(n) for n in steps if n > here]
+    above = [str(n) for n in sorted(steps) if n < here]
+    below = [str(n) for n in sorted(steps) if n > here]
     said = ([f"{', '.join(above)} above"] if above else []) + ([f"{', '.join(below)} below"] if below else [])
     return "see " + " and ".join(said)

@@ -13,7 +13,8 @@ from .render_court_text import step_blocks
 _CSS = ("body{font-family:Georgia,serif;max-width:60em;margin:2em auto;line-height:1.45;color:#222}"
         "h1{font-size:1.5em}.lead{font-weight:bold}ol.steps>li{margin-bottom:1.2em}.alt{margin-left:1.5em}"
         "table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em;vertical-align:top}"
-        ".hash{font-family:monospace;font-size:.8em;word-break:break-all}.graph{margin:1em 0;border-top:1px solid #ddd}.graph svg{max-width:100%;height:auto}")
+        ".hash{font-family:monospace;font-size:.8em;word-break:break-all}"
+        ".graph{margin:1em 0;border-top:1px solid #ddd}.graph svg{max-width:100%;height:auto}")
 
 
 def _whole(text: str, names) -> str:
@@ -78,8 +79,8 @@ def render_court_html(view: CourtView, graph: bool = True) -> str:
     out += ["</ol>", "<h2>Exhibits</h2>", "<table>",
             "<tr><th>No.</th><th>Record</th><th>Source</th><th>Grade</th><th>Document</th><th>Dates</th>"
             "<th>Hash</th></tr>"]
-    out += [f'<tr id="e{e.number}"><td>{e.number}</td><td>{_whole(e.statement, view.names)}</td><td>{html(e.source)}</td>'
-            f'<td>{html(e.grade)}</td><td>{html(e.document)}</td><td>{html(e.dates)}</td>'
+    out += [f'<tr id="e{e.number}"><td>{e.number}</td><td>{_whole(e.statement, view.names)}</td>'
+            f'<td>{html(e.source)}</td><td>{html(e.grade)}</td><td>{html(e.document)}</td><td>{html(e.dates)}</td>'
             f'<td class="hash">{html(e.record)}</td></tr>' for e in view.exhibits]
     out += ["</table>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
