@@ -118,10 +118,11 @@ def computed_percent(shares_value: str, capital: str) -> str | None:
 
 
 class Converter:
-    """Turns located FtM entities into evidence rows and names, for the evidence `declarations` declare."""
+    """Turns located FtM entities into evidence rows and names, for the evidence `declarations` declare (the
+    evidence of the rulebook file named `rulebook`)."""
 
-    def __init__(self, mapping: Mapping, declarations: dict[str, Declaration]):
-        self.mapping, self.decls = mapping, declarations
+    def __init__(self, mapping: Mapping, declarations: dict[str, Declaration], rulebook: str):
+        self.mapping, self.decls, self.rulebook = mapping, declarations, rulebook
         self.edges = {e.schema: e for e in mapping.edges}
         for edge in mapping.edges:
             decl = declarations.get(edge.evidence)
@@ -196,7 +197,7 @@ class Converter:
              window: tuple[str | None, str | None] = (None, None)) -> None:
         decl = self.decls.get(predicate)
         if decl is None:
-            out.skipped.append(f"evidence {predicate} is not declared in {self.mapping.rulebook.name}")
+            out.skipped.append(f"evidence {predicate} is not declared in {self.rulebook}")
             return
         for column, value in zip(decl.columns, values):
             try:
@@ -297,7 +298,7 @@ class Converter:
     def _edge(self, edge: Edge, proxy, dataset: str, document: str, out: Outcome) -> None:
         decl = self.decls.get(edge.evidence)
         if decl is None:
-            out.skipped.append(f"{edge.schema}: evidence {edge.evidence} is not declared in {self.mapping.rulebook.name}")
+            out.skipped.append(f"{edge.schema}: evidence {edge.evidence} is not declared in {self.rulebook}")
             return
         choices = []
         for column, (kind, spec) in zip(decl.columns, edge.columns):

@@ -85,7 +85,7 @@ def convert_files(paths: list[Path], mapping: Mapping, program: Program, work: P
     Returns the summary, the folder and the names file; any bad entity raises LoadError with them all."""
     facts, names_path = work / "facts", work / "names.jsonl"
     facts.mkdir(parents=True, exist_ok=True)
-    converter = Converter(mapping, {d.name: d for d in evidence_declarations(program)})
+    converter = Converter(mapping, {d.name: d for d in evidence_declarations(program)}, Path(program.root.path).name)
     summary, problems = ImportSummary(), []
     with ExitStack() as stack, progress_bar(progress, file_sizes(paths), "reading FtM entities") as update:
         writers = _Writers(facts, program, stack)

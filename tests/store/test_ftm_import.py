@@ -221,3 +221,15 @@ def test_cli_import_and_export(tmp_path):
 def test_importing_followthemoney_leaves_the_csv_field_limit_alone():
     import csv
     assert csv.field_size_limit() == 128 * 1024
+
+
+def test_another_rulebook_takes_what_it_declares_and_the_rest_is_skipped_naming_it(tmp_path):
+    with Case.open(tmp_path / "case.db") as case:
+        done = case.import_ftm([FIXTURE], rulebook=RULEBOOKS / "red_flags.rules", progress=False).to_json()
+        operates = case.conn.execute("SELECT operator, vessel FROM ev_operates").fetchall()
+    assert operates == [("c-gamma", "v-aurora")]  # the Vessel's operator, mapped to red_flags' operates
+    reasons = {item["reason"]: item["count"] for item in done["not_loaded"]}
+    assert reasons["evidence holding is not declared in red_flags.rules"] == 10
+    # without a percentage (zeta), or one to compute from shares when holding is not declared (eta)
+    assert reasons["evidence holding_size_unknown is not declared in red_flags.rules"] == 2
+    assert done["entities"] == done["loaded"] + done["skipped"] == 38
