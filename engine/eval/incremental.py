@@ -171,16 +171,18 @@ def _reads_as_of(stratum: Stratum, tables, constants) -> bool:
 
 
 def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple[Stratum, ...], tables, constants,
-                         day: str, previous: Previous, previous_day: str, with_meta: set[str],
+                         day: str, previous: Previous, with_meta: set[str], snapshot: Callable[[set[str]], None],
                          max_rounds: int = 100_000, trace: Trace | None = None,
                          max_facts: int | None = None) -> tuple[int, Reuse]:
     """`seminaive.fixpoint` over this run's tables, taking over from `previous` every stratum whose inputs
     did not change (see the module's docstring). Returns the rounds used and what was reused; a Reuse with a
-    reason when the previous run could not be used at all (then nothing has been evaluated yet)."""
+    reason when the previous run could not be used at all (then nothing has been evaluated yet). The evidence
+    of `previous.unchanged` has not been copied yet: `snapshot(names)` copies it, for the strata evaluated."""
     spans = stratum_spans(conn, plan, tables.decls, previous.run_id)
     if spans is None:
         return 0, full(f"{previous.run_id} kept no provenance")
     changed = changed_evidence(conn, program, previous, with_meta)
+    previous_day, deferred = previous.as_of[:10], set(previous.unchanged)
     new_day = day != previous_day
     stale = [bool(_reads(s) & changed) or (new_day and _reads_as_of(s, tables, constants)) for s in plan]
     run = _Run(conn, tables, day, trace, max_facts)
@@ -196,6 +198,9 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
             for p in stratum.predicates:  # a full run would have stopped here too: evaluate, to stop as it does
                 conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
             run.facts -= copied
+        if _reads(stratum) & deferred:
+            snapshot(_reads(stratum) & deferred)
+            deferred -= _reads(stratum)
         k = stratum_fixpoint(run, stratum, constants, k, max_rounds)
         # only a stratum that could still be taken over needs to know whether these facts changed
         wanted = set().union(*(_reads(s) for j, s in enumerate(plan[i + 1:], start=i + 1) if not stale[j]))

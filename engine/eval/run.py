@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from ..syntax.ast import Declaration, body_atoms
@@ -49,12 +50,14 @@ def _uses_meta(program: Program) -> set[str]:
     return {a.predicate for r in program.rules for a, _, _ in body_atoms(r.body) if a.meta}
 
 
-def snapshot_evidence(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | None) -> None:
-    """Copy the evidence in force into the run's temp tables: e_<pred> (distinct arguments), m_<pred> (records)."""
+def snapshot_evidence(conn, program: Program, evidence_sql: EvidenceSQL, as_of: str | None,
+                      only: Callable[[str], bool] = lambda name: True) -> None:
+    """Copy the evidence in force into the run's temp tables: e_<pred> (distinct arguments), m_<pred> (records);
+    with `only`, of the predicates it accepts."""
     with_meta = _uses_meta(program)
     lookup = lookup_columns(program, make_plan(program))
     for decl in program.declarations:
-        if not decl.is_evidence:
+        if not decl.is_evidence or not only(decl.name):
             continue
         sql, params = evidence_sql(decl, as_of)
         cols = ", ".join(ident(c.name) for c in decl.columns)
@@ -154,6 +157,14 @@ def _undo(conn) -> None:
     _drop_temp(conn)
 
 
+def _mode(program: Program, previous: Previous | None, day: str, full_reason: str) -> Reuse:
+    """Whether a run on `day` may take over `previous` (a Reuse naming it), or is full and why."""
+    if previous is None:
+        return full(full_reason)
+    reason = why_not_incremental(program, previous.as_of[:10], day)
+    return full(reason) if reason else Reuse(previous.run_id)
+
+
 def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceSQL, *, as_of: str | None = None,
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
              run_id: str | None = None, collect: bool = True, max_seconds: float | None = None,
@@ -179,19 +190,19 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     try:
         with time_limit(conn, max_seconds):
             run_id = run_id or _next_run_id(conn)
-            snapshot_evidence(conn, program, evidence_sql, as_of)
+            reuse = _mode(written, previous if provenance else None, as_of_date, full_reason)
+            deferred = previous.unchanged if reuse.incremental else frozenset()  # copied when a stratum reads them
+            snapshot = partial(snapshot_evidence, conn, program, evidence_sql, as_of)
+            snapshot(only=lambda name: name not in deferred)
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
-            rounds, reuse = 0, full(full_reason)
-            if previous is not None and provenance:
-                previous_day = previous.as_of[:10]
-                reason = why_not_incremental(written, previous_day, as_of_date)
-                reuse = full(reason) if reason else Reuse(previous.run_id)
-                if reuse.incremental:
-                    rounds, reuse = incremental_fixpoint(conn, program, make_plan(program), tables, constants,
-                                                         as_of_date, previous, previous_day, _uses_meta(program),
-                                                         max_rounds, trace, max_facts)
-            if not reuse.incremental:
+            if reuse.incremental:
+                rounds, reuse = incremental_fixpoint(conn, program, make_plan(program), tables, constants, as_of_date,
+                                                     previous, _uses_meta(program),
+                                                     lambda names: snapshot(only=names.__contains__),
+                                                     max_rounds, trace, max_facts)
+            if not reuse.incremental:  # then incremental_fixpoint copied nothing
+                snapshot(only=deferred.__contains__)
                 rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
             counts = _persist(conn, program, run_id, provenance)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}
