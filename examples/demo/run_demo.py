@@ -85,8 +85,8 @@ def retrospective(case: api.Case) -> tuple[str, list[str]]:
 READERS = {"analyst": ("SECRET", "UK"), "liaison": ("OFFICIAL", "UK")}
 
 
-def reader_reports(case: api.Case, out: Path, run_id: str) -> dict[str, Path]:
-    """The case report of `run_id` once per reader, each showing only what that reader may see."""
+def reader_reports(case: api.Case, out: Path, run_ids: list[str]) -> dict[str, Path]:
+    """The case report of `run_ids` once per reader, each showing only what that reader may see."""
     found = {p.name for p in case.principals()}
     for name, (clearance, nationality) in READERS.items():
         if name not in found:
@@ -94,8 +94,42 @@ def reader_reports(case: api.Case, out: Path, run_id: str) -> dict[str, Path]:
     written = {}
     for name in READERS:
         reader = api.Case(case.store, case.actor, as_principal=name)
-        written[name] = write_report(reader, out / name, [run_id], title=f"The Kessler network, as {name} may see it")
+        written[name] = write_report(reader, out / name, run_ids, title=f"The Kessler network, as {name} may see it")
     return written
+
+
+PARTNER = "FR-DGT"  # a partner state's sanctions authority (its key is made afresh for each demo run)
+PARTNER_FINDING = 'blocked("co:volkhov-energy")'
+
+
+def partner_corroboration(case: api.Case, out: Path) -> str:
+    """A partner state runs OFAC's 50% rule on the lists and registries, signs the bundle of its finding on
+    Volkhov Energy; the case team verifies it against its trust store, takes it as evidence (SECRET REL TO
+    UK, as the memorandum says) and runs partner.rules: returns that run."""
+    import shutil
+
+    from engine.access.partner import PartnerTerms
+    from engine.audit.keys import init_keys, load_trust
+
+    root = out / "partner"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    ofac = api.load_rulebook(RULEBOOKS / "ofac_50.rules")
+    key = init_keys(PARTNER, root / "keys")
+    (root / "trust.json").write_text(key.entry.to_json())
+    with api.Case.open(root / "case.db", create=True) as theirs:
+        for folder in ("lists", "registry"):
+            theirs.load(ofac, HERE / "facts" / folder, progress=False, recorded_at=BASE_RECORDED)
+        run = theirs.run(ofac, as_of=PAYMENT_DAY, known_at=PAYMENT_DAY).run_id
+        theirs.export(PARTNER_FINDING, root / "bundle", run, key=key)
+    partner = api.load_rulebook(HERE / "partner.rules")
+    terms = PartnerTerms(reliability="B", credibility=2, classification="SECRET", releasability="REL TO UK",
+                         conclusion_as="partner_finding")
+    found, _ = case.import_bundle(root / "bundle", partner, load_trust(root / "trust.json"), terms)
+    result = case.run(partner, as_of=PAYMENT_DAY)
+    print(f"partner evidence: {found.conclusion} as issued by {found.agency}, verified and taken in "
+          f"(SECRET REL TO UK); {result.run_id}  partner.rules: {len(result.conclusions['corroborated'])} corroborated")
+    return result.run_id
 
 
 def compare(outcomes: dict) -> list[str]:
@@ -122,8 +156,9 @@ def main(out: Path) -> int:
         retro, problems = retrospective(case)
         problems += compare(outcomes)
         print("writing the case report (a narrative and a proof graph per conclusion) ...")
-        index = write_report(case, out / "report", last + [retro], title="The Kessler network: case report")
-        readers = reader_reports(case, out / "readers", retro)
+        partner = partner_corroboration(case, out)
+        index = write_report(case, out / "report", last + [retro, partner], title="The Kessler network: case report")
+        readers = reader_reports(case, out / "readers", [retro, partner])
         chain = case.verify_audit()
     finally:
         case.close()

@@ -103,7 +103,7 @@ def test_the_case_report_shows_the_same_conclusion_to_two_readers(demo, tmp_path
     """Issue 16: the analyst cleared SECRET sees the partner state's report; the liaison officer cleared
     OFFICIAL sees the same conclusion resting on a withheld part, and nothing of the report itself."""
     module, case, _, runs = demo
-    written = module.reader_reports(case, tmp_path, runs[-1])
+    written = module.reader_reports(case, tmp_path, runs[-1:])
     pages = {name: {p.name: p.read_text() for p in (path.parent / runs[-1]).glob("needs_review*tallis*")}
              for name, path in written.items()}
     assert set(pages["analyst"]) == set(pages["liaison"]) and len(pages["analyst"]) == 3  # svg, md, html
@@ -114,3 +114,18 @@ def test_the_case_report_shows_the_same_conclusion_to_two_readers(demo, tmp_path
     for text in pages["liaison"].values():
         assert "Partner-state financial intelligence unit" not in text and "fiu-2024-031" not in text
     assert "liaison" in {p.name for p in case.principals()}
+
+
+def test_a_partner_states_signed_bundle_corroborates_and_is_withheld_from_the_uncleared(demo, tmp_path):
+    module, case, _, _ = demo
+    run = module.partner_corroboration(case, tmp_path)
+    proof = case.why('corroborated("co:volkhov-energy")', run)
+    leaf = next(n for n in proof.nodes.values() if n.kind == "evidence")
+    assert leaf.source_name == "FR-DGT: a partner state's assessment (signed bundle)"
+    assert leaf.document.startswith("bundle manifest sha256:") and leaf.grade == "B2"
+    assert api.verify_bundle(tmp_path / "partner" / "bundle").valid
+    module.reader_reports(case, tmp_path / "readers", [run])
+    liaison = api.Case(case.store, as_principal="liaison")  # the same open case file, not closed here
+    text = api.proof_api.render(liaison.why('corroborated("co:volkhov-energy")', run), "text")
+    assert text.splitlines()[0].endswith("rests in part on evidence withheld from you (1 withheld part: SECRET REL TO UK)")
+    assert "FR-DGT" not in text
