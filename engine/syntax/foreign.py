@@ -128,6 +128,11 @@ CATALOGUE: tuple[Foreign, ...] = (
        _body("owns(X, _, P) and P >= 50%."), tokens={"DOT", "RPAR", "COMMA", "AND", "OR", "$END"}),
     _f("foreign_power", "E027", r"(?P<x>\*\*|\^)", "$x (power) is not in the language",
        "multiply the value by itself: P * P", _body("owns(X, _, P) and Q = P ** 2 and Q > 1.")),
+    _f("duration_abbreviated", "E034", r"\b(?P<n>\d+)\s*(?P<x>(?:h|hrs?|d|w|wks?|mos?|m|mins?|y|yrs?|s|secs?)\b)",
+       "$x is not a unit of time in a rulebook",
+       "write the unit in words after the number: $written (the units are minutes, hours, days, weeks, months and "
+       "years)",
+       _body("owns(X, _, P) and P > 24h.")),
     # functions (message and hint from function_message)
     _f("foreign_function_in_calculation", "E028", r"\b" + _KEYWORD + r"(?P<x>[a-z]\w*)\s*\(", "", "",
        _body("owns(X, _, P) and Q = absolute(P) and Q > 1."), tokens={"LPAR"}),
@@ -200,9 +205,25 @@ def _applies(entry: Foreign, f: Failure, line: str, col: int) -> tuple[int, int,
     return None
 
 
+_UNIT_WORDS = {"h": "hour", "hr": "hour", "hrs": "hour", "d": "day", "w": "week", "wk": "week", "wks": "week",
+               "mo": "month", "mos": "month", "y": "year", "yr": "year", "yrs": "year", "min": "minute",
+               "mins": "minute", "m": "minute"}
+
+
+def _written(number: str, abbreviation: str) -> str:
+    """`24 hours` for 24h; seconds have no unit, so a number of seconds is written in minutes."""
+    if abbreviation not in _UNIT_WORDS:
+        return "a whole number of minutes"
+    word = _UNIT_WORDS[abbreviation]
+    written = f"{number} {word}" + ("" if number == "1" else "s")
+    return written + (f" (or {number} month" + ("" if number == "1" else "s") + ")" if abbreviation == "m" else "")
+
+
 def _text(entry: Foreign, groups: dict, f: Failure) -> tuple[str, str]:
     if entry.code == "E028" and not entry.message:
         return function_message(groups["x"])
+    if entry.code == "E034":
+        groups = dict(groups, written=_written(groups["n"], groups["x"]))
     at = open_bracket(f.source.text, f.offset)
     if at is not None:
         groups = dict(groups, open=f"{_where(f.source, at)}: {f.source.line(f.source.span_at(at).line).strip()}")
