@@ -89,6 +89,12 @@ CATALOGUE: tuple[Foreign, ...] = (
     _f("foreign_rule_without_header", "E022", r"^\s*[a-z]\w*\s*\(.*?\)\s*(?P<x>if)\b", "a rule needs its header",
        'start it with: rule R1 "title" cites "legal basis": and end it with because "explanation".',
        'blocked(X) if listed(X, "SDN").\n', accepts={"RULE"}),
+    _f("several_heads", "E035", r"^\s*[a-z]\w*\s*\([^()]*\)\s*(?P<x>,|\band\b)\s*[a-z]\w*\s*\(",
+       "a rule concludes one fact: it has one head",
+       "write one rule for each conclusion; to share a long body, conclude a derived predicate once and use it "
+       "in each: derived basis(X) ... then blocked(X) if basis(X). and flagged(X) if basis(X).",
+       'rule R1 "Listed persons" cites "31 CFR 501.801":\n  blocked(X), flagged(X) if listed(X, "SDN").\n'
+       '  because "{X}".\n', accepts={"IF"}),
     _f("foreign_fact", "E022", r"^\s*(?P<x>[a-z]\w*\s*\([^()]*\))\s*\.", "a fact in a rulebook starts with fact",
        'state it with its source: fact $x cites "the legal source". (Evidence comes from the case file, or from '
        'given in an example.)',

@@ -72,6 +72,8 @@ def _codes(body: str, tmp_path: Path) -> list[str]:
     ('blocked(X) if listed(X, L) and X != l.', "E108"),  # a name compared, not used as an argument
     ('blocked(X) if listed(X, sdn).', "E032"),
     ('blocked(X) if owns(X, _, P) and P > 24h.', "E034"),  # a unit abbreviated
+    ('blocked(X), owned(X) if listed(X, _).', "E035"),  # several heads
+    ('blocked(X) if listed(X, _),\n    owns(X, _, _).', "E001"),  # a comma in a body is not a second head
     ('blocked(X) if owns(X, _, P) and P > 24 and P < 60.', None),  # a number followed by a word that is no unit
     ('blocked(X) if listed(X, _) and lower(X).', "E170"),  # a function, but not a true/false one
     ('blocked(X) if listed(X, _) and lowr(X) = "a".', "E028"),
