@@ -16,9 +16,10 @@ from ..syntax.ast import Aggregate, Atom, Comparison, Membership, NegatedConjunc
 from ..syntax.program import Program
 from ..check.scope import rule_exprs
 from ..eval.in_force import constant_on, not_in_force
-from .build import ALL_ROUNDS, FLIP, Context, Timeline, contributions
+from .build import ALL_ROUNDS, FLIP, Context, Timeline, build_proof, contributions
 from .evidence import EvidenceSQL, record_rows
-from .model import RunInfo, Value
+from .model import Limits, RunInfo, Value
+from .related import related_conclusions
 from .terms import (GroundAtom, aggregate_text, atom_text, conjunction_text, literal_text, membership_values_text,
                     parse_atom, plain_value, value_text)
 
@@ -413,7 +414,17 @@ def why_not(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL
     exist but that the run's clocks keep out, see `engine.store.timeline`) the answer names them with dates."""
     ground = parse_atom(program, atom)
     ctx = Context(conn, program, run_id, evidence_sql, as_of, timeline)
-    return Explainer(ctx, depth).explain(ground, depth, top=True)
+    answer = Explainer(ctx, depth).explain(ground, depth, top=True)
+    if answer.holds:
+        return answer
+
+    def explain(text: str) -> str:
+        proof = build_proof(conn, program, run_id, text, evidence_sql, as_of, Limits(max_depth=1, max_derivations=1))
+        root = proof.nodes[proof.root]
+        return next((proof.nodes[d].explanation for d in root.derivations if proof.nodes[d].kind == "derivation"), "")
+
+    also = related_conclusions(conn, program, run_id, ground.predicate, ground.args, explain)
+    return answer.model_copy(update={"notes": answer.notes + also}) if also else answer
 
 
 Failure.model_rebuild()

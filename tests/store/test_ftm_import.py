@@ -233,3 +233,16 @@ def test_another_rulebook_takes_what_it_declares_and_the_rest_is_skipped_naming_
     # without a percentage (zeta), or one to compute from shares when holding is not declared (eta)
     assert reasons["evidence holding_size_unknown is not declared in red_flags.rules"] == 2
     assert done["entities"] == done["loaded"] + done["skipped"] == 38
+
+
+@pytest.mark.parametrize("rulebook", ["ofac_50", "eu_ownership_control", "uk_ownership_control"])
+def test_why_not_names_the_stake_of_unknown_size(imported, rulebook):
+    with Case.open(imported[0]) as case:
+        run = case.run(load_rulebook(RULEBOOKS / f"{rulebook}.rules"), as_of="2025-01-01")
+        answer = case.whynot('blocked("c-zeta")', run.run_id)
+        other = case.whynot('blocked("c-epsilon")', run.run_id) if rulebook == "ofac_50" else None
+    assert not answer.holds
+    assert ('also concluded in this run: unknown_stake("p-orlov", "c-zeta"): the stake of p-orlov in c-zeta is not '
+            'known (holding own-orlov-zeta)') in answer.notes
+    if other is not None:  # a party with no stake of unknown size gets no such note
+        assert not any("unknown_stake" in n for n in other.notes)
