@@ -103,7 +103,8 @@ def _exhibits(doc: _Doc, view: CourtView) -> None:
     doc.add_page(orientation="P")
     doc.para("Exhibits", 14, bold=True, after=2)
     doc.para("Each record the proof relies on, numbered in the order the reasoning first uses it. The hash "
-             "identifies the record in the case file: warrant evidence show HASH prints it.", 9, after=6)
+             "identifies the record: the same hash names it in the case file and in the evidence.json of a "
+             "bundle exported for this conclusion (warrant export).", 9, after=6)
     doc.use(8)
     with doc.table(col_widths=(6, 30, 22, 16, 14, 22), text_align="LEFT", line_height=10,
                    first_row_as_headings=True) as table:
