@@ -68,7 +68,8 @@ class _Doc(FPDF):
     def para(self, text: str, size: float = 10, bold: bool = False, indent: float = 0, after: float = 3) -> None:
         self.use(size, bold)
         self.set_x(self.l_margin + indent)
-        self.multi_cell(self.epw - indent, size * 1.35, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(self.epw - indent, size * 1.35, self.text_of(text), align="L", new_x="LMARGIN",
+                        new_y="NEXT")
         self.ln(after)
 
     def footer(self) -> None:
@@ -127,7 +128,8 @@ def court_pdf(view: CourtView) -> bytes:
     if view.withheld:
         doc.para(view.withheld, 11, bold=True, after=8)
     doc.para(view.conclusion, 12, after=10)
-    doc.para(f"How to read this document. The figure (pages 2 to {1 + len(figures)}) draws the proof as a tree, "
+    pages = "page 2" if len(figures) == 1 else f"pages 2 to {1 + len(figures)}"
+    doc.para(f"How to read this document. The figure ({pages}) draws the proof as a tree, "
              "the conclusion first; a box is one step, a note is an exhibit (a record of evidence) or a "
              "reference to a step drawn elsewhere. Then each step is explained in words with the law it "
              "applies; where a step holds on several grounds they read 'either ... or ...', each sufficient "
