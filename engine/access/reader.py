@@ -27,16 +27,26 @@ class Reader:
 
     def __init__(self, conn: sqlite3.Connection, principal: Principal, scheme: Scheme):
         self.conn, self.principal, self.scheme = conn, principal, scheme
-        self._hidden: set[str] | None = None
+        self._marked: set[str] | None = None
+        self._decided: dict[str, str | None] = {}
 
     @property
     def sees_all(self) -> bool:
         return self.principal.owner
 
     def withheld_marking(self, record: str | None, source: str | None) -> str | None:
-        """The marking text of a record withheld from this reader, None when the reader may see it."""
-        marking = record_marking(self.conn, self.scheme, record, source)
-        return None if self.principal.may_see(marking, self.scheme) else marking.text()
+        """The marking text of a record withheld from this reader, None when the reader may see it (each
+        source's and each marked file's decision made once)."""
+        if self._marked is None:
+            try:
+                self._marked = {r[0] for r in self.conn.execute("SELECT hash FROM record_markings")}
+            except sqlite3.OperationalError:  # no marked files
+                self._marked = set()
+        key = record if record in self._marked else f"source:{source}"
+        if key not in self._decided:
+            marking = record_marking(self.conn, self.scheme, record if record in self._marked else None, source)
+            self._decided[key] = None if self.principal.may_see(marking, self.scheme) else marking.text()
+        return self._decided[key]
 
     def hidden_records(self, predicates: list[str]) -> set[str]:
         """The hashes of the records of `predicates` this reader may not see."""
