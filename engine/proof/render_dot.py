@@ -44,7 +44,7 @@ def _lines(*rows: tuple[str, str]) -> str:
     """An HTML-like label: rows of (style, text); text is escaped and wrapped."""
     out = []
     for style, text in rows:
-        for part in textwrap.wrap(visible(text), 44, break_long_words=True, break_on_hyphens=False) or [""]:
+        for part in textwrap.wrap(visible(text), 44, break_long_words=False, break_on_hyphens=False) or [""]:
             piece = html(part)
             if style == "b":
                 piece = f"<B>{piece}</B>"
