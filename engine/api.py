@@ -531,7 +531,7 @@ class Case:
         with write_transaction(self.store):
             view = self.reader(program)
             result = proof_api.whynot(self.conn, program, run_id, atom, view.provider(self._run_provider(run_id)),
-                                      info["as_of"], depth, self._timeline(run_id))
+                                      info["as_of"], depth, view.timeline(self._timeline(run_id)))
             if view.hashes:
                 result = type(result).model_validate_json(view.scrub(result.model_dump_json(), result.args)).model_copy(update={
                     "notes": [*result.notes, f"{len(view.hashes)} record(s) withheld from you were not considered: "

@@ -96,6 +96,7 @@ class Withholding:
         predicates = sorted({d.name for d in program.declarations if d.is_evidence})
         self.hashes = reader.hidden_records(predicates)
         self.secret: set[str] = set()
+        self.facts: set[tuple] = set()  # (predicate, args) of each withheld record
         if self.hashes:
             seen, hidden = set(), set()
             for name in predicates:
@@ -107,6 +108,8 @@ class Withholding:
                     continue
                 for h, *args in rows:
                     (hidden if h in self.hashes else seen).update(_text(a) for a in args)
+                    if h in self.hashes:
+                        self.facts.add((name, _text(args)))
             self.secret = hidden - seen
 
     def holds_secret(self, values) -> bool:
@@ -126,6 +129,13 @@ class Withholding:
             sql, params = evidence_sql(decl, as_of)
             return f"SELECT * FROM ({sql}) WHERE _hash NOT IN (SELECT hash FROM temp.warrant_withheld)", params
         return visible_sql
+
+    def timeline(self, timeline):
+        """`timeline` (the records a run's clocks kept out) without any record of a withheld record's fact."""
+        if timeline is None or not self.facts:
+            return timeline
+        return lambda decl, conditions: [o for o in timeline(decl, conditions)
+                                         if (decl.name, _text(list(o.args))) not in self.facts]
 
     def scrub(self, text: str, known=()) -> str:
         """`text` with each withheld name (a text value found only in withheld records) replaced, but for the

@@ -92,3 +92,17 @@ def test_every_read_is_in_the_access_log_with_what_was_withheld(case_dir):
     assert query.details == {"principal": "liaison", "run_id": case_dir and query.details["run_id"], "rows": 1,
                              "withheld": 1}
     assert not [s for s in SECRETS[1:] if s in json.dumps([e.to_json() for e in log[-3:]])]
+
+
+def test_a_why_not_names_no_withheld_record_the_clocks_kept_out(tmp_path):
+    case_dir = tmp_path  # a case of its own: the early run below would be every other test's latest
+    make_case(case_dir)
+    program = api.load_rulebook(case_dir / "screen.rules")
+    with api.Case.open(case_dir / "case.db") as case:
+        early = case.run(program, as_of="2001-01-01", known_at="2001-01-01").run_id
+        owner = proof_api.render(case.whynot('frozen("A")', early, depth=4), "json")
+    with api.Case.open(case_dir / "case.db", as_principal="liaison") as case:
+        liaison = proof_api.render(case.whynot('frozen("A")', early, depth=4), "json")
+    assert "co:yarrow-holdings" in owner and "after the known-at time" in owner
+    assert "after the known-at time" in liaison  # X's records, which the liaison may see
+    assert not [s for s in SECRETS if s in liaison]
