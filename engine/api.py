@@ -55,6 +55,7 @@ proof_api = OnFirstUse("engine.proof.api")
 __getattr__, __dir__ = lazy_exports(__name__, {
     ".audit.bundle": ("proof_records", "run_facts", "same_as_stored", "verify_bundle", "write_bundle"),
     ".audit.checker": ("Verdict", "check_proof"), ".audit.signing": ("sign_bundle",),
+    ".audit.record_lookup": ("record_in_bundle",),
     ".audit.diff": ("Change", "RunDiff", "evidence_reasons", "rule_changes"),
     ".audit.replay": ("ReplayReport", "replay_run"), ".audit.runs": ("FactsDiff", "compare_facts", "facts_digest"),
     ".check": ("check_files", "check_program", "has_errors"), ".eval": ("RunResult", "evaluate", "stored_conclusions"),
@@ -503,6 +504,18 @@ class Case:
         self.audit("replay", run_id, {"identical": report.identical, "facts_sha256": report.facts_sha256,
                                       "proofs": mode, "proofs_compared": report.proofs_compared})
         return report
+
+    def record(self, record_hash: str) -> dict:
+        """The evidence record with this hash, or a unique prefix of 12+ hex digits (keys
+        `audit.record_lookup.FIELDS`), as the acting principal may see it: a withheld record gives only its
+        predicate, grade and marking. H001-H003 for a hash that is malformed, unknown or ambiguous; audited."""
+        from .access.reader import Reader
+        from .audit import record_lookup
+
+        with write_transaction(self.store):
+            found = record_lookup.in_case(self.store, Reader(self.conn, self.principal, self.scheme), record_hash)
+            self.audit("view.record", found["hash"], {"withheld": 1 if found["withheld"] else 0})
+        return found
 
     # proofs
     def reader(self, program: Program) -> "Withholding":

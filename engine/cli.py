@@ -517,6 +517,27 @@ def verify_proof(path, db, trust, as_json):
 
 
 @main.command()
+@click.argument("record_hash", metavar="HASH")
+@click.option("--db", default=None, help="The case file to look in (default: case.db).")
+@click.option("--bundle", "bundle_dir", default=None, metavar="DIR", help="Look in this bundle's evidence.json instead.")
+@json_option
+@handle_errors
+def record(record_hash, db, bundle_dir, as_json):
+    """Show the evidence record with this hash (or a unique prefix of 12+ hex digits, sha256: optional):
+    its values, source, grade in words, document, dates, jurisdiction and marking. Read-only."""
+    from .audit.record_lookup import text
+
+    if db is not None and bundle_dir is not None:
+        _fail("error: give --db CASE or --bundle DIR, not both")
+    if bundle_dir is not None:
+        found = api.record_in_bundle(bundle_dir, record_hash)
+    else:
+        with _case(db or "case.db") as case:
+            found = case.record(record_hash)
+    _echo_json(found) if as_json else click.echo(text(found))
+
+
+@main.command()
 @click.argument("run_a")
 @click.argument("run_b")
 @db_option

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .escape import visible
 from .model import Proof
 from .redact import contribution_value, total_text, withheld_banner
-from .terms import Value, plain_value
+from .terms import Value, plain_value, value_text
 
 RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
                "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged"}
@@ -116,11 +116,18 @@ class _Namer:
 
 def grade_text(n) -> str:
     """'B2 (usually reliable; probably true)', or 'not graded' for a record without a grade."""
-    if not n.grade:
+    return grade_words(n.reliability, n.credibility) if n.grade else "not graded"
+
+
+def grade_words(reliability, credibility) -> str:
+    """A source's reliability and a record's credibility in words, 'B2 (usually reliable; probably true)'
+    ('?' for a missing half), or 'not graded' when both are absent."""
+    if not reliability and credibility is None:
         return "not graded"
-    said = [RELIABILITY.get(str(n.reliability or "")), CREDIBILITY.get(str(n.credibility or ""))]
+    grade = f"{reliability or '?'}{value_text(credibility) if credibility is not None else '?'}"
+    said = [RELIABILITY.get(str(reliability or "")), CREDIBILITY.get(str(credibility if credibility is not None else ""))]
     said = [s for s in said if s]
-    return f"{n.grade} ({'; '.join(said)})" if said else n.grade
+    return f"{grade} ({'; '.join(said)})" if said else grade
 
 
 def _dates(n) -> str:
