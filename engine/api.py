@@ -421,7 +421,7 @@ class Case:
     def _previous_run(self, program: Program, clocks: Clocks):
         """(the run an incremental run may take over, or None; why not, when None)."""
         from .eval.incremental import Previous
-        from .store.changes import evaluator, load_changes, previous_run
+        from .store.changes import evaluator, load_changes, loaded_since, previous_run
 
         found = previous_run(self.conn, program)
         if found is None:
@@ -432,7 +432,7 @@ class Case:
             return None, f"{run_id} was made by other code (another parser, checker, evaluator or SQLite)"
         before = self.clocks(run_id)
         unchanged, touched = load_changes(self.conn, program, before, clocks)
-        return Previous(run_id, as_of, self._provider(before), unchanged, touched), ""
+        return Previous(run_id, as_of, self._provider(before), unchanged, touched, loaded_since(before, clocks)), ""
 
     def evidence_snapshot(self, program: Program, clocks: "Clocks | str | None") -> str:
         """An identity for the evidence a run could see: per evidence table, how many records were

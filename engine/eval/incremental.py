@@ -1,15 +1,22 @@
-"""Incremental runs: a new run that takes over from a previous run of the same program the strata whose
-inputs did not change, and evaluates the others afresh.
+"""Incremental runs: a new run that takes over from a previous run of the same program what the changes
+since cannot have touched, stratum by stratum, and evaluates the rest.
 
 Why this is exact (facts and provenance byte for byte those of a full run): a stratum reads lower strata
 and evidence only as complete sets (`RunTables.source` version 'all'), so which facts it derives, and for
 each the round *relative to the stratum's first round* and the rule, depend only on those input sets, the
-rules and the assessment date where a rule reads it. A stratum whose inputs are the same sets as in the
-previous run therefore derives the same facts with the same relative rounds and rules: they are copied,
-shifted to the round this run's stratum starts in. Every other stratum is evaluated by the ordinary
-semi-naive fixpoint (`seminaive.stratum_fixpoint`), and its result compared with the previous run's to tell
-the strata above whether their input changed. Retractions, validity windows that end and a change of the
-assessment date are changes of evidence sets like any other, so deletions are as sound as insertions.
+rules and the assessment date where a rule reads it. So:
+
+- a stratum whose inputs are the same sets as in the previous run derives the same facts with the same
+  relative rounds and rules: they are copied, shifted to the round this run's stratum starts in;
+- in a recursive stratum whose inputs changed, the rounds before the first one in which a derivation can
+  read a changed row (added or removed: `first_difference`) are the same in both runs: they are copied, and
+  the ordinary semi-naive fixpoint resumes from that round (`seminaive.stratum_fixpoint`), which is what a
+  full run does from there, the facts below being the same;
+- any other stratum is evaluated whole.
+
+A re-evaluated stratum's facts are compared with the previous run's to tell the strata above which rows
+changed. Retractions, validity windows that end and a change of the assessment date are changed rows like
+any other, so deletions (and negation, and the recursive sums of the OFAC rule) are as sound as insertions.
 
 A full run is made instead, with the reason, when the previous run cannot be taken over: another program,
 another law in force (`program_on` differs between the two assessment dates), a run without provenance.
@@ -21,7 +28,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable
 
-from ..syntax.ast import Declaration, body_atoms
+from ..syntax.ast import Aggregate, Atom, Declaration, Disjunction, Negation, NegatedConjunction, Var, body_atoms
 from ..syntax.program import Program
 from .in_force import program_on
 from .plan import Stratum
@@ -43,6 +50,12 @@ class Previous:
     evidence_sql: EvidenceSQL
     unchanged: frozenset[str] = frozenset()
     changed: frozenset[str] = frozenset()
+    recent: Callable[[Declaration], tuple[str, list]] | None = None  # args of the records loaded since
+
+    def told(self) -> frozenset[str]:
+        """The predicates whose change is known without comparing records: their evidence is copied into the
+        run only for the strata evaluated."""
+        return self.unchanged | self.changed
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class Reuse:
     strata: int = 0
     strata_reused: int = 0
     facts_reused: int = 0
+    strata_resumed: int = 0
 
     @property
     def incremental(self) -> bool:
@@ -64,14 +78,16 @@ class Reuse:
         if not self.incremental:
             return {"mode": "full", "reason": self.reason}
         return {"mode": "incremental", "previous": self.previous, "strata": self.strata,
-                "strata_reused": self.strata_reused, "facts_reused": self.facts_reused}
+                "strata_reused": self.strata_reused, "strata_resumed": self.strata_resumed,
+                "facts_reused": self.facts_reused}
 
     def text(self) -> str:
         """One line for the run's output."""
         if not self.incremental:
             return f"full run: {self.reason}"
-        return (f"incremental run from {self.previous}: {self.strata_reused} of {self.strata} strata taken over "
-                f"({self.facts_reused} facts), {self.strata - self.strata_reused} evaluated")
+        evaluated = self.strata - self.strata_reused - self.strata_resumed
+        return (f"incremental run from {self.previous}: {self.strata_reused} of {self.strata} strata taken over, "
+                f"{self.strata_resumed} resumed part-way, {evaluated} evaluated ({self.facts_reused} facts taken over)")
 
 
 def full(reason: str) -> Reuse:
@@ -93,25 +109,55 @@ def _cols(decl: Declaration) -> list[str]:
     return [ident(c.name) for c in decl.columns]
 
 
-def changed_evidence(conn: sqlite3.Connection, program: Program, previous: Previous, with_meta: set[str]) -> set[str]:
+Changes = dict[str, str | None]  # changed predicate -> the temp table of its changed rows (None: not known)
+
+
+def _difference(conn: sqlite3.Connection, name: str, a: str, a_params: list, b: str, b_params: list) -> str | None:
+    """Rows in one of two SELECTs and not the other, into the temp table d_<name> (returned); None when none."""
+    table = table_name("d", name)
+    conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    conn.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM ({a} EXCEPT {b}) UNION SELECT * FROM ({b} EXCEPT {a})",
+                 a_params + b_params + b_params + a_params)
+    return table if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] else None
+
+
+def changed_evidence(conn: sqlite3.Connection, program: Program, previous: Previous, with_meta: set[str]) -> Changes:
     """The evidence predicates whose rows in force (and records, where a rule reads their metadata) differ
-    from the previous run's: this run's snapshot (e_/m_ tables) against the previous clocks' selection."""
-    out = set(previous.changed)
+    from the previous run's: this run's snapshot (e_/m_ tables) against the previous clocks' selection, or
+    as the loads since tell (`previous.changed`, their rows from `previous.recent`)."""
+    out: Changes = {}
     for decl in program.declarations:
-        if not decl.is_evidence or decl.name in previous.unchanged or decl.name in previous.changed:
+        if not decl.is_evidence or decl.name in previous.unchanged:
+            continue
+        if decl.name in previous.changed:
+            out[decl.name] = _recent(conn, decl, previous)
             continue
         old_sql, old_params = previous.evidence_sql(decl, previous.as_of)
-        if decl.columns:
-            cols = ", ".join(_cols(decl))
-            new, old = f"SELECT {cols} FROM {table_name('e', decl.name)}", f"SELECT {cols} FROM ({old_sql})"
-        else:
-            new, old = f"SELECT 0 FROM {table_name('e', decl.name)}", f"SELECT DISTINCT 0 FROM ({old_sql})"
-        if _sets_differ(conn, new, [], old, old_params):
-            out.add(decl.name)
+        if not decl.columns:
+            if _sets_differ(conn, f"SELECT 0 FROM {table_name('e', decl.name)}", [],
+                            f"SELECT DISTINCT 0 FROM ({old_sql})", old_params):
+                out[decl.name] = None
+            continue
+        cols = ", ".join(_cols(decl))
+        rows = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('e', decl.name)}", [],
+                           f"SELECT {cols} FROM ({old_sql})", old_params)
+        if rows:
+            out[decl.name] = rows
         elif decl.name in with_meta and _sets_differ(conn, f"SELECT * FROM {table_name('m', decl.name)}", [],
                                                      f"SELECT * FROM ({old_sql})", old_params):
-            out.add(decl.name)
+            out[decl.name] = None
     return out
+
+
+def _recent(conn: sqlite3.Connection, decl: Declaration, previous: Previous) -> str | None:
+    """The temp table of the rows of the records loaded since the previous run, or None when not known."""
+    if previous.recent is None or not decl.columns:
+        return None
+    sql, params = previous.recent(decl)
+    table = table_name("d", decl.name)
+    cols = ", ".join(_cols(decl))
+    conn.execute(f"CREATE TEMP TABLE {table} AS SELECT DISTINCT {cols} FROM ({sql})", params)
+    return table
 
 
 def _sets_differ(conn: sqlite3.Connection, a: str, a_params: list, b: str, b_params: list) -> bool:
@@ -119,16 +165,18 @@ def _sets_differ(conn: sqlite3.Connection, a: str, a_params: list, b: str, b_par
                 or conn.execute(f"SELECT EXISTS ({b} EXCEPT {a})", b_params + a_params).fetchone()[0])
 
 
-def _derived_differ(conn: sqlite3.Connection, decl: Declaration, previous: str) -> bool:
-    """Whether this run's r_<pred> holds other facts than the previous run's (arguments only)."""
+def _derived_changes(conn: sqlite3.Connection, decl: Declaration, previous: str) -> tuple[bool, str | None]:
+    """Whether this run's r_<pred> holds other facts than the previous run's (arguments only), and the temp
+    table of the facts in one and not the other."""
     fact = table_name("fact", decl.name)
     if not decl.columns:
         new = conn.execute(f"SELECT COUNT(*) > 0 FROM {table_name('r', decl.name)}").fetchone()[0]
         old = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {fact} WHERE run_id = ?)", [previous]).fetchone()[0]
-        return bool(new) != bool(old)
+        return bool(new) != bool(old), None
     cols = ", ".join(_cols(decl))
-    return _sets_differ(conn, f"SELECT {cols} FROM {table_name('r', decl.name)}", [],
-                        f"SELECT {cols} FROM {fact} WHERE run_id = ?", [previous])
+    rows = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('r', decl.name)}", [],
+                       f"SELECT {cols} FROM {fact} WHERE run_id = ?", [previous])
+    return rows is not None, rows
 
 
 def stratum_spans(conn: sqlite3.Connection, plan: tuple[Stratum, ...], decls: dict[str, Declaration],
@@ -151,12 +199,13 @@ def stratum_spans(conn: sqlite3.Connection, plan: tuple[Stratum, ...], decls: di
     return spans
 
 
-def _copy(conn: sqlite3.Connection, decl: Declaration, previous: str, shift: int) -> int:
+def _copy(conn: sqlite3.Connection, decl: Declaration, previous: str, shift: int, below: int) -> int:
+    """Copy the previous run's derived facts of rounds below `below` into r_<pred>, `shift` rounds later."""
     cols = _cols(decl) or ["_unit"]
     select = ", ".join(_cols(decl) or ["0"])
     cur = conn.execute(f"INSERT OR IGNORE INTO {table_name('r', decl.name)} ({', '.join(cols)}, _round, _rule) "
                        f"SELECT {select}, _round + ?, _rule FROM {table_name('fact', decl.name)} "
-                       "WHERE run_id = ? AND _round > 0", [shift, previous])
+                       "WHERE run_id = ? AND _round > 0 AND _round < ?", [shift, previous, below])
     return cur.rowcount
 
 
@@ -177,32 +226,128 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
     """`seminaive.fixpoint` over this run's tables, taking over from `previous` every stratum whose inputs
     did not change (see the module's docstring). Returns the rounds used and what was reused; a Reuse with a
     reason when the previous run could not be used at all (then nothing has been evaluated yet). The evidence
-    of `previous.unchanged` has not been copied yet: `snapshot(names)` copies it, for the strata evaluated."""
+    of `previous.told()` has not been copied yet: `snapshot(names)` copies it, for the strata evaluated."""
     spans = stratum_spans(conn, plan, tables.decls, previous.run_id)
     if spans is None:
         return 0, full(f"{previous.run_id} kept no provenance")
     changed = changed_evidence(conn, program, previous, with_meta)
-    previous_day, deferred = previous.as_of[:10], set(previous.unchanged)
-    new_day = day != previous_day
-    stale = [bool(_reads(s) & changed) or (new_day and _reads_as_of(s, tables, constants)) for s in plan]
+    previous_day, deferred = previous.as_of[:10], set(previous.told())
+    day_stale = [day != previous_day and _reads_as_of(s, tables, constants) for s in plan]
     run = _Run(conn, tables, day, trace, max_facts)
-    k, reused, facts = 1, 0, 0
+    k, counts = 1, {"reused": 0, "resumed": 0, "facts": 0}
     for i, (stratum, (old_start, length)) in enumerate(zip(plan, spans)):
-        stale[i] = stale[i] or bool(_reads(stratum) & changed)
-        if not stale[i] and not (stratum.recursive and length > 1 and k + length - 1 > max_rounds):
-            copied = sum(_copy(conn, tables.decls[p], previous.run_id, k - old_start) for p in stratum.predicates)
+        resume = 1 if day_stale[i] else _resume_at(conn, stratum, tables.decls, changed, previous.run_id, old_start,
+                                                   length)
+        span = min(resume, length)
+        if stratum.recursive and span > 1 and k + span - 1 > max_rounds:
+            resume = 1  # a full run stops within the copied rounds: evaluate, to stop as it does
+        if resume > 1:
+            copied = sum(_copy(conn, tables.decls[p], previous.run_id, k - old_start, old_start + resume - 1)
+                         for p in stratum.predicates)
             run.facts += copied
-            if not (max_facts and run.facts > max_facts):
-                reused, facts, k = reused + 1, facts + copied, k + length
-                continue
-            for p in stratum.predicates:  # a full run would have stopped here too: evaluate, to stop as it does
-                conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
-            run.facts -= copied
+            if max_facts and run.facts > max_facts:  # a full run would have stopped here: evaluate, to stop as it does
+                for p in stratum.predicates:
+                    conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
+                run.facts -= copied
+                resume = 1
+            else:
+                counts["facts"] += copied
+        if resume > length:
+            counts["reused"] += 1
+            k += length
+            continue
+        counts["resumed"] += resume > 1
         if _reads(stratum) & deferred:
             snapshot(_reads(stratum) & deferred)
             deferred -= _reads(stratum)
-        k = stratum_fixpoint(run, stratum, constants, k, max_rounds)
-        # only a stratum that could still be taken over needs to know whether these facts changed
-        wanted = set().union(*(_reads(s) for j, s in enumerate(plan[i + 1:], start=i + 1) if not stale[j]))
-        changed |= {p for p in stratum.predicates if p in wanted and _derived_differ(conn, tables.decls[p], previous.run_id)}
-    return k - 1, Reuse(previous.run_id, None, len(plan), reused, facts)
+        k = stratum_fixpoint(run, stratum, constants, k + resume - 1, max_rounds)
+        # only a stratum that may still take over or resume needs to know what changed here
+        wanted = set().union(*(_reads(s) for j, s in enumerate(plan[i + 1:], start=i + 1) if not day_stale[j]))
+        for p in stratum.predicates:
+            if p in wanted:
+                differs, rows = _derived_changes(conn, tables.decls[p], previous.run_id)
+                if differs:
+                    changed[p] = rows
+    return k - 1, Reuse(previous.run_id, None, len(plan), counts["reused"], counts["facts"], counts["resumed"])
+
+
+def _resume_at(conn: sqlite3.Connection, stratum: Stratum, decls, changed: Changes, previous: str, start: int,
+               length: int) -> int:
+    """The round (within the stratum) from which to evaluate it: 1 for all of it, past `length` (its rounds in
+    the previous run, the last adding nothing) to take all of it over; rounds before it are taken over."""
+    inputs = {p: rows for p, rows in changed.items() if p in _reads(stratum)}
+    if not inputs:
+        return length + 1
+    if not stratum.recursive:
+        return 1
+    first = first_difference(conn, stratum, decls, inputs, previous, start)
+    return length + 1 if first is None else min(first, length + 1)
+
+
+def _scopes(body: tuple) -> list[tuple[list[Atom], list[Atom]]]:
+    """Per conjunction of a body (the body itself, and each aggregate's body): (its positive atoms, whose
+    shared variables are the same variables, and every other atom under it: negated, in a disjunction)."""
+    own: list[Atom] = []
+    other: list[Atom] = []
+    nested = []
+    for lit in body:
+        if isinstance(lit, Atom):
+            own.append(lit)
+        elif isinstance(lit, Aggregate):
+            nested += _scopes(lit.body)
+        elif isinstance(lit, (Negation, Disjunction, NegatedConjunction)):
+            other += [a for a, _, _ in body_atoms((lit,))]
+    return [(own, other)] + nested
+
+
+def _shared(a: Atom, b: Atom) -> list[tuple[int, int]]:
+    """Argument positions (in a, in b) that hold the same variable."""
+    return [(i, j) for i, x in enumerate(a.args) if isinstance(x, Var)
+            for j, y in enumerate(b.args) if isinstance(y, Var) and x.name == y.name]
+
+
+def _earliest(conn: sqlite3.Connection, b: Atom, decls, delta: str | None, a: Atom | None, previous: str,
+              start: int) -> int | None:
+    """The lowest round, counted within the stratum (stated facts 0), of a previous fact of `b`'s predicate
+    (that agrees with some changed row of `delta` on the variables `a` and `b` share, when given)."""
+    b_cols = _cols(decls[b.predicate])
+    local = f"CASE WHEN b._round = 0 THEN 0 ELSE b._round - {int(start)} + 1 END"
+    sql = f"SELECT MIN({local}) FROM {table_name('fact', b.predicate)} AS b WHERE b.run_id = ?"
+    pairs = _shared(a, b) if a is not None and delta else []
+    if pairs:
+        a_cols = _cols(decls[a.predicate])
+        on = " AND ".join(f"d.{a_cols[i]} = b.{b_cols[j]}" for i, j in pairs)
+        sql += f" AND EXISTS (SELECT 1 FROM {delta} AS d WHERE {on})"
+    return conn.execute(sql, [previous]).fetchone()[0]
+
+
+def first_difference(conn: sqlite3.Connection, stratum: Stratum, decls, deltas: dict[str, str | None],
+                     previous: str, start: int) -> int | None:
+    """A lower bound on the first round (within the stratum) in which this run can derive anything else than the
+    previous run did, or with another rule; None when no round can differ. `deltas` maps each changed input
+    predicate to a table of its changed rows (added or removed), or None when they are not known.
+
+    Rounds below the first difference are equal in both runs, so a derivation that differs in that round
+    reads a changed row and same-stratum facts of lower rounds that the previous run held too: so the round is
+    above every such fact's round. A fact that shares a variable with the changed row in the same conjunction
+    must agree with some changed row; other facts are bounded by their predicate's lowest round."""
+    bound: int | None = None
+    for rule in stratum.rules:
+        for own, other in _scopes(rule.body):
+            for a in own + other:
+                if a.predicate not in deltas:
+                    continue
+                mine = [b for b, neg, _ in body_atoms(rule.body) if not neg and b.predicate in stratum.members]
+                if not mine:
+                    return 1
+                rounds = [_earliest(conn, b, decls, deltas[a.predicate], a if _together(a, b, own) else None,
+                                    previous, start) for b in mine]
+                if any(r is None for r in rounds):
+                    continue  # no such derivation from the previous facts: not a first difference
+                here = 1 + max(rounds)
+                bound = here if bound is None else min(bound, here)
+    return bound
+
+
+def _together(a: Atom, b: Atom, scope: list[Atom]) -> bool:
+    return any(x is a for x in scope) and any(x is b for x in scope)

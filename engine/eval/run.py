@@ -191,7 +191,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
         with time_limit(conn, max_seconds):
             run_id = run_id or _next_run_id(conn)
             reuse = _mode(written, previous if provenance else None, as_of_date, full_reason)
-            deferred = previous.unchanged if reuse.incremental else frozenset()  # copied when a stratum reads them
+            deferred = previous.told() if reuse.incremental else frozenset()  # copied when a stratum reads them
             snapshot = partial(snapshot_evidence, conn, program, evidence_sql, as_of)
             snapshot(only=lambda name: name not in deferred)
             make_derived_tables(conn, program)

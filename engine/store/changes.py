@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..syntax.program import Program
 from .asof import Clocks
+from .evidence import quote, table_name
 
 
 @lru_cache(maxsize=None)
@@ -62,3 +63,13 @@ def load_changes(conn: sqlite3.Connection, program: Program, before: Clocks,
         touched |= {f["predicate"] for f in json.loads(files)}
     evidence = {d.name for d in program.declarations if d.is_evidence}
     return frozenset(evidence - touched), frozenset(evidence & touched)
+
+
+def loaded_since(before: Clocks, now: Clocks):
+    """For an evidence declaration: a SELECT of the arguments of its records (asserted or retracted) that came in
+    the loads `now` sees and `before` did not. Meaningful where `load_changes` says which predicates changed."""
+    def recent(decl) -> tuple[str, list]:
+        cols = ", ".join(quote(c.name) for c in decl.columns)
+        return (f"SELECT {cols} FROM {quote(table_name(decl.name))} WHERE _batch > ? AND _batch <= ?",
+                [before.loaded_through, now.loaded_through])
+    return recent

@@ -7,7 +7,8 @@ Evidence lives in one fake table per predicate whose rows carry the step that ad
 retracted them (if any) and a validity window: a step's selection is what a case file would hold in force.
 After some loads and retractions the run is told, as the case file's loads would tell it, which predicates
 did not change (their evidence is then copied only for the strata evaluated) and which did.
-WARRANT_FUZZ_EXAMPLES sets how many programs (40 in CI)."""
+WARRANT_FUZZ_EXAMPLES sets how many histories of each kind (80 in CI): random programs, and one program of
+deep recursion (an OFAC-like sum, a closure, negation above them) over random chains and cycles."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from engine.eval.relations import ident
 import harness
 from gen import ENTITIES, NUMBERS, programs
 
-EXAMPLES = int(os.environ.get("WARRANT_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("WARRANT_FUZZ_EXAMPLES", "80"))
 DAYS = ("2024-06-30", "2024-07-15", "2024-08-01")
 STATS: Counter = Counter()
 
@@ -51,6 +52,14 @@ def _selection(step: int):
                 "AND (_removed IS NULL OR _removed > ?) AND (_vf IS NULL OR _vf <= ?) AND (_vt IS NULL OR ? < _vt)",
                 [step, step, day, day])
     return evidence_sql
+
+
+def _records_of_step(step: int):
+    """The arguments of the records a step added or retracted (in force or not), as the loads since tell."""
+    def recent(decl):
+        cols = ", ".join(ident(c.name) for c in decl.columns)
+        return f'SELECT {cols} FROM "ev_{decl.name}" WHERE _added = ? OR _removed = ?', [step, step]
+    return recent
 
 
 windows = st.sampled_from(((None, None),) * 4 + ((None, DAYS[1]), (DAYS[1], None), (DAYS[2], None), (None, DAYS[2])))
@@ -95,7 +104,8 @@ def check_history(gen, initial, steps) -> None:
         previous = Previous(last.run_id, day, _selection(step - 1))
         if kind in ("load", "retract") and pick % 2:  # what the loads since tell, as engine/store/changes.py does
             evidence = {d.name for d in program.declarations if d.is_evidence}
-            previous = Previous(last.run_id, day, _selection(step - 1), frozenset(evidence - {pred}), frozenset({pred}))
+            previous = Previous(last.run_id, day, _selection(step - 1), frozenset(evidence - {pred}), frozenset({pred}),
+                                _records_of_step(step) if pick % 4 == 1 else None)
             STATS["told by the loads"] += 1
         if kind in ("day", "mixed"):
             day = new_day
@@ -109,7 +119,8 @@ def check_history(gen, initial, steps) -> None:
         assert last.rounds == full.rounds and last.counts == full.counts
         STATS[kind] += 1
         STATS["strata taken over"] += last.reuse.strata_reused
-        STATS["strata evaluated"] += last.reuse.strata - last.reuse.strata_reused
+        STATS["strata resumed part-way"] += last.reuse.strata_resumed
+        STATS["strata evaluated"] += last.reuse.strata - last.reuse.strata_reused - last.reuse.strata_resumed
 
 
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -119,10 +130,82 @@ def test_incremental_runs_equal_full_runs(history):
     check_history(*history)
 
 
+DEEP = '''rulebook deep "Deep recursion for incremental runs" version "1"
+
+evidence listed(party: entity) "listed"
+evidence owns(owner: entity, owned: entity, percent: percent) "holding"
+evidence link(a: entity, b: entity) "link"
+evidence cleared(party: entity) "cleared"
+derived blocked(party: entity) "blocked"
+derived reach(a: entity, b: entity) "reach"
+conclusion flagged(party: entity) "flagged"
+
+rule B1 "listed" cites "test":
+  blocked(P) if listed(P).
+  because "g".
+
+rule B2 "owned" cites "test":
+  blocked(E) if Total = sum(Pct for owns(O, E, Pct) and blocked(O)) and Total >= 50.
+  because "g".
+
+rule T1 "step" cites "test":
+  reach(A, B) if link(A, B).
+  because "g".
+
+rule T2 "path" cites "test":
+  reach(A, C) if reach(A, B) and link(B, C).
+  because "g".
+
+rule T3 "through blocked" cites "test":
+  reach(A, C) if blocked(A) and reach(B, C) and link(A, B).
+  because "g".
+
+rule F1 "flag" cites "test":
+  flagged(P) if reach(Q, P) and blocked(Q) and not cleared(P).
+  because "g".
+'''
+NODES = tuple(f"n{i}" for i in range(10))
+
+
+@st.composite
+def deep_histories(draw):
+    """Chains and cycles over ten entities, so that facts reach deep rounds, and changes anywhere in them."""
+    node = st.sampled_from(NODES)
+    row = {"listed": st.tuples(node), "owns": st.tuples(node, node, st.sampled_from((20, 30, 50, 60, 100))),
+           "link": st.tuples(node, node), "cleared": st.tuples(node)}
+    initial = {"listed": [((n,), (None, None)) for n in draw(st.lists(node, min_size=1, max_size=2))],
+               "owns": [(r, (None, None)) for r in draw(st.lists(row["owns"], min_size=4, max_size=16))],
+               "link": [(r, (None, None)) for r in draw(st.lists(row["link"], min_size=3, max_size=12))],
+               "cleared": [(r, draw(windows)) for r in draw(st.lists(row["cleared"], max_size=2))]}
+    steps = []
+    for _ in range(draw(st.integers(2, 5))):
+        kind = draw(st.sampled_from(("load", "load", "retract", "retract", "day", "mixed")))
+        pred = draw(st.sampled_from(sorted(row)))
+        rows = draw(st.lists(row[pred], min_size=1, max_size=2)) if kind in ("load", "mixed") else []
+        steps.append((kind, pred, [(r, draw(windows)) for r in rows], draw(st.integers(0, 10_000)),
+                      draw(st.sampled_from(DAYS))))
+    return _Deep(), initial, steps
+
+
+class _Deep:
+    text = DEEP
+
+    def __str__(self):
+        return DEEP
+
+
+@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(deep_histories())
+def test_incremental_runs_equal_full_runs_in_deep_recursion(history):
+    check_history(*history)
+
+
 def test_zz_incremental_history_coverage():
     """The histories really took strata over and really re-evaluated some (runs after the property test)."""
     if not STATS:
         return
     print("\nincremental coverage:", dict(sorted(STATS.items())))
-    for key in ("load", "retract", "day", "strata taken over", "strata evaluated", "told by the loads"):
+    for key in ("load", "retract", "day", "strata taken over", "strata evaluated", "told by the loads",
+                "strata resumed part-way"):
         assert STATS[key] > 0, f"no history exercised {key}: {dict(STATS)}"
