@@ -523,11 +523,52 @@ class Case:
         from .access.reader import Reader, Withholding
         return Withholding(Reader(self.conn, self.principal, self.scheme), program)
 
-    def why(self, atom: str, run_id: str | None = None, limits=None):
+    def current_run(self, program: Program, as_of: str | None = None, known_at: str | None = None) -> str | None:
+        """The latest run of exactly `program`'s rulebooks when its answers hold under these clocks (default:
+        now): the same assessment date, and no evidence they read loaded or recorded since; else None."""
+        from .store.changes import load_changes, previous_run
+
+        found = previous_run(self.conn, program)
+        if found is None:
+            return None
+        before, now = self.clocks(found[0]), self._asked_clocks(as_of, known_at)
+        unchanged, _ = load_changes(self.conn, program, before, now)
+        evidence = {d.name for d in program.declarations if d.is_evidence}
+        return found[0] if before.day == now.day and evidence <= unchanged else None
+
+    def _asked_clocks(self, as_of: str | None, known_at: str | None) -> Clocks:
+        return Clocks(_effective_as_of(as_of), _effective_known_at(known_at), last_batch(self.conn))
+
+    def _partially(self, program: Program, predicate: str, as_of, known_at, answer):
+        """`answer(conn, run_id, clocks)` from a partial evaluation for `predicate` (engine/point.py)."""
+        from .point import answer_partially
+        from .store.evidence import ensure_evidence_tables
+
+        clocks = self._asked_clocks(as_of, known_at)
+        with write_transaction(self.store):
+            ensure_evidence_tables(self.store, program)
+        return answer_partially(self.store.path, program, self._provider(clocks), clocks, predicate,
+                                lambda conn, run_id: answer(conn, run_id, clocks),
+                                max_seconds=DEFAULT_MAX_SECONDS, max_facts=DEFAULT_MAX_FACTS)
+
+    def why(self, atom: str, run_id: str | None = None, limits=None, program: Program | None = None,
+            as_of: str | None = None, known_at: str | None = None):
         """The proof of a ground atom in a run (default: the latest), as the acting principal may see it; the
-        read is audited with what was withheld (ids, never content)."""
+        read is audited with what was withheld (ids, never content). With `program` and no `run_id`: in its
+        current run (`current_run`), or else from a partial evaluation of what the atom needs, never stored:
+        the proof a full run would give, naming the run `partial` (engine/point.py)."""
         from .access.reader import access_details
 
+        if program is not None and run_id is None:
+            run_id = self.current_run(program, as_of, known_at)
+            if run_id is None:
+                ground = _ground(program, atom)
+                result = self._partially(program, ground.predicate, as_of, known_at, lambda conn, run, clocks: proof_api.why(
+                    conn, program, run, ground, self._provider(clocks), clocks.as_of, limits))
+                with write_transaction(self.store):
+                    result = self.reader(program).reader.proof(result, program)
+                    self.audit("view.why", atom, {"run_id": None, "partial": True, **access_details(result)})
+                return result
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store):
@@ -536,19 +577,30 @@ class Case:
             self.audit("view.why", atom, {"run_id": run_id, **access_details(result)})
         return result
 
-    def whynot(self, atom: str, run_id: str | None = None, depth: int = 3):
+    def whynot(self, atom: str, run_id: str | None = None, depth: int = 3, program: Program | None = None,
+               as_of: str | None = None, known_at: str | None = None):
         """Why a ground atom does not hold in a run, rule by rule, over the records the acting principal may
-        see (withheld names replaced); the read is audited."""
+        see (withheld names replaced); the read is audited. With `program` and no `run_id`, as `why` does."""
+        if program is not None and run_id is None:
+            run_id = self.current_run(program, as_of, known_at)
+            if run_id is None:
+                view = self.reader(program)
+
+                def answer(conn, run, clocks):
+                    timeline = view.timeline(lambda decl, conds: out_of_clocks(self.conn, decl, conds, clocks))
+                    return proof_api.whynot(conn, program, run, atom, view.provider(self._provider(clocks)),
+                                            clocks.as_of, depth, timeline)
+                result = self._partially(program, _ground(program, atom).predicate, as_of, known_at, answer)
+                with write_transaction(self.store):
+                    self.audit("view.whynot", atom, {"run_id": None, "partial": True, "withheld_records": len(view.hashes)})
+                return _scrubbed(view, result)
         run_id = run_id or self.latest_run()
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store):
             view = self.reader(program)
             result = proof_api.whynot(self.conn, program, run_id, atom, view.provider(self._run_provider(run_id)),
                                       info["as_of"], depth, view.timeline(self._timeline(run_id)))
-            if view.hashes:
-                result = type(result).model_validate_json(view.scrub(result.model_dump_json(), result.args)).model_copy(update={
-                    "notes": [*result.notes, f"{len(view.hashes)} record(s) withheld from you were not considered: "
-                              "what is counted or summed here is what you may see, and withheld records may add to it"]})
+            result = _scrubbed(view, result)
             self.audit("view.whynot", atom, {"run_id": run_id, "withheld_records": len(view.hashes)})
         return result
 
@@ -775,42 +827,79 @@ class Case:
 
         return stored_program(rows, parse)
 
-    def query(self, pattern: str, run_id: str | None = None) -> tuple[list[str], list[list]]:
+    def query(self, pattern: str, run_id: str | None = None, program: Program | None = None,
+              as_of: str | None = None, known_at: str | None = None) -> tuple[list[str], list[list]]:
         """Rows matching an atom pattern such as `owns(X, "A", P)` that the acting principal may see: (column
-        names, sorted rows). The read is audited with how many rows were withheld."""
-        run_id = run_id or self.latest_run()
-        view = self.reader(self.program_for_run(run_id))
-        names, rows, withheld = self._query(pattern, run_id, view.hashes)
+        names, sorted rows). The read is audited with how many rows were withheld. With `program` and no
+        `run_id`, as `why` does: its current run, or else a partial evaluation of what the pattern needs."""
+        partial = False
+        if program is not None and run_id is None:
+            run_id = self.current_run(program, as_of, known_at)
+            partial = run_id is None
+        if not partial:
+            run_id = run_id or self.latest_run()
+            program = self.program_for_run(run_id)
+        view = self.reader(program)
+        if partial:
+            from .syntax.parser import parse_atom
+
+            asked = _declaration(program, parse_atom(pattern)).name
+            names, rows, withheld = self._partially(program, asked, as_of, known_at,
+                                                    lambda conn, run, clocks: _pattern_rows(
+                                                        conn, program, clocks, pattern, run, view.hashes))
+        else:
+            names, rows, withheld = self._query(pattern, run_id, view.hashes)
         shown = [r for r in rows if not view.holds_secret(r)]
-        self.audit("view.query", pattern, {"run_id": run_id, "rows": len(shown),
-                                           "withheld": len(rows) - len(shown) + withheld})
+        self.audit("view.query", pattern, {"run_id": run_id, **({"partial": True} if partial else {}),
+                                           "rows": len(shown), "withheld": len(rows) - len(shown) + withheld})
         return names, shown
 
     def _query(self, pattern: str, run_id: str | None, hidden: set[str] = frozenset()) -> tuple[list[str], list[list], int]:
         """Rows matching an atom pattern without the records `hidden`, and how many rows only those held."""
         run_id = run_id or self.latest_run()
-        from .syntax.parser import parse_atom
+        return _pattern_rows(self.conn, self.program_for_run(run_id), self.clocks(run_id), pattern, run_id, hidden)
 
-        program = self.program_for_run(run_id)
-        atom = parse_atom(pattern)
-        decl = _declaration(program, atom)
-        conds, args = _pattern_conditions(atom, decl)
-        if decl.is_evidence:
-            sql, params = in_force_sql(decl, self.clocks(run_id))
-            source, params = f"({sql})", list(params)
-        else:
-            source, params = table_name("fact", decl.name), [run_id]
-            conds.insert(0, "run_id = ?")
-        cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # a nullary predicate: one row if it holds
-        where = " WHERE " + " AND ".join(conds) if conds else ""
-        if decl.is_evidence and hidden:
-            found = self.conn.execute(f"SELECT {cols}, _hash FROM {source}{where}", params + args).fetchall()
-            seen = {tuple(r[:decl.arity]) for r in found if r[-1] not in hidden}
-            withheld = len({tuple(r[:decl.arity]) for r in found} - seen)
-            return [c.name for c in decl.columns], sorted(map(list, seen)), withheld
-        sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
-        rows = [list(r)[:decl.arity] for r in self.conn.execute(sql, params + args)]
-        return [c.name for c in decl.columns], rows, 0
+
+def _pattern_rows(conn, program: Program, clocks: Clocks, pattern: str, run_id: str,
+                  hidden: set[str] = frozenset()) -> tuple[list[str], list[list], int]:
+    """Rows of run `run_id` (its evidence under `clocks`) matching an atom pattern without the records
+    `hidden`, and how many rows only those held."""
+    from .syntax.parser import parse_atom
+
+    atom = parse_atom(pattern)
+    decl = _declaration(program, atom)
+    conds, args = _pattern_conditions(atom, decl)
+    if decl.is_evidence:
+        sql, params = in_force_sql(decl, clocks)
+        source, params = f"({sql})", list(params)
+    else:
+        source, params = table_name("fact", decl.name), [run_id]
+        conds.insert(0, "run_id = ?")
+    cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # a nullary predicate: one row if it holds
+    where = " WHERE " + " AND ".join(conds) if conds else ""
+    if decl.is_evidence and hidden:
+        found = conn.execute(f"SELECT {cols}, _hash FROM {source}{where}", params + args).fetchall()
+        seen = {tuple(r[:decl.arity]) for r in found if r[-1] not in hidden}
+        withheld = len({tuple(r[:decl.arity]) for r in found} - seen)
+        return [c.name for c in decl.columns], sorted(map(list, seen)), withheld
+    sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
+    rows = [list(r)[:decl.arity] for r in conn.execute(sql, params + args)]
+    return [c.name for c in decl.columns], rows, 0
+
+
+def _scrubbed(view, result):
+    """A why-not answer without what `view` withholds, with a note saying records were withheld."""
+    if not view.hashes:
+        return result
+    return type(result).model_validate_json(view.scrub(result.model_dump_json(), result.args)).model_copy(update={
+        "notes": [*result.notes, f"{len(view.hashes)} record(s) withheld from you were not considered: "
+                  "what is counted or summed here is what you may see, and withheld records may add to it"]})
+
+
+def _ground(program: Program, atom):
+    from .proof.terms import parse_atom
+
+    return parse_atom(program, atom)
 
 
 def _rule_text(rule: ast.Rule) -> tuple:

@@ -82,6 +82,23 @@ trust_option = click.option("--trust", default=None, envvar="WARRANT_TRUST", met
                                  "(default: $WARRANT_TRUST).")
 
 
+def point_options(fn):
+    """--rulebook, --as-of and --known-at: ask a point question of a rulebook without a current run."""
+    fn = click.option("--known-at", default=None, help="With --rulebook: the evidence recorded by this date or "
+                      "timestamp (default: now).")(fn)
+    fn = click.option("--as-of", default=None, help="With --rulebook: the assessment date (default: now).")(fn)
+    return click.option("--rulebook", default=None, metavar="PATH",
+                        help="Ask of this rulebook: its current run if there is one, else a partial evaluation "
+                             "of only what the question needs, never stored (instead of the latest run).")(fn)
+
+
+def _point(rulebook: str | None, run_id: str | None, as_of: str | None, known_at: str | None) -> dict:
+    """The keyword arguments of a question asked of `rulebook` (none without it); --run wins over it."""
+    if rulebook is None or run_id is not None:
+        return {}
+    return {"program": api.load_rulebook(rulebook), "as_of": as_of, "known_at": known_at}
+
+
 def _trust(path: str | None):
     from .audit.keys import load_trust
     return load_trust(path) if path else None
@@ -247,16 +264,17 @@ def run(rulebook, facts_dir, as_of, known_at, max_rounds, max_seconds, max_facts
 @click.argument("pattern")
 @db_option
 @run_option
+@point_options
 @json_option
 @handle_errors
-def query(pattern, db, run_id, as_json):
+def query(pattern, db, run_id, rulebook, as_of, known_at, as_json):
     """List the facts matching a pattern such as 'owns(X, "A", P)' (tab-separated; control and invisible
     characters in values shown as escapes such as \\x1b, exact values with --json)."""
     from .proof.escape import visible
     from .proof.terms import plain_value
 
     with _case(db) as case:
-        columns, rows = case.query(pattern, run_id)
+        columns, rows = case.query(pattern, run_id, **_point(rulebook, run_id, as_of, known_at))
     if not columns:  # a nullary predicate holds or not
         _echo_json(bool(rows)) if as_json else click.echo("true" if rows else "false")
         return
@@ -417,8 +435,9 @@ def _emit(obj, fmt: str, output: str | None, case=None) -> None:
                    "exhibit) or the analyst view (every detail).")
 @db_option
 @run_option
+@point_options
 @handle_errors
-def why(atom, all_pred, fmt, output, court, db, run_id):
+def why(atom, all_pred, fmt, output, court, db, run_id, rulebook, as_of, known_at):
     """Show why a fact holds, e.g. warrant why 'blocked("A")'."""
     from .proof import api as proof_api
 
@@ -426,6 +445,8 @@ def why(atom, all_pred, fmt, output, court, db, run_id):
         if all_pred:
             if not output:
                 _fail("error: --all needs -o DIR, the folder to write the proofs to")
+            if rulebook:
+                _fail("error: --all reads a stored run: run the rulebook first (warrant run RULEBOOK)")
             proofs = case.why_all(all_pred, run_id)
             for proof in proofs:
                 root = proof.nodes[proof.root]
@@ -439,7 +460,7 @@ def why(atom, all_pred, fmt, output, court, db, run_id):
             return
         if not atom:
             _fail("error: give a fact such as 'blocked(\"A\")', or --all PREDICATE -o DIR")
-        proof = case.why(atom, run_id)
+        proof = case.why(atom, run_id, **_point(rulebook, run_id, as_of, known_at))
         _emit(proof if court else _readable(case, proof, fmt), fmt, output, case if court else None)
 
 
@@ -455,11 +476,12 @@ def _readable(case, proof, fmt: str):
 @click.option("--depth", default=3, show_default=True, help="How many levels of failed subgoals to follow.")
 @db_option
 @run_option
+@point_options
 @handle_errors
-def whynot(atom, fmt, output, depth, db, run_id):
+def whynot(atom, fmt, output, depth, db, run_id, rulebook, as_of, known_at):
     """Show why a fact does not hold, rule by rule, e.g. warrant whynot 'blocked("C")'."""
     with _case(db) as case:
-        _emit(case.whynot(atom, run_id, depth), fmt, output)
+        _emit(case.whynot(atom, run_id, depth, **_point(rulebook, run_id, as_of, known_at)), fmt, output)
 
 
 @main.command()

@@ -23,6 +23,7 @@ from .guards import RuleError
 from .incremental import Previous, Reuse, full, incremental_fixpoint, why_not_incremental
 from .limits import LimitError, is_interrupt, time_limit, time_limit_error
 from .seminaive import RoundLimitError, Trace, fixpoint
+from .slice import needed, sliced_fixpoint
 from .stated import insert_stated_facts
 
 EvidenceSQL = Callable[[Declaration, str | None], tuple[str, list]]
@@ -136,8 +137,12 @@ def stored_conclusions(conn, program: Program, run_id: str) -> dict[str, list[li
     return out
 
 
+RUNS_TABLE = ("CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, rulebook_sha256 TEXT, as_of TEXT, started_at TEXT, "
+              "finished_at TEXT, status TEXT, counts TEXT)")
+
+
 def _next_run_id(conn) -> str:
-    conn.execute("CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, rulebook_sha256 TEXT, as_of TEXT, started_at TEXT, finished_at TEXT, status TEXT, counts TEXT)")
+    conn.execute(RUNS_TABLE)
     n = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
     return f"run-{n + 1:06d}"
 
@@ -169,7 +174,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
              run_id: str | None = None, collect: bool = True, max_seconds: float | None = None,
              max_facts: int | None = None, provenance: bool = True, previous: Previous | None = None,
-             full_reason: str = "asked for") -> RunResult:
+             full_reason: str = "asked for", ask: str | None = None) -> RunResult:
     """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id
     (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back).
     With `collect`, the result lists every conclusion; otherwise read them later with `stored_conclusions`.
@@ -177,7 +182,10 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     non-finite number, it raises EvalError and stores nothing (the time limit rolls back the enclosing
     transaction too). `provenance=False` is for benchmarks only (see RunTables): such a run has no proofs.
     With `previous`, strata whose inputs did not change are taken over from that run (incremental.py): the
-    same facts, rounds and rules as a full run; `full_reason` says why a run without `previous` is full."""
+    same facts, rounds and rules as a full run; `full_reason` says why a run without `previous` is full.
+    With `ask` (a predicate), only the strata it needs are evaluated (slice.py), with the facts and rounds a
+    full run gives them, and other derived predicates are left empty: a partial run, never to be stored as
+    a run of record (engine/point.py evaluates it in a scratch database)."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
     written = program
@@ -190,10 +198,11 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     try:
         with time_limit(conn, max_seconds):
             run_id = run_id or _next_run_id(conn)
-            reuse = _mode(written, previous if provenance else None, as_of_date, full_reason)
+            reuse = _mode(written, previous if provenance and ask is None else None, as_of_date, full_reason)
             deferred = previous.told() if reuse.incremental else frozenset()  # copied when a stratum reads them
             snapshot = partial(snapshot_evidence, conn, program, evidence_sql, as_of)
-            snapshot(only=lambda name: name not in deferred)
+            need = needed(program, make_plan(program), ask) if ask is not None else None
+            snapshot(only=lambda name: name not in deferred and (need is None or name in need))
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
             if reuse.incremental:
@@ -203,10 +212,14 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
                                                      max_rounds, trace, max_facts)
             if not reuse.incremental:  # then incremental_fixpoint copied nothing
                 snapshot(only=deferred.__contains__)
-                rounds = fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
+                rounds = (fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
+                          if need is None else
+                          sliced_fixpoint(conn, make_plan(program), need, tables, constants, as_of_date, max_rounds,
+                                          trace, max_facts))
             counts = _persist(conn, program, run_id, provenance)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
+        conn.execute(RUNS_TABLE)  # a run id given: the table may not be there yet
         conn.execute(
             "INSERT INTO runs (id, rulebook_sha256, as_of, started_at, finished_at, status, counts) VALUES (?, ?, ?, ?, ?, 'complete', ?)",
             (run_id, program.sha256, as_of or started, started, started, json.dumps(counts, sort_keys=True)),

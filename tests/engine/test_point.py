@@ -1,0 +1,126 @@
+"""Point questions without a current run (engine/point.py): `why`, `whynot` and `query` with the rulebooks
+given answer from a partial evaluation that is never stored, with the full run's facts and proofs; a
+current stored run of the same rulebooks is used instead; a stale one is not."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from engine import api
+from engine.point import PARTIAL, answer_partially
+from engine.proof import api as proof_api
+
+RULES = textwrap.dedent('''\
+    rulebook point "Point questions" version "1"
+
+    evidence listed(party: entity, list: text) "party appears on a sanctions list"
+    evidence owns(owner: entity, owned: entity, percent: percent) "direct holding"
+    evidence link(a: entity, b: entity) "a link"
+    derived reach(a: entity, b: entity) "reachable"
+    derived cleared(party: entity) "cleared"
+    conclusion blocked(party: entity) "blocked"
+    conclusion watched(party: entity) "watched"
+
+    threshold ownership_threshold = 50
+
+    rule L1 "Links reach" cites "test":
+      reach(A, B) if link(A, B).
+      because "{A} links to {B}".
+    rule L2 "Links reach on" cites "test":
+      reach(A, C) if reach(A, B) and link(B, C).
+      because "{A} reaches {B}, which links to {C}".
+    rule W1 "Reached from a blocked party and not cleared" cites "test":
+      watched(B) if reach(A, B) and blocked(A) and not cleared(B).
+      because "{B} is reached from {A}".
+    rule C1 "Cleared when listed as cleared" cites "test":
+      cleared(P) if listed(P, "CLEARED").
+      because "{P} is cleared".
+    rule R1 "Listed persons are blocked" cites "31 CFR 501.801":
+      blocked(P) if listed(P, "SDN").
+      because "{P} is on the SDN list".
+    rule R2 "Owned 50% or more by blocked persons" cites "OFAC Revised Guidance (2014)":
+      blocked(E) if Total = sum(Pct for owns(O, E, Pct) and blocked(O)) and Total >= ownership_threshold.
+      because "{E} is owned {Total}% by blocked persons".
+    ''')
+AS_OF = "2025-01-15"
+
+
+@pytest.fixture
+def case(tmp_path):
+    (tmp_path / "point.rules").write_text(RULES)
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "listed.csv").write_text("party,list\nX,SDN\nY,SDN\nQ,CLEARED\n")
+    (facts / "owns.csv").write_text("owner,owned,percent\nX,A,25\nY,A,25.5\nA,B,50\nX,D,49.9\n")
+    (facts / "link.csv").write_text("a,b\nB,P\nP,Q\nQ,R\nZ,S\n")
+    program = api.load_rulebook(tmp_path / "point.rules")
+    with api.Case.open(tmp_path / "case.db") as opened:
+        opened.load(program, facts)
+        yield opened, program
+
+
+def _partial_json(case, program, atom: str, run_id: str) -> str:
+    """The proof of `atom` from a partial evaluation under run `run_id`'s clocks, naming that run."""
+    clocks = case.clocks(run_id)
+    provider = case._provider(clocks)
+    predicate = atom.split("(")[0]
+    return answer_partially(case.store.path, program, provider, clocks, predicate, lambda conn, run: proof_api.render(
+        proof_api.why(conn, program, run, atom, provider, clocks.as_of), "json"), run_id=run_id)
+
+
+def _untimed(text: str) -> str:
+    """`text` without the record-time clock (now, when the question was asked: later for the run)."""
+    return re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "<known at>", text)
+
+
+def test_why_without_a_run_is_partial_and_stores_nothing(case):
+    case, program = case
+    proof = case.why('blocked("B")', program=program, as_of=AS_OF)
+    assert proof.run.run_id == PARTIAL
+    assert proof.nodes[proof.root].text == 'blocked("B")'
+    assert case.runs() == []
+    seen = [e for e in case.audit_entries() if e.action == "view.why"]
+    assert seen[-1].details["partial"] is True and seen[-1].details["run_id"] is None
+
+
+def test_partial_proofs_are_the_full_runs(case):
+    case, program = case
+    run = case.run(program, as_of=AS_OF)
+    for atom in ('blocked("B")', 'blocked("A")', 'watched("P")', 'reach("B", "R")', 'cleared("Q")'):
+        assert _partial_json(case, program, atom, run.run_id) == proof_api.render(case.why(atom, run.run_id), "json")
+
+
+def test_query_and_whynot_without_a_run(case):
+    case, program = case
+    names, rows = case.query('watched(X)', program=program, as_of=AS_OF)
+    missing = case.whynot('watched("Q")', program=program, as_of=AS_OF)
+    assert case.runs() == []
+    assert not missing.holds
+    run = case.run(program, as_of=AS_OF)
+    assert (names, rows) == case.query('watched(X)', run.run_id) == (["party"], [["P"], ["R"]])
+    assert _untimed(proof_api.render(missing, "text").replace(PARTIAL, run.run_id)) == \
+        _untimed(proof_api.render(case.whynot('watched("Q")', run.run_id), "text"))
+
+
+def test_a_current_run_is_used_and_a_stale_one_is_not(case, tmp_path):
+    case, program = case
+    run = case.run(program, as_of=AS_OF)
+    assert case.current_run(program, AS_OF) == run.run_id
+    assert case.why('blocked("B")', program=program, as_of=AS_OF).run.run_id == run.run_id
+    assert case.current_run(program, "2025-02-01") is None
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "listed.csv").write_text("party,list\nR,CLEARED\n")
+    case.load(program, later)
+    assert case.current_run(program, AS_OF) is None
+    assert case.query('watched(X)', program=program, as_of=AS_OF)[1] == [["P"]]
+    assert case.query('watched(X)')[1] == [["P"], ["R"]]  # the stored run, as before
+
+
+def test_an_unknown_predicate_is_told_before_evaluating(case):
+    case, program = case
+    with pytest.raises(api.WarrantError, match="unknown predicate"):
+        case.query('blockd(X)', program=program, as_of=AS_OF)
