@@ -621,6 +621,7 @@ class Case:
         audit log's latest checkpoint; signed with the agency `key` (keys.AgencyKey) when given."""
         from .audit.bundle import proof_records, run_facts, write_bundle
         from .audit.signing import sign_bundle
+        from .proof import names as proof_names
 
         from .access.reader import access_details
 
@@ -635,9 +636,10 @@ class Case:
                    if r["hash"] not in view.hashes]
         facts = {p: [r for r in rows if not view.holds_secret(r)] for p, rows in run_facts(self.conn, program, data).items()}
         checkpoint = checkpoints.latest(self.conn)
+        names = self.names(proof_names.proof_ids(proof))
         manifest = write_bundle(out_dir, proof_json, books, records, facts,
-                                proof_api.render(proof, "svg").encode("utf-8"),
-                                extra={checkpoints.BUNDLE_FILE: checkpoint} if checkpoint else None)
+                                proof_api.render(proof_names.with_names(proof, names), "svg").encode("utf-8"),
+                                extra={checkpoints.BUNDLE_FILE: checkpoint} if checkpoint else None, names=names)
         if key is not None:
             sign_bundle(out_dir, key)
         self.audit("view.export", atom, {"run_id": run_id, "bundle": str(out_dir), **access_details(proof),

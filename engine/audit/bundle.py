@@ -2,8 +2,9 @@
 
 A bundle folder holds proof.json, the rulebook texts (rulebooks/), evidence.json (the records
 the proof cites, every retraction of them, and every record an absence claim looked for),
-run_facts.json (the run's facts for derived predicates used under `not`), the rendered graph,
-and manifest.json with the SHA-256 of every file and the rulebooks' order. Verification needs nothing
+run_facts.json (the run's facts for derived predicates used under `not`), names.json (the names of the
+proof's entities, for reading: presentation, never part of the proof), the rendered graph drawn with those
+names, and manifest.json with the SHA-256 of every file and the rulebooks' order. Verification needs nothing
 else; bundle_reader.py is the only way it reads a bundle.
 """
 
@@ -27,6 +28,9 @@ from .checkpoints import BUNDLE_FILE, bundle_checkpoint
 from .keys import TrustStore
 from .signing import bundle_seal, issued_verdict
 
+NAMES_FILE = "names.json"
+NAMES_NOTE = (f"{NAMES_FILE}: the entities' names beside their ids are as the exporter states (presentation: the "
+              "proof holds ids alone; look a name up in the case file)")
 _META = ("source", "document", "credibility", "observed", "valid_from", "valid_to", "action", "recorded_at")
 
 
@@ -128,10 +132,11 @@ def run_facts(conn: sqlite3.Connection, program: Program, proof: dict) -> dict[s
 
 def write_bundle(out_dir: str | Path, proof_json: str, rulebooks: dict[str, str], records: list[dict],
                  facts: dict[str, list[list]], graph: bytes | None, graph_name: str = "proof.svg",
-                 extra: dict[str, bytes] | None = None) -> Path:
+                 extra: dict[str, bytes] | None = None, names: dict[str, str] | None = None) -> Path:
     """Write the bundle folder (rulebooks: bundle path -> text, in the order the run applied them; `extra`:
-    more files, such as the audit log's checkpoint) and its manifest; returns the manifest path. A file
-    already there is replaced, never written through a link; an old signature is removed."""
+    more files, such as the audit log's checkpoint; `names`: the entities' names, written to names.json when
+    there are any) and its manifest; returns the manifest path. A file already there is replaced, never
+    written through a link; an old signature is removed."""
     out = Path(out_dir)
     if (out / "rulebooks").is_symlink():
         raise bundle_error("B002", str(out / "rulebooks"), "the bundle folder's rulebooks/ is a symbolic link",
@@ -143,6 +148,8 @@ def write_bundle(out_dir: str | Path, proof_json: str, rulebooks: dict[str, str]
     if graph is not None:
         files[graph_name] = graph
     files.update(extra or {})
+    if names:
+        files[NAMES_FILE] = _dump(dict(sorted(names.items())))
     for name, data in files.items():
         (out / name).unlink(missing_ok=True)
         (out / name).write_bytes(data)
@@ -203,7 +210,9 @@ def _verify_content(bundle: Bundle, against: Callable[[dict], Verdict] | None, t
         verdict = against(proof)
         if not verdict.valid:
             return verdict
-    notes += [note for name in RENDERED if name in bundle.data and (note := _rendered(bundle, name, proof))]
+    names, names_note = _names(bundle)
+    notes += [names_note] if names_note else []
+    notes += [note for name in RENDERED if name in bundle.data and (note := _rendered(bundle, name, proof, names))]
     if BUNDLE_FILE in bundle.data:
         checkpoint = bundle_checkpoint(bundle.json(BUNDLE_FILE), trust)
         if not checkpoint.valid:
@@ -213,12 +222,24 @@ def _verify_content(bundle: Bundle, against: Callable[[dict], Verdict] | None, t
     return replace(verdict, unverified=tuple(notes))
 
 
-def _rendered(bundle: Bundle, name: str, proof: dict) -> str | None:
-    """None when the bundle's rendered file is byte for byte the rendering of the verified proof here."""
+def _names(bundle: Bundle) -> tuple[dict[str, str], str | None]:
+    """The bundle's entity names (id -> name) and the note the verdict gives about them."""
+    if NAMES_FILE not in bundle.data:
+        return {}, None
+    names = bundle.json(NAMES_FILE)
+    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        return {}, f"{NAMES_FILE} is not a map of entity ids to names: ignored"
+    return names, NAMES_NOTE
+
+
+def _rendered(bundle: Bundle, name: str, proof: dict, names: dict[str, str]) -> str | None:
+    """None when the bundle's rendered file is byte for byte the rendering of the verified proof here, with
+    the bundle's names beside the ids."""
+    from ..proof.names import with_names
     from ..proof.render_dot import RenderError, render_dot, render_image
 
     try:
-        again = render_image(render_dot(Proof.model_validate(proof)), RENDERED[name])
+        again = render_image(render_dot(with_names(Proof.model_validate(proof), names)), RENDERED[name])
     except (RenderError, ValidationError) as exc:
         return f"{name}: it could not be drawn again here ({str(exc)[:120]}); read proof.json, not the picture"
     if again != bundle.data[name]:

@@ -3,8 +3,8 @@ each named entity is (`blocked("co:gulfstar") [Gulfstar Ship Management (co:gulf
 explanations say "Gulfstar Ship Management (co:gulfstar)" where they say the id.
 
 Presentation only: the names come from the case file's entity_names table, never from the proof; a proof
-as data (proof.json, bundles, the independent checker) carries ids alone, so a name can neither make nor
-break a proof."""
+as data (proof.json, the independent checker) carries ids alone, so a name can neither make nor break a
+proof. A bundle carries the names beside the proof, in names.json, for its drawing and its reader."""
 
 from __future__ import annotations
 
