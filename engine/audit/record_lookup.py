@@ -96,7 +96,8 @@ def text(record: dict) -> str:
     """The record as lines for a reader."""
     if record["withheld"]:
         return f"record {record['hash']}\n  {record['statement']}"
-    source = ", ".join(v for v in (record["source_name"], record["source_kind"]) if v) or "not recorded"
+    name, kind = record["source_name"], record["source_kind"]
+    source = f"{name} ({kind})" if name and kind else name or kind or "not recorded"
     dates = [("observed", record["observed"]), ("in force from", record["valid_from"]),
              ("in force until", record["valid_to"]), ("recorded at", record["recorded_at"])]
     rows = [("fact", record["statement"]), ("source", source), ("grade", record["grade"]),

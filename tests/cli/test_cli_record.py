@@ -74,7 +74,7 @@ def test_a_record_of_the_case_file_in_words(folder):
     assert lines[0] == f"record {h}"
     said = {line.split()[0]: line.split(None, 1)[1].strip() for line in lines[1:]}
     assert said["fact"] == 'owns("X", "A", 30)'
-    assert said["source"] == "Companies registry, registry"
+    assert said["source"] == "Companies registry (registry)"
     assert said["grade"] == "A2 (completely reliable; probably true)"
     assert said["document"] == "filing 2024/17"
     assert said["marking"] == "OFFICIAL"
