@@ -13,7 +13,7 @@ from engine.diagnostics import WarrantError
 
 ARGUMENTS = {"atom": 'blocked("A")', "pattern": "blocked(X)", "run_a": "run-000001", "run_b": "run-000002",
              "run_id": "run-000001", "path": "proof.json", "name": "alice", "folder": "bundle", "rulebook": "mini.rules", "facts_dir": "facts",
-             "files": "entities.ftm.jsonl"}
+             "files": "entities.ftm.jsonl", "record_hash": "0123456789ab"}
 OPTIONS = {"output": "out", "clearance": "SECRET", "nationality": "UK"}
 MAKERS = {"import bundle", "import ftm", "load", "run", "principal add", "markings scheme"}
 
@@ -45,7 +45,7 @@ def _argv(words: str, db: str) -> list[str]:
 
 def test_the_read_commands_are_those_expected():
     assert READERS == ["alerts", "audit checkpoint", "audit log", "audit verify", "diff", "export", "export-ftm", "markings show",
-                       "principal list", "query", "replay", "report", "runs", "serve", "verify-proof", "why", "whynot"]
+                       "principal list", "query", "record", "replay", "report", "runs", "serve", "verify-proof", "why", "whynot"]
 
 
 @pytest.mark.parametrize("words", READERS)
