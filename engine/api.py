@@ -367,10 +367,12 @@ class Case:
         return FtmImport(summary, report)
 
     def named(self, proof):
-        """The proof for reading, with entity names beside their ids (engine/proof/names.py); never for
-        proof.json or bundles, which carry ids alone."""
-        from .proof.names import proof_ids, with_names
-        return with_names(proof, self.names(proof_ids(proof)))
+        """The proof or why-not answer for reading, with entity names beside their ids
+        (engine/proof/names.py); never for proof.json, which carries ids alone."""
+        from .proof import names as proof_names
+        if isinstance(proof, proof_api.WhyNot):
+            return proof_names.whynot_with_names(proof, self.names(proof_names.answer_ids(proof)))
+        return proof_names.with_names(proof, self.names(proof_names.proof_ids(proof)))
 
     def court(self, proof, fmt: str = "text") -> str | bytes:
         """The court view of a proof in `fmt` (text, md, html, dot, svg, png, or pdf: the court exhibit),

@@ -465,7 +465,7 @@ def why(atom, all_pred, fmt, output, court, db, run_id, rulebook, as_of, known_a
 
 
 def _readable(case, proof, fmt: str):
-    """The proof with entity names beside ids, except as JSON (the proof as data carries ids alone)."""
+    """The proof or why-not with entity names beside ids, except as JSON (data carries ids alone)."""
     return proof if fmt == "json" else case.named(proof)
 
 
@@ -481,7 +481,8 @@ def _readable(case, proof, fmt: str):
 def whynot(atom, fmt, output, depth, db, run_id, rulebook, as_of, known_at):
     """Show why a fact does not hold, rule by rule, e.g. warrant whynot 'blocked("C")'."""
     with _case(db) as case:
-        _emit(case.whynot(atom, run_id, depth, **_point(rulebook, run_id, as_of, known_at)), fmt, output)
+        answer = case.whynot(atom, run_id, depth, **_point(rulebook, run_id, as_of, known_at))
+        _emit(_readable(case, answer, fmt), fmt, output)
 
 
 @main.command()
