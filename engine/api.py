@@ -53,7 +53,8 @@ checkpoints = OnFirstUse("engine.audit.checkpoints")
 proof_api = OnFirstUse("engine.proof.api")
 # what this module gave by importing it, now imported when first asked for
 __getattr__, __dir__ = lazy_exports(__name__, {
-    ".audit.bundle": ("proof_records", "run_facts", "same_as_stored", "verify_bundle", "write_bundle"),
+    ".audit.bundle": ("proof_records", "run_facts", "same_as_stored", "verified_proof", "verify_bundle",
+                      "write_bundle"),
     ".audit.checker": ("Verdict", "check_proof"), ".audit.signing": ("sign_bundle",),
     ".audit.record_lookup": ("record_in_bundle",),
     ".audit.diff": ("Change", "RunDiff", "evidence_reasons", "rule_changes"),

@@ -539,6 +539,41 @@ def verify_proof(path, db, trust, as_json):
     sys.exit(0 if verdict.valid else 1)
 
 
+@main.command("view-bundle")
+@click.argument("folder")
+@format_option
+@click.option("-o", "--output", default=None, help="Write to this file (needed for pdf and png).")
+@click.option("--court/--analyst", default=False,
+              help="The court view (plain words, names, citations, numbered exhibits; pdf: the court exhibit) "
+                   "or the analyst view with every detail (default).")
+@trust_option
+@handle_errors
+def view_bundle(folder, fmt, output, court, trust):
+    """Show the proof of a bundle folder, with the names it carries, after verifying it (as verify-proof):
+    what a reviewer who received the bundle, without the case file, reads. A bundle that is not valid is not
+    shown: its verdict is printed instead (exit 1)."""
+    from .proof import api as proof_api
+    from .proof.names import with_names
+
+    if not Path(folder).is_dir():
+        _fail(f"error: no such bundle folder: {folder}")
+    verdict, proof, names = api.verified_proof(folder, trust=_trust(trust))
+    if proof is None:
+        click.echo(str(verdict), err=True)
+        sys.exit(1)
+    if fmt in ("pdf", "png") and not output:
+        _fail(f"error: --format {fmt} is binary; give a file with -o FILE")
+    if fmt == "json" and court:
+        _fail("error: the court view is for reading; as json the proof is proof.json itself")
+    shown = proof_api.render(proof, fmt, court=True, names=names) if court else \
+        proof_api.render(proof if fmt == "json" else with_names(proof, names), fmt)
+    if output:
+        proof_api.write_data(shown, output)
+        click.echo(f"wrote {output} (the bundle verified: {str(verdict).splitlines()[0]})", err=True)
+    else:
+        click.echo(shown, nl=False)
+
+
 @main.command()
 @click.argument("record_hash", metavar="HASH")
 @click.option("--db", default=None, help="The case file to look in (default: case.db).")

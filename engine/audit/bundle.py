@@ -189,6 +189,17 @@ def verify_bundle(folder: str | Path, against: Callable[[dict], Verdict] | None 
     return issued_verdict(verdict, seal, proof, trust is not None)
 
 
+def verified_proof(folder: str | Path, trust: TrustStore | None = None) -> tuple[Verdict, Proof | None, dict[str, str]]:
+    """The bundle's verdict and, only when it is valid (as issued, with a trust store), its proof and the
+    entities' names (names.json), for showing the proof to a reader who has the bundle but not the case file."""
+    verdict = verify_bundle(folder, trust=trust)
+    if not verdict.valid:
+        return verdict, None, {}
+    bundle = read_bundle(folder)
+    names, _ = _names(bundle)
+    return verdict, Proof.model_validate(bundle.json("proof.json")), names
+
+
 def _verify_content(bundle: Bundle, against: Callable[[dict], Verdict] | None, trust: TrustStore | None) -> Verdict:
     for name, digest in bundle.manifest.files.items():
         if name in bundle.missing:
