@@ -435,7 +435,7 @@ class Case:
             return None, f"{run_id} was made by other code (another parser, checker, evaluator or SQLite)"
         before = self.clocks(run_id)
         unchanged, touched = load_changes(self.conn, program, before, clocks)
-        return Previous(run_id, as_of, self._provider(before), unchanged, touched, loaded_since(before, clocks)), ""
+        return Previous(run_id, as_of, self._provider(before), unchanged, touched, loaded_since(self.conn, before, clocks)), ""
 
     def evidence_snapshot(self, program: Program, clocks: "Clocks | str | None") -> str:
         """An identity for the evidence a run could see: per evidence table, how many records were

@@ -65,11 +65,29 @@ def load_changes(conn: sqlite3.Connection, program: Program, before: Clocks,
     return frozenset(evidence - touched), frozenset(evidence & touched)
 
 
-def loaded_since(before: Clocks, now: Clocks):
+def loaded_since(conn: sqlite3.Connection, before: Clocks, now: Clocks):
     """For an evidence declaration: a SELECT of the arguments of its records (asserted or retracted) that came in
     the loads `now` sees and `before` did not. Meaningful where `load_changes` says which predicates changed."""
     def recent(decl) -> tuple[str, list]:
         cols = ", ".join(quote(c.name) for c in decl.columns)
-        return (f"SELECT {cols} FROM {quote(table_name(decl.name))} WHERE _batch > ? AND _batch <= ?",
-                [before.loaded_through, now.loaded_through])
+        start = _first_rowid(conn, decl.name, before.loaded_through, now.loaded_through)
+        return (f"SELECT {cols} FROM {quote(table_name(decl.name))} WHERE rowid >= ? AND _batch > ? AND _batch <= ?",
+                [start, before.loaded_through, now.loaded_through])
     return recent
+
+
+def _first_rowid(conn: sqlite3.Connection, name: str, after: int, through: int) -> int:
+    """A rowid at or below every record of the predicate loaded in batches after..through, found by reading the
+    table backwards: records are appended, so a later batch's records come after an earlier one's. The loads
+    say how many records each batch added; only when the records read back account for all of them is a
+    bound returned, else 0 (the whole table is read)."""
+    expected = 0
+    for (files,) in conn.execute("SELECT files FROM loads WHERE id > ? AND id <= ?", [after, through]):
+        expected += sum(f.get("added", 0) for f in json.loads(files) if f["predicate"] == name)
+    found, lowest = 0, None
+    for rowid, batch in conn.execute(f"SELECT rowid, _batch FROM {quote(table_name(name))} ORDER BY rowid DESC"):
+        if batch is not None and batch <= after:
+            return (lowest if lowest is not None else rowid + 1) if found == expected else 0
+        if batch is not None and batch <= through:
+            found, lowest = found + 1, rowid
+    return 0
