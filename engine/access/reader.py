@@ -78,8 +78,7 @@ class Reader:
                   if (mark := self.withheld_marking(n.record, n.source)) is not None}
         in_force = program_on(program, proof.run.as_of)
         placeholders = {c.name: c.value.value for c in in_force.constants} | {"as_of": proof.run.as_of}
-        explanations = {r.id: r.explanation for r in in_force.rules}
-        return redact(proof, hidden, self.salt, explanations, placeholders)
+        return redact(proof, hidden, self.salt, in_force.rules, placeholders)
 
 
 def access_details(proof: Proof) -> dict:

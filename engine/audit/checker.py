@@ -68,7 +68,9 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                                "on; against the run with --db"),
              "derivations": ("ids", "each checked; each names this fact as its conclusion (round 0: each a "
                                     "rulebook_fact)"),
-             "evidence": ("ids", "each leaf checked against its record")},
+             "evidence": ("ids", "each leaf checked against its record"),
+             "withheld_args": ("ints", "positions of arguments withheld from the reader (null in args, <withheld> "
+                                       "in text): each is a withheld variable of every derivation shown")},
     "derivation": {"kind": ("str", "node kind"), "id": ("str", "its key in nodes"),
                    "conclusion": ("str", "the fact it is listed under"),
                    "rule": ("str", "exists in the rulebook with this sha256"),
@@ -86,7 +88,9 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
                    "alternative": ("str?", "that branch's conditions from inside `or`, recomputed as written"),
                    "premises": ("premises", "one per condition of the rule (of the branch, for `or`), in order "
                                             "(see premise)"),
-                   "children": ("ids", "the premises' nodes, in order, once each")},
+                   "children": ("ids", "the premises' nodes, in order, once each"),
+                   "withheld_vars": ("ids", "variables of the rule whose values are withheld (not in the binding): "
+                                            "a test over them is accepted as issued and named in the verdict")},
     "premise": {"literal": ("str", "the condition as the rule writes it"), "kind": ("str", "the condition's kind"),
                 "text": ("str", "recomputed from the condition and the values shown"),
                 "nodes": ("ids", "each node is needed by the condition and checked")},
@@ -158,6 +162,18 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
 NODE_KINDS = ("fact", "derivation", "rulebook_fact", "evidence", "absence", "no_match", "aggregate", "comparison", "membership",
               "omitted", "withheld")
 REDACTED = "[withheld]"
+REDACTED_ARG = "<withheld>"
+OPTIONAL = {"withheld_args": [], "withheld_vars": []}  # absent from proofs made before redaction
+
+
+class _Hidden:
+    """The value of a withheld variable: any calculation with it is withheld too."""
+
+    def __repr__(self) -> str:
+        return REDACTED
+
+
+HIDDEN = _Hidden()
 
 
 class Invalid(Exception):
@@ -194,6 +210,8 @@ def _typed(kind: str, v) -> bool:
         return isinstance(v, str if kind == "str" else bool)
     if kind == "int":
         return isinstance(v, int) and not isinstance(v, bool)
+    if kind == "ints":
+        return isinstance(v, list) and all(_typed("int", x) for x in v)
     if kind == "value":
         return v is None or isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v))
     if kind in ("values", "ids"):
@@ -210,6 +228,9 @@ def shape(obj, table: str, where: str) -> None:
     fields = FIELDS[table]
     if not isinstance(obj, dict):
         raise Invalid(where, f"malformed proof: a {table} must be an object")
+    for name, empty in OPTIONAL.items():
+        if name in fields and name not in obj:
+            obj[name] = list(empty)
     if set(obj) != set(fields):
         odd = sorted(set(obj) ^ set(fields))
         raise Invalid(where, f"malformed proof: a {table} has exactly the fields {', '.join(fields)} ({', '.join(odd)} differ)")
@@ -272,8 +293,8 @@ def _plain(text: str) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}".rstrip("0").rstrip(".") if digits[point:] else sign + digits
 
 
-def atom_text(predicate: str, args: list) -> str:
-    return predicate + "(" + ", ".join(map(show, args)) + ")"
+def atom_text(predicate: str, args: list, withheld=()) -> str:
+    return predicate + "(" + ", ".join(REDACTED_ARG if i in withheld else show(a) for i, a in enumerate(args)) + ")"
 
 
 def fill(template: str, binding: dict) -> str:
@@ -416,6 +437,15 @@ class Evidence:
     def matching(self, predicate: str, pattern: list, cutoff: str, day: str) -> list[dict]:
         return [r for r in self.records if r["predicate"] == predicate and _matches(r["args"], pattern)
                 and self.in_force(r, cutoff, day)]
+
+
+def _matches_shown(node: dict, pattern: list) -> bool:
+    """A fact or record matches a pattern: a withheld variable exactly where the fact withholds an argument."""
+    spots = set(node.get("withheld_args") or ())
+    if {i for i, p in enumerate(pattern) if p is HIDDEN} != spots & {i for i, p in enumerate(pattern) if p is not WILD}:
+        return False
+    return _matches([None if i in spots else a for i, a in enumerate(node["args"])],
+                    [WILD if p is HIDDEN else p for p in pattern])
 
 
 def _args_equal(a: list, b: list) -> bool:
@@ -592,9 +622,13 @@ class Checker:
         if f["role"] != role or not f["holds"] or (role == "evidence" and f["round"] != 0):
             raise Invalid(f["id"], f"{f['predicate']} is declared {decl.kind}: the fact's role is {role}, it holds"
                                    + (", in round 0" if role == "evidence" else ""))
-        if f["text"] != atom_text(f["predicate"], f["args"]):
+        spots = f["withheld_args"]
+        if spots != sorted(set(spots)) or any(not 0 <= i < len(f["args"]) or f["args"][i] is not None for i in spots) or (
+                spots and role == "evidence"):
+            raise Invalid(f["id"], "withheld_args are positions of derived arguments, sorted, each null in args")
+        if f["text"] != atom_text(f["predicate"], f["args"], spots):
             raise Invalid(f["id"], f"the text {f['text']!r} does not show the fact's arguments "
-                                   f"({atom_text(f['predicate'], f['args'])})")
+                                   f"({atom_text(f['predicate'], f['args'], spots)})")
 
     def omitted(self, nid: str) -> None:
         o = self.node(nid, "omitted")
@@ -672,15 +706,20 @@ class Checker:
         if d["conclusion"] != fact["id"]:
             raise Invalid(nid, f"the derivation is listed under {fact['id']} but names {d['conclusion']} as its conclusion")
         rule = self.books.rule(d)
-        b = d["binding"]
-        if extra := sorted(set(b) - top_vars(rule)):
+        withheld = d["withheld_vars"]
+        if extra := sorted((set(d["binding"]) | set(withheld)) - top_vars(rule)):
             raise Invalid(nid, f"the binding gives {', '.join(extra)}, which rule {rule.id} does not have")
+        if set(withheld) & set(d["binding"]) or withheld != sorted(set(withheld)):
+            raise Invalid(nid, "withheld_vars are sorted, once each, and not in the binding")
+        hidden = self.hidden_totals(d) | set(withheld)
+        b = {**d["binding"], **dict.fromkeys(hidden, HIDDEN)}
         head = [self.value(a, b, nid) for a in rule.head.args]
-        if rule.head.predicate != fact["predicate"] or not _args_equal(head, fact["args"]):
-            raise Invalid(nid, f"rule {rule.id} under this binding derives {atom_text(rule.head.predicate, head)}, "
+        spots = [i for i, v in enumerate(head) if v is HIDDEN]
+        shown = [None if v is HIDDEN else v for v in head]
+        if rule.head.predicate != fact["predicate"] or spots != fact["withheld_args"] or not _args_equal(shown, fact["args"]):
+            raise Invalid(nid, f"rule {rule.id} under this binding derives {atom_text(rule.head.predicate, shown, spots)}, "
                                f"not {fact['text']}")
         self.in_force(rule, d)
-        hidden = self.hidden_totals(d)
         explanation = fill(rule.explanation, {**self.books.placeholders(self.day), **b, **dict.fromkeys(hidden, REDACTED)})
         if d["explanation"] != explanation:
             raise Invalid(nid, f"the explanation is not rule {rule.id}'s `because` text under the binding: "
@@ -723,7 +762,7 @@ class Checker:
         return out
 
     def body(self, rule: ast.Rule, d: dict, fact: dict, stack: tuple, hidden: set[str] = frozenset()) -> None:
-        nid, b = d["id"], d["binding"]
+        nid, b = d["id"], {**d["binding"], **dict.fromkeys(hidden, HIDDEN)}
         thresholds = absorbed(rule.body)
         shown = [lit for lit in rule.body if id(lit) not in {id(c) for c in thresholds.values()}]
         if len(shown) != len(d["premises"]):
@@ -754,15 +793,16 @@ class Checker:
              text: str | None = None) -> set[str]:
         """Check the nodes among `ids` that establish `lit`; returns their ids (at least one)."""
         pattern = [self.pattern(a, b, nid) for a in lit.args]
+        spots = {i for i, p in enumerate(pattern) if p is HIDDEN}
         found = [self.node(i) for i in ids if not self.withheld(i, ("evidence",))]
         match = [n for n in found if n["kind"] in ("fact", "evidence") and n["predicate"] == lit.predicate
-                 and _matches(n["args"], pattern)]
+                 and _matches_shown(n, pattern)]
         if not match:
-            raise Invalid(nid, f"no premise establishes {atom_text(lit.predicate, [None if p is WILD else p for p in pattern])}")
+            raise Invalid(nid, f"no premise establishes {atom_text(lit.predicate, [None if p in (WILD, HIDDEN) else p for p in pattern], spots)}")
         if text is not None:
             if len(match) != len(found):
                 raise Invalid(nid, f"the premise {text} shows nodes that do not establish it")
-            shown = atom_text(lit.predicate, [None if p is WILD else a for p, a in zip(pattern, match[0]["args"])])
+            shown = atom_text(lit.predicate, [None if p is WILD else a for p, a in zip(pattern, match[0]["args"])], spots)
             if text != shown:
                 raise Invalid(nid, f"the premise's text is {text!r}, not {shown!r}")
         leaves = []
@@ -895,7 +935,7 @@ class Checker:
                           compared: ast.Comparison | None, b: dict, values: list) -> None:
         """An aggregate with withheld contributions: no total is shown, what is shown is what the visible ones
         give ("at least 35 visible"), and its test is verified when the visible part alone meets it."""
-        if node["total"] is not None or agg.var.name in b:
+        if node["total"] is not None or b.get(agg.var.name, HIDDEN) is not HIDDEN:
             raise Invalid(node["id"], "an aggregate with withheld contributions shows no total")
         if agg.func == "sum" and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in values):
             low = sum(values)
@@ -955,12 +995,23 @@ class Checker:
             raise Invalid(nid, f"the comparison {literal_text(lit)} is shown by exactly one node")
         node = self.node(ids[0], "comparison")
         self.done.add(node["id"])
+        if {v.name for v in ast.literal_vars(lit)} & {k for k, v in b.items() if v is HIDDEN}:
+            return self.withheld_test(lit, node, text)
         left, right = self.holds(lit, b, nid)
         values = f"{show(node['left'])} {lit.op} {show(node['right'])}"
         if not (same(left, node["left"]) and same(right, node["right"]) and node["op"] == lit.op and node["holds"]):
             raise Invalid(node["id"], f"the comparison shows {values}, but it is {show(left)} {lit.op} {show(right)}")
         if node["text"] != f"{literal_text(lit)}: {values}" or text not in (None, values):
             raise Invalid(node["id"], f"the comparison's text is not {literal_text(lit)}: {values}")
+
+    def withheld_test(self, lit: ast.Comparison, node: dict, text: str | None) -> None:
+        """A test over withheld values: it shows that it holds and no values, and is accepted as issued."""
+        if (node["left"], node["right"], node["op"], node["holds"]) != (None, None, lit.op, True) or (
+                node["text"] != f"{literal_text(lit)}: holds" or text not in (None, "holds")):
+            raise Invalid(node["id"], f"a test over withheld values reads {literal_text(lit)}: holds, with no values")
+        self.counts["comparisons"] += 1
+        self.withheld_parts.append(f"{node['id']}: the test {literal_text(lit)} rests on withheld values: "
+                                   "accepted as issued")
 
     def membership(self, lit: ast.Membership, b: dict, ids: list[str], text: str | None, nid: str) -> None:
         if len(ids) != 1:
@@ -1001,11 +1052,14 @@ class Checker:
                 return self.day
             return self.books.constant(e.name, self.day, nid)
         if isinstance(e, ast.Neg):
-            return negative(self.value(e.operand, b, nid))
+            v = self.value(e.operand, b, nid)
+            return HIDDEN if v is HIDDEN else negative(v)
         if isinstance(e, ast.BinOp):
-            return arith(e.op, self.value(e.left, b, nid), self.value(e.right, b, nid))
+            left, right = self.value(e.left, b, nid), self.value(e.right, b, nid)
+            return HIDDEN if HIDDEN in (left, right) else arith(e.op, left, right)
         if isinstance(e, ast.Call):
-            return call(e.func, [self.value(a, b, nid) for a in e.args])
+            args = [self.value(a, b, nid) for a in e.args]
+            return HIDDEN if any(a is HIDDEN for a in args) else call(e.func, args)
         raise Invalid(nid, "_ has no value")
 
 

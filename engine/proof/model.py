@@ -58,6 +58,8 @@ class FactNode(_Frozen):
     derivations: list[str] = Field(default_factory=list, description="ids of derivation (or omitted) nodes; for a "
                                    "fact the rulebook states (round 0), its rulebook_fact nodes")
     evidence: list[str] = Field(default_factory=list, description="ids of evidence leaves (evidence predicates)")
+    withheld_args: list[int] = Field(default_factory=list, description="positions (from 0) of the arguments withheld "
+                                     "from the reader: computed from withheld values, null in args, <withheld> in text")
 
 
 class Premise(_Frozen):
@@ -90,6 +92,9 @@ class DerivationNode(_Frozen):
     branch: int | None = Field(None, description="for a rule written with `or`: the branch that held, from 1, "
                                                  "in the order the alternatives are written; null without `or`")
     alternative: str | None = Field(None, description="that branch's conditions from inside `or`, as written")
+    withheld_vars: list[str] = Field(default_factory=list, description="the variables whose values are withheld from "
+                                     "the reader (bound by withheld records or computed from them), sorted; not in "
+                                     "the binding")
 
     def branch_text(self) -> str:
         """Which branch of `or` held: 'branch 2: ais_gap(V, H) and H > 24'; '' for a rule without `or`."""

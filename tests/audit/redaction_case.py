@@ -35,3 +35,11 @@ def make_case(root: Path) -> str:
         case.add_principal("analyst", "user", "SECRET", "UK")
         case.add_principal("liaison", "user", "OFFICIAL", "UK")
     return run
+
+
+def exported(case_dir: Path, who: str, atom: str, dest: Path) -> tuple[dict, dict, list]:
+    """`atom`'s bundle as `who` gets it: the proof, the rulebook texts and the evidence records, as JSON."""
+    with api.Case.open(case_dir / "case.db", as_principal=who) as case:
+        case.export(atom, dest)
+    books = {p.name: p.read_text() for p in sorted((dest / "rulebooks").iterdir())}
+    return json.loads((dest / "proof.json").read_text()), books, json.loads((dest / "evidence.json").read_text())

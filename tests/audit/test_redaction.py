@@ -11,7 +11,7 @@ from engine import api
 from engine.audit.checker import check_proof
 from engine.proof import api as proof_api
 
-from redaction_case import SECRETS, make_case
+from redaction_case import SECRETS, exported, make_case
 
 TEXT_FORMATS = ("text", "json", "dot", "svg", "md", "html")
 
@@ -65,11 +65,7 @@ def test_the_redacted_proof_checks_and_names_what_is_withheld(case_dir, tmp_path
 
 
 def test_a_tampered_withheld_node_is_refused(case_dir, tmp_path):
-    with api.Case.open(case_dir / "case.db", as_principal="liaison") as case:
-        case.export('frozen("A")', tmp_path / "b")
-    data = json.loads((tmp_path / "b" / "proof.json").read_text())
-    books = {p.name: p.read_text() for p in sorted((tmp_path / "b" / "rulebooks").iterdir())}
-    records = json.loads((tmp_path / "b" / "evidence.json").read_text())
+    data, books, records = exported(case_dir, "liaison", 'frozen("A")', tmp_path / "b")
     assert check_proof(data, books, records).valid
     wid = next(k for k, n in data["nodes"].items() if n["kind"] == "withheld")
     data["nodes"][wid]["commitment"] = "sha256:" + "0" * 64
