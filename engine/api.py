@@ -723,7 +723,9 @@ class Case:
                                        f"{self.store.path} may see it: a withheld part does not open")
 
     def diff(self, run_a: str, run_b: str) -> RunDiff:
-        """Conclusions gained and lost from run A to run B, each with the evidence or rule change behind it."""
+        """Conclusions gained and lost from run A to run B, each with the evidence or rule change behind it, as
+        the acting principal may see them: a conclusion naming a value only withheld records hold is left out
+        (as `why_all` leaves it out), and so is a withheld record among the reasons."""
         from .audit.diff import Change, RunDiff, evidence_reasons, rule_changes
 
         prog_a, prog_b = self.program_for_run(run_a), self.program_for_run(run_b)
@@ -731,15 +733,17 @@ class Case:
         rules = [{r.id: _rule_text(r) for r in p.written_rules} for p in (prog_a, prog_b)]
         consts = [{c.name: c.value.value for c in p.constants} for p in (prog_a, prog_b)]
         changed = rule_changes(rules[0], rules[1], consts[0], consts[1])
+        views = {run_a: self.reader(prog_a), run_b: self.reader(prog_b)}
         changes = []
         for pred in sorted({d.name for p in (prog_a, prog_b) for d in p.declarations if d.kind == "conclusion"}):
-            held_a, held_b = set(self._conclusions(run_a, pred)), set(self._conclusions(run_b, pred))
+            held_a, held_b = (set(self._conclusions(r, pred, views[r])) for r in (run_a, run_b))
             for atom, gained in sorted([(a, True) for a in held_b - held_a] + [(a, False) for a in held_a - held_b]):
                 where, other, program, other_id = (run_b, info_a, prog_a, run_a) if gained else (run_a, info_b, prog_b, run_b)
                 proof = json.loads(proof_api.render(self.why(atom, where), "json"))
+                view = views[other_id]
                 reasons = evidence_reasons(proof, lambda h: self._in_force(program, self.clocks(other_id), h),
-                                           lambda p, a, ev: self._present(program, self.clocks(other_id), p, a) if ev
-                                           else self._derived(other_id, p, a), gained)
+                                           lambda p, a, ev: self._present(program, self.clocks(other_id), p, a, view)
+                                           if ev else self._derived(other_id, p, a, view), gained)
                 changes.append(Change(atom, gained, tuple(reasons or changed or ["a change deeper in the proof"])))
         return RunDiff(run_a, run_b, tuple(changed), tuple(changes))
 
@@ -748,11 +752,14 @@ class Case:
         from .alerts import alerts
         return alerts(self, since)
 
-    def _conclusions(self, run_id: str, predicate: str) -> list[str]:
+    def _conclusions(self, run_id: str, predicate: str, view=None) -> list[str]:
+        """A run's conclusions of `predicate` as atoms, without those naming a value only what `view`
+        withholds holds."""
         from .eval import stored_conclusions
 
         rows = stored_conclusions(self.conn, self.program_for_run(run_id), run_id).get(predicate, [])
-        return [f"{predicate}({', '.join(argument_text(v) for v in row)})" for row in rows]
+        return [f"{predicate}({', '.join(argument_text(v) for v in row)})" for row in rows
+                if view is None or not view.holds_secret(row)]
 
     def _in_force(self, program: Program, clocks: Clocks, record: str) -> bool:
         for decl in program.declarations:
@@ -762,15 +769,16 @@ class Case:
                     return True
         return False
 
-    def _derived(self, run_id: str, predicate: str, args: list) -> list[str]:
+    def _derived(self, run_id: str, predicate: str, args: list, view=None) -> list[str]:
         pattern = ", ".join("_" if a is None else argument_text(a) for a in args)
         try:
             _, rows, _ = self._query(f"{predicate}({pattern})", run_id)
         except WarrantError:
             return []
-        return [f"{predicate}({', '.join(argument_text(v) for v in r)})" for r in rows]
+        return [f"{predicate}({', '.join(argument_text(v) for v in r)})" for r in rows
+                if view is None or not view.holds_secret(r)]
 
-    def _present(self, program: Program, clocks: Clocks, predicate: str, args: list) -> list[str]:
+    def _present(self, program: Program, clocks: Clocks, predicate: str, args: list, view=None) -> list[str]:
         decl = program.declaration(predicate)
         if decl is None:
             return []
@@ -780,7 +788,8 @@ class Case:
         cols = ", ".join(ident(c.name) for c in decl.columns)
         rows = self.conn.execute(f"SELECT {cols}, _hash FROM ({sql}) WHERE {where} ORDER BY _hash",
                                  list(params) + [a for _, a in pairs]).fetchall()
-        return [f"{predicate}({', '.join(argument_text(v) for v in r[:-1])}) (record {r[-1][:12]})" for r in rows]
+        return [f"{predicate}({', '.join(argument_text(v) for v in r[:-1])}) (record {r[-1][:12]})" for r in rows
+                if view is None or r[-1] not in view.hashes]
 
     # reading results
     def conclusions(self, run_id: str | None = None) -> dict[str, list[list]]:

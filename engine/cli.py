@@ -377,13 +377,15 @@ def lsp():
               help="The port to listen on (0: any free port).")
 @handle_errors
 def serve(db, host, port):
-    """Browse the case file in a web browser: a local, read-only workbench (prints its URL; Ctrl-C stops it)."""
+    """Browse the case file in a web browser: a local, read-only workbench (prints its URL; Ctrl-C stops it).
+    It reads as the --as principal, and records each page view in the audit log."""
     try:
         from .workbench.server import serve as run_server
     except ImportError:
         _fail("error: the workbench needs Starlette, Jinja2 and uvicorn; install them with: pip install 'warrant[web]'")
     try:
-        run_server(db, host, port, say=lambda line: click.echo(line, err=line.startswith("warning")))
+        run_server(db, host, port, say=lambda line: click.echo(line, err=line.startswith("warning")),
+                   as_principal=click.get_current_context().find_root().params.get("as_principal"))
     except OSError as exc:
         _fail(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
 

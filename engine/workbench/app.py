@@ -46,11 +46,14 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def create_app(path: str | Path, hosts: list[str] | None = None) -> Starlette:
-    """The workbench over the case file at `path`, opened read-only; `hosts` are the Host headers accepted."""
-    bench = Workbench(path)
+def create_app(path: str | Path, hosts: list[str] | None = None, as_principal: str | None = None,
+               say=None) -> Starlette:
+    """The workbench over the case file at `path`, opened read-only, reading as `as_principal` (default: the
+    owner); `hosts` are the Host headers accepted; `say` is told when page views cannot be recorded."""
+    bench = Workbench(path, as_principal, say)
     env = _environment()
     env.globals["atom_entities"] = bench.atom_entities
+    env.globals["reader"] = bench.principal
 
     def page(name: str, request: Request, status_code: int = 200, **data) -> HTMLResponse:
         html = env.get_template(name).render(case_path=bench.path, query=request.query_params, **data)
@@ -63,11 +66,15 @@ def create_app(path: str | Path, hosts: list[str] | None = None) -> Starlette:
         return value
 
     def read(fn):
-        """A GET endpoint that reads the case file under the lock; a bad atom or run is a 400 page."""
+        """A GET endpoint that reads the case file under the lock, then appends its access-log entries; a bad
+        atom or run is a 400 page."""
         def endpoint(request: Request) -> Response:
             try:
                 with bench.lock:
-                    return fn(request)
+                    try:
+                        return fn(request)
+                    finally:
+                        bench.flush()
             except (WarrantError, ProofError, ValueError) as exc:
                 message = "\n".join(d.message for d in exc.diagnostics) if isinstance(exc, WarrantError) else str(exc)
                 if request.url.path.startswith("/api/"):
@@ -76,9 +83,12 @@ def create_app(path: str | Path, hosts: list[str] | None = None) -> Starlette:
         return endpoint
 
     def home(request: Request) -> Response:
-        latest = bench.latest_runs()
-        return page("case.html", request, runs=bench.runs(), latest=latest,
-                    conclusions={r.id: bench.conclusions(r.id) for r in latest}, changes=bench.changes())
+        latest, runs = bench.latest_runs(), bench.runs()
+        conclusions = {r.id: bench.conclusions(r.id) for r in latest}
+        bench.record("view.case", None, {"runs": [r.id for r in latest],
+                                         "conclusions": sum(len(a) for c in conclusions.values() for a in c.values())})
+        return page("case.html", request, runs=runs, latest=latest, conclusions=conclusions, changes=bench.changes(),
+                    shown_counts={r.id: bench.counts(r) for r in runs})
 
     def search(request: Request) -> Response:
         text = request.query_params.get("q", "")

@@ -166,20 +166,22 @@ def evidence_about(conn: sqlite3.Connection, decls: list[Declaration], entity: s
 
 
 def holdings(conn: sqlite3.Connection, decls: list[Declaration], entity: str, clocks: Clocks,
-             limit: int = 40) -> tuple[list[Edge], int]:
+             visible=lambda evidence_sql: evidence_sql, limit: int = 40) -> tuple[list[Edge], int]:
     """Holdings and control in force under `clocks` into and out of `entity`: predicates with two or more
-    entity columns, first -> second. Returns (edges, how many more were left out past `limit` each way)."""
+    entity columns, first -> second, from the records `visible` keeps (it wraps the evidence query, as
+    `Withholding.provider` does). Returns (edges, how many more were left out past `limit` each way)."""
     from ..proof.terms import value_text
 
     edges: list[Edge] = []
     more = 0
+    evidence_sql = visible(lambda decl, _as_of=None: in_force_sql(decl, clocks))
     for decl in _stored(conn, decls):
         cols = entity_columns(decl)
         if len(cols) < 2:
             continue
         first, second = cols[:2]
         others = [c.name for c in decl.columns if c.name not in (first, second)]
-        sql, params = in_force_sql(decl, clocks)
+        sql, params = evidence_sql(decl)
         select = ", ".join(ident(c) for c in [first, second, *others])
         for col in (first, second):
             rows = conn.execute(f"SELECT DISTINCT {select} FROM ({sql}) WHERE {ident(col)} = ? "

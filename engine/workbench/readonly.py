@@ -1,33 +1,71 @@
-"""A case file opened read-only: SQLite's `mode=ro` opens the file for reading only, so nothing the workbench
-does can write (a transaction the API opens around a read takes no write lock there, so writers are not held up).
+"""A case file opened read-only, as one principal: SQLite's `mode=ro` opens the file for reading only, so
+no read the workbench makes can change it (a transaction the API opens around a read takes no write lock
+there, so writers are not held up).
 
-The views a `Case` records in the audit log (`view.why`, `view.whynot`) are not recorded here: a read-only
-connection cannot append to the log, and the workbench promises to leave the case file as it found it.
+The reads a `Case` records in the audit log (`view.why`, `view.whynot`, ...) go to the workbench's access
+log (access_log.py), which appends them through a connection of its own: the audit log is the one thing
+the workbench writes. A withheld node's commitment needs a salt; one the case file does not hold yet is
+made for this workbench session only (kept in memory, never written), so the proof a page shows is
+redacted exactly as the CLI redacts it, and only `warrant export` makes commitments `verify-proof --db`
+can open later.
 """
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from pathlib import Path
 
+from ..access.reader import Reader, Withholding
 from ..api import Case
 from ..eval.functions import register as register_functions
 from ..store.errors import store_error
 from ..store.schema import Store, busy_timeout
+from .access_log import AccessLog
 
 BASE_TABLES = {"meta", "sources", "rulebooks", "loads", "runs"}
 
 
+class SessionSalts(Reader):
+    """A reader whose commitment salts are the case file's where it has them, else made for this session."""
+
+    def __init__(self, conn, principal, scheme, session: dict[str, bytes]):
+        super().__init__(conn, principal, scheme)
+        self.session = session
+
+    def salt(self, key: str) -> bytes:
+        """The case file's salt for `key`, else this session's (never written)."""
+        try:
+            row = self.conn.execute("SELECT salt FROM commitment_salts WHERE key = ?", [key]).fetchone()
+        except sqlite3.OperationalError:  # no salts table yet
+            row = None
+        if row is not None:
+            return bytes(row[0])
+        return self.session.setdefault(key, secrets.token_bytes(16))
+
+
 class ReadOnlyCase(Case):
-    """A `Case` over a read-only connection: every read works, nothing is written, views are not audited."""
+    """A `Case` over a read-only connection, acting as one principal: every read works and shows what the
+    principal may see, nothing is written but the access log's entries."""
+
+    def __init__(self, store: Store, log: AccessLog, as_principal: str | None = None):
+        super().__init__(store, log.actor, as_principal)
+        self.log = log
+        self._salts: dict[str, bytes] = {}
 
     def audit(self, action: str, entity: str | None, details: dict) -> None:
-        """Nothing: a read-only case file keeps no record of views (see the module's docstring)."""
+        """Keep the entry, naming the acting principal, for the access log to append after the request."""
+        self.log.add(action, entity, {**details, "principal": self.principal.name})
+
+    def reader(self, program) -> Withholding:
+        """What the acting principal may not see of the evidence `program` reads (as `Case.reader`)."""
+        return Withholding(SessionSalts(self.conn, self.principal, self.scheme, self._salts), program)
 
 
-def open_read_only(path: str | Path) -> ReadOnlyCase:
-    """Open an existing case file for reading only (S004 when it is missing, S003 when it is not a case file).
-    The connection may be used from any thread; the caller serialises its use."""
+def open_read_only(path: str | Path, log: AccessLog, as_principal: str | None = None) -> ReadOnlyCase:
+    """Open an existing case file for reading only, as `as_principal` (default: the owner; A001 for a name
+    the case file does not know); S004 when it is missing, S003 when it is not a case file. The connection
+    may be used from any thread; the caller serialises its use."""
     target = Path(path)
     if not target.is_file():
         raise store_error("S004" if not target.exists() else "S003", f"no such case file: {path}"
@@ -41,4 +79,10 @@ def open_read_only(path: str | Path) -> ReadOnlyCase:
     if not BASE_TABLES <= tables:
         conn.close()
         raise store_error("S003", f"{path} is not a case file: it has no {', '.join(sorted(BASE_TABLES - tables))} table")
-    return ReadOnlyCase(Store(str(path), conn), actor="workbench")
+    case = ReadOnlyCase(Store(str(path), conn), log, as_principal)
+    try:
+        case.principal
+    except Exception:
+        conn.close()
+        raise
+    return case

@@ -27,20 +27,21 @@ def url_of(sock: socket.socket, host: str) -> str:
     return f"http://{shown}:{port}/"
 
 
-def _server(path: str, host: str):
+def _server(path: str, host: str, as_principal: str | None = None, say: Callable[[str], None] | None = None):
     import uvicorn
 
     from .app import LOCAL_HOSTS, create_app
 
-    app = create_app(path, hosts=sorted({*LOCAL_HOSTS, host}) if host not in LOOPBACK else None)
+    app = create_app(path, hosts=sorted({*LOCAL_HOSTS, host}) if host not in LOOPBACK else None,
+                     as_principal=as_principal, say=say)
     return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
 
 
 @contextlib.contextmanager
-def running(path: str, host: str = "127.0.0.1") -> Iterator[str]:
-    """The workbench served from a background thread on a free port (for tests and the screenshot script):
-    yields its URL, and stops it on leaving."""
-    server, sock = _server(path, host), bind(host, 0)
+def running(path: str, host: str = "127.0.0.1", as_principal: str | None = None) -> Iterator[str]:
+    """The workbench served from a background thread on a free port (for tests and the screenshot script),
+    reading as `as_principal`: yields its URL, and stops it on leaving."""
+    server, sock = _server(path, host, as_principal), bind(host, 0)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -54,11 +55,14 @@ def running(path: str, host: str = "127.0.0.1") -> Iterator[str]:
         sock.close()
 
 
-def serve(path: str, host: str = "127.0.0.1", port: int = 8765, say: Callable[[str], None] = print) -> None:
-    """Serve the workbench over the case file at `path` (opened read-only) until interrupted; `say` is told
-    the URL, and a warning when `host` is reachable from other machines."""
-    server, sock = _server(path, host), bind(host, port)
+def serve(path: str, host: str = "127.0.0.1", port: int = 8765, say: Callable[[str], None] = print,
+          as_principal: str | None = None) -> None:
+    """Serve the workbench over the case file at `path` (opened read-only) as `as_principal` (default: the
+    owner) until interrupted; `say` is told the URL, and a warning when `host` is reachable from other
+    machines or page views cannot be recorded in the audit log."""
+    server, sock = _server(path, host, as_principal, say), bind(host, port)
     if host not in LOOPBACK:
-        say(f"warning: serving on {host}: anyone who can reach this address can read the case file")
-    say(f"Warrant workbench for {path} (read-only): {url_of(sock, host)}")
+        say(f"warning: serving on {host}: anyone who can reach this address can read the case file "
+            f"as {as_principal or 'its owner'}")
+    say(f"Warrant workbench for {path} (read-only, reading as {as_principal or 'owner'}): {url_of(sock, host)}")
     server.run(sockets=[sock])

@@ -35,12 +35,16 @@ def _reason(case, run_id: str, atom: str) -> str:
             return f"{node.rule}: {node.explanation}"
         if node.kind == "rulebook_fact":
             return f"stated by the rulebook, citing {node.citation}"
+        if node.kind == "withheld":
+            return node.statement
     return "holds"
 
 
-def entity_status(case, latest: list[dict], program_of, entity: str, limit: int = 50) -> list[Status]:
+def entity_status(case, latest: list[dict], program_of, entity: str, limit: int = 50,
+                  visible=lambda run_id, row: True) -> list[Status]:
     """For each rulebook's latest run (`latest`: run_info dicts), the conclusions naming `entity` in any entity
-    column (with their reason), then each one-place conclusion over entities that does not hold of it."""
+    column that are `visible(run_id, row)` (with their reason), then each one-place conclusion over entities
+    that does not hold of it."""
     out: list[Status] = []
     for info in latest:
         program = program_of(info["id"])
@@ -53,6 +57,7 @@ def entity_status(case, latest: list[dict], program_of, entity: str, limit: int 
             rows = case.conn.execute(f"SELECT DISTINCT {names} FROM {table_name('fact', decl.name)} WHERE run_id = ? "
                                      f"AND ({where}) ORDER BY {names} LIMIT ?",
                                      [info["id"], *[entity] * len(cols), limit]).fetchall()
+            rows = [row for row in rows if visible(info["id"], row)]
             for row in rows:
                 atom = atom_text(decl.name, row)
                 out.append(Status(info["rulebook"], info["id"], decl.name, atom, True, _reason(case, info["id"], atom)))

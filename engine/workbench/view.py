@@ -1,8 +1,12 @@
 """The workbench's reading of one case file: what each page shows, computed over the Python API.
 
-One read-only connection serves every request, one request at a time (`Workbench.lock`). Runs never change
-once stored, so what is derived from a run alone (its rulebooks, a diff of two runs) is kept after the
-first request; the list of runs is read afresh each time, so runs made while the workbench is open appear.
+One read-only connection serves every request, one request at a time (`Workbench.lock`), acting as one
+principal: every page shows what that principal may see, decided by the Python API's reader (the proofs,
+why-nots and diffs it redacts, and its `Withholding` for the lists the pages make). Each page view that reads
+case content is kept for the access log (access_log.py), which the app appends after the request. Runs
+never change once stored, so what is derived from a run alone (its rulebooks, a diff of two runs) is kept
+after the first request; the list of runs is read afresh each time, so runs made while the workbench is
+open appear.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ..syntax.ast import Declaration
 from ..syntax.parser import parse_atom
 from ..syntax.program import Program
 from . import entities, graphs, status
+from .access_log import AccessLog
 from .readonly import open_read_only
 
 
@@ -42,15 +47,40 @@ class RunRow:
 class Workbench:
     """A case file opened read-only, and the data of each page."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, as_principal: str | None = None, say=None):
         self.path = str(path)
-        self.case = open_read_only(path)
+        self.log = AccessLog(path, "workbench", say)
+        self.case = open_read_only(path, self.log, as_principal)
+        self.principal = self.case.principal
+        self.log.check()
         self.lock = threading.RLock()
         self._program = lru_cache(maxsize=64)(self.case.program_for_run)
-        self._diff = lru_cache(maxsize=64)(self.case.diff)
+        self._diff = lru_cache(maxsize=64)(self._quiet_diff)
+        self._views: dict = {}
 
     def close(self) -> None:
+        self.log.close()
         self.case.close()
+
+    def record(self, action: str, asked: str | None, details: dict) -> None:
+        """Keep a page's access-log entry (`view.*`, as the CLI's reads), naming the principal."""
+        self.case.audit(action, asked, details)
+
+    def flush(self) -> None:
+        """Append the request's access-log entries to the case file's audit log."""
+        self.log.flush()
+
+    def view(self, run_id: str | None = None):
+        """What the principal may not see (the API's `Withholding`) of the evidence a run reads, or with no
+        run, of every rulebook's latest run; remembered until evidence is loaded again."""
+        from ..store.asof import last_batch
+
+        key = (run_id, last_batch(self.case.conn))
+        if key not in self._views:
+            program = self.program(run_id) if run_id else _Evidence(self.evidence_declarations())
+            self._views = {k: v for k, v in self._views.items() if k[1] == key[1]}
+            self._views[key] = self.case.reader(program)
+        return self._views[key]
 
     # runs
     def runs(self) -> list[RunRow]:
@@ -69,19 +99,37 @@ class Workbench:
         return self._program(run_id)
 
     def conclusions(self, run_id: str) -> dict[str, list[str]]:
-        """A run's conclusions as atoms, by predicate."""
+        """A run's conclusions as atoms, by predicate, without those naming a value only withheld records hold
+        (as `why --all` leaves them out)."""
         from ..proof.terms import atom_text
-        return {p: [atom_text(p, row) for row in rows] for p, rows in self.case.conclusions(run_id).items()}
+        view = self.view(run_id)
+        return {p: [atom_text(p, row) for row in rows if not view.holds_secret(row)]
+                for p, rows in self.case.conclusions(run_id).items()}
+
+    def counts(self, run: RunRow) -> dict:
+        """A run's counts of conclusions and facts, each conclusion's as the principal may see them."""
+        if self.principal.owner:
+            return run.counts
+        shown = {p: len(atoms) for p, atoms in self.conclusions(run.id).items()}
+        return {p: shown.get(p, n) for p, n in run.counts.items()}
 
     def changes(self) -> list:
         """What each rulebook's latest run gained or lost since its run before (engine/alerts.py), each diff
         remembered."""
         from ..alerts import alerts
-        return alerts(self.case, diff_of=self.diff)
+        return alerts(self.case, diff_of=self._diff)
 
     def diff(self, run_a: str, run_b: str) -> RunDiff:
+        """The diff of two runs as the principal may see it, recorded as one `view.diff` entry."""
         self.case.run_info(run_a), self.case.run_info(run_b)  # an unknown run is R002
-        return self._diff(run_a, run_b)
+        found = self._diff(run_a, run_b)
+        self.record("view.diff", f"{run_a} {run_b}", {"run_a": run_a, "run_b": run_b, "changes": len(found.changes),
+                                                      "withheld_records": len(self.view(run_b).hashes)})
+        return found
+
+    def _quiet_diff(self, run_a: str, run_b: str) -> RunDiff:
+        with self.log.quiet():
+            return self.case.diff(run_a, run_b)
 
     # entities
     def evidence_declarations(self) -> list[Declaration]:
@@ -94,19 +142,34 @@ class Workbench:
         return [seen[k] for k in sorted(seen)]
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
-        return entities.search(self.case.conn, self.evidence_declarations(), text, limit)
+        """Entities whose id or name contains `text`, but for those only withheld records name; recorded as
+        a `view.search` entry."""
+        view = self.view()
+        found = entities.search(self.case.conn, self.evidence_declarations(), text, limit)
+        shown = [f for f in found if not view.holds_secret([f["id"]])]
+        if text.strip():
+            self.record("view.search", text, {"found": len(shown), "withheld": len(found) - len(shown)})
+        return shown
 
     def entity(self, entity: str) -> dict:
-        """Everything the entity page shows."""
-        decls = self.evidence_declarations()
+        """Everything the entity page shows, of what the principal may see: an id only withheld records name
+        is shown as an id nothing is known about; recorded as one `view.entity` entry."""
+        decls, view = self.evidence_declarations(), self.view()
         today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-        edges, more = entities.holdings(self.case.conn, decls, entity, Clocks(today))
+        secret = view.holds_secret([entity])
+        every = [] if secret else entities.evidence_about(self.case.conn, decls, entity)
+        evidence = [r for r in every if r.record not in view.hashes]
+        edges, more = ([], 0) if secret else entities.holdings(self.case.conn, decls, entity, Clocks(today),
+                                                               view.provider)
         latest = [{"id": r.id, "rulebook": r.rulebook} for r in self.latest_runs()]
-        return {"id": entity, **entities.naming(self.case.conn, entity),
-                "status": status.entity_status(self.case, latest, self.program, entity),
-                "edges": edges, "more_edges": more,
-                "graph": graphs.holdings_svg(entity, edges) if edges else None,
-                "evidence": entities.evidence_about(self.case.conn, decls, entity), "as_of": today}
+        with self.log.quiet():
+            found = [] if secret or not evidence else status.entity_status(
+                self.case, latest, self.program, entity, visible=lambda run, row: not self.view(run).holds_secret(row))
+        self.record("view.entity", entity, {"statuses": len(found), "evidence": len(evidence),
+                                            "withheld": len(every) - len(evidence) + (1 if secret else 0)})
+        return {"id": entity, **(entities.naming(self.case.conn, entity) if not secret else {"names": [], "identifiers": {}}),
+                "status": found, "edges": edges, "more_edges": more,
+                "graph": graphs.holdings_svg(entity, edges) if edges else None, "evidence": evidence, "as_of": today}
 
     # proofs
     def proof(self, run_id: str, atom: str) -> Proof:
@@ -144,9 +207,25 @@ class Workbench:
 
     # audit
     def audit(self, limit: int = 200) -> dict:
+        """The chain's verification and the latest entries: every entry for the owner; for anyone else only
+        the principal's own reads, without their details (the others' questions are not theirs to see)."""
         report = self.case.verify_anchors()
         entries = self.case.audit_entries()
-        return {"report": report, "entries": entries[-limit:][::-1], "total": len(entries)}
+        own = self.principal.owner
+        shown = entries if own else [e for e in entries if e.details.get("principal") == self.principal.name]
+        return {"report": report, "entries": shown[-limit:][::-1], "total": len(shown), "all_entries": len(entries),
+                "details": own, "unrecorded": self.log.problem}
+
+
+class _Evidence:
+    """The evidence declarations of several rulebooks, read as one program's by the API's `Withholding`."""
+
+    def __init__(self, declarations: list[Declaration]):
+        self.declarations = declarations
+        self._by_name = {d.name: d for d in declarations}
+
+    def declaration(self, name: str) -> Declaration | None:
+        return self._by_name.get(name)
 
 
 def rule_texts(conn, run_id: str, program: Program) -> dict[str, str]:

@@ -48,6 +48,17 @@ def demo_case(tmp_path_factory) -> Path:
     return path
 
 
+def case_content(path: Path) -> dict:
+    """Every table of a case file but the audit log, row by row (what browsing must leave as it was)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'audit_log'")]
+    found = {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}
+    conn.close()
+    return found
+
+
 def csv_text(rows: list[list[str]]) -> str:
     import csv
     import io

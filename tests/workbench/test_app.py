@@ -1,7 +1,6 @@
 """The workbench's pages over the Python API, through Starlette's test client: what each page shows, that it
 only reads, and that no value from the case file acts as markup."""
 
-import hashlib
 import html
 import json
 import re
@@ -15,7 +14,9 @@ from engine.workbench import graphs
 from engine.workbench.app import create_app
 from engine.workbench.entities import Edge
 
-from .conftest import HOSTILE
+from engine import api
+
+from .conftest import HOSTILE, case_content
 
 BOREALIS = 'blocked("co:borealis-trading")'
 
@@ -115,13 +116,20 @@ def test_nothing_but_get_is_accepted(client, method, path):
     assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
 
 
-def test_browsing_leaves_the_case_file_as_it_was(demo_case):
-    before = hashlib.sha256(demo_case.read_bytes()).hexdigest()
+def test_browsing_changes_nothing_but_the_audit_log(demo_case):
+    before = case_content(demo_case)
+    with api.Case.open(demo_case) as case:
+        logged = len(case.audit_entries())
     with TestClient(create_app(demo_case)) as c:
         for path in ("/", "/audit", "/diff?a=run-000004&b=run-000009", f"/whynot?run=run-000011&atom={BOREALIS}",
                      f"/conclusion?run=run-000010&atom={BOREALIS}", "/entity?id=co:borealis-trading"):
             assert c.get(path).status_code == 200
-    assert hashlib.sha256(demo_case.read_bytes()).hexdigest() == before
+    assert case_content(demo_case) == before  # evidence, runs, facts, salts: as they were
+    with api.Case.open(demo_case) as case:
+        added = case.audit_entries()[logged:]
+        assert case.verify_audit().ok
+    assert [e.action for e in added] == ["view.case", "view.diff", "view.whynot", "view.why", "view.entity"]
+    assert {(e.actor, e.details["principal"]) for e in added} == {("workbench", "owner")}
 
 
 @pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
