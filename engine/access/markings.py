@@ -116,6 +116,31 @@ def parse_caveats(value: object) -> tuple[str, ...]:
     return tuple(sorted(set(words)))
 
 
+def at_least(marking: Marking, other: Marking, scheme: Scheme) -> bool:
+    """Whether `marking` is as strict as `other` or stricter: a level no lower, releasable to no partner
+    `other` is not (no restriction < REL TO a list < REL TO fewer < LOCAL ONLY), and every caveat of `other`."""
+    return (scheme.rank(marking.classification) >= scheme.rank(other.classification)
+            and _rel_within(marking.releasable_to, other.releasable_to)
+            and set(other.caveats) <= set(marking.caveats))
+
+
+def _rel_within(mine: tuple[str, ...] | None, other: tuple[str, ...] | None) -> bool:
+    if other is None:
+        return True
+    return mine is not None and (not mine or (bool(other) and set(mine) <= set(other)))
+
+
+def strictest(a: Marking, b: Marking, scheme: Scheme) -> Marking:
+    """The least strict marking that is at least as strict as both: the higher level, the partners both
+    release to (LOCAL ONLY when they share none), every caveat of either."""
+    level = max(a.classification, b.classification, key=scheme.rank)
+    if a.releasable_to is None or b.releasable_to is None:
+        rel = b.releasable_to if a.releasable_to is None else a.releasable_to
+    else:
+        rel = tuple(sorted(set(a.releasable_to) & set(b.releasable_to)))
+    return Marking(level, rel, tuple(sorted(set(a.caveats) | set(b.caveats))))
+
+
 def scheme_from(levels: list[str] | tuple[str, ...], default: str | None = None) -> Scheme:
     """A scheme from a preset name's levels or a list written lowest first; MarkingError when malformed."""
     cleaned = tuple(" ".join(str(x).split()).upper() for x in levels)

@@ -25,7 +25,8 @@ CODES: dict[str, tuple[str, str]] = {
     "L016": ("number not exact", "give a whole number from -9223372036854775808 to 9223372036854775807, or a "
                                  "decimal of at most 15 significant digits"),
     "L017": ("bad marking", "give a classification level of the case file's scheme (warrant markings show), "
-                            "REL TO partners or LOCAL ONLY, and caveats as a list of words"),
+                            "REL TO partners or LOCAL ONLY, and caveats as a list of words; a row's marking may be "
+                            "stricter than its file's, and a file's than its source's, never less strict"),
 }
 
 # The FtM import's own codes (warrant import ftm).

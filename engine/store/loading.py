@@ -20,7 +20,7 @@ from .evidence import create_indexes, ensure_evidence_tables, evidence_declarati
 from .lines import survey
 from .lookalikes import lookalike_warnings
 from .manifest import file_defaults, read_manifest
-from .markings import check_manifest_markings, mark_records
+from .markings import check_manifest_markings
 from .metacolumns import MetadataColumns
 from .names import NameWarning
 from .packing import Packer
@@ -28,6 +28,7 @@ from .parallel import read_split
 from .plaincsv import read_plain
 from .progress import progress_bar
 from .readers import read_facts
+from .recordmarks import RecordMarks
 from .records import normalize_timestamp, utc_now
 from .rows import Stamp, table_rows
 from .schema import Store, write_transaction
@@ -99,10 +100,12 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
         problems += manifest_problems + marking_problems
         ensure_evidence_tables(store, program, indexes=False)  # a new table is indexed once it is filled
         problems += register_sources(db, manifest, [path for path, _ in files])
+        marks = RecordMarks(db.conn, scheme)
+        problems += marks.check_files(manifest)
         batch = db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchone()[0]
         known = frozenset(source_ids(db))
         stamps = [Stamp(decl, path, file_defaults(manifest, path.name),
-                        known, recorded_at, batch) for path, decl in files]
+                        known, recorded_at, batch, marks) for path, decl in files]
         reports, flagged = _load_files(store, stamps, problems, progress)
         evidence = {d.name for d in evidence_declarations(program)}
         for path in entity_files(folder):
@@ -110,9 +113,9 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
                 store_names(store.conn, read_names(path, problems))
         if problems:
             raise LoadError(problems)
-        mark_records(db.conn, manifest, files, batch, scheme)
         for decl in evidence_declarations(program):
             create_indexes(store, decl)  # only those still missing: tables this load made and left empty
+        marks.store()
         lookalikes = lookalike_warnings(store, evidence_declarations(program), batch, flagged)
         files = [_with_warnings(r, names, lookalikes) for r, (_, names) in zip(reports, flagged)]
         report = LoadReport(batch, tuple(files))
@@ -146,6 +149,8 @@ def _load_file(store: Store, stamp: Stamp, problems: list[Problem], names: dict[
         read, consumed = _columnar(staged, stamp, packer, update)
         if read is None:
             read, consumed = _by_rows(staged, stamp, packer, problems, names, update)
+        if not problems and stamp.marks is not None:
+            stamp.marks.staged(str(stamp.path), stamp.decl.name, stamp.defaults)
         added = 0 if problems else staged.move(packer, stamp.recorded_at, stamp.batch)
     report = FileReport(stamp.decl.name, str(stamp.path), read, added, read - added)
     return report, consumed

@@ -1,8 +1,9 @@
 """Markings at load time: a manifest's source and file markings checked against the case file's scheme
-(L017, located in manifest.json), and each marked file's records given the file's marking.
+(L017, located in manifest.json); and the marking of a stored record.
 
-A record's marking is its file's (the `record_markings` table, by record hash) when its manifest entry gives
-one, else its source's (the `sources` table), else the scheme's default level with no restriction."""
+A record's marking is its own (the `record_markings` table, by record hash: given by its row or its file,
+see `recordmarks`), else its source's (the `sources` table), else the scheme's default level with no
+restriction."""
 
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ from types import MappingProxyType
 
 from ..access.markings import Marking, MarkingError, Scheme, parse_caveats, parse_releasability
 from .errors import Problem
-from .evidence import table_name
 from .manifest import Manifest, locate
-from .schema import quote
 
 _FIELDS = ("classification", "releasability", "caveats")
 _TABLE = ("CREATE TABLE IF NOT EXISTS record_markings (hash TEXT PRIMARY KEY, classification TEXT NOT NULL, "
@@ -55,25 +54,6 @@ def _canonical(name: str, raw, scheme: Scheme) -> str | None:
     return ",".join(parse_caveats(raw)) or None
 
 
-def mark_records(conn: sqlite3.Connection, manifest: Manifest | None, files: list[tuple[Path, object]],
-                 batch: int, scheme: Scheme) -> None:
-    """Give the records this batch added from each file whose manifest entry carries a marking that marking
-    (each field it leaves out is its source's)."""
-    if manifest is None:
-        return
-    for path, decl in files:
-        entry = manifest.files.get(path.name)
-        if entry is None or not any(getattr(entry, f) for f in _FIELDS):
-            continue
-        conn.execute(_TABLE)
-        of_source = "(SELECT {} FROM sources WHERE id = _source)"
-        conn.execute(f"INSERT OR REPLACE INTO record_markings (hash, classification, releasability, caveats) "
-                     f"SELECT _hash, COALESCE(?, {of_source.format('classification')}, ?), "
-                     f"COALESCE(?, {of_source.format('releasability')}), COALESCE(?, {of_source.format('caveats')}) "
-                     f"FROM {quote(table_name(decl.name))} WHERE _batch = ?",
-                     [entry.classification, scheme.default, entry.releasability, entry.caveats, batch])
-
-
 def record_marking(conn: sqlite3.Connection, scheme: Scheme, record_hash: str | None, source: str | None) -> Marking:
     """The marking of one record: its file's, else its source's, else the scheme's default."""
     row = None
@@ -85,11 +65,15 @@ def record_marking(conn: sqlite3.Connection, scheme: Scheme, record_hash: str | 
             row = None
     if row is None and source is not None:
         row = source_marking_row(conn, source)
-    if row is None:
-        return scheme.default_marking()
+    return scheme.default_marking() if row is None else marking_of(scheme, row)
+
+
+def marking_of(scheme: Scheme, row) -> Marking:
+    """The marking of a stored (classification, releasability, caveats) row; one written before markings were
+    checked, and now refused, is withheld from all but the owner."""
     try:
         return scheme.marking(row[0], row[1], row[2])
-    except MarkingError:  # written before markings were checked: withheld from all but the owner
+    except MarkingError:
         return Marking(scheme.levels[-1], (), ("UNCHECKED",))
 
 

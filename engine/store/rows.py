@@ -12,6 +12,7 @@ from .items import Header, Item, RawRow
 from .manifest import FileDefaults
 from .names import NameWarning, misleading, misleading_warning
 from .packing import Packer
+from .recordmarks import MARKING_COLUMNS, RecordMarks
 from .validation import NO_META, Checked, Fault, fast_checker, validate_row
 from .values import META_CHECKERS
 
@@ -26,6 +27,7 @@ class Stamp:
     sources: frozenset[str]
     recorded_at: str
     batch: int
+    marks: RecordMarks | None = None  # where rows' own markings are checked and noted
 
     def default_meta(self) -> dict:
         """The metadata of a row that states none of its own: the file's defaults."""
@@ -44,6 +46,10 @@ def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem], pac
     entities = [(at, c.name) for at, c in enumerate(stamp.decl.columns) if c.type == "entity"]
     for item in items:
         if type(item) is RawRow:
+            own = _own_marking(stamp, item)
+            if own:
+                item = RawRow(item.line, {k: v for k, v in item.values.items() if k not in own}, item.positions,
+                              item.consumed)
             checked = fast(item.values)
             if checked is not None and checked[1] is NO_META:
                 row = pack(checked[0], default_meta)
@@ -51,6 +57,9 @@ def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem], pac
                 row = _row(stamp, item, problems, packer, checked)
             if row is not None and names is not None:
                 _note_names(stamp, item, row, entities, names)
+            if own and row is not None:
+                source = _text(item.values.get("_source")) or stamp.defaults.source
+                stamp.marks.row(stamp.path, item, own, row[-2], stamp.defaults, source, problems)
             yield item, row
         elif isinstance(item, Header):
             header_problems = _check_header(stamp, item)
@@ -59,6 +68,17 @@ def table_rows(stamp: Stamp, items: Iterator[Item], problems: list[Problem], pac
                 return
         else:
             problems.append(Problem("L009", str(stamp.path), item.line, item.col, None, None, item.reason))
+
+
+def _own_marking(stamp: Stamp, item: RawRow) -> dict:
+    """The row's marking fields (`_classification`, `_releasability`, `_caveats`), as read."""
+    if stamp.marks is None:
+        return {}
+    return {name: item.values[name] for name in MARKING_COLUMNS if name in item.values}
+
+
+def _text(value) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _note_names(stamp: Stamp, item: RawRow, row: tuple, entities: list[tuple[int, str]],
@@ -78,7 +98,7 @@ def _check_header(stamp: Stamp, header: Header) -> list[Problem]:
         if name not in header.names:
             out.append(Problem("L002", path, 1, 1, name, None, "missing column"))
     for name in header.names:
-        if name not in declared and name not in META_CHECKERS:
+        if name not in declared and name not in META_CHECKERS and name not in MARKING_COLUMNS:
             line, col = header.positions.get(name, (1, 1))
             out.append(Problem("L003", path, line, col, name, None, "extra column: not declared for this predicate"))
     return out
