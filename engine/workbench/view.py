@@ -107,11 +107,11 @@ class Workbench:
                 for p, rows in self.case.conclusions(run_id).items()}
 
     def counts(self, run: RunRow) -> dict:
-        """A run's counts of conclusions and facts, each conclusion's as the principal may see them."""
+        """A run's counts of conclusions and facts for the owner; for anyone else, of the conclusions it
+        may see (a count of derived facts would count those naming withheld parties)."""
         if self.principal.owner:
             return run.counts
-        shown = {p: len(atoms) for p, atoms in self.conclusions(run.id).items()}
-        return {p: shown.get(p, n) for p, n in run.counts.items()}
+        return {p: len(atoms) for p, atoms in self.conclusions(run.id).items()}
 
     def changes(self) -> list:
         """What each rulebook's latest run gained or lost since its run before (engine/alerts.py), each diff

@@ -5,6 +5,7 @@ with the principal, what was asked and how much was withheld (never what)."""
 import html
 import io
 import json
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -109,6 +110,13 @@ def test_the_cleared_reader_sees_them(case):
         assert "co:yarrow-holdings" in [f["id"] for f in client.get("/api/search", params={"q": "olding"}).json()]
     assert not [s for s in EVERY_SECRET if s not in html.unescape(shown)]
     assert "reading as analyst (user, UK, cleared SECRET)" in shown and "withheld from you" not in shown
+
+
+def test_the_counts_of_a_run_are_of_the_conclusions_the_reader_may_see(case):
+    row = re.compile(rf'<tr><td>{case["runs"][1]}</td>.*?<td class="dim">(.*?)</td></tr>')
+    with TestClient(create_app(case["path"], as_principal="liaison")) as liaison, TestClient(create_app(case["path"])) as owner:
+        assert row.search(liaison.get("/").text)[1] == "3 frozen"  # A, B and X; not the partner's two parties
+        assert row.search(owner.get("/").text)[1] == "5 blocked, 5 frozen"
 
 
 def test_an_id_only_withheld_records_name_reads_as_an_id_nothing_is_known_about(case):
