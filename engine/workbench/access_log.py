@@ -70,8 +70,9 @@ class AccessLog:
     def _open(self) -> Store:
         if self._writer is None:
             uri = f"{self.path.absolute().as_uri()}?mode=rw"
-            self._writer = Store(str(self.path), sqlite3.connect(uri, uri=True, timeout=busy_timeout(),
-                                                                 check_same_thread=False, isolation_level=None))
+            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout(), check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA synchronous = NORMAL")  # as open_store: durable at the next checkpoint (WAL)
+            self._writer = Store(str(self.path), conn)
         return self._writer
 
     def _fail(self, message: str) -> None:

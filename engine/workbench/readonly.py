@@ -52,14 +52,23 @@ class ReadOnlyCase(Case):
         super().__init__(store, log.actor, as_principal)
         self.log = log
         self._salts: dict[str, bytes] = {}
+        self._readers: dict[tuple, tuple] = {}  # evidence read: (last load batch, Withholding)
 
     def audit(self, action: str, entity: str | None, details: dict) -> None:
         """Keep the entry, naming the acting principal, for the access log to append after the request."""
         self.log.add(action, entity, {**details, "principal": self.principal.name})
 
     def reader(self, program) -> Withholding:
-        """What the acting principal may not see of the evidence `program` reads (as `Case.reader`)."""
-        return Withholding(SessionSalts(self.conn, self.principal, self.scheme, self._salts), program)
+        """What the acting principal may not see of the evidence `program` reads (as `Case.reader`), kept
+        until evidence is loaded again (the principal and the records' markings stay as they are)."""
+        from ..store.asof import last_batch
+
+        batch = last_batch(self.conn)
+        key = tuple(sorted((d.name, tuple(c.name for c in d.columns)) for d in program.declarations if d.is_evidence))
+        if self._readers.get(key, (None,))[0] != batch:
+            self._readers[key] = (batch, Withholding(SessionSalts(self.conn, self.principal, self.scheme, self._salts),
+                                                     program))
+        return self._readers[key][1]
 
 
 def open_read_only(path: str | Path, log: AccessLog, as_principal: str | None = None) -> ReadOnlyCase:

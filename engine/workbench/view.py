@@ -56,7 +56,7 @@ class Workbench:
         self.lock = threading.RLock()
         self._program = lru_cache(maxsize=64)(self.case.program_for_run)
         self._diff = lru_cache(maxsize=64)(self._quiet_diff)
-        self._views: dict = {}
+        self._conclusions: dict = {}  # (run, last load batch): what `conclusions` gave
 
     def close(self) -> None:
         self.log.close()
@@ -72,15 +72,8 @@ class Workbench:
 
     def view(self, run_id: str | None = None):
         """What the principal may not see (the API's `Withholding`) of the evidence a run reads, or with no
-        run, of every rulebook's latest run; remembered until evidence is loaded again."""
-        from ..store.asof import last_batch
-
-        key = (run_id, last_batch(self.case.conn))
-        if key not in self._views:
-            program = self.program(run_id) if run_id else _Evidence(self.evidence_declarations())
-            self._views = {k: v for k, v in self._views.items() if k[1] == key[1]}
-            self._views[key] = self.case.reader(program)
-        return self._views[key]
+        run, of every rulebook's latest run."""
+        return self.case.reader(self.program(run_id) if run_id else _Evidence(self.evidence_declarations()))
 
     # runs
     def runs(self) -> list[RunRow]:
@@ -102,9 +95,15 @@ class Workbench:
         """A run's conclusions as atoms, by predicate, without those naming a value only withheld records hold
         (as `why --all` leaves them out)."""
         from ..proof.terms import atom_text
-        view = self.view(run_id)
-        return {p: [atom_text(p, row) for row in rows if not view.holds_secret(row)]
-                for p, rows in self.case.conclusions(run_id).items()}
+        from ..store.asof import last_batch
+
+        key = (run_id, last_batch(self.case.conn))
+        if key not in self._conclusions:
+            view = self.view(run_id)
+            self._conclusions = {k: v for k, v in self._conclusions.items() if k[1] == key[1]}
+            self._conclusions[key] = {p: [atom_text(p, row) for row in rows if not view.holds_secret(row)]
+                                      for p, rows in self.case.conclusions(run_id).items()}
+        return self._conclusions[key]
 
     def counts(self, run: RunRow) -> dict:
         """A run's counts of conclusions and facts for the owner; for anyone else, of the conclusions it
