@@ -23,6 +23,7 @@ from .ftm import FTM_QUICK, FTM_SIZES, bench_ftm
 from .cli import CLI_QUICK, CLI_SIZES, bench_cli
 from .provenance import PROVENANCE_QUICK, PROVENANCE_SIZES, bench_provenance
 from .incremental import INCREMENTAL_QUICK, INCREMENTAL_SIZES, bench_incremental
+from .point import bench_point
 from .replay import REPLAY_QUICK, REPLAY_SIZES, bench_replay
 from .workbench import WORKBENCH_QUICK, WORKBENCH_SIZES, bench_workbench
 
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (about a minute)")
     ap.add_argument("--only", choices=["tc", "ofac", "proof", "replay", "check", "workbench", "provenance", "cli", "ftm",
-                                       "incremental"], help="run one benchmark")
+                                       "incremental", "point"], help="run one benchmark")
     ap.add_argument("--sizes", help="OFAC sizes in ownership edges, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
     ap.add_argument("--repeat", type=int, help=f"OFAC runs per peer and size (default {REPEAT_SMALL} up to "
@@ -232,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "incremental"):
             inc_sizes = sizes if args.sizes else (INCREMENTAL_QUICK if args.quick else INCREMENTAL_SIZES)
             results["incremental"] = bench_incremental(work, inc_sizes, say)
+        if args.only in (None, "point"):
+            results["point"] = bench_point(work, max(sizes), say)
         if args.only in (None, "cli"):
             cli_sizes = sizes if args.sizes else (CLI_QUICK if args.quick else CLI_SIZES)
             results["cli"] = bench_cli(work, cli_sizes, lambda n: repeats_for(n, args.repeat), say)

@@ -202,6 +202,8 @@ def main(argv: list[str]) -> None:
         from .ftm import ftm_import_job as fn
     elif job == "incremental":
         from .incremental import incremental_job as fn
+    elif job == "point":
+        from .point import point_job as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

@@ -542,15 +542,16 @@ class Case:
     def _asked_clocks(self, as_of: str | None, known_at: str | None) -> Clocks:
         return Clocks(_effective_as_of(as_of), _effective_known_at(known_at), last_batch(self.conn))
 
-    def _partially(self, program: Program, predicate: str, as_of, known_at, answer):
-        """`answer(conn, run_id, clocks)` from a partial evaluation for `predicate` (engine/point.py)."""
+    def _partially(self, program: Program, ask, as_of, known_at, answer):
+        """`answer(conn, run_id, clocks)` from a partial evaluation for `ask`, a predicate or a Demand
+        (engine/point.py)."""
         from .point import answer_partially
         from .store.evidence import ensure_evidence_tables
 
         clocks = self._asked_clocks(as_of, known_at)
         with write_transaction(self.store):
             ensure_evidence_tables(self.store, program)
-        return answer_partially(self.store.path, program, self._provider(clocks), clocks, predicate,
+        return answer_partially(self.store.path, program, self._provider(clocks), clocks, ask,
                                 lambda conn, run_id: answer(conn, run_id, clocks),
                                 max_seconds=DEFAULT_MAX_SECONDS, max_facts=DEFAULT_MAX_FACTS)
 
@@ -565,8 +566,10 @@ class Case:
         if program is not None and run_id is None:
             run_id = self.current_run(program, as_of, known_at)
             if run_id is None:
+                from .eval.demand import Demand
+
                 ground = _ground(program, atom)
-                result = self._partially(program, ground.predicate, as_of, known_at, lambda conn, run, clocks: proof_api.why(
+                result = self._partially(program, Demand(ground.predicate, ground.args), as_of, known_at, lambda conn, run, clocks: proof_api.why(
                     conn, program, run, ground, self._provider(clocks), clocks.as_of, limits))
                 with write_transaction(self.store):
                     result = self.reader(program).reader.proof(result, program)
@@ -857,8 +860,11 @@ class Case:
         if partial:
             from .syntax.parser import parse_atom
 
-            asked = _declaration(program, parse_atom(pattern)).name
-            names, rows, withheld = self._partially(program, asked, as_of, known_at,
+            from .eval.demand import Demand
+
+            asked = parse_atom(pattern)
+            _declaration(program, asked)
+            names, rows, withheld = self._partially(program, Demand(asked.predicate, _constants(asked)), as_of, known_at,
                                                     lambda conn, run, clocks: _pattern_rows(
                                                         conn, program, clocks, pattern, run, view.hashes))
         else:
@@ -908,6 +914,11 @@ def _scrubbed(view, result):
     return type(result).model_validate_json(view.scrub(result.model_dump_json(), result.args)).model_copy(update={
         "notes": [*result.notes, f"{len(view.hashes)} record(s) withheld from you were not considered: "
                   "what is counted or summed here is what you may see, and withheld records may add to it"]})
+
+
+def _constants(atom: ast.Atom) -> tuple:
+    """Each argument's value where the pattern gives a literal, else None."""
+    return tuple(a.value if isinstance(a, ast.Const) else None for a in atom.args)
 
 
 def _ground(program: Program, atom):

@@ -23,6 +23,7 @@ from .guards import RuleError
 from .incremental import Previous, Reuse, full, incremental_fixpoint, why_not_incremental
 from .limits import LimitError, is_interrupt, time_limit, time_limit_error
 from .seminaive import RoundLimitError, Trace, fixpoint
+from .demand import Demand
 from .slice import needed, sliced_fixpoint
 from .stated import insert_stated_facts
 
@@ -174,7 +175,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
              max_rounds: int = 100_000, trace: Trace | None = None, now: str | None = None,
              run_id: str | None = None, collect: bool = True, max_seconds: float | None = None,
              max_facts: int | None = None, provenance: bool = True, previous: Previous | None = None,
-             full_reason: str = "asked for", ask: str | None = None) -> RunResult:
+             full_reason: str = "asked for", ask: str | Demand | None = None) -> RunResult:
     """Evaluate `program` over the evidence in force at `as_of` and store the facts under a new run id
     (or under `run_id`, which must not be in use: replay uses it inside a savepoint it rolls back).
     With `collect`, the result lists every conclusion; otherwise read them later with `stored_conclusions`.
@@ -185,7 +186,8 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     same facts, rounds and rules as a full run; `full_reason` says why a run without `previous` is full.
     With `ask` (a predicate), only the strata it needs are evaluated (slice.py), with the facts and rounds a
     full run gives them, and other derived predicates are left empty: a partial run, never to be stored as
-    a run of record (engine/point.py evaluates it in a scratch database)."""
+    a run of record (engine/point.py evaluates it in a scratch database). With `ask` a Demand (an atom with
+    some arguments bound), its own stratum derives only the facts that atom needs (demand.py)."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
     written = program
@@ -201,7 +203,8 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
             reuse = _mode(written, previous if provenance and ask is None else None, as_of_date, full_reason)
             deferred = previous.told() if reuse.incremental else frozenset()  # copied when a stratum reads them
             snapshot = partial(snapshot_evidence, conn, program, evidence_sql, as_of)
-            need = needed(program, make_plan(program), ask) if ask is not None else None
+            asked = ask.predicate if isinstance(ask, Demand) else ask
+            need = needed(program, make_plan(program), asked) if asked is not None else None
             snapshot(only=lambda name: name not in deferred and (need is None or name in need))
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
@@ -215,7 +218,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
                 rounds = (fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
                           if need is None else
                           sliced_fixpoint(conn, make_plan(program), need, tables, constants, as_of_date, max_rounds,
-                                          trace, max_facts))
+                                          trace, max_facts, ask if isinstance(ask, Demand) else None))
             counts = _persist(conn, program, run_id, provenance)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}

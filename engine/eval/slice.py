@@ -15,6 +15,7 @@ import sqlite3
 
 from ..check.depgraph import edges
 from ..syntax.program import Program
+from .demand import Demand, restrict
 from .plan import Stratum
 from .relations import RunTables
 from .seminaive import Trace, _Run, stratum_fixpoint
@@ -53,14 +54,17 @@ def needed(program: Program, plan: tuple[Stratum, ...], predicate: str) -> froze
 
 def sliced_fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], need: frozenset[str], tables: RunTables,
                     constants, as_of: str, max_rounds: int = 100_000, trace: Trace | None = None,
-                    max_facts: int | None = None) -> int:
+                    max_facts: int | None = None, demand: Demand | None = None) -> int:
     """`seminaive.fixpoint` over the strata that meet `need` (from `needed`), the others skipped with the
     round each takes in a full run; returns the rounds a full run has used by the end of the last
-    needed stratum."""
+    needed stratum. With `demand` (an atom of the last stratum's predicate), that stratum derives only
+    what the atom needs (demand.py); its facts that remain are the full run's."""
     run = _Run(conn, tables, as_of, trace, max_facts)
     last = max((i for i, s in enumerate(plan) if s.members & need), default=-1)
     k = 1
-    for stratum in plan[:last + 1]:
+    for i, stratum in enumerate(plan[:last + 1]):
+        if i == last and demand is not None and demand.predicate in stratum.members:
+            restrict(conn, stratum, demand, tables)
         if stratum.members & need:
             k = stratum_fixpoint(run, stratum, constants, k, max_rounds)
         elif stratum.recursive:  # `needed` includes these: its rounds depend on its data

@@ -10,8 +10,10 @@ import textwrap
 import pytest
 
 from engine import api
+from engine.eval.demand import Demand
 from engine.point import PARTIAL, answer_partially
 from engine.proof import api as proof_api
+from engine.proof.terms import parse_atom
 
 RULES = textwrap.dedent('''\
     rulebook point "Point questions" version "1"
@@ -66,9 +68,11 @@ def _partial_json(case, program, atom: str, run_id: str) -> str:
     """The proof of `atom` from a partial evaluation under run `run_id`'s clocks, naming that run."""
     clocks = case.clocks(run_id)
     provider = case._provider(clocks)
-    predicate = atom.split("(")[0]
-    return answer_partially(case.store.path, program, provider, clocks, predicate, lambda conn, run: proof_api.render(
-        proof_api.why(conn, program, run, atom, provider, clocks.as_of), "json"), run_id=run_id)
+    ground = parse_atom(program, atom)
+    return answer_partially(case.store.path, program, provider, clocks, Demand(ground.predicate, ground.args),
+                            lambda conn, run: proof_api.render(
+                                proof_api.why(conn, program, run, atom, provider, clocks.as_of), "json"),
+                            run_id=run_id)
 
 
 def _untimed(text: str) -> str:

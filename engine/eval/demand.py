@@ -1,0 +1,168 @@
+"""Demand restriction (magic sets) of the stratum a point question asks about.
+
+A question such as `sg("a", Y)` binds some arguments. Before the asked predicate's stratum is
+evaluated, the facts it could need are computed as *demand* tables, one per predicate of the stratum,
+over its bound positions (its adornment): seeded with the question's constants, and closed by each
+rule: a demanded head, joined with the rule's positive atoms of lower strata and evidence (already
+complete), demands the bound positions of each same-stratum atom of the body (aggregate bodies
+included). A position stays bound only if every call site binds it; a predicate left with none is not
+restricted. The stratum is then evaluated as usual, but a row of a predicate with demand is inserted
+only when its bound arguments are demanded (a trigger ignores the others).
+
+Why the facts kept are a full run's, with their rounds: the demand of a fact covers every same-stratum
+fact any derivation of it uses (the closure above over-approximates: comparisons, negations and other
+atoms are ignored), so by induction on rounds each demanded fact is derived in the same round by the
+same rules; the stratum starts in the same round because it is the slice's last (slice.py). Its
+proof, which reads only such facts, is the full run's. The stratum may end in fewer rounds: nothing
+after it is evaluated.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from .. import numbers
+from ..syntax.ast import Aggregate, Atom, Const, Var
+from .plan import Stratum
+from .relations import RunTables, ident, table_name
+
+
+@dataclass(frozen=True)
+class Demand:
+    """The asked atom: its predicate, and each argument's value or None where it is free."""
+
+    predicate: str
+    args: tuple
+
+
+def _usable(lits, members: frozenset[str]) -> list[Atom]:
+    """The positive atoms of lower strata or evidence among `lits`, without metadata (joined for demand)."""
+    return [a for a in lits if isinstance(a, Atom) and a.predicate not in members and not a.meta]
+
+
+def _call_sites(rule, members: frozenset[str]):
+    """(same-stratum body atom, the atoms joined to demand it) for each positive same-stratum atom."""
+    outer = _usable(rule.body, members)
+    for lit in rule.body:
+        if isinstance(lit, Atom) and lit.predicate in members:
+            yield lit, outer
+        elif isinstance(lit, Aggregate):
+            inner = outer + _usable(lit.body, members)
+            for a in lit.body:
+                if isinstance(a, Atom) and a.predicate in members:
+                    yield a, inner
+
+
+def _vars(atoms) -> set[str]:
+    return {a.name for atom in atoms for a in atom.args if isinstance(a, Var)}
+
+
+def _reached(known: set[str], joined: list[Atom]) -> set[str]:
+    """`known` and the variables of the atoms linked to it through shared variables, transitively."""
+    known, rest = set(known), list(joined)
+    while found := [a for a in rest if _vars([a]) & known]:
+        for a in found:
+            rest.remove(a)
+            known |= _vars([a])
+    return known
+
+
+def _head_vars(rule, bound: frozenset[int]) -> set[str]:
+    return {a.name for i, a in enumerate(rule.head.args) if i in bound and isinstance(a, Var)}
+
+
+def adornments(stratum: Stratum, demand: Demand, decls: dict) -> dict[str, frozenset[int]]:
+    """The bound positions of each predicate of the stratum: those every call site binds (none at all
+    when a caller has none: everything it derives may be needed)."""
+    bound = {p: set(range(decls[p].arity)) for p in stratum.predicates}
+    bound[demand.predicate] &= {i for i, v in enumerate(demand.args) if v is not None}
+    changed = True
+    while changed:
+        changed = False
+        for rule in stratum.rules:
+            known_head = _head_vars(rule, frozenset(bound[rule.head.predicate]))
+            for atom, joined in _call_sites(rule, stratum.members):
+                known = _reached(known_head, joined)
+                pos = {i for i, a in enumerate(atom.args) if isinstance(a, Const) or (isinstance(a, Var) and a.name in known)}
+                pos = pos if bound[rule.head.predicate] else set()
+                if not bound[atom.predicate] <= pos:
+                    bound[atom.predicate] &= pos
+                    changed = True
+    return {p: frozenset(b) for p, b in bound.items()}
+
+
+def _col(i: int) -> str:
+    return f'"c{i}"'
+
+
+def _connected(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozenset[int]]) -> list[Atom]:
+    """The atoms of `joined` linked by shared variables to the head's bound arguments (the others would
+    only multiply the join: leaving them out demands more, never less)."""
+    linked = _reached(_head_vars(rule, bound[rule.head.predicate]), joined)
+    return [a for a in joined if _vars([a]) & linked]
+
+
+def _propagation(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozenset[int]], tables: RunTables):
+    """The INSERT adding to atom's demand what a demanded head of `rule` asks of it, with its parameters."""
+    joined = _connected(rule, atom, joined, bound)
+    exprs: dict[str, str] = {}
+    where, params, froms = [], [], [f'{table_name("d", rule.head.predicate)} AS h']
+    for i, a in enumerate(rule.head.args):
+        if i in bound[rule.head.predicate] and isinstance(a, Var):
+            if a.name in exprs:
+                where.append(f"{exprs[a.name]} = h.{_col(i)}")
+            exprs.setdefault(a.name, f"h.{_col(i)}")
+    for j, other in enumerate(joined):
+        decl = tables.decls[other.predicate]
+        prefix = "e" if decl.is_evidence else "r"
+        froms.append(f"{table_name(prefix, other.predicate)} AS a{j}")
+        for c, a in zip(decl.columns, other.args):
+            col = f"a{j}.{ident(c.name)}"
+            if isinstance(a, Const):
+                where.append(f"{col} = ?")
+                params.append(numbers.stored(a.value))
+            elif isinstance(a, Var) and a.name in exprs:
+                where.append(f"{exprs[a.name]} = {col}")
+            elif isinstance(a, Var):
+                exprs[a.name] = col
+    picked = []
+    for i in sorted(bound[atom.predicate]):
+        a = atom.args[i]
+        if isinstance(a, Const):
+            picked.append("?")
+            params.append(numbers.stored(a.value))
+        else:
+            picked.append(exprs[a.name])
+    sql = (f"INSERT OR IGNORE INTO {table_name('d', atom.predicate)} SELECT DISTINCT {', '.join(picked)} "
+           f"FROM {', '.join(froms)}" + (f" WHERE {' AND '.join(where)}" if where else ""))
+    return sql, params
+
+
+def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables: RunTables) -> dict[str, int]:
+    """Compute the stratum's demand tables and install the triggers that keep its rows to them (temp
+    objects, dropped with the run's); returns how many tuples each predicate with demand has."""
+    bound = adornments(stratum, demand, tables.decls)
+    limited = [p for p in stratum.predicates if bound[p]]
+    for p in limited:
+        decl = tables.decls[p]
+        cols = ", ".join(_col(i) for i in sorted(bound[p]))
+        conn.execute(f"CREATE TEMP TABLE {table_name('d', p)} ({cols}, PRIMARY KEY ({cols})) WITHOUT ROWID")
+        match = " AND ".join(f"{_col(i)} = NEW.{ident(decl.columns[i].name)}" for i in sorted(bound[p]))
+        conn.execute(f'CREATE TEMP TRIGGER "demand_{p}" BEFORE INSERT ON {table_name("r", p)} '
+                     f"WHEN NOT EXISTS (SELECT 1 FROM {table_name('d', p)} WHERE {match}) BEGIN SELECT RAISE(IGNORE); END")
+    if demand.predicate in limited:
+        seed = [numbers.stored(demand.args[i]) for i in sorted(bound[demand.predicate])]
+        conn.execute(f"INSERT INTO {table_name('d', demand.predicate)} VALUES ({', '.join('?' * len(seed))})", seed)
+    steps = [_propagation(rule, atom, joined, bound, tables)
+             for rule in stratum.rules if rule.head.predicate in limited
+             for atom, joined in _call_sites(rule, stratum.members) if atom.predicate in limited]
+    added = True
+    while added:
+        added = False
+        for sql, params in steps:
+            added = conn.execute(sql, params).rowcount > 0 or added
+    return {p: conn.execute(f"SELECT COUNT(*) FROM {table_name('d', p)}").fetchone()[0] for p in limited}
+
+
+__all__ = ["Demand", "adornments", "restrict"]
