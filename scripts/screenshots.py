@@ -25,7 +25,8 @@ SIZE = {"width": 1400, "height": 900}
 
 
 def demo_case(folder: Path) -> Path:
-    """The demo case file with every run of scripts/demo.sh."""
+    """The demo case file with every run of scripts/demo.sh, and its liaison officer (a reader not cleared
+    for the partner state's SECRET REL TO UK report)."""
     spec = importlib.util.spec_from_file_location("run_demo", DEMO / "run_demo.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -33,6 +34,7 @@ def demo_case(folder: Path) -> Path:
     try:
         module.run_all(case)
         module.retrospective(case)
+        case.add_principal("liaison", "user", *module.READERS["liaison"])
     finally:
         case.close()
     return folder / "case.db"
@@ -75,6 +77,20 @@ def shoot(url: str, out: Path, browser_path: str) -> list[Path]:
     return saved
 
 
+def shoot_reader(url: str, out: Path, browser_path: str) -> list[Path]:
+    """The proof a reader not cleared for every record sees, with its withheld parts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport=SIZE)
+        page.goto(url + 'conclusion?run=run-000012&atom=sufficient_factual_basis("co:pamir-electronics")')
+        page.locator('#proof-graph g.node[id^="w-"]').first.click()
+        page.screenshot(path=str(out / "reader-conclusion.png"))
+        browser.close()
+    return [out / "reader-conclusion.png"]
+
+
 def main(out: Path) -> int:
     browser_path = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if browser_path is None:
@@ -87,6 +103,9 @@ def main(out: Path) -> int:
         os.chdir(tmp)  # the pages name the case file as given: case.db
         with running("case.db") as url:
             for path in shoot(url, out, browser_path):
+                print(f"wrote {path}")
+        with running("case.db", as_principal="liaison") as url:
+            for path in shoot_reader(url, out, browser_path):
                 print(f"wrote {path}")
     return 0
 

@@ -175,13 +175,17 @@ class Workbench:
         return self.case.why(atom, run_id)
 
     def conclusion(self, run_id: str, atom: str) -> dict:
-        """The proof graph, the data to fold it and show each node, and the narrative."""
+        """The proof graph, the data to fold it and show each node (an aggregate's total as the reader may
+        see it), the narrative, and the line saying the conclusion rests on withheld evidence (or None)."""
+        from ..proof.redact import total_text, withheld_banner
+
         proof = self.proof(run_id, atom)
         rules = rule_texts(self.case.conn, run_id, self.program(run_id))
-        nodes = {nid: {**n.model_dump(mode="json"), **({"rule_text": rules.get(n.rule)} if n.kind == "derivation" else {})}
-                 for nid, n in proof.nodes.items()}
+        extra = {"derivation": lambda n: {"rule_text": rules.get(n.rule)},
+                 "aggregate": lambda n: {"total_text": total_text(n)}}
+        nodes = {nid: {**n.model_dump(mode="json"), **extra.get(n.kind, lambda n: {})(n)} for nid, n in proof.nodes.items()}
         return {"proof": proof, "svg": graphs.proof_svg(proof), "layout": graphs.proof_layout(proof),
-                "nodes": nodes, "paragraphs": paragraphs(proof)}
+                "nodes": nodes, "paragraphs": paragraphs(proof), "banner": withheld_banner(proof)}
 
     def court(self, run_id: str, atom: str, fmt: str = "html") -> str | bytes:
         """The court view of a conclusion's proof: a page (html) or the court exhibit (pdf)."""

@@ -200,12 +200,20 @@ function initProof() {
       row("record hash", n.record);
       entityLinks(n.args);
     } else if (n.kind === "aggregate") {
-      row("aggregate", `${n.var} = ${n.total} (${n.function}${n.distinct ? " distinct" : ""})`);
+      row("aggregate", `${n.var} = ${n.total_text} (${n.function}${n.distinct ? " distinct" : ""})`);
       row("over", n.expression);
-      if (n.compared) row("test", `${n.total} ${n.compared.op} ${n.compared.value} (${n.compared.against}): ${n.compared.holds ? "holds" : "fails"}`);
-      for (const c of n.contributions) row("contributes", `${Object.entries(c.binding).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")}: ${c.value}`);
+      if (n.compared) row("test", `${n.total_text} ${n.compared.op} ${n.compared.value} (${n.compared.against}): ${n.compared.holds ? "holds" : "fails"}`);
+      for (const c of n.contributions) {
+        const withheld = !Object.keys(c.binding).length && c.value === null;
+        row("contributes", withheld ? "a contribution withheld from you" :
+          `${Object.entries(c.binding).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")}: ${c.value}`);
+      }
     } else if (n.kind === "absence" || n.kind === "no_match") {
       row("not found", n.statement);
+    } else if (n.kind === "withheld") {
+      row("withheld from you", n.statement);
+      row("stands for", n.stands_for);
+      row("commitment", n.commitment);
     } else if (n.kind === "comparison" || n.kind === "membership") {
       row("test", n.text);
       row("result", n.holds ? "holds" : "fails");
