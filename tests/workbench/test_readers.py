@@ -120,6 +120,19 @@ def test_the_counts_of_a_run_are_of_the_conclusions_the_reader_may_see(case):
         assert row.search(owner.get("/").text)[1] == "5 blocked, 5 frozen"
 
 
+def test_the_diff_of_the_api_and_the_cli_leaves_out_what_the_reader_may_not_know(case):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    run_1, run_2 = case["runs"]
+    with api.Case.open(case["path"], as_principal="liaison") as liaison, api.Case.open(case["path"]) as owner:
+        assert [c.atom for c in liaison.diff(run_1, run_2).changes] == ['frozen("B")']
+        assert [c.atom for c in owner.diff(run_1, run_2).changes] == ['frozen("B")', 'frozen("co:zeta-shell")']
+    shown = CliRunner().invoke(main, ["--as", "liaison", "diff", run_1, run_2, "--db", str(case["path"]), "--json"])
+    assert shown.exit_code == 0 and 'frozen(\\"B\\")' in shown.output and not found_in(shown.output)
+
+
 def test_an_id_only_withheld_records_name_reads_as_an_id_nothing_is_known_about(case):
     with TestClient(create_app(case["path"], as_principal="liaison")) as client:
         secret = client.get("/entity", params={"id": "co:yarrow-holdings"}).text
