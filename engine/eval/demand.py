@@ -107,7 +107,7 @@ def _propagation(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozense
     """The INSERT adding to atom's demand what a demanded head of `rule` asks of it, with its parameters."""
     joined = _connected(rule, atom, joined, bound)
     exprs: dict[str, str] = {}
-    where, params, froms = [], [], [f'{table_name("d", rule.head.predicate)} AS h']
+    where, params, froms = ["h._step = :step - 1"], [], [f'{table_name("d", rule.head.predicate)} AS h']
     for i, a in enumerate(rule.head.args):
         if i in bound[rule.head.predicate] and isinstance(a, Var):
             if a.name in exprs:
@@ -120,7 +120,7 @@ def _propagation(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozense
         for c, a in zip(decl.columns, other.args):
             col = f"a{j}.{ident(c.name)}"
             if isinstance(a, Const):
-                where.append(f"{col} = ?")
+                where.append(f"{col} = :k{len(params)}")
                 params.append(numbers.stored(a.value))
             elif isinstance(a, Var) and a.name in exprs:
                 where.append(f"{exprs[a.name]} = {col}")
@@ -130,13 +130,13 @@ def _propagation(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozense
     for i in sorted(bound[atom.predicate]):
         a = atom.args[i]
         if isinstance(a, Const):
-            picked.append("?")
+            picked.append(f":k{len(params)}")
             params.append(numbers.stored(a.value))
         else:
             picked.append(exprs[a.name])
-    sql = (f"INSERT OR IGNORE INTO {table_name('d', atom.predicate)} SELECT DISTINCT {', '.join(picked)} "
-           f"FROM {', '.join(froms)}" + (f" WHERE {' AND '.join(where)}" if where else ""))
-    return sql, params
+    sql = (f"INSERT OR IGNORE INTO {table_name('d', atom.predicate)} SELECT DISTINCT {', '.join(picked)}, :step "
+           f"FROM {', '.join(froms)} WHERE {' AND '.join(where)}")
+    return sql, {f"k{i}": v for i, v in enumerate(params)}
 
 
 def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables: RunTables) -> dict[str, int]:
@@ -147,21 +147,22 @@ def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables:
     for p in limited:
         decl = tables.decls[p]
         cols = ", ".join(_col(i) for i in sorted(bound[p]))
-        conn.execute(f"CREATE TEMP TABLE {table_name('d', p)} ({cols}, PRIMARY KEY ({cols})) WITHOUT ROWID")
+        conn.execute(f"CREATE TEMP TABLE {table_name('d', p)} ({cols}, _step INTEGER, PRIMARY KEY ({cols})) WITHOUT ROWID")
+        conn.execute(f'CREATE INDEX temp."d_{p}__step" ON {table_name("d", p)} (_step)')
         match = " AND ".join(f"{_col(i)} = NEW.{ident(decl.columns[i].name)}" for i in sorted(bound[p]))
         conn.execute(f'CREATE TEMP TRIGGER "demand_{p}" BEFORE INSERT ON {table_name("r", p)} '
                      f"WHEN NOT EXISTS (SELECT 1 FROM {table_name('d', p)} WHERE {match}) BEGIN SELECT RAISE(IGNORE); END")
     if demand.predicate in limited:
         seed = [numbers.stored(demand.args[i]) for i in sorted(bound[demand.predicate])]
-        conn.execute(f"INSERT INTO {table_name('d', demand.predicate)} VALUES ({', '.join('?' * len(seed))})", seed)
+        conn.execute(f"INSERT INTO {table_name('d', demand.predicate)} VALUES ({', '.join('?' * len(seed))}, 0)", seed)
     steps = [_propagation(rule, atom, joined, bound, tables)
              for rule in stratum.rules if rule.head.predicate in limited
              for atom, joined in _call_sites(rule, stratum.members) if atom.predicate in limited]
-    added = True
-    while added:
-        added = False
+    added, step = True, 0
+    while added:  # semi-naive: each step joins only the demand the step before added
+        added, step = False, step + 1
         for sql, params in steps:
-            added = conn.execute(sql, params).rowcount > 0 or added
+            added = conn.execute(sql, dict(params, step=step)).rowcount > 0 or added
     return {p: conn.execute(f"SELECT COUNT(*) FROM {table_name('d', p)}").fetchone()[0] for p in limited}
 
 
