@@ -17,9 +17,6 @@ from .errors import Problem
 from .manifest import Manifest, locate
 
 _FIELDS = ("classification", "releasability", "caveats")
-_TABLE = ("CREATE TABLE IF NOT EXISTS record_markings (hash TEXT PRIMARY KEY, classification TEXT NOT NULL, "
-          "releasability TEXT, caveats TEXT)")
-
 
 def check_manifest_markings(manifest: Manifest | None, scheme: Scheme) -> tuple[Manifest | None, list[Problem]]:
     """The manifest with every marking written canonically, and an L017 problem for each marking the scheme

@@ -195,14 +195,37 @@ def test_a_reader_sees_the_siblings_of_a_withheld_row(tmp_path):
         case.run(program)
         case.add_principal("paris", "user", "SECRET", "FR")
         case.add_principal("london", "user", "SECRET", "UK")
+        hidden, plain = (case.conn.execute("SELECT _hash FROM ev_listed WHERE party = ?", [p]).fetchone()[0]
+                         for p in ("co:hidden-holding", "co:plain"))
     with api.Case.open(tmp_path / "case.db", as_principal="paris") as case:
         visible = proof_api.render(case.why('blocked("co:plain")'), "text")
         withheld = case.why('blocked("co:hidden-holding")')
         _, rows = case.query("listed(P, L)")
+        looked_up = {h: case.record(h) for h in (hidden, plain)}
     assert "withheld" not in visible and "press-1" in visible
     text = proof_api.render(withheld, "text")
     assert text.splitlines()[0].endswith("(1 withheld part: SECRET REL TO UK)")
     assert "fiu-note-9" not in text and "fiu-note-9" not in proof_api.render(withheld, "json")
-    assert [r for r in rows] == [{"P": "co:plain", "L": "SDN"}] or [tuple(r) for r in rows] == [("co:plain", "SDN")]
+    assert "co:hidden-holding" not in json.dumps(rows) and "co:plain" in json.dumps(rows) and len(rows) == 1
+    assert looked_up[hidden]["withheld"] == "SECRET REL TO UK" and "fiu-note-9" not in json.dumps(looked_up[hidden])
+    assert not looked_up[plain]["withheld"] and looked_up[plain]["document"] == "press-1"
     with api.Case.open(tmp_path / "case.db", as_principal="london") as case:
         assert "fiu-note-9" in proof_api.render(case.why('blocked("co:hidden-holding")'), "text")
+
+
+def test_a_bad_json_marking_is_located_and_a_failed_load_changes_no_marking(tmp_path):
+    program = _program(tmp_path)
+    good = _folder(tmp_path, "good", "listed.csv", "party,list,_classification\nX,SDN,SECRET\n")
+    rows = '[{"party": "X", "list": "SDN", "_classification": "TOP SECRET"},\n' \
+           ' {"party": "Y", "list": "SDN", "_caveats": 7}]\n'
+    bad = _folder(tmp_path, "bad", "listed.json", rows)
+    with api.Case.open(tmp_path / "case.db", create=True) as case:
+        case.load(program, good)
+        before = _markings(case), case.conn.execute("SELECT * FROM record_markings").fetchall()
+        with pytest.raises(LoadError) as info:
+            case.load(program, bad)
+        assert (_markings(case), case.conn.execute("SELECT * FROM record_markings").fetchall()) == before
+    [problem] = info.value.problems
+    assert (problem.code, problem.line, problem.column) == ("L017", 2, "_caveats")
+    assert f"listed.json:2:{problem.col}: error: _caveats = 7: caveats 7 are not a list of handling words" in str(info.value)
+    assert problem.col == rows.splitlines()[1].index('"_caveats"') + 1  # where the reader places a JSON field
