@@ -229,3 +229,15 @@ def test_a_bad_json_marking_is_located_and_a_failed_load_changes_no_marking(tmp_
     assert (problem.code, problem.line, problem.column) == ("L017", 2, "_caveats")
     assert f"listed.json:2:{problem.col}: error: _caveats = 7: caveats 7 are not a list of handling words" in str(info.value)
     assert problem.col == rows.splitlines()[1].index('"_caveats"') + 1  # where the reader places a JSON field
+
+
+def test_a_files_marking_stays_with_its_own_records_when_a_sibling_file_holds_the_same_predicate(tmp_path):
+    """listed.csv and listed.json load in one batch: the JSON file's marking is its records' alone (it was
+    given to every record of the batch's table), and a record both files bring takes the stricter."""
+    facts = _folder(tmp_path, "facts", "listed.csv", "party,list\nX,SDN\nY,SDN\n",
+                    {"listed.csv": {"source": "fiu"},
+                     "listed.json": {"source": "fiu", "classification": "SECRET", "releasability": "REL TO UK"}})
+    (facts / "listed.json").write_text(json.dumps([{"party": "X", "list": "SDN"}, {"party": "Z", "list": "SDN"}]))
+    with api.Case.open(tmp_path / "case.db", create=True) as case:
+        case.load(_program(tmp_path), facts)
+        assert _markings(case) == {"X": "SECRET REL TO UK", "Y": "OFFICIAL REL TO FR, UK", "Z": "SECRET REL TO UK"}
