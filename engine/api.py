@@ -605,7 +605,8 @@ class Case:
         with write_transaction(self.store):
             view = self.reader(program)
             result = proof_api.whynot(self.conn, program, run_id, atom, view.provider(self._run_provider(run_id)),
-                                      info["as_of"], depth, view.timeline(self._timeline(run_id)))
+                                      info["as_of"], depth, view.timeline(self._timeline(run_id)),
+                                      self._explained_as(view, program, run_id))
             result = _scrubbed(view, result)
             self.audit("view.whynot", atom, {"run_id": run_id, "withheld_records": len(view.hashes)})
         return result
@@ -674,6 +675,15 @@ class Case:
             "SELECT r.id, r.sha256, r.text FROM run_rulebooks AS x JOIN rulebooks AS r ON r.sha256 = x.sha256 "
             "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
         return {f"rulebooks/{rid}-{sha[:12]}.rules": text for rid, sha, text in rows}
+
+    def _explained_as(self, view, program: Program, run_id: str):
+        """A conclusion's explanation as the acting principal may read it (None: the run's, for a reader
+        from whom nothing is withheld)."""
+        if not view.hashes:
+            return None
+        from .proof.whynot import root_explanation
+
+        return lambda atom: root_explanation(view.reader.proof(self._rebuilt_proof(program, run_id, atom), program))
 
     def _rebuilt_proof(self, program: Program, run_id: str, atom, limits=None):
         """The proof of `atom` as this case file gives it for the run (what export writes)."""

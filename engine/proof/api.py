@@ -23,10 +23,11 @@ def why(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as
 
 
 def whynot(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as_of: str | None = None,
-           depth: int = 3, timeline: Timeline | None = None) -> WhyNot:
+           depth: int = 3, timeline: Timeline | None = None, explain=None) -> WhyNot:
     """Why a ground atom does not hold, rule by rule, down `depth` levels of failed subgoals; with
-    `timeline`, the records the run's clocks kept out are named with their dates."""
-    return why_not(conn, program, run_id, atom, evidence_sql, as_of, depth, timeline)
+    `timeline`, the records the run's clocks kept out are named with their dates; `explain(atom)` gives
+    the explanation of another conclusion named beside the answer."""
+    return why_not(conn, program, run_id, atom, evidence_sql, as_of, depth, timeline, explain)
 
 
 def facts(conn, program: Program, run_id: str, predicate: str) -> list[GroundAtom]:

@@ -408,22 +408,29 @@ def ast_text(e) -> str:
     return expr_text(e)
 
 
+def root_explanation(proof) -> str:
+    """The explanation of the first rule application shown for a proof's root ('' when none is shown)."""
+    root = proof.nodes[proof.root]
+    return next((proof.nodes[d].explanation for d in root.derivations if proof.nodes[d].kind == "derivation"), "")
+
+
 def why_not(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL, as_of: str | None = None,
-            depth: int = 3, timeline: Timeline | None = None) -> WhyNot:
+            depth: int = 3, timeline: Timeline | None = None, explain=None) -> WhyNot:
     """Why a ground atom does not hold in a stored run (or that it does). With `timeline` (records that
-    exist but that the run's clocks keep out, see `engine.store.timeline`) the answer names them with dates."""
+    exist but that the run's clocks keep out, see `engine.store.timeline`) the answer names them with dates.
+    `explain(atom)` gives the explanation of another conclusion named beside the answer (by default, its
+    proof's over `evidence_sql`)."""
     ground = parse_atom(program, atom)
     ctx = Context(conn, program, run_id, evidence_sql, as_of, timeline)
     answer = Explainer(ctx, depth).explain(ground, depth, top=True)
     if answer.holds:
         return answer
 
-    def explain(text: str) -> str:
-        proof = build_proof(conn, program, run_id, text, evidence_sql, as_of, Limits(max_depth=1, max_derivations=1))
-        root = proof.nodes[proof.root]
-        return next((proof.nodes[d].explanation for d in root.derivations if proof.nodes[d].kind == "derivation"), "")
+    def explained(text: str) -> str:
+        return root_explanation(build_proof(conn, program, run_id, text, evidence_sql, as_of,
+                                            Limits(max_depth=1, max_derivations=1)))
 
-    also = related_conclusions(conn, program, run_id, ground.predicate, ground.args, explain)
+    also = related_conclusions(conn, program, run_id, ground.predicate, ground.args, explain or explained)
     return answer.model_copy(update={"notes": answer.notes + also}) if also else answer
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 from engine import api
@@ -16,6 +18,12 @@ MANIFEST = {"sources": [{"id": "registry", "name": "Companies registry", "kind":
                          "classification": "SECRET", "releasability": "REL TO UK"}],
             "files": {"listed.csv": {"source": "registry", "credibility": 1},
                       "owns.csv": {"source": "registry", "credibility": 2, "document": "filing"}}}
+BLOCKED_STAKE = '''
+derived blocked_stake(party: entity, total: percent) "the stake blocked owners hold"
+rule S1 "Blocked stake" cites "OFAC guidance":
+  blocked_stake(E, T) if T = sum(Pct for owns(O, E, Pct) and blocked(O)).
+  because "blocked owners hold {T}% of {E}".
+'''  # a sum with a stake of a blocked owner, carried into a derived fact's argument
 SECRETS = ["co:yarrow-holdings", "Partner FIU Zeta", "fiu-note-77", '"fiu"']
 
 
@@ -43,3 +51,11 @@ def exported(case_dir: Path, who: str, atom: str, dest: Path) -> tuple[dict, dic
         case.export(atom, dest)
     books = {p.name: p.read_text() for p in sorted((dest / "rulebooks").iterdir())}
     return json.loads((dest / "proof.json").read_text()), books, json.loads((dest / "evidence.json").read_text())
+
+
+def shown_numbers(text: str) -> set[str]:
+    """The numbers a rendering shows, not counting dates and times nor a drawing's geometry."""
+    text = re.sub(r'\s(?:x|y|d|points|width|height|viewBox|transform|cx|cy|rx|ry|font-size|stroke-width|[xy][12])="[^"]*"',
+                  " ", text)
+    text = re.sub(r"\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:\d\d)?)?", " ", html.unescape(text))
+    return set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]*\w)", text))

@@ -1,7 +1,8 @@
 """Acceptance property of redacted proofs (issue 16): for random proofs, markings and readers, no withheld
-name, document or source appears in any rendering the reader receives (text, JSON, DOT, SVG, Markdown, HTML,
-the why-not, the text of the analyst PDF and of the court exhibit PDF; the PNG is drawn from the DOT
-searched), no sum resting on a withheld stake shows its total, and the redacted proof verifies with the
+name, document or source, nor any number computed from withheld records (a sum carrying a withheld stake into
+a derived argument, a value calculated from it or from a withheld stake), appears in any rendering the reader
+receives (text, JSON, DOT, SVG, Markdown, HTML, the court view, the why-not, the text of the analyst PDF and
+of the court exhibit PDF; the PNG is drawn from the DOT searched), no sum resting on a withheld stake shows its total, and the redacted proof verifies with the
 independent checker over the records the reader may see.
 
 The markings reach the case file as a partner's would: each example loads the world's records again into a
@@ -31,9 +32,11 @@ from engine.access.reader import Reader, Withholding
 from engine.audit.bundle import proof_records, run_facts
 from engine.audit.checker import check_proof
 from engine.proof import api as proof_api
+from engine.proof.terms import value_text
 from engine.store.markings import record_marking
 
 from bundle_case import RULES
+from redaction_case import BLOCKED_STAKE, shown_numbers
 
 EXAMPLES = int(os.environ.get("WARRANT_FUZZ_EXAMPLES", "40"))
 MARKINGS = [Marking("OFFICIAL"), Marking("OFFICIAL", ()), Marking("SECRET", ("UK",)), Marking("SECRET", ("FR", "UK")),
@@ -42,6 +45,26 @@ LEVELS = Scheme().levels
 ENTITIES = [f"co:n{i:02d}" for i in range(24)]
 FORMATS = ("text", "json", "dot", "md", "html")
 STATS: list[int] = []
+COMPUTED: list[int] = []
+NUMBERED = ("owns", "blocked_stake", "exposure", "scaled")  # the predicates whose facts hold numbers
+CALCULATED = BLOCKED_STAKE + '''
+derived exposure(party: entity, value: number) "an exposure score"
+derived scaled(owner: entity, owned: entity, value: number) "a scaled holding"
+conclusion exposed(party: entity) "exposed"
+conclusion heavy(party: entity) "heavily held"
+rule S2 "Exposure" cites "house policy":
+  exposure(E, X) if blocked_stake(E, T) and X = T * 3 + 0.5.
+  because "{E} scores {X} from {T}%".
+rule S3 "Exposed" cites "house policy":
+  exposed(E) if exposure(E, X) and X > 60.
+  because "{E} is exposed at {X}".
+rule S4 "Scaled" cites "house policy":
+  scaled(O, E, V) if owns(O, E, Pct) and V = Pct * 7 + 0.25.
+  because "{O} holds {V} of {E}".
+rule S5 "Heavy" cites "house policy":
+  heavy(E) if scaled(_, E, V) and V > 150.
+  because "{E} is held at {V}".
+'''
 
 
 @pytest.fixture(scope="module")
@@ -55,16 +78,18 @@ def world(tmp_path_factory):
     listed_rows = [[e, "SDN", f"src{rnd.randrange(3)}", f"doc-listed-{e[3:]}"] for e in listed]
     _write(facts / "listed.csv", ["party", "list", "_source", "_document"], listed_rows)
     edges = {(rnd.choice(ENTITIES), rnd.choice(ENTITIES)) for _ in range(45)}
-    owns_rows = [[o, t, str(rnd.choice([10, 15, 20, 25, 30, 35, 40, 55])), f"src{rnd.randrange(3)}",
-                  f"doc-owns-{o[3:]}-{t[3:]}"] for o, t in sorted(edges) if o != t]
+    stakes = [10.25, 15.5, 20.75, 25.125, 30.5, 35.375, 40.75, 55.5]  # fractional: their sums are recognisable
+    owns_rows = [[o, t, str(rnd.choice(stakes)), f"src{rnd.randrange(3)}", f"doc-owns-{o[3:]}-{t[3:]}"]
+                 for o, t in sorted(edges) if o != t]
     _write(facts / "owns.csv", ["owner", "owned", "percent", "_source", "_document"], owns_rows)
     (facts / "manifest.json").write_text(json.dumps({"sources": SOURCES, "files": {}}))
-    (root / "screen.rules").write_text(RULES)
+    (root / "screen.rules").write_text(RULES + CALCULATED)
     program = api.load_rulebook(root / "screen.rules")
     case = api.Case.open(root / "case.db", create=True)
     case.load(program, facts)
     run = case.run(program).run_id
-    conclusions = [f'frozen("{row[0]}")' for row in case.conclusions(run)["frozen"]]
+    found = case.conclusions(run)
+    conclusions = [f'{name}("{row[0]}")' for name in ("frozen", "exposed", "heavy") for row in found[name]]
     hashes = [case.conn.execute(f"SELECT _hash FROM ev_{name} WHERE _document = ?", [row[-1]]).fetchone()[0]
               for name, rows in (("listed", listed_rows), ("owns", owns_rows)) for row in rows]
     everything = [(r[0], [str(x) for x in r[1:]]) for q in ("SELECT _hash, party, list, _document FROM ev_listed",
@@ -155,6 +180,40 @@ readers = st.builds(Principal, name=st.just("reader"), kind=st.sampled_from(["us
                     caveats=st.sampled_from([(), ("ORCON",)]))
 
 
+def _computed_from_withheld(full, hidden: set[str]) -> set[str]:
+    """The fractional numbers of the full proof computed from numbers of withheld records (totals, exposures,
+    scaled holdings a withheld stake goes into), less those also computed from visible ones alone. Only facts
+    that hold numbers carry them: that a withheld listing makes an owner blocked reveals no number."""
+    needs: dict[str, bool] = {}
+
+    def needed(nid: str) -> bool:
+        if nid not in needs:
+            needs[nid] = False
+            n = full.nodes[nid]
+            kids = full.children(nid)
+            if n.kind == "evidence":
+                needs[nid] = n.record in hidden
+            elif n.kind == "fact":
+                needs[nid] = n.predicate in NUMBERED and bool(kids) and all(needed(k) for k in kids)
+            elif n.kind == "derivation":
+                needs[nid] = any(p.nodes and all(needed(k) for k in p.nodes) for p in n.premises)
+            elif n.kind == "aggregate":
+                needs[nid] = any(any(needed(k) for k in c.nodes) for c in n.contributions)
+        return needs[nid]
+
+    secret, shown = set(), set()
+    for n in full.nodes.values():
+        if n.kind == "aggregate":
+            (secret if needed(n.id) else shown).add(n.total)
+            shown.add(sum(c.value for c in n.contributions if not any(needed(k) for k in c.nodes)))
+        elif n.kind == "derivation" and n.rule in ("S2", "S4"):
+            value = n.binding["X" if n.rule == "S2" else "V"]
+            (secret if needed(n.id) else shown).add(value)
+        elif n.kind == "evidence" and n.record not in hidden:
+            shown |= set(n.args)
+    return {value_text(v) for v in secret if isinstance(v, float) and not v.is_integer()} - {value_text(v) for v in shown}
+
+
 def _withheld_strings(full, hidden: set[str], visible: set[str], root_args) -> set[str]:
     """Names and documents of the proof's withheld records that no record the reader may see holds."""
     seen = visible | {str(a) for a in root_args}
@@ -201,7 +260,10 @@ def _check_reader(world, case, marks: dict[str, Marking], data, reader: Principa
         STATS.append(len(named))
         assert len(named) == sum(n.kind == "withheld" for n in seen.nodes.values())
         secret = _withheld_strings(full, hidden, world["values"](hidden), full.nodes[full.root].args)
+        computed = _computed_from_withheld(full, hidden)
+        COMPUTED.append(len(computed))
         outputs = {fmt: proof_api.render(seen, fmt) for fmt in FORMATS}
+        outputs["court"] = proof_api.render(seen, "text", court=True) + proof_api.render(seen, "html", court=True)
         if atom == atoms[0]:
             outputs["svg"] = proof_api.render(seen, "svg")
             outputs["pdf"] = _pdf_text(proof_api.render(seen, "pdf"))
@@ -209,12 +271,15 @@ def _check_reader(world, case, marks: dict[str, Marking], data, reader: Principa
             if court:
                 outputs["court pdf"] = _pdf_text(case.court(seen, "pdf"))
             asked = data.draw(st.sampled_from(ENTITIES))
-            whynot = _AsReader(case.store, reader).whynot(f'frozen("{asked}")', run)
-            outputs["whynot"] = proof_api.render(whynot, "json") + proof_api.render(whynot, "text")
+            for name in ("frozen", "exposed"):
+                whynot = _AsReader(case.store, reader).whynot(f'{name}("{asked}")', run)
+                outputs[f"whynot {name}"] = proof_api.render(whynot, "json") + proof_api.render(whynot, "text")
             secret.discard(asked)
         for fmt, text in outputs.items():
             leaked = sorted(s for s in secret if s in text or "".join(s.split()) in text)
             assert not leaked, (fmt, leaked)
+            numbers = sorted(shown_numbers(text) & computed)
+            assert not numbers, (fmt, numbers, [text[max(0, i - 300):i + 60] for i in [text.find(numbers[0])]])
         if named:
             assert outputs["text"].startswith(f"{atom} rests in part on evidence withheld from you")
         for n in seen.nodes.values():
@@ -223,6 +288,7 @@ def _check_reader(world, case, marks: dict[str, Marking], data, reader: Principa
 
 
 def test_the_property_saw_redacted_proofs():
-    """The examples above were not all trivial: some proofs had withheld parts, some none."""
+    """The examples above were not all trivial: some proofs had withheld parts, some none, and some a number
+    computed from withheld records."""
     if STATS:
-        assert any(STATS) and not all(STATS)
+        assert any(STATS) and not all(STATS) and any(COMPUTED)
