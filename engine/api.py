@@ -812,6 +812,17 @@ class Case:
         run_id = run_id or self.latest_run()
         return stored_conclusions(self.conn, self.program_for_run(run_id), run_id)
 
+    def conclusion_counts(self, run_id: str) -> dict[str, int]:
+        """How many conclusions of each predicate of a run the acting principal may know of, as `why --all`
+        lists them (the owner: the run's own counts of its conclusion predicates)."""
+        program = self.program_for_run(run_id)
+        predicates = sorted(d.name for d in program.declarations if d.kind == "conclusion")
+        view = self.reader(program)
+        if view.reader.sees_all:
+            counts = self.run_info(run_id)["counts"]
+            return {p: counts.get(p, 0) for p in predicates}
+        return {p: len(self._conclusions(run_id, p, view)) for p in predicates}
+
     def latest_run(self) -> str:
         row = self.conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:

@@ -105,7 +105,7 @@ def write_report(case, out_dir: str | Path, full_runs: list[str], title: str = "
     rows = []
     for r in case.runs():
         program = case.program_for_run(r["id"])
-        counts = {p: r["counts"].get(p, 0) for p in _conclusion_predicates(program)}
+        counts = case.conclusion_counts(r["id"])
         rows.append((r["id"], program.root.id, program.root.version, r["as_of"][:10],
                      moment_text(r["known_at"] or r["as_of"]), counts))
     changes = case.alerts()

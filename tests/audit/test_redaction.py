@@ -102,3 +102,18 @@ def test_a_why_not_names_no_withheld_record_the_clocks_kept_out(tmp_path):
     assert "co:yarrow-holdings" in owner and "after the known-at time" in owner
     assert "after the known-at time" in liaison  # X's records, which the liaison may see
     assert not [s for s in SECRETS if s in liaison]
+
+
+def test_the_case_report_counts_only_the_conclusions_the_reader_may_see(case_dir, tmp_path):
+    from engine.report import write_report
+
+    index = {}
+    for who in ("analyst", "liaison"):
+        with api.Case.open(case_dir / "case.db", as_principal=who) as case:
+            run = case.latest_run()
+            write_report(case, tmp_path / who, [run])
+            index[who] = (tmp_path / who / "index.md").read_text() + (tmp_path / who / "index.html").read_text()
+    assert "| frozen: 3 |" in index["analyst"]  # A, X and the partner's co:yarrow-holdings
+    assert "| frozen: 2 |" in index["liaison"] and "frozen: 3" not in index["liaison"]
+    assert "<td>frozen: 2</td>" in index["liaison"]
+    assert not [s for s in SECRETS if s in index["liaison"]]
