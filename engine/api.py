@@ -594,8 +594,10 @@ class Case:
 
                 def answer(conn, run, clocks):
                     timeline = view.timeline(lambda decl, conds: out_of_clocks(self.conn, decl, conds, clocks))
-                    return proof_api.whynot(conn, program, run, atom, view.provider(self._provider(clocks)),
-                                            clocks.as_of, depth, timeline)
+                    explain = self._explained_as(view, program, run, lambda other: proof_api.why(
+                        conn, program, run, other, self._provider(clocks), clocks.as_of))
+                    return proof_api.whynot(conn, program, run, atom, view.provider(self._provider(clocks), conn),
+                                            clocks.as_of, depth, timeline, explain)
                 result = self._partially(program, _ground(program, atom).predicate, as_of, known_at, answer)
                 with write_transaction(self.store):
                     self.audit("view.whynot", atom, {"run_id": None, "partial": True, "withheld_records": len(view.hashes)})
@@ -676,14 +678,15 @@ class Case:
             "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
         return {f"rulebooks/{rid}-{sha[:12]}.rules": text for rid, sha, text in rows}
 
-    def _explained_as(self, view, program: Program, run_id: str):
+    def _explained_as(self, view, program: Program, run_id: str, proof=None):
         """A conclusion's explanation as the acting principal may read it (None: the run's, for a reader
-        from whom nothing is withheld)."""
+        from whom nothing is withheld), from the proof `proof(atom)` gives (default: the stored run's)."""
         if not view.hashes:
             return None
         from .proof.whynot import root_explanation
 
-        return lambda atom: root_explanation(view.reader.proof(self._rebuilt_proof(program, run_id, atom), program))
+        proof = proof or (lambda atom: self._rebuilt_proof(program, run_id, atom))
+        return lambda atom: root_explanation(view.reader.proof(proof(atom), program))
 
     def _rebuilt_proof(self, program: Program, run_id: str, atom, limits=None):
         """The proof of `atom` as this case file gives it for the run (what export writes)."""

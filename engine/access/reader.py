@@ -115,11 +115,12 @@ class Withholding:
         """Whether any of `values` is found only in withheld records."""
         return any(_text(v) in self.secret for v in values)
 
-    def provider(self, evidence_sql):
-        """`evidence_sql` without the withheld records (a temporary table lists them)."""
+    def provider(self, evidence_sql, conn=None):
+        """`evidence_sql` without the withheld records (a temporary table of `conn` lists them; default:
+        the case file's connection, else the one the SQL is run on, as a partial evaluation's scratch)."""
         if not self.hashes:
             return evidence_sql
-        conn = self.reader.conn
+        conn = conn or self.reader.conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS warrant_withheld (hash TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.warrant_withheld")
         conn.executemany("INSERT INTO temp.warrant_withheld VALUES (?)", [(h,) for h in sorted(self.hashes)])

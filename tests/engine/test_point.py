@@ -128,3 +128,41 @@ def test_an_unknown_predicate_is_told_before_evaluating(case):
     case, program = case
     with pytest.raises(api.WarrantError, match="unknown predicate"):
         case.query('blockd(X)', program=program, as_of=AS_OF)
+
+
+MARKED = textwrap.dedent('''\
+    rulebook marked "Marked evidence, asked without a run" version "1"
+    evidence listed(party: entity, list: text) "listed on a list"
+    derived screened(party: entity) "appears on some list"
+    conclusion blocked(party: entity) "blocked"
+    rule S1 "Screened" cites "s.0":
+      screened(P) if listed(P, _).
+      because "{P} appears on a list".
+    rule R1 "Listed on the SDN list" cites "s.1":
+      blocked(P) if listed(P, "SDN").
+      because "{P} is on the SDN list".
+    ''')
+
+
+def test_a_reader_is_shown_a_partial_answer_as_a_runs(tmp_path):
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "listed.csv").write_text("party,list,_classification,_releasability,_document\n"
+                                      "co:hidden-holding,SDN,SECRET,REL TO UK,fiu-note-9\nco:plain,SDN,,,press-1\n")
+    (facts / "manifest.json").write_text('{"sources": [{"id": "fiu", "name": "Partner FIU", "classification": '
+                                         '"OFFICIAL", "releasability": "REL TO UK, FR"}], '
+                                         '"files": {"listed.csv": {"source": "fiu"}}}')
+    (tmp_path / "m.rules").write_text(MARKED)
+    program = api.load_rulebook(tmp_path / "m.rules")
+    with api.Case.open(tmp_path / "case.db", create=True) as case:
+        case.load(program, facts)
+        case.add_principal("paris", "user", "SECRET", "FR")
+    with api.Case.open(tmp_path / "case.db", as_principal="paris") as case:
+        withheld = proof_api.render(case.why('blocked("co:hidden-holding")', program=program), "text")
+        _, rows = case.query("blocked(P)", program=program)
+        missing = proof_api.render(case.whynot('blocked("co:other")', program=program), "text")
+        assert case.runs() == []
+    assert withheld.splitlines()[0].endswith("(1 withheld part: SECRET REL TO UK)")
+    assert "fiu-note-9" not in withheld
+    assert rows == [["co:plain"]]
+    assert "fiu-note-9" not in missing and "co:hidden-holding" not in missing
