@@ -122,15 +122,21 @@ class RecordMarks:
             self.conn.execute(f"INSERT INTO {_MARKED} (file, hash) SELECT ?, _hash FROM temp.warrant_stage", [key])
 
     def store(self) -> None:
-        """Write every noted marking, each joined with the marking its record already has."""
+        """Write every noted marking, each joined with the marking its record already has. A marked file's
+        records of its own source that have no marking yet get the file's in one statement (it is at least as
+        strict as that source's: `check_files`); the others are joined one by one."""
         found: dict[str, tuple[str, Marking]] = dict(self.own)
+        if self._files:
+            self.conn.execute(_TABLE)
         for key, predicate, entry in self._files:
-            rows = self.conn.execute(f"SELECT e._hash, e._source FROM {quote(table_name(predicate))} AS e "
-                                     f"WHERE e._hash IN (SELECT hash FROM {_MARKED} WHERE file = ?)", [key])
-            for record_hash, source in rows:
+            table, mine = quote(table_name(predicate)), f"e._hash IN (SELECT hash FROM {_MARKED} WHERE file = ?)"
+            rows = self.conn.execute(f"SELECT e._hash, e._source FROM {table} AS e WHERE {mine} AND (e._source != ? "
+                                     f"OR e._hash IN (SELECT hash FROM record_markings))", [key, entry.source])
+            for record_hash, source in rows.fetchall():
                 marking = self.file_marking(entry, source)
                 prior = found.get(record_hash)
                 found[record_hash] = (source, marking if prior is None else strictest(prior[1], marking, self.scheme))
+            self._mark_new(table, mine, key, entry)
         self.conn.execute(f"DELETE FROM {_MARKED}")
         if not found:
             return
@@ -142,6 +148,14 @@ class RecordMarks:
             rows.append((record_hash, *_row_of(strictest(before, marking, self.scheme))))
         self.conn.executemany("INSERT OR REPLACE INTO record_markings (hash, classification, releasability, caveats) "
                               "VALUES (?, ?, ?, ?)", rows)
+
+    def _mark_new(self, table: str, mine: str, key: str, entry: FileDefaults) -> None:
+        """The file's marking for its records of its own source that have none yet."""
+        file_marking = self.file_marking(entry, entry.source)
+        self.conn.execute(f"INSERT INTO record_markings (hash, classification, releasability, caveats) "
+                          f"SELECT e._hash, ?, ?, ? FROM {table} AS e WHERE {mine} AND e._source = ? "
+                          f"AND e._hash NOT IN (SELECT hash FROM record_markings) ORDER BY e._hash",
+                          [*_row_of(file_marking), key, entry.source])
 
     def _stored(self, hashes: list[str]) -> dict[str, Marking]:
         out = {}
