@@ -596,7 +596,7 @@ class Case:
                     timeline = view.timeline(lambda decl, conds: out_of_clocks(self.conn, decl, conds, clocks))
                     explain = self._explained_as(view, program, run, lambda other: proof_api.why(
                         conn, program, run, other, self._provider(clocks), clocks.as_of))
-                    return proof_api.whynot(conn, program, run, atom, view.provider(self._provider(clocks), conn),
+                    return proof_api.whynot(conn, program, run, atom, view.provider(self._provider(clocks)),
                                             clocks.as_of, depth, timeline, explain)
                 result = self._partially(program, _ground(program, atom).predicate, as_of, known_at, answer)
                 with write_transaction(self.store):
@@ -606,10 +606,9 @@ class Case:
         info, program = self.run_info(run_id), self.program_for_run(run_id)
         with write_transaction(self.store):
             view = self.reader(program)
-            result = proof_api.whynot(self.conn, program, run_id, atom, view.provider(self._run_provider(run_id)),
-                                      info["as_of"], depth, view.timeline(self._timeline(run_id)),
-                                      self._explained_as(view, program, run_id))
-            result = _scrubbed(view, result)
+            result = _scrubbed(view, self._visible_whynot(view, program, run_id, atom, depth) if view.hashes else
+                               proof_api.whynot(self.conn, program, run_id, atom, self._run_provider(run_id),
+                                                info["as_of"], depth, self._timeline(run_id)))
             self.audit("view.whynot", atom, {"run_id": run_id, "withheld_records": len(view.hashes)})
         return result
 
@@ -677,6 +676,21 @@ class Case:
             "SELECT r.id, r.sha256, r.text FROM run_rulebooks AS x JOIN rulebooks AS r ON r.sha256 = x.sha256 "
             "WHERE x.run_id = ? ORDER BY x.position", [run_id]).fetchall()
         return {f"rulebooks/{rid}-{sha[:12]}.rules": text for rid, sha, text in rows}
+
+    def _visible_whynot(self, view, program: Program, run_id: str, atom, depth: int):
+        """A why-not for a reader from whom records are withheld. The run's derived facts rest on those records
+        too (a total with a withheld stake in it), so the asked predicate's rules are evaluated again over the
+        records the reader may see, under the run's clocks, in a scratch database (engine/point.py); the answer
+        names the run, and the other conclusions it names are explained as the reader's proofs of them read."""
+        from .point import answer_partially
+
+        clocks = clocks_of_run(self.conn, run_id, self.run_info(run_id)["as_of"])
+        provider = view.provider(self._run_provider(run_id))
+        timeline, explain = view.timeline(self._timeline(run_id)), self._explained_as(view, program, run_id)
+        return answer_partially(
+            self.store.path, program, provider, clocks, _ground(program, atom).predicate,
+            lambda conn, run: proof_api.whynot(conn, program, run, atom, provider, clocks.as_of, depth, timeline, explain),
+            run_id=run_id, max_seconds=DEFAULT_MAX_SECONDS, max_facts=DEFAULT_MAX_FACTS)
 
     def _explained_as(self, view, program: Program, run_id: str, proof=None):
         """A conclusion's explanation as the acting principal may read it (None: the run's, for a reader

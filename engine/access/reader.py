@@ -115,19 +115,16 @@ class Withholding:
         """Whether any of `values` is found only in withheld records."""
         return any(_text(v) in self.secret for v in values)
 
-    def provider(self, evidence_sql, conn=None):
-        """`evidence_sql` without the withheld records (a temporary table of `conn` lists them; default:
-        the case file's connection, else the one the SQL is run on, as a partial evaluation's scratch)."""
+    def provider(self, evidence_sql):
+        """`evidence_sql` without the withheld records (listed in a parameter, so that the SQL also reads
+        on another connection to the case file: a partial evaluation's scratch database)."""
         if not self.hashes:
             return evidence_sql
-        conn = conn or self.reader.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS warrant_withheld (hash TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.warrant_withheld")
-        conn.executemany("INSERT INTO temp.warrant_withheld VALUES (?)", [(h,) for h in sorted(self.hashes)])
+        withheld = json.dumps(sorted(self.hashes))
 
         def visible_sql(decl, as_of=None):
             sql, params = evidence_sql(decl, as_of)
-            return f"SELECT * FROM ({sql}) WHERE _hash NOT IN (SELECT hash FROM temp.warrant_withheld)", params
+            return f"SELECT * FROM ({sql}) WHERE _hash NOT IN (SELECT value FROM json_each(?))", [*params, withheld]
         return visible_sql
 
     def timeline(self, timeline):

@@ -260,7 +260,9 @@ def _check_reader(world, case, marks: dict[str, Marking], data, reader: Principa
         STATS.append(len(named))
         assert len(named) == sum(n.kind == "withheld" for n in seen.nodes.values())
         secret = _withheld_strings(full, hidden, world["values"](hidden), full.nodes[full.root].args)
-        computed = _computed_from_withheld(full, hidden)
+        rows = world["files"]["listed.csv"][1] + world["files"]["owns.csv"][1]
+        stakes = {value_text(float(r[2])) for h, r in zip(world["hashes"], rows) if h not in hidden and len(r) == 5}
+        computed = _computed_from_withheld(full, hidden) - stakes  # a stake a visible record holds is no secret
         COMPUTED.append(len(computed))
         outputs = {fmt: proof_api.render(seen, fmt) for fmt in FORMATS}
         outputs["court"] = proof_api.render(seen, "text", court=True) + proof_api.render(seen, "html", court=True)

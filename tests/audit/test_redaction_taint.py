@@ -22,6 +22,10 @@ conclusion breached(party: entity) "breached"
 rule S2 "Exposed" cites "house policy":
   exposed(E) if blocked_stake(E, T) and Scaled = T * 3 and Scaled > 100.
   because "{E} is exposed at {Scaled} from {T}%".
+conclusion alarm(party: entity) "alarm"
+rule AL "Alarm" cites "house policy":
+  alarm(E) if blocked_stake(E, T) and T > 90.
+  because "{E} is held {T}% by blocked owners".
 rule L1 "Limit" cites "house policy":
   limit(E, L) if benchmark(E, B) and L = B * 1.5.
   because "the limit of {E} is {L}".
@@ -104,3 +108,16 @@ def test_a_forged_withheld_argument_is_refused(case_dir, tmp_path):
     data["nodes"][fid] = {**fact, "args": ["A", 99], "withheld_args": [], "text": 'blocked_stake("A", 99)'}
     verdict = check_proof(data, books, records)
     assert not verdict.valid and verdict.reason == 'no premise establishes blocked_stake("A", <withheld>)'
+
+
+def test_a_why_not_sums_the_visible_stakes_only(case_dir):
+    """The run's blocked_stake("A", 55) carries the withheld 25: a reader's why-not evaluates the rules again
+    over the records it may see (30), and says that withheld records may add to it."""
+    answers = {}
+    for who in (None, "liaison"):
+        with api.Case.open(case_dir / "case.db", as_principal=who) as case:
+            answers[who] = proof_api.render(case.whynot('alarm("A")'), "text") + proof_api.render(
+                case.whynot('alarm("A")'), "json")
+    assert "55 > 90 is false" in answers[None]
+    assert "30 > 90 is false" in answers["liaison"] and "withheld records may add to it" in answers["liaison"]
+    assert not shown_numbers(answers["liaison"]) & set(COMPUTED)
