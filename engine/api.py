@@ -542,16 +542,17 @@ class Case:
     def _asked_clocks(self, as_of: str | None, known_at: str | None) -> Clocks:
         return Clocks(_effective_as_of(as_of), _effective_known_at(known_at), last_batch(self.conn))
 
-    def _partially(self, program: Program, ask, as_of, known_at, answer):
+    def _partially(self, program: Program, ask, as_of, known_at, answer, view=None):
         """`answer(conn, run_id, clocks)` from a partial evaluation for `ask`, a predicate or a Demand
-        (engine/point.py)."""
+        (engine/point.py); with `view`, over the records that reader may see."""
         from .point import answer_partially
         from .store.evidence import ensure_evidence_tables
 
         clocks = self._asked_clocks(as_of, known_at)
         with write_transaction(self.store):
             ensure_evidence_tables(self.store, program)
-        return answer_partially(self.store.path, program, self._provider(clocks), clocks, ask,
+        provider = view.provider(self._provider(clocks)) if view is not None else self._provider(clocks)
+        return answer_partially(self.store.path, program, provider, clocks, ask,
                                 lambda conn, run_id: answer(conn, run_id, clocks),
                                 max_seconds=DEFAULT_MAX_SECONDS, max_facts=DEFAULT_MAX_FACTS)
 
@@ -598,7 +599,7 @@ class Case:
                         conn, program, run, other, self._provider(clocks), clocks.as_of))
                     return proof_api.whynot(conn, program, run, atom, view.provider(self._provider(clocks)),
                                             clocks.as_of, depth, timeline, explain)
-                result = self._partially(program, _ground(program, atom).predicate, as_of, known_at, answer)
+                result = self._partially(program, _ground(program, atom).predicate, as_of, known_at, answer, view)
                 with write_transaction(self.store):
                     self.audit("view.whynot", atom, {"run_id": None, "partial": True, "withheld_records": len(view.hashes)})
                 return _scrubbed(view, result)
