@@ -110,7 +110,7 @@ def test_the_case_report_shows_the_same_conclusion_to_two_readers(demo, tmp_path
     md = {name: next(t for n, t in files.items() if n.endswith(".md")) for name, files in pages.items()}
     assert "withheld" not in md["analyst"] and "Partner-state financial intelligence unit" in md["analyst"]
     assert md["liaison"].splitlines()[0].endswith(
-        "holds: rests in part on evidence withheld from you (1 withheld part: SECRET REL TO UK)")
+        "holds: rests in part on evidence withheld from you (4 withheld parts: SECRET REL TO UK)")
     for text in pages["liaison"].values():
         assert "Partner-state financial intelligence unit" not in text and "fiu-2024-031" not in text
     assert "liaison" in {p.name for p in case.principals()}
