@@ -643,7 +643,8 @@ class Case:
         books = self._rulebook_texts(run_id)
         records = [r for r in proof_records(self.conn, program, data, self.clocks(run_id).loaded_through)
                    if r["hash"] not in view.hashes]
-        facts = {p: [r for r in rows if not view.holds_secret(r)] for p, rows in run_facts(self.conn, program, data).items()}
+        facts = {p: [r for r in rows if not view.holds_secret(r)]
+                 for p, rows in run_facts(self.conn, program, data, searched_only=bool(view.hashes)).items()}
         checkpoint = checkpoints.latest(self.conn)
         names = self.names(proof_names.proof_ids(proof))
         manifest = write_bundle(out_dir, proof_json, books, records, facts,

@@ -116,17 +116,26 @@ def _nodes(proof, decls: dict) -> list[dict]:
             and isinstance(n.get("predicate"), str) and n["predicate"] in decls]
 
 
-def run_facts(conn: sqlite3.Connection, program: Program, proof: dict) -> dict[str, list[list]]:
-    """The run's facts of each derived predicate that an absence in the proof looked for."""
+def run_facts(conn: sqlite3.Connection, program: Program, proof: dict,
+              searched_only: bool = False) -> dict[str, list[list]]:
+    """The run's facts of each derived predicate that an absence in the proof looked for: all of them, or with
+    `searched_only` (a bundle for a reader from whom records are withheld, whose other facts may rest on them)
+    only those matching what an absence looked for, which the checker needs and which a true absence leaves
+    empty."""
     decls = {d.name: d for d in program.declarations}
-    out = {}
+    out: dict[str, list[list]] = {}
     for node in _nodes(proof, decls):
         if node["kind"] == "absence" and node.get("evidence") is False and isinstance(node.get("run_id"), str):
             decl = decls[node["predicate"]]
             cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # nullary: one row if it holds
-            rows = conn.execute(f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
-                                [node["run_id"]]).fetchall()
-            out[decl.name] = [list(r)[:decl.arity] for r in rows]
+            rows = [list(r)[:decl.arity] for r in conn.execute(
+                f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
+                [node["run_id"]]).fetchall()]
+            if searched_only:
+                wanted = node.get("args") if isinstance(node.get("args"), list) else []
+                rows = [r for r in rows if len(r) == len(wanted) and all(w is None or w == v for w, v in zip(wanted, r))]
+                rows = sorted({json.dumps(r): r for r in out.get(decl.name, []) + rows}.values(), key=json.dumps)
+            out[decl.name] = rows
     return dict(sorted(out.items()))
 
 
