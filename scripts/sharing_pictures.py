@@ -21,8 +21,8 @@ OUT = ROOT / "docs" / "images"
 
 
 def main(db: Path) -> None:
-    with api.Case.open(db, create=False) as owner:
-        run = owner.latest_run()
+    with api.Case.open(db, create=False) as owner:  # the latest screening run (the partner's run comes after it)
+        run = [r["id"] for r in owner.runs() if r["rulebook"] == "screening"][-1]
     for reader in ("analyst", "liaison"):
         with api.Case.open(db, create=False, as_principal=reader) as case:
             proof = case.named(case.why(ATOM, run))
