@@ -371,7 +371,7 @@ class Case:
         """The proof or why-not answer for reading, with entity names beside their ids
         (engine/proof/names.py); never for proof.json, which carries ids alone."""
         from .proof import names as proof_names
-        if isinstance(proof, proof_api.WhyNot):
+        if not isinstance(proof, proof_api.Proof):  # a why-not answer
             return proof_names.whynot_with_names(proof, self.names(proof_names.answer_ids(proof)))
         return proof_names.with_names(proof, self.names(proof_names.proof_ids(proof)))
 

@@ -15,4 +15,7 @@ from .api import FORMATS, facts, render, why, why_all, whynot, write  # noqa: F4
 from .build import build_proof  # noqa: F401
 from .model import Limits, Proof  # noqa: F401
 from .terms import GroundAtom, ProofError, parse_atom  # noqa: F401
-from .whynot import WhyNot, why_not  # noqa: F401
+from ..lazy import lazy_exports
+
+# why-not's module (and the evaluator's SQL it uses) is loaded by the commands that answer one
+__getattr__, __dir__ = lazy_exports(__name__, {".whynot": ("WhyNot", "why_not")})

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..syntax.program import Program
 from .build import ALL_ROUNDS, Context, Timeline, build_proof
 from .evidence import EvidenceSQL
 from .model import Limits, Proof
 from .terms import GroundAtom, check_predicate
-from .whynot import WhyNot, why_not
+
+if TYPE_CHECKING:  # why-not's module is imported by the commands that answer one (see why_not below)
+    from .whynot import WhyNot
 
 FORMATS = ("text", "json", "dot", "svg", "pdf", "png", "md", "html")
 EXTENSIONS = {"text": "txt", "json": "json", "dot": "dot", "svg": "svg", "pdf": "pdf", "png": "png", "md": "md",
@@ -27,6 +30,7 @@ def whynot(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL,
     """Why a ground atom does not hold, rule by rule, down `depth` levels of failed subgoals; with
     `timeline`, the records the run's clocks kept out are named with their dates; `explain(atom)` gives
     the explanation of another conclusion named beside the answer."""
+    from .whynot import why_not
     return why_not(conn, program, run_id, atom, evidence_sql, as_of, depth, timeline, explain)
 
 
@@ -63,7 +67,7 @@ def render(obj: Proof | WhyNot, fmt: str, color: bool = False, court: bool = Fal
     if fmt == "json":
         from .render_json import render_json
         return render_json(obj)
-    if fmt == "text" and isinstance(obj, WhyNot):
+    if fmt == "text" and not isinstance(obj, Proof):
         from .render_whynot import render_whynot_text
         return render_whynot_text(obj, color)
     if fmt == "text":
@@ -71,7 +75,7 @@ def render(obj: Proof | WhyNot, fmt: str, color: bool = False, court: bool = Fal
         return render_text(obj, color)
     if fmt in ("md", "html"):
         return _narrative(obj, fmt)
-    if isinstance(obj, WhyNot):
+    if not isinstance(obj, Proof):
         from .render_whynot import render_whynot_dot as dot
     else:
         from .render_dot import render_dot as dot
@@ -89,7 +93,7 @@ def render_image(source: str, fmt: str) -> bytes:
 
 
 def _narrative(obj: Proof | WhyNot, fmt: str) -> str:
-    if isinstance(obj, WhyNot):
+    if not isinstance(obj, Proof):
         from .render_whynot import render_whynot_html, render_whynot_markdown
         return (render_whynot_markdown if fmt == "md" else render_whynot_html)(obj)
     from .render_narrative import render_html, render_markdown

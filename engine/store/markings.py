@@ -11,18 +11,24 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ..access.markings import Marking, MarkingError, Scheme, parse_caveats, parse_releasability
 from .errors import Problem
-from .manifest import Manifest, locate
+
+if TYPE_CHECKING:  # the manifest's pydantic models are loaded by loads, not by readers of a stored run
+    from .manifest import Manifest
 
 _FIELDS = ("classification", "releasability", "caveats")
+
 
 def check_manifest_markings(manifest: Manifest | None, scheme: Scheme) -> tuple[Manifest | None, list[Problem]]:
     """The manifest with every marking written canonically, and an L017 problem for each marking the scheme
     refuses (an unknown level, a malformed releasability or caveat list)."""
     if manifest is None:
         return None, []
+    from .manifest import locate
+
     text = Path(manifest.path).read_text(encoding="utf-8-sig")
     problems: list[Problem] = []
 
