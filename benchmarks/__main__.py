@@ -204,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (OFAC_QUICK if args.quick else OFAC_FULL)
+
+    def sizes_for(quick: list[int], full: list[int]) -> list[int]:
+        """A job's sizes: those given with --sizes, else the job's own quick or full list."""
+        return sizes if args.sizes else (quick if args.quick else full)
+
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="warrant-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # the jobs' grammar and rulebook caches start empty
@@ -223,26 +228,26 @@ def main(argv: list[str] | None = None) -> int:
             if proof_size:
                 results["proof"] = bench_proof(Path(results["ofac"][str(proof_size)]["db"]), proof_size)
         if args.only in (None, "replay"):
-            replay_sizes = sizes if args.sizes else (REPLAY_QUICK if args.quick else REPLAY_SIZES)
+            replay_sizes = sizes_for(REPLAY_QUICK, REPLAY_SIZES)
             results["replay"] = bench_replay(work, replay_sizes, say)
         if args.only in (None, "check"):
             results["check"] = bench_check(work, CHECK_QUICK if args.quick else CHECK_SIZES, say)
         if args.only in (None, "provenance"):
-            prov_sizes = sizes if args.sizes else (PROVENANCE_QUICK if args.quick else PROVENANCE_SIZES)
+            prov_sizes = sizes_for(PROVENANCE_QUICK, PROVENANCE_SIZES)
             results["provenance"] = bench_provenance(work, prov_sizes, lambda n: repeats_for(n, args.repeat), say)
         if args.only in (None, "incremental"):
-            inc_sizes = sizes if args.sizes else (INCREMENTAL_QUICK if args.quick else INCREMENTAL_SIZES)
+            inc_sizes = sizes_for(INCREMENTAL_QUICK, INCREMENTAL_SIZES)
             results["incremental"] = bench_incremental(work, inc_sizes, say)
         if args.only in (None, "point"):
             results["point"] = bench_point(work, max(sizes), say)
         if args.only in (None, "cli"):
-            cli_sizes = sizes if args.sizes else (CLI_QUICK if args.quick else CLI_SIZES)
+            cli_sizes = sizes_for(CLI_QUICK, CLI_SIZES)
             results["cli"] = bench_cli(work, cli_sizes, lambda n: repeats_for(n, args.repeat), say)
         if args.only in (None, "ftm"):
-            ftm_sizes = sizes if args.sizes else (FTM_QUICK if args.quick else FTM_SIZES)
+            ftm_sizes = sizes_for(FTM_QUICK, FTM_SIZES)
             results["ftm"] = bench_ftm(work, ftm_sizes, say)
         if args.only in (None, "workbench"):
-            bench_sizes = sizes if args.sizes else (WORKBENCH_QUICK if args.quick else WORKBENCH_SIZES)
+            bench_sizes = sizes_for(WORKBENCH_QUICK, WORKBENCH_SIZES)
             results["workbench"] = bench_workbench(work, bench_sizes, say)
     except (JobFailed, AssertionError) as exc:
         say(f"\nFAILED: {exc}")

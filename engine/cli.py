@@ -416,14 +416,25 @@ def _emit(obj, fmt: str, output: str | None, case=None) -> None:
     the proof's court view (names from that case file)."""
     from .proof import api as proof_api
 
+    _binary_needs_file(fmt, output)
+    text = case.court(obj, fmt) if case else proof_api.render(obj, fmt, color=fmt == "text" and sys.stdout.isatty())
+    _write_out(text, output)
+
+
+def _binary_needs_file(fmt: str, output: str | None) -> None:
     if fmt in ("pdf", "png") and not output:
         _fail(f"error: --format {fmt} is binary; give a file with -o FILE")
-    text = case.court(obj, fmt) if case else proof_api.render(obj, fmt, color=fmt == "text" and sys.stdout.isatty())
+
+
+def _write_out(data: str | bytes, output: str | None, note: str = "") -> None:
+    """Rendered data to the file `output` (saying so on stderr, with `note`), or to stdout."""
+    from .proof import api as proof_api
+
     if output:
-        proof_api.write_data(text, output)
-        click.echo(f"wrote {output}", err=True)
-        return
-    click.echo(text, nl=False)
+        proof_api.write_data(data, output)
+        click.echo(f"wrote {output}{note}", err=True)
+    else:
+        click.echo(data, nl=False)
 
 
 
@@ -563,17 +574,12 @@ def view_bundle(folder, fmt, output, court, trust):
     if proof is None:
         click.echo(str(verdict), err=True)
         sys.exit(1)
-    if fmt in ("pdf", "png") and not output:
-        _fail(f"error: --format {fmt} is binary; give a file with -o FILE")
+    _binary_needs_file(fmt, output)
     if fmt == "json" and court:
         _fail("error: the court view is for reading; as json the proof is proof.json itself")
     shown = proof_api.render(proof, fmt, court=True, names=names) if court else \
         proof_api.render(proof if fmt == "json" else with_names(proof, names), fmt)
-    if output:
-        proof_api.write_data(shown, output)
-        click.echo(f"wrote {output} (the bundle verified: {str(verdict).splitlines()[0]})", err=True)
-    else:
-        click.echo(shown, nl=False)
+    _write_out(shown, output, f" (the bundle verified: {str(verdict).splitlines()[0]})")
 
 
 @main.command()
