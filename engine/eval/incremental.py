@@ -12,10 +12,13 @@ rules and the assessment date where a rule reads it. So:
   read a changed row (added or removed: `first_difference`) are the same in both runs: they are copied, and
   the ordinary semi-naive fixpoint resumes from that round (`seminaive.stratum_fixpoint`), which is what a
   full run does from there, the facts below being the same;
-- any other stratum is evaluated whole.
+- any other stratum is evaluated whole;
+- but a stratum whose inputs only gained rows, each read positively (`propagate.not_propagable`), is
+  taken over whole and the gained rows propagated through it (`propagate.py`): only derivations that use a
+  changed row are evaluated. A stratum that could not be propagated says why in `Reuse.evaluated`.
 
 A re-evaluated stratum's facts are compared with the previous run's to tell the strata above which rows
-changed. Retractions, validity windows that end and a change of the assessment date are changed rows like
+changed (and whether it only gained some); a propagated stratum knows the facts it gained. Retractions, validity windows that end and a change of the assessment date are changed rows like
 any other, so deletions (and negation, and the recursive sums of the OFAC rule) are as sound as insertions.
 
 A full run is made instead, with the reason, when the previous run cannot be taken over: another program,
@@ -33,6 +36,7 @@ from ..syntax.program import Program
 from .in_force import program_on
 from .plan import Stratum
 from .relations import ident, table_name
+from .propagate import GROWN, Propagation, evidence_sources, grown_facts, not_propagable
 from .seminaive import Trace, _Run, compile_rule, delta_variants, stratum_fixpoint
 
 EvidenceSQL = Callable[[Declaration, str | None], tuple[str, list]]
@@ -68,6 +72,8 @@ class Reuse:
     strata_reused: int = 0
     facts_reused: int = 0
     strata_resumed: int = 0
+    strata_propagated: int = 0
+    evaluated: tuple[str, ...] = ()  # why each stratum whose inputs changed was evaluated, not propagated
 
     @property
     def incremental(self) -> bool:
@@ -79,15 +85,18 @@ class Reuse:
             return {"mode": "full", "reason": self.reason}
         return {"mode": "incremental", "previous": self.previous, "strata": self.strata,
                 "strata_reused": self.strata_reused, "strata_resumed": self.strata_resumed,
-                "facts_reused": self.facts_reused}
+                "strata_propagated": self.strata_propagated, "facts_reused": self.facts_reused,
+                "evaluated": list(self.evaluated)}
 
     def text(self) -> str:
         """One line for the run's output."""
         if not self.incremental:
             return f"full run: {self.reason}"
-        evaluated = self.strata - self.strata_reused - self.strata_resumed
+        evaluated = self.strata - self.strata_reused - self.strata_resumed - self.strata_propagated
+        why = "".join(f"; {e}" for e in self.evaluated)
         return (f"incremental run from {self.previous}: {self.strata_reused} of {self.strata} strata taken over, "
-                f"{self.strata_resumed} resumed part-way, {evaluated} evaluated ({self.facts_reused} facts taken over)")
+                f"{self.strata_propagated} updated by their changes, {self.strata_resumed} resumed part-way, "
+                f"{evaluated} evaluated ({self.facts_reused} facts taken over){why}")
 
 
 def full(reason: str) -> Reuse:
@@ -110,27 +119,39 @@ def _cols(decl: Declaration) -> list[str]:
 
 
 Changes = dict[str, str | None]  # changed predicate -> the temp table of its changed rows (None: not known)
+Grown = dict[str, str]  # predicate that only gained rows -> the temp table of the rows it gained
 
 
-def _difference(conn: sqlite3.Connection, name: str, a: str, a_params: list, b: str, b_params: list) -> str | None:
-    """Rows in one of two SELECTs and not the other, into the temp table d_<name> (returned); None when none."""
-    table = table_name("d", name)
-    conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    conn.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM ({a} EXCEPT {b}) UNION SELECT * FROM ({b} EXCEPT {a})",
-                 a_params + b_params + b_params + a_params)
-    return table if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] else None
+def _difference(conn: sqlite3.Connection, name: str, a: str, a_params: list, b: str,
+                b_params: list) -> tuple[str | None, bool]:
+    """Rows in one of two SELECTs and not the other, into the temp table d_<name> (None when none), and
+    whether every one of them is a row of `a` (then also in grow_<name>: what `a` gained)."""
+    grown, lost, table = table_name(GROWN, name), table_name("lost", name), table_name("d", name)
+    for t in (grown, lost, table):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{t}")
+    conn.execute(f"CREATE TEMP TABLE {grown} AS SELECT * FROM ({a} EXCEPT {b})", a_params + b_params)
+    conn.execute(f"CREATE TEMP TABLE {lost} AS SELECT * FROM ({b} EXCEPT {a})", b_params + a_params)
+    conn.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {grown} UNION ALL SELECT * FROM {lost}")
+    only_grown = not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {lost})").fetchone()[0]
+    return (table if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] else None), only_grown
 
 
-def changed_evidence(conn: sqlite3.Connection, program: Program, previous: Previous, with_meta: set[str]) -> Changes:
+def changed_evidence(conn: sqlite3.Connection, program: Program, previous: Previous, with_meta: set[str],
+                     current: Callable[[Declaration], tuple[str, list]]) -> tuple[Changes, Grown]:
     """The evidence predicates whose rows in force (and records, where a rule reads their metadata) differ
     from the previous run's: this run's snapshot (e_/m_ tables) against the previous clocks' selection, or
-    as the loads since tell (`previous.changed`, their rows from `previous.recent`)."""
+    as the loads since tell (`previous.changed`, their rows from `previous.recent`, each looked up in this
+    run's selection (`current`) and the previous one's). Also, of those, the ones that only gained rows."""
     out: Changes = {}
+    grown: Grown = {}
     for decl in program.declarations:
         if not decl.is_evidence or decl.name in previous.unchanged:
             continue
         if decl.name in previous.changed:
             out[decl.name] = _recent(conn, decl, previous)
+            if out[decl.name] and _gained(conn, decl, out[decl.name], current(decl),
+                                          previous.evidence_sql(decl, previous.as_of)):
+                grown[decl.name] = table_name(GROWN, decl.name)
             continue
         old_sql, old_params = previous.evidence_sql(decl, previous.as_of)
         if not decl.columns:
@@ -139,14 +160,37 @@ def changed_evidence(conn: sqlite3.Connection, program: Program, previous: Previ
                 out[decl.name] = None
             continue
         cols = ", ".join(_cols(decl))
-        rows = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('e', decl.name)}", [],
-                           f"SELECT {cols} FROM ({old_sql})", old_params)
-        if rows:
+        rows, only_grown = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('e', decl.name)}", [],
+                                       f"SELECT {cols} FROM ({old_sql})", old_params)
+        if rows and decl.name in with_meta:
+            out[decl.name] = None  # its records changed too: which rows a rule reading them sees is not known
+        elif rows:
             out[decl.name] = rows
+            if only_grown:
+                grown[decl.name] = table_name(GROWN, decl.name)
         elif decl.name in with_meta and _sets_differ(conn, f"SELECT * FROM {table_name('m', decl.name)}", [],
                                                      f"SELECT * FROM ({old_sql})", old_params):
             out[decl.name] = None
-    return out
+    return out, grown
+
+
+def _gained(conn: sqlite3.Connection, decl: Declaration, rows: str, now: tuple[str, list],
+            before: tuple[str, list]) -> bool:
+    """Whether none of `rows` (arguments of records loaded since) left the selection in force: then the
+    rows among them that entered it go to grow_<name>."""
+    cols = _cols(decl)
+    match = lambda alias: " AND ".join(f"{alias}.{c} = d.{c}" for c in cols)  # noqa: E731
+    is_now = f"EXISTS (SELECT 1 FROM ({now[0]}) AS n WHERE {match('n')})"
+    was = f"EXISTS (SELECT 1 FROM ({before[0]}) AS o WHERE {match('o')})"
+    lost = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {rows} AS d WHERE NOT {is_now} AND {was})",
+                        now[1] + before[1]).fetchone()[0]
+    if lost:
+        return False
+    grown = table_name(GROWN, decl.name)
+    conn.execute(f"DROP TABLE IF EXISTS temp.{grown}")
+    conn.execute(f"CREATE TEMP TABLE {grown} AS SELECT {', '.join(f'd.{c}' for c in cols)} FROM {rows} AS d "
+                 f"WHERE {is_now} AND NOT {was}", now[1] + before[1])
+    return True
 
 
 def _recent(conn: sqlite3.Connection, decl: Declaration, previous: Previous) -> str | None:
@@ -165,18 +209,18 @@ def _sets_differ(conn: sqlite3.Connection, a: str, a_params: list, b: str, b_par
                 or conn.execute(f"SELECT EXISTS ({b} EXCEPT {a})", b_params + a_params).fetchone()[0])
 
 
-def _derived_changes(conn: sqlite3.Connection, decl: Declaration, previous: str) -> tuple[bool, str | None]:
-    """Whether this run's r_<pred> holds other facts than the previous run's (arguments only), and the temp
-    table of the facts in one and not the other."""
+def _derived_changes(conn: sqlite3.Connection, decl: Declaration, previous: str) -> tuple[bool, str | None, bool]:
+    """Whether this run's r_<pred> holds other facts than the previous run's (arguments only), the temp
+    table of the facts in one and not the other, and whether this run only gained facts (grow_<pred>)."""
     fact = table_name("fact", decl.name)
     if not decl.columns:
         new = conn.execute(f"SELECT COUNT(*) > 0 FROM {table_name('r', decl.name)}").fetchone()[0]
         old = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {fact} WHERE run_id = ?)", [previous]).fetchone()[0]
-        return bool(new) != bool(old), None
+        return bool(new) != bool(old), None, False
     cols = ", ".join(_cols(decl))
-    rows = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('r', decl.name)}", [],
-                       f"SELECT {cols} FROM {fact} WHERE run_id = ?", [previous])
-    return rows is not None, rows
+    rows, only_grown = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('r', decl.name)}", [],
+                                   f"SELECT {cols} FROM {fact} WHERE run_id = ?", [previous])
+    return rows is not None, rows, only_grown
 
 
 def stratum_spans(conn: sqlite3.Connection, plan: tuple[Stratum, ...], decls: dict[str, Declaration],
@@ -221,23 +265,38 @@ def _reads_as_of(stratum: Stratum, tables, constants) -> bool:
 
 def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple[Stratum, ...], tables, constants,
                          day: str, previous: Previous, with_meta: set[str], snapshot: Callable[[set[str]], None],
-                         max_rounds: int = 100_000, trace: Trace | None = None,
-                         max_facts: int | None = None) -> tuple[int, Reuse]:
+                         current: Callable[[Declaration], tuple[str, list]], max_rounds: int = 100_000,
+                         trace: Trace | None = None, max_facts: int | None = None) -> tuple[int, Reuse]:
     """`seminaive.fixpoint` over this run's tables, taking over from `previous` every stratum whose inputs
-    did not change (see the module's docstring). Returns the rounds used and what was reused; a Reuse with a
-    reason when the previous run could not be used at all (then nothing has been evaluated yet). The evidence
-    of `previous.told()` has not been copied yet: `snapshot(names)` copies it, for the strata evaluated."""
+    did not change, and propagating into a stratum the rows its inputs gained (see the module's docstring).
+    Returns the rounds used and what was reused; a Reuse with a reason when the previous run could not be
+    used at all (then nothing has been evaluated yet). The evidence of `previous.told()` has not been copied
+    yet: `snapshot(names)` copies it, for the strata evaluated; `current(decl)` is its in-force SELECT."""
     spans = stratum_spans(conn, plan, tables.decls, previous.run_id)
     if spans is None:
         return 0, full(f"{previous.run_id} kept no provenance")
-    changed = changed_evidence(conn, program, previous, with_meta)
+    changed, grown = changed_evidence(conn, program, previous, with_meta, current)
     previous_day, deferred = previous.as_of[:10], set(previous.told())
     day_stale = [day != previous_day and _reads_as_of(s, tables, constants) for s in plan]
     run = _Run(conn, tables, day, trace, max_facts)
-    k, counts = 1, {"reused": 0, "resumed": 0, "facts": 0}
+    k, counts, evaluated = 1, {"reused": 0, "resumed": 0, "facts": 0, "propagated": 0}, []
     for i, (stratum, (old_start, length)) in enumerate(zip(plan, spans)):
-        resume = 1 if day_stale[i] else _resume_at(conn, stratum, tables.decls, changed, previous.run_id, old_start,
-                                                   length)
+        whole = day_stale[i]
+        if set(changed) & _reads(stratum) and not whole:
+            why = not_propagable(stratum, changed, grown)
+            if why is None:
+                taken = _propagate(run, stratum, constants, grown, previous.run_id, k - old_start, k, max_rounds,
+                                   evidence_sources(tables.decls, _reads(stratum) & deferred, current))
+                if taken is not None:
+                    k, copied = taken
+                    counts["propagated"] += 1
+                    counts["facts"] += copied
+                    for p, table in grown_facts(conn, stratum).items():
+                        changed[p] = grown[p] = table
+                    continue
+                why, whole = "a limit of the run was reached (evaluated, to stop as a full run does)", True
+            evaluated.append(f"{'/'.join(stratum.predicates)} evaluated: {why}")
+        resume = 1 if whole else _resume_at(conn, stratum, tables.decls, changed, previous.run_id, old_start, length)
         span = min(resume, length)
         if stratum.recursive and span > 1 and k + span - 1 > max_rounds:
             resume = 1  # a full run stops within the copied rounds: evaluate, to stop as it does
@@ -246,9 +305,7 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
                          for p in stratum.predicates)
             run.facts += copied
             if max_facts and run.facts > max_facts:  # a full run would have stopped here: evaluate, to stop as it does
-                for p in stratum.predicates:
-                    conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
-                run.facts -= copied
+                _forget(run, stratum, copied)
                 resume = 1
             else:
                 counts["facts"] += copied
@@ -261,14 +318,44 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
             snapshot(_reads(stratum) & deferred)
             deferred -= _reads(stratum)
         k = stratum_fixpoint(run, stratum, constants, k + resume - 1, max_rounds)
-        # only a stratum that may still take over or resume needs to know what changed here
+        # only a stratum that may still take over, resume or propagate needs to know what changed here
         wanted = set().union(*(_reads(s) for j, s in enumerate(plan[i + 1:], start=i + 1) if not day_stale[j]))
         for p in stratum.predicates:
             if p in wanted:
-                differs, rows = _derived_changes(conn, tables.decls[p], previous.run_id)
+                differs, rows, only_grown = _derived_changes(conn, tables.decls[p], previous.run_id)
                 if differs:
                     changed[p] = rows
-    return k - 1, Reuse(previous.run_id, None, len(plan), counts["reused"], counts["facts"], counts["resumed"])
+                    if only_grown:
+                        grown[p] = table_name(GROWN, p)
+    return k - 1, Reuse(previous.run_id, None, len(plan), counts["reused"], counts["facts"], counts["resumed"],
+                        counts["propagated"], tuple(evaluated))
+
+
+_ALL_ROUNDS = 2 ** 62
+
+
+def _propagate(run: _Run, stratum: Stratum, constants, grown: Grown, previous: str, shift: int, k: int,
+               max_rounds: int, evidence) -> tuple[int, int] | None:
+    """Take the stratum's previous facts over (`shift` rounds later) and propagate what its inputs gained
+    (propagate.py): (the round the next stratum starts in, the facts taken over); None, with nothing of the
+    stratum left, when a limit of the run is reached, where the caller evaluates it to fail as a full run does."""
+    copied = sum(_copy(run.conn, run.tables.decls[p], previous, shift, _ALL_ROUNDS) for p in stratum.predicates)
+    run.facts += copied
+    added = 0
+    if not (run.max_facts and run.facts > run.max_facts):
+        inputs = {p: t for p, t in grown.items() if p in _reads(stratum)}
+        nxt, added = Propagation(run, stratum, constants, inputs, *evidence).settle(k, max_rounds)
+        if nxt - 1 <= max_rounds and not (run.max_facts and run.facts > run.max_facts):
+            return nxt, copied
+    _forget(run, stratum, copied + added)
+    return None
+
+
+def _forget(run: _Run, stratum: Stratum, facts: int) -> None:
+    """Drop the derived facts of the stratum from the run's tables (its stated facts stay)."""
+    for p in stratum.predicates:
+        run.conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
+    run.facts -= facts
 
 
 def _resume_at(conn: sqlite3.Connection, stratum: Stratum, decls, changed: Changes, previous: str, start: int,

@@ -212,7 +212,8 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
                 rounds, reuse = incremental_fixpoint(conn, program, make_plan(program), tables, constants, as_of_date,
                                                      previous, _uses_meta(program),
                                                      lambda names: snapshot(only=names.__contains__),
-                                                     max_rounds, trace, max_facts)
+                                                     lambda decl: evidence_sql(decl, as_of), max_rounds, trace,
+                                                     max_facts)
             if not reuse.incremental:  # then incremental_fixpoint copied nothing
                 snapshot(only=deferred.__contains__)
                 rounds = (fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)

@@ -34,12 +34,14 @@ class Query:
     where: list[str] = field(default_factory=list)
     exprs: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    lead: bool = False  # the first FROM item is the outermost loop (CROSS JOIN: SQLite keeps it first)
 
     def sql(self, select: list[str], distinct: bool = True) -> str:
         cols = ", ".join(select) if select else "1"
         text = f"SELECT {'DISTINCT ' if distinct else ''}{cols}"
         if self.froms:
-            text += " FROM " + ", ".join(self.froms)
+            rest = ", ".join(self.froms[1:])
+            text += " FROM " + self.froms[0] + ((" CROSS JOIN " if self.lead else ", ") + rest if rest else "")
         if self.where:
             text += " WHERE " + " AND ".join(self.where)
         return text
@@ -49,8 +51,9 @@ class RuleCompiler:
     """Compiles the bodies of one rule. `delta_atom` (by identity) is the atom read as the delta."""
 
     def __init__(self, decls, constants: dict[str, ast.Const], pick: Pick, delta_atom: Atom | None = None,
-                 params: dict | None = None):
+                 params: dict | None = None, lead_delta: bool = False):
         self.decls = decls
+        self.lead_delta = lead_delta  # the delta atom is read first (when it holds few rows of many)
         self.constants = constants
         self.pick = pick
         self.delta_atom = delta_atom
@@ -132,9 +135,14 @@ class RuleCompiler:
         q.where.append(f"{column} = {self.expr(term, q)}")
 
     def atom(self, atom: Atom, q: Query, delta_ok: bool) -> None:
-        src = self.pick(atom, delta_ok and atom is self.delta_atom, bool(atom.meta))
+        delta = delta_ok and atom is self.delta_atom
+        src = self.pick(atom, delta, bool(atom.meta))
         a = self.alias()
-        q.froms.append(f"{src.table} AS {a}")
+        if delta and self.lead_delta:
+            q.froms.insert(0, f"{src.table} AS {a}")
+            q.lead = True
+        else:
+            q.froms.append(f"{src.table} AS {a}")
         q.where.extend(src.where(a))
         decl = self.decls[atom.predicate]
         for col, arg, decl_col in zip(src.columns, atom.args, decl.columns):

@@ -7,63 +7,14 @@ sit in one statement next to the compiler's named parameters.
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
-from ..eval.relations import META_COLUMNS, ident
+from ..eval.relations import META_COLUMNS, ident, named_params
 from ..syntax.ast import Declaration
 
 EvidenceSQL = Callable[[Declaration, str | None], tuple[str, object]]
 
 _META = tuple(sorted(set(META_COLUMNS.values()) | {"_source_name"}))
-
-
-def named_params(sql: str, params, prefix: str) -> tuple[str, dict]:
-    """Rewrite `?`/`?NNN` placeholders outside quotes and comments as `:<prefix><i>`."""
-    if isinstance(params, dict):
-        return sql, dict(params)
-    params = list(params or [])
-    out, named, i, n = [], {}, 0, 0
-    while i < len(sql):
-        ch = sql[i]
-        if ch in "'\"`[":
-            close = "]" if ch == "[" else ch
-            j = i + 1
-            while j < len(sql):
-                if sql[j] == close:
-                    if close != "]" and j + 1 < len(sql) and sql[j + 1] == close:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            out.append(sql[i:j + 1])
-            i = j + 1
-        elif sql.startswith("--", i):
-            j = sql.find("\n", i)
-            j = len(sql) if j < 0 else j
-            out.append(sql[i:j])
-            i = j
-        elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            j = len(sql) if j < 0 else j + 2
-            out.append(sql[i:j])
-            i = j
-        elif ch == "?":
-            m = re.match(r"\?(\d+)", sql[i:])
-            if m:
-                index = int(m.group(1)) - 1
-                i += len(m.group(0))
-            else:
-                index = n
-                n += 1
-                i += 1
-            name = f"{prefix}{index}"
-            named[name] = params[index]
-            out.append(":" + name)
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out), named
 
 
 def provider_sql(decls: dict[str, Declaration], evidence_sql: EvidenceSQL, as_of) -> tuple[dict[str, str], dict]:

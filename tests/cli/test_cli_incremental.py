@@ -34,21 +34,26 @@ def test_runs_after_loads_and_retractions_are_incremental_and_equal_to_full_runs
     assert first["evaluation"]["mode"] == "full"
     same = _run()
     assert same["evaluation"] == {"mode": "incremental", "previous": first["run_id"], "strata": 1,
-                                  "strata_reused": 1, "strata_resumed": 0, "facts_reused": 4}
+                                  "strata_reused": 1, "strata_resumed": 0, "strata_propagated": 0,
+                                  "facts_reused": 4, "evaluated": []}
     _load(case, "more", "owner,owned,percent\nB,E,75\n")
     grown = _run()
-    # B (blocked in the stratum's third round) now owns E: rounds 1 to 3 are taken over, the rest evaluated
+    # B (blocked in the stratum's third round) now owns E: the stratum's facts are taken over and the new
+    # holding propagated (E blocked in round 4)
     assert grown["evaluation"] == {"mode": "incremental", "previous": same["run_id"], "strata": 1,
-                                   "strata_reused": 0, "strata_resumed": 1, "facts_reused": 4}
+                                   "strata_reused": 0, "strata_resumed": 0, "strata_propagated": 1,
+                                   "facts_reused": 4, "evaluated": []}
     assert ["E"] in grown["conclusions"]["blocked"]
     forced = _run("--full")
     assert forced["evaluation"] == {"mode": "full", "reason": "--full asked for"}
     assert forced["conclusions"] == grown["conclusions"] and _digest(forced["run_id"]) == _digest(grown["run_id"])
     _load(case, "fix", "owner,owned,percent,_action,_valid_from\nA,B,50,retract,2024-01-01\n")
     shrunk = _run()
-    # A (blocked in round 2) no longer owns B: round 1 and 2 are taken over
+    # A (blocked in round 2) no longer owns B: a lost row is not propagated; round 1 and 2 are taken over
     assert shrunk["evaluation"] == {"mode": "incremental", "previous": forced["run_id"], "strata": 1,
-                                    "strata_reused": 0, "strata_resumed": 1, "facts_reused": 3}
+                                    "strata_reused": 0, "strata_resumed": 1, "strata_propagated": 0,
+                                    "facts_reused": 3,
+                                    "evaluated": ["blocked evaluated: owns lost rows or its changed rows are not known"]}
     assert ["B"] not in shrunk["conclusions"]["blocked"] and ["E"] not in shrunk["conclusions"]["blocked"]
     assert _digest(_run("--full")["run_id"]) == _digest(shrunk["run_id"])
 
@@ -57,5 +62,5 @@ def test_run_text_says_how_it_was_made(case):
     code, out, _ = warrant("run", "mini.rules", "--facts", "facts", "--db", "c.db")
     assert out.splitlines()[1] == "  full run: no earlier run of these rulebooks"
     code, out, _ = warrant("run", "mini.rules", "--db", "c.db")
-    assert out.splitlines()[1] == ("  incremental run from run-000001: 1 of 1 strata taken over, 0 resumed part-way, "
-                                  "0 evaluated (4 facts taken over)")
+    assert out.splitlines()[1] == ("  incremental run from run-000001: 1 of 1 strata taken over, 0 updated by their "
+                                  "changes, 0 resumed part-way, 0 evaluated (4 facts taken over)")

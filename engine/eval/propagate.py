@@ -1,0 +1,209 @@
+"""Insertions propagated through one stratum (incremental runs, issue 15): when the stratum's inputs only
+gained rows since the previous run, its new facts, rounds and rules are found from the derivations that
+use a gained row, instead of evaluating the stratum again.
+
+Why this gives a full run's facts, rounds and rules. In a full run a fact's round is the first round in
+which some rule derives it from facts of earlier rounds (stated facts are round 0; a rule that reads no
+fact of its own stratum is applied only in the stratum's first round, and so derives only there), and its
+rule is the first rule, in the stratum's order, that derives it in that round. When inputs only gain rows
+and every one of them is read positively (at the top of a body, or inside an aggregate of the recursion,
+which the checker holds monotone: `stratification.py`), every old derivation still holds and no fact is
+lost: rounds can only fall, facts only be added. Rounds are settled in order; in round k:
+
+- a derivation in round k that uses no changed row (a gained input row, or a fact of this stratum whose
+  round fell or that is new) was one of the previous run's in round k, shifted: it gives the fact the
+  same round k and a rule no later than before;
+- every derivation that uses a changed row is found by reading that row's atom from the changed rows
+  (one statement per atom, as a semi-naive delta variant reads its delta; an aggregate then recomputes
+  only the groups a changed row touches, over the facts of rounds before k) and every other atom in full.
+
+So a fact derived in round k by the second kind takes round k if its round was higher or it is new, and
+the first of the two rules when its round was k; any other fact keeps its round and rule. The stratum
+ends at the first round in which it holds no fact (a fact of a later round rests on one of the round
+before), as a full run stops at the first round that adds nothing.
+
+Aggregates read by a statement whose changed row lies inside them are recomputed only for the groups
+that row touches (`sqlgen`'s delta filter), and every statement reads its changed rows first (`lead_delta`:
+they are few, the facts and evidence they join many).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from ..syntax.ast import Aggregate, Atom, Rule, atom_vars, body_atoms
+from .guards import check_finite, execute
+from .plan import Stratum
+from .relations import RunTables, Source, arg_columns, ident, named_params, table_name
+from .seminaive import Trace, _Run
+from .sqlgen import Query, RuleCompiler, head_select
+
+GROWN = "grow"  # grow_<pred>: the rows a predicate gained since the previous run (arguments)
+CHANGED = "chg"  # chg_<pred>: facts of the stratum being propagated that are new or whose round fell
+CANDIDATE = "cand"  # cand_<pred>: the heads derived in the current round from a changed row, with the rule
+
+
+def not_propagable(stratum: Stratum, changed: dict[str, str | None], grown: dict[str, str]) -> str | None:
+    """Why the changes to this stratum's inputs cannot be propagated as insertions (None when they can):
+    an input lost rows or its changed rows are not known, or is read under `not`, in an aggregate outside
+    the recursion, or with its records' metadata."""
+    inputs = {p for p in changed if any(a.predicate == p for r in stratum.rules for a, _, _ in body_atoms(r.body))}
+    for p in sorted(inputs):
+        if p not in grown:
+            return f"{p} lost rows or its changed rows are not known"
+    for rule in stratum.rules:
+        for lit in rule.body:
+            for atom, negated, _ in body_atoms((lit,)):
+                if atom.predicate not in inputs:
+                    continue
+                if negated:
+                    return f"{atom.predicate} is read under not in rule {rule.id}"
+                if atom.meta:
+                    return f"rule {rule.id} reads the metadata of {atom.predicate}"
+                if not isinstance(lit, Atom) and not (isinstance(lit, Aggregate) and _recursive(lit, stratum)):
+                    return f"rule {rule.id} reads {atom.predicate} in an aggregate outside the recursion"
+    return None
+
+
+def _recursive(agg: Aggregate, stratum: Stratum) -> bool:
+    return any(a.predicate in stratum.members for a, _, _ in body_atoms(agg.body))
+
+
+@dataclass(frozen=True)
+class _Statement:
+    rule: Rule
+    position: int
+    sql: str
+    params: dict
+
+
+class Propagation:
+    """One stratum's propagation: its statements, compiled once, and the round-by-round settling."""
+
+    def __init__(self, run: _Run, stratum: Stratum, constants, grown: dict[str, str], evidence: dict[str, Source],
+                 evidence_params: dict):
+        self.run, self.stratum, self.conn, self.tables = run, stratum, run.conn, run.tables
+        self.grown, self.evidence = grown, evidence
+        self.positions = {r.key: i for i, r in enumerate(stratum.rules)}
+        self._make_tables()
+        self.first, self.later = [], []
+        for i, rule in enumerate(stratum.rules):
+            for atom, negated, _ in body_atoms(rule.body):
+                if negated or (atom.predicate not in grown and atom.predicate not in stratum.members):
+                    continue
+                st = self._compile(rule, i, atom, constants, evidence_params)
+                if atom.predicate in grown:
+                    self.first.append(st)
+                if stratum.reads_own(rule):
+                    self.later.append(st)
+
+    def _make_tables(self) -> None:
+        for p in self.stratum.predicates:
+            cols = list(arg_columns(self.tables.decls[p])) or ['"_unit"']
+            key = ", ".join(cols)
+            for prefix, extra in ((CHANGED, "_round INTEGER"), (CANDIDATE, "_pos INTEGER"), (GROWN, None)):
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{table_name(prefix, p)}")
+                columns = ", ".join(cols + ([extra] if extra else []))
+                self.conn.execute(f"CREATE TEMP TABLE {table_name(prefix, p)} ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID")
+        self.conn.execute('DROP TABLE IF EXISTS temp."rule_pos"')
+        self.conn.execute('CREATE TEMP TABLE "rule_pos" (key TEXT PRIMARY KEY, pos INTEGER UNIQUE) WITHOUT ROWID')
+        self.conn.executemany('INSERT INTO "rule_pos" VALUES (?, ?)', sorted(self.positions.items()))
+
+    def _pick(self, atom: Atom, is_delta: bool, with_meta: bool) -> Source:
+        decl = self.tables.decls[atom.predicate]
+        cols = arg_columns(decl) or ('"_unit"',)
+        if atom.predicate in self.stratum.members:
+            # `+`: the round must not lead the plan (most facts are older): the changed rows do
+            return Source(table_name(CHANGED if is_delta else "r", atom.predicate), cols, "+{a}._round < :k")
+        if is_delta:
+            return Source(self.grown[atom.predicate], cols)
+        if atom.predicate in self.evidence:
+            return self.evidence[atom.predicate]
+        return self.tables.source(atom.predicate, "all", with_meta)
+
+    def _compile(self, rule: Rule, position: int, delta: Atom, constants, evidence_params: dict) -> _Statement:
+        compiler = RuleCompiler(self.tables.decls, constants, self._pick, delta, lead_delta=True)
+        q = compiler.body(rule.body, Query(), {v.name for v in atom_vars(rule.head)})
+        decl = self.tables.decls[rule.head.predicate]
+        cols = ", ".join(list(arg_columns(decl)) or ['"_unit"'])
+        select = head_select(rule, q, compiler) or ["0"]
+        sql = (f"INSERT OR IGNORE INTO {table_name(CANDIDATE, rule.head.predicate)} ({cols}, _pos) "
+               f"{q.sql(select + [':pos'], distinct=not decl.columns)}")
+        return _Statement(rule, position, sql, dict(compiler.params, **evidence_params, pos=position))
+
+    def settle(self, start: int, max_rounds: int) -> tuple[int, int]:
+        """Settle the rounds from the stratum's first (`start`) on; returns (the round the next stratum starts
+        in, facts added). Every previous fact of the stratum must be in r_<pred>, at its round in this run.
+        Past `max_rounds` or the run's fact limit it stops early: the caller then evaluates the stratum."""
+        k, added = start, 0
+        while True:
+            statements = self.first if k == start else self.later
+            for st in statements:
+                params = dict(st.params, k=k, as_of=self.run.as_of)
+                if self.run.trace:
+                    self.run.trace(st.sql, params)
+                execute(self.conn, st.rule, st.sql, params)
+            added += self._merge(k)
+            if not self.stratum.recursive or not self._holds(k):
+                return k + 1, added
+            if k >= max_rounds or (self.run.max_facts and self.run.facts > self.run.max_facts):
+                return k + 2, added  # past a limit: the caller evaluates the stratum, to stop as a full run does
+            k += 1
+
+    def _holds(self, k: int) -> bool:
+        return any(self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table_name('r', p)} WHERE _round = ?)",
+                                     [k]).fetchone()[0] for p in self.stratum.predicates)
+
+    def _merge(self, k: int) -> int:
+        """Fold round k's candidates into r_<pred>: new facts and facts whose round falls to k take round k
+        and the candidate's rule (also noted as changed, and new ones as grown); facts of round k take the
+        candidate's rule when it comes first. Returns the facts added."""
+        new, rules = 0, []
+        for p in self.stratum.predicates:
+            cand, r = table_name(CANDIDATE, p), table_name("r", p)
+            cols = list(arg_columns(self.tables.decls[p])) or ['"_unit"']
+            on = " AND ".join(f"o.{c} = c.{c}" for c in cols)
+            names = ", ".join(cols)
+            picked = ", ".join(f"c.{c}" for c in cols)
+            fresh = self.conn.execute(
+                f"INSERT INTO {table_name(GROWN, p)} ({names}) SELECT {picked} FROM {cand} AS c "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {r} AS o WHERE {on})").rowcount
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO {table_name(CHANGED, p)} ({names}, _round) SELECT {picked}, ? FROM {cand} AS c "
+                f"LEFT JOIN {r} AS o ON {on} WHERE o._round IS NULL OR o._round > ?", [k, k])
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO {r} ({names}, _round, _rule) SELECT {picked}, ?, rp.key FROM {cand} AS c "
+                f'JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
+                f'LEFT JOIN "rule_pos" AS op ON op.key = o._rule '
+                "WHERE o._round IS NULL OR o._round > ? OR (o._round = ? AND op.pos > c._pos)", [k, k, k])
+            if fresh:
+                new += fresh
+                rules += [r for r in self.stratum.rules if r.head.predicate == p]
+            self.conn.execute(f"DELETE FROM {cand}")
+        self.run.facts += new
+        if rules:
+            check_finite(self.conn, self.tables, rules, k)
+        return new
+
+
+def evidence_sources(decls, names: set[str], current) -> tuple[dict[str, Source], dict]:
+    """Each evidence predicate of `names` (not copied into the run) read in place: its in-force SELECT
+    (`current(decl)`) as a subquery, with its parameters named (so that lookups by argument use the evidence
+    table's indexes)."""
+    sources, params = {}, {}
+    for name in sorted(n for n in names if decls[n].is_evidence):
+        sql, ps = current(decls[name])
+        named, values = named_params(sql, ps, f"ev_{name}_")
+        sources[name] = Source(f"({named})", arg_columns(decls[name]))
+        params.update(values)
+    return sources, params
+
+
+def grown_facts(conn: sqlite3.Connection, stratum: Stratum) -> dict[str, str]:
+    """The tables of the facts each of the stratum's predicates gained, for those that gained any."""
+    return {p: table_name(GROWN, p) for p in stratum.predicates
+            if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table_name(GROWN, p)})").fetchone()[0]}
+
+
+__all__ = ["GROWN", "Propagation", "evidence_sources", "grown_facts", "not_propagable"]
