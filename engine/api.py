@@ -103,6 +103,19 @@ def load_rulebook(path: str | Path, sources: SourceMap | None = None) -> Program
     return program
 
 
+def migrate_case(source: str | Path, target: str, actor: str | None = None):
+    """Copy the case file `source` whole (evidence, runs, audit log) into the empty PostgreSQL database at
+    `target` (a postgresql:// URL), all or nothing; the move is recorded in the audit log there as `actor`.
+    Returns the MigrateReport, whose `chain` is the audit chain verified at the other end."""
+    from .store.backend import is_postgres_url
+    from .store.errors import store_error
+    from .store.migrate import migrate
+
+    if not is_postgres_url(target):
+        raise store_error("S003", f"{target} is not a PostgreSQL database: give --to as postgresql://USER@HOST/DB")
+    return migrate(str(source), target, actor or audit.default_actor())
+
+
 def rulebook_paths(paths: list[str]) -> list[str]:
     """Expand folders to the *.rules files inside them, sorted."""
     out = []

@@ -48,6 +48,8 @@ def _user_error(exc: Exception, db: str) -> str | None:
     if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):  # bad luck, not a finding: exit 2, never 1
         busy = busy_error(db)
         return render_all(busy.diagnostics, busy.sources)
+    if (psycopg := sys.modules.get("psycopg")) and isinstance(exc, psycopg.OperationalError):
+        return f"error: the PostgreSQL server failed the command: {' '.join(str(exc).split())}"
     return None
 
 
@@ -72,7 +74,9 @@ def handle_errors(fn):
     return wrapper
 
 
-db_option = click.option("--db", default="case.db", show_default=True, help="The case file (SQLite).")
+db_option = click.option("--db", default="case.db", show_default=True,
+                         help="The case: a SQLite case file, or a PostgreSQL database as postgresql://USER@HOST/DB.")
+POSTGRES_COMMANDS = frozenset({"audit log", "audit verify", "audit checkpoint"})  # those ported so far
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 run_option = click.option("--run", "run_id", default=None, help="A run id (default: the latest run).")
 keys_option = click.option("--keys", "keys_dir", default=None, metavar="DIR",
@@ -126,9 +130,23 @@ def main(actor, as_principal) -> None:
 
 def _case(db: str, create: bool = False) -> api.Case:
     """Open the case file as the actor and principal given to the root command; only `create` makes a
-    missing one."""
-    root = click.get_current_context().find_root().params
+    missing one. A command not yet ported to PostgreSQL refuses a postgresql:// URL (S007)."""
+    from .store.backend import is_postgres_url, not_on_postgres
+
+    ctx = click.get_current_context()
+    if is_postgres_url(db) and (command := _command_name(ctx)) not in POSTGRES_COMMANDS:
+        raise not_on_postgres(f"warrant {command}")
+    root = ctx.find_root().params
     return api.Case.open(db, actor=root.get("actor"), create=create, as_principal=root.get("as_principal"))
+
+
+def _command_name(ctx: click.Context) -> str:
+    """The subcommand's name below `warrant`, e.g. "audit verify"."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 @main.command()
@@ -379,6 +397,10 @@ def lsp():
 def serve(db, host, port):
     """Browse the case file in a web browser: a local, read-only workbench (prints its URL; Ctrl-C stops it).
     It reads as the --as principal, and records each page view in the audit log."""
+    from .store.backend import is_postgres_url, not_on_postgres
+
+    if is_postgres_url(db):
+        raise not_on_postgres("warrant serve")
     try:
         from .workbench.server import serve as run_server
     except ImportError:
@@ -777,6 +799,26 @@ def audit_checkpoint(db, keys_dir, output):
         Path(output).write_text(dumps(doc), encoding="utf-8")
     click.echo(f"checkpoint {number}: {key.agency} signed entry {doc['seq']} (hash {doc['hash']}) at {doc['at']}"
                + (f"; wrote {output}: keep it with the case papers" if output else ""))
+
+
+@main.command()
+@click.option("--from", "source", required=True, metavar="CASE_FILE", help="The case file to copy.")
+@click.option("--to", "target", required=True, metavar="URL",
+              help="An empty PostgreSQL database, as postgresql://USER@HOST/DB.")
+@json_option
+@handle_errors
+def migrate(source, target, as_json):
+    """Copy a case file whole (evidence, runs, audit log) into an empty PostgreSQL database, all or nothing;
+    the case file is only read. Exit 1 if the audit chain does not verify on the other side."""
+    root = click.get_current_context().find_root().params
+    report = api.migrate_case(source, target, actor=root.get("actor"))
+    if as_json:
+        _echo_json(report.to_json())
+    else:
+        chain = report.chain
+        click.echo(f"copied {source} to {report.target}: {len(report.rows)} tables, {sum(report.rows.values())} rows; "
+                   f"audit log {'intact' if chain.ok else 'BROKEN'}: {chain.entries} entries, head {chain.head}")
+    sys.exit(0 if report.chain.ok else 1)
 
 
 @main.group()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with Warrant, its workbench (warrant serve) and its test tools, and make sure Graphviz's `dot` is installed.
+# Create .venv with Warrant, its workbench (warrant serve), PostgreSQL support and its test tools, and make sure Graphviz's `dot` is installed.
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to run again (it only adds what is missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,7 +30,7 @@ fi
 stamp=.venv/.warrant-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test,web]'
+  .venv/bin/python -m pip install -q -e '.[test,web,postgres]'
   touch "$stamp"
 fi
 # Compile Warrant's modules once (only what changed since), as a wheel install would: an editable install

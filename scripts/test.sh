@@ -9,4 +9,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install Chromium; the browser test will be skipped" >&2
 fi
-exec .venv/bin/python -m pytest "$@"
+# The PostgreSQL tests run on a throwaway cluster, stopped and removed when the tests end, pass or fail.
+source scripts/postgres.sh
+trap postgres_stop EXIT
+trap 'exit 130' INT TERM
+postgres_start
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+exit "$status"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import log
 from .immutable import protect
+from ..store.backend import SQLITE, dialect, has_table
 from .keys import AgencyKey, TrustStore, key_error, short
 from .checker import Verdict
 from .signing import check_signed, sign
@@ -31,8 +32,8 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS audit_checkpoints "
 
 def ensure_table(conn: sqlite3.Connection) -> None:
     """Create the checkpoint table, append-only like the log, if missing."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_checkpoints_no_delete'").fetchone():
-        conn.execute(_SCHEMA)
+    if not has_table(conn, "audit_checkpoints_no_delete" if dialect(conn) == SQLITE else "audit_checkpoints"):
+        conn.execute(_SCHEMA if dialect(conn) == SQLITE else _SCHEMA.replace("INTEGER", "BIGINT"))
         protect(conn)
 
 
@@ -61,14 +62,14 @@ def dumps(doc: dict) -> str:
 def stored(conn: sqlite3.Connection) -> list[tuple[int, dict | None]]:
     """Every stored checkpoint, oldest first: (number, doc, or None when the text is not JSON). Reading makes
     no table, so a case file open read-only (the workbench) can be verified."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_checkpoints'").fetchone():
+    if not has_table(conn, "audit_checkpoints"):
         return []
     return [(n, _loads(text)) for n, text in conn.execute("SELECT id, doc FROM audit_checkpoints ORDER BY id")]
 
 
 def latest(conn: sqlite3.Connection) -> bytes | None:
     """The newest checkpoint's file, as exported in a bundle, or None."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_checkpoints'").fetchone():
+    if not has_table(conn, "audit_checkpoints"):
         return None
     row = conn.execute("SELECT doc FROM audit_checkpoints ORDER BY id DESC LIMIT 1").fetchone()
     return row[0].encode("utf-8") if row else None

@@ -8,12 +8,21 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from ..store.backend import POSTGRES, dialect
+
 _PROTECTED = re.compile(r"^(runs|run_rulebooks|run_clocks|loads|rulebooks|audit_checkpoints"
                         r"|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
 
 
+APPEND_ONLY_FUNCTION = (  # PostgreSQL: the trigger function, made with the case; its argument is the message
+    "CREATE OR REPLACE FUNCTION warrant_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'raise_exception'; END $$")
+
+
 def protect(conn: sqlite3.Connection) -> None:
     """Add append-only triggers to every protected table of the case file that lacks them."""
+    if dialect(conn) == POSTGRES:
+        return _protect_postgres(conn)
     rows = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
     triggers = {name for kind, name in rows if kind == "trigger"}
     for table in sorted(name for kind, name in rows if kind == "table" and _PROTECTED.match(name)):
@@ -24,3 +33,19 @@ def protect(conn: sqlite3.Connection) -> None:
                 f'CREATE TRIGGER IF NOT EXISTS "{table}_no_{op.lower()}" BEFORE {op} ON "{table}" '
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: records are never changed or removed'); END"
             )
+
+
+def append_only_trigger(table: str, message: str) -> str:
+    """PostgreSQL: the trigger refusing UPDATE, DELETE and TRUNCATE of `table` with `message`."""
+    text = message.replace("'", "''")
+    return (f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+            f"FOR EACH STATEMENT EXECUTE FUNCTION warrant_append_only('{text}')")
+
+
+def _protect_postgres(conn) -> None:
+    tables = [r[0] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN "
+        "(SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE t.tgname = c.relname || '_append_only') ORDER BY tablename")]
+    for table in filter(_PROTECTED.match, tables):
+        conn.execute(append_only_trigger(table, f"{table} is append-only: records are never changed or removed"))

@@ -3,7 +3,7 @@
 Entry n stores the SHA-256 of entry n-1 and its own hash over (seq, at, actor, action,
 entity, details, prev_hash) in canonical JSON. Editing, deleting, inserting or reordering
 entries breaks the chain at the first entry touched; `verify` names it. Triggers refuse
-UPDATE and DELETE through SQLite, so tampering needs raw access to the file, and is caught.
+UPDATE and DELETE through SQLite (and PostgreSQL), so tampering needs raw access to the file, and is caught.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+
+from ..store.backend import POSTGRES, dialect, has_table
 
 GENESIS = "0" * 64
 
@@ -54,6 +56,12 @@ class ChainReport:
 
 def ensure_log(conn: sqlite3.Connection) -> None:
     """Create the log table and its append-only triggers if missing."""
+    if dialect(conn) == POSTGRES:
+        if not has_table(conn, "audit_log"):
+            from .immutable import append_only_trigger
+            conn.execute(_SCHEMA[0].replace("seq INTEGER", "seq BIGINT"))
+            conn.execute(append_only_trigger("audit_log", "the audit log is append-only"))
+        return
     found = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name IN "
                          "('audit_log', 'audit_log_no_update', 'audit_log_no_delete')").fetchone()[0]
     if found < len(_SCHEMA):
@@ -78,8 +86,11 @@ def entry_hash(seq: int, at: str, actor: str, action: str, entity: str | None, d
 
 def append(conn: sqlite3.Connection, action: str, entity: str | None = None, details: dict | None = None,
            actor: str | None = None, at: str | None = None) -> AuditEntry:
-    """Append one entry at the end of the chain (inside the caller's transaction, if any)."""
+    """Append one entry at the end of the chain (inside the caller's transaction, if any). On PostgreSQL
+    the caller's transaction is required: appends wait for each other there, so the chain stays one chain."""
     ensure_log(conn)
+    if dialect(conn) == POSTGRES:  # one appender at a time; readers are not held up
+        conn.execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
     actor = actor or default_actor()
     at = at or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     details = json.loads(json.dumps(details or {}, sort_keys=True, default=str))
@@ -113,7 +124,7 @@ def verify(conn: sqlite3.Connection) -> ChainReport:
     """Walk the chain; report the first entry that was edited, inserted, deleted or moved."""
     ensure_log(conn)
     prev, expected_seq, count = GENESIS, 1, 0
-    for r in conn.execute("SELECT * FROM audit_log ORDER BY rowid"):
+    for r in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
         e = _row(r)
         count += 1
         if e.seq != expected_seq:

@@ -1,4 +1,5 @@
-"""The case file: one SQLite database (WAL) holding sources, rulebooks, evidence, loads and runs."""
+"""The case file: one SQLite database (WAL) holding sources, rulebooks, evidence, loads and runs (or a
+PostgreSQL database, given as a postgresql:// URL: engine/store/backend_pg.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..diagnostics import WarrantError, error
 from ..eval.functions import register as register_functions
+from .backend import is_postgres_url
 from .errors import store_error
 
 if TYPE_CHECKING:
@@ -72,7 +74,11 @@ class Store:
 def open_store(path: str | Path, create: bool = True) -> Store:
     """Open the case file at `path`, in WAL mode, with the base tables; a missing file is made when `create`,
     and is the error S004 otherwise (nothing is made). A command that finds the case file locked by another
-    one's write waits for it up to `busy_timeout()` seconds."""
+    one's write waits for it up to `busy_timeout()` seconds. A postgresql:// URL opens the case in that
+    database instead (backend_pg.open_case)."""
+    if is_postgres_url(path):
+        from .backend_pg import open_case
+        return open_case(path, create)
     timeout, target = busy_timeout(), Path(path)
     if target.is_dir():
         raise store_error("S003", f"{path} is a folder, not a case file")
@@ -98,10 +104,10 @@ def open_store(path: str | Path, create: bool = True) -> Store:
         # SQLite may sort on helper threads (index builds after a bulk load, large ORDER BYs)
         conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
         tables = set(table_names(conn))
-        _check_version(conn, tables, path)
+        check_version(conn, tables, path)
         if not set(_BASE_TABLES) <= tables:  # no write (no lock) on an existing case file
             with write_transaction(store):
-                _create_base_tables(conn)
+                create_base_tables(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
         if is_busy(exc):
@@ -194,7 +200,7 @@ def _savepoint(db: "Store | sqlite_utils.Database") -> Iterator[None]:
     db.conn.execute(f"RELEASE SAVEPOINT {name}")
 
 
-def _check_version(conn: sqlite3.Connection, tables: set[str], path) -> None:
+def check_version(conn: sqlite3.Connection, tables: set[str], path) -> None:
     if "meta" not in tables:
         return
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -203,10 +209,12 @@ def _check_version(conn: sqlite3.Connection, tables: set[str], path) -> None:
         raise store_error("S003", f"{path} has schema version {found}; this engine reads version {SCHEMA_VERSION}")
 
 
-def _create_base_tables(conn: sqlite3.Connection) -> None:
+def create_base_tables(conn: sqlite3.Connection, types: dict[type, str] = SQL_TYPE_NAMES) -> None:
+    """The tables every case has (meta, sources, rulebooks, loads, runs), with columns of `types`."""
     for name, (columns, pk) in _BASE_TABLES.items():
-        conn.execute(create_table_sql(name, columns, pk=pk, if_not_exists=True))
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        conn.execute(create_table_sql(name, columns, pk=pk, if_not_exists=True, types=types))
+    conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                 [str(SCHEMA_VERSION)])
 
 
 def quote(identifier: str) -> str:
@@ -215,13 +223,14 @@ def quote(identifier: str) -> str:
 
 
 def create_table_sql(name: str, columns: dict[str, type], pk: str | None = None,
-                     references: dict[str, tuple[str, str]] | None = None, if_not_exists: bool = False) -> str:
+                     references: dict[str, tuple[str, str]] | None = None, if_not_exists: bool = False,
+                     types: dict[type, str] = SQL_TYPE_NAMES) -> str:
     """CREATE TABLE for `columns` (name -> str, int or float, typed as sqlite-utils types them), with `pk` as
     its primary key and `references` (column -> (table, column)) as foreign keys. One statement: sqlite-utils'
     `Table.create` looks the schema up several times around each table it makes."""
     parts = []
     for column, kind in columns.items():
-        part = f"{quote(column)} {SQL_TYPE_NAMES[kind]}"
+        part = f"{quote(column)} {types[kind]}"
         if column == pk:
             part += " PRIMARY KEY"
         if references and column in references:

@@ -1,0 +1,161 @@
+"""A case on PostgreSQL: the connection the engine talks to, and the making and opening of a case there.
+
+`PgConnection` gives psycopg's connection the part of sqlite3.Connection's interface the ported commands use:
+`execute` and `executemany` with SQLite's placeholders (`?` and `:name`), `in_transaction`, explicit BEGIN /
+COMMIT / ROLLBACK / SAVEPOINT (autocommit otherwise, as sqlite3 in autocommit mode). Numbers come back as the
+engine stores them: a numeric value is an int when whole, else the float of at most 15 significant digits
+(engine/numbers.py), and a float goes to the server as numeric, so that the two databases hold the same values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import psycopg
+from psycopg.adapt import Dumper
+from psycopg.pq import TransactionStatus
+from psycopg.types.numeric import NumericLoader
+
+from .. import numbers
+from ..audit import log
+from ..audit.immutable import APPEND_ONLY_FUNCTION
+from .backend import POSTGRES, not_on_postgres, shown_url
+from .errors import store_error
+from .schema import Store, check_version, create_base_tables, write_transaction
+
+TYPES = {str: "TEXT", float: "NUMERIC", int: "BIGINT"}  # a number column is NUMERIC: exact decimals
+CREATE_LOCK = 0x5741_5252_414E_5401  # the advisory lock under which a case is made (two makers: one makes it)
+CONNECT_TIMEOUT = 10  # seconds to reach the server before S003
+_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|(?<![:\w]):([A-Za-z_]\w*)|%""")
+_STATEMENTS = {"BEGIN IMMEDIATE": "BEGIN"}
+
+
+@lru_cache(maxsize=1024)
+def translate(sql: str) -> str:
+    """`sql` with SQLite's placeholders (`?`, `:name`) as psycopg's (`%s`, `%(name)s`) and `%` doubled;
+    quoted text and identifiers, and PostgreSQL's `::` casts, are left as they are."""
+    def swap(m: re.Match) -> str:
+        token = m.group(0)
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if m.group(1):
+            return f"%({m.group(1)})s"
+        return token
+    return _TOKENS.sub(swap, sql)
+
+
+class _Number(NumericLoader):
+    """numeric as the engine keeps numbers: an int when whole, else a float (15 significant digits)."""
+
+    def load(self, data):
+        d = super().load(data)
+        return numbers.in_range(int(d)) if d == d.to_integral_value() else numbers.from_decimal(d)
+
+
+class _FloatAsNumeric(Dumper):
+    """A float sent as the exact decimal its shortest repr writes (the engine's decimals), typed numeric."""
+
+    oid = psycopg.adapters.types["numeric"].oid
+
+    def dump(self, obj: float) -> bytes:
+        return repr(obj).encode()
+
+
+class PgConnection:
+    """A PostgreSQL connection with the sqlite3.Connection interface the engine uses (see the module)."""
+
+    dialect = POSTGRES
+
+    def __init__(self, raw: psycopg.Connection, url: str):
+        self.raw, self.url = raw, url
+        raw.adapters.register_loader("numeric", _Number)
+        raw.adapters.register_dumper(float, _FloatAsNumeric)
+
+    def execute(self, sql: str, params=()) -> psycopg.Cursor:
+        """Run one statement; the cursor holds its rows (fetchone, fetchall, iteration) and rowcount."""
+        if not params:  # no placeholders to translate: the text goes as written (a % is a %)
+            return self.raw.execute(_STATEMENTS.get(sql, sql))
+        return self.raw.execute(translate(sql), params)
+
+    def executemany(self, sql: str, rows) -> psycopg.Cursor:
+        cur = self.raw.cursor()
+        cur.executemany(translate(sql), list(rows))
+        return cur
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def connect(url: str) -> PgConnection:
+    """A connection to the database at `url`; S009 when the server cannot be reached or refuses it."""
+    try:
+        raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise store_error("S009", f"cannot connect to {shown_url(url)}: {reason}") from None
+    return PgConnection(raw, url)
+
+
+@dataclass(frozen=True)
+class PgStore(Store):
+    """A case in a PostgreSQL database: `path` is its URL without the password, `conn` a PgConnection."""
+
+    @property
+    def db(self):
+        raise not_on_postgres("this command (it writes through sqlite-utils)")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def tables(self) -> list[str]:
+        """The tables of the case's schema, by name."""
+        return table_names(self.conn)
+
+
+def open_database(url: str) -> PgStore:
+    """The database at `url` as it is, nothing made or checked (for `migrate`, which fills an empty one)."""
+    return PgStore(shown_url(url), connect(url))
+
+
+def open_case(url: str, create: bool = True) -> PgStore:
+    """Open the case in the PostgreSQL database at `url`, making its tables when `create` (the database
+    itself must exist: the server's administrator makes it); a database without them is S004 otherwise."""
+    store = open_database(url)
+    conn = store.conn
+    try:
+        tables = set(table_names(conn))
+        check_version(conn, tables, store.path)
+        if not {"meta", "audit_log"} <= tables:
+            if not create:
+                raise store_error("S004", f"no case in the database {store.path}: its warrant tables are missing")
+            with write_transaction(store):
+                conn.execute("SELECT pg_advisory_xact_lock(?)", [CREATE_LOCK])
+                make_case_tables(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return store
+
+
+def make_case_tables(conn: PgConnection) -> None:
+    """The tables, functions and triggers of a new case (inside the caller's transaction; idempotent)."""
+    conn.execute(APPEND_ONLY_FUNCTION)
+    create_base_tables(conn, TYPES)
+    log.ensure_log(conn)
+
+
+def table_names(conn: PgConnection) -> list[str]:
+    """The case's tables (in its schema), by name."""
+    return [r[0] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")]
+
+
+__all__ = ["PgConnection", "PgStore", "connect", "make_case_tables", "open_case", "open_database", "table_names", "translate"]
