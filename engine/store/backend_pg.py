@@ -21,6 +21,7 @@ from psycopg.types.numeric import NumericLoader
 from .. import numbers
 from ..audit import log
 from ..audit.immutable import APPEND_ONLY_FUNCTION
+from ..eval import functions_pg
 from .backend import POSTGRES, not_on_postgres, shown_url
 from .errors import store_error
 from .schema import Store, check_version, create_base_tables, write_transaction
@@ -148,6 +149,7 @@ def open_case(url: str, create: bool = True) -> PgStore:
 def make_case_tables(conn: PgConnection) -> None:
     """The tables, functions and triggers of a new case (inside the caller's transaction; idempotent)."""
     conn.execute(APPEND_ONLY_FUNCTION)
+    functions_pg.define(conn)
     create_base_tables(conn, TYPES)
     log.ensure_log(conn)
 

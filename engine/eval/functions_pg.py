@@ -1,0 +1,145 @@
+"""The engine's exact arithmetic as PostgreSQL functions, made with each case on PostgreSQL.
+
+The same names and the same results as the Python functions SQLite calls (functions.py, numbers.calculate):
+PostgreSQL's numeric is exact, so a result is computed exactly and then, unless both operands are whole
+and the operation is not `/`, rounded once to 15 significant digits, half to even. `//` truncates toward
+zero and `%` takes the sign of the dividend, as C does; a division by zero or a missing operand gives NULL
+(the functions are STRICT); a whole result outside the 64-bit range stops the statement with SQLSTATE
+22003 (numeric_value_out_of_range) and a message like NumberError's. `warrant_sum` adds exactly and rounds
+once, when any addend is a decimal.
+"""
+
+from __future__ import annotations
+
+OUT_OF_RANGE = "22003"
+
+_TEN = """
+CREATE OR REPLACE FUNCTION warrant_ten(n integer) RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT ('1e' || n)::numeric $$
+"""
+
+_ROUND = """
+CREATE OR REPLACE FUNCTION warrant_digits15(x numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  e integer;
+  scaled numeric;
+  kept numeric;
+  rest numeric;
+BEGIN
+  IF x = 0 THEN
+    RETURN 0;
+  END IF;
+  e := floor(log(10, abs(x)))::integer;  -- an estimate, made exact below
+  WHILE abs(x) >= warrant_ten(e + 1) LOOP e := e + 1; END LOOP;
+  WHILE abs(x) < warrant_ten(e) LOOP e := e - 1; END LOOP;
+  scaled := x * warrant_ten(14 - e);
+  kept := trunc(scaled);
+  rest := abs(scaled - kept);
+  IF rest > 0.5 OR (rest = 0.5 AND mod(kept, 2) <> 0) THEN
+    kept := kept + sign(x);
+  END IF;
+  RETURN trim_scale(kept * warrant_ten(e - 14));
+END $$
+"""
+
+_CHECKED = """
+CREATE OR REPLACE FUNCTION warrant_checked(r numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+  IF r = trunc(r) AND (r < -9223372036854775808 OR r > 9223372036854775807) THEN
+    RAISE EXCEPTION '% is too large: whole numbers go from -9223372036854775808 to 9223372036854775807',
+      CASE WHEN length(trunc(r)::text) <= 40 THEN trunc(r)::text
+           ELSE 'a number of ' || length(abs(trunc(r))::text) || ' digits' END
+      USING ERRCODE = 'numeric_value_out_of_range';
+  END IF;
+  RETURN trim_scale(r);
+END $$
+"""
+
+
+def _operation(name: str, exact: str, by_zero_null: bool) -> str:
+    """One binary operation: `exact` computes the exact result of a and b, rounded unless both are whole."""
+    zero = "IF b = 0 THEN RETURN NULL; END IF;" if by_zero_null else ""
+    return f"""
+CREATE OR REPLACE FUNCTION warrant_{name}(a numeric, b numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  r numeric;
+BEGIN
+  {zero}
+  r := {exact};
+  IF a <> trunc(a) OR b <> trunc(b) THEN
+    r := warrant_digits15(r);
+  END IF;
+  RETURN warrant_checked(r);
+END $$
+"""
+
+
+_DIVIDE = """
+CREATE OR REPLACE FUNCTION warrant_divide(a numeric, b numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  e integer;
+  n numeric;
+  kept numeric;
+  twice numeric;
+BEGIN
+  IF b = 0 THEN RETURN NULL; END IF;
+  IF a = 0 THEN RETURN 0; END IF;
+  -- e: the exponent of the quotient's first digit, estimated, then made exact by comparing |a| with |b| 10^e
+  e := floor(log(10, abs(a)) - log(10, abs(b)))::integer;
+  WHILE abs(a) >= abs(b) * warrant_ten(e + 1) LOOP e := e + 1; END LOOP;
+  WHILE abs(a) < abs(b) * warrant_ten(e) LOOP e := e - 1; END LOOP;
+  n := a * warrant_ten(14 - e);      -- the quotient's 15 digits are the integer part of n / b
+  kept := div(n, b);
+  twice := 2 * abs(n - kept * b);           -- the remainder against half the divisor: half to even
+  IF twice > abs(b) OR (twice = abs(b) AND mod(kept, 2) <> 0) THEN
+    kept := kept + sign(a) * sign(b);
+  END IF;
+  RETURN warrant_checked(kept * warrant_ten(e - 14));
+END $$
+"""
+
+DEFINITIONS: tuple[str, ...] = (
+    _TEN,  # 10 to the n, exact (power() rounds a negative power to 16 digits)
+    _ROUND,
+    _CHECKED,
+    _operation("add", "a + b", False),
+    _operation("subtract", "a - b", False),
+    _operation("multiply", "a * b", False),
+    _DIVIDE,
+    _operation("quotient", "div(a, b)", True),
+    _operation("remainder", "a - b * div(a, b)", True),
+    """
+CREATE OR REPLACE FUNCTION warrant_neg(a numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT warrant_checked(-a) $$
+""",
+    """
+CREATE OR REPLACE FUNCTION warrant_sum_step(state numeric[], x numeric) RETURNS numeric[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN x IS NULL THEN state
+              ELSE ARRAY[COALESCE(state[1], 0) + x, GREATEST(COALESCE(state[2], 0), (x <> trunc(x))::int)] END
+$$
+""",
+    """
+CREATE OR REPLACE FUNCTION warrant_sum_final(state numeric[]) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN state[1] IS NULL THEN NULL
+              WHEN state[2] = 1 THEN warrant_checked(warrant_digits15(state[1]))
+              ELSE warrant_checked(state[1]) END
+$$
+""",
+    "DROP AGGREGATE IF EXISTS warrant_sum(numeric)",
+    "CREATE AGGREGATE warrant_sum(numeric) (SFUNC = warrant_sum_step, STYPE = numeric[], FINALFUNC = warrant_sum_final)",
+)
+
+
+def define(conn) -> None:
+    """Make (or remake) the functions in the case's database (inside the caller's transaction)."""
+    for statement in DEFINITIONS:
+        conn.execute(statement)
+
+
+__all__ = ["DEFINITIONS", "OUT_OF_RANGE", "define"]
