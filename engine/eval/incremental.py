@@ -35,7 +35,7 @@ from ..syntax.ast import Aggregate, Atom, Declaration, Disjunction, Negation, Ne
 from ..syntax.program import Program
 from .in_force import program_on
 from .plan import Stratum
-from .relations import ident, table_name
+from .relations import ident, round_index, table_name
 from .propagate import GROWN, Propagation, evidence_sources, grown_facts, not_propagable
 from .seminaive import Trace, _Run, compile_rule, delta_variants, stratum_fixpoint
 
@@ -200,7 +200,9 @@ def _recent(conn: sqlite3.Connection, decl: Declaration, previous: Previous) -> 
     sql, params = previous.recent(decl)
     table = table_name("d", decl.name)
     cols = ", ".join(_cols(decl))
-    conn.execute(f"CREATE TEMP TABLE {table} AS SELECT DISTINCT {cols} FROM ({sql})", params)
+    # materialized: else SQLite reads the whole table in the order of an index that gives DISTINCT for free
+    conn.execute(f"CREATE TEMP TABLE {table} AS WITH recent AS MATERIALIZED ({sql}) SELECT DISTINCT {cols} FROM recent",
+                 params)
     return table
 
 
@@ -301,6 +303,9 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
         if stratum.recursive and span > 1 and k + span - 1 > max_rounds:
             resume = 1  # a full run stops within the copied rounds: evaluate, to stop as it does
         if resume > 1:
+            if resume > length:  # taken over whole: never read by round, so filled without the round index
+                for p in stratum.predicates:
+                    conn.execute(round_index(p, create=False))
             copied = sum(_copy(conn, tables.decls[p], previous.run_id, k - old_start, old_start + resume - 1)
                          for p in stratum.predicates)
             run.facts += copied
@@ -339,7 +344,11 @@ def _propagate(run: _Run, stratum: Stratum, constants, grown: Grown, previous: s
     """Take the stratum's previous facts over (`shift` rounds later) and propagate what its inputs gained
     (propagate.py): (the round the next stratum starts in, the facts taken over); None, with nothing of the
     stratum left, when a limit of the run is reached, where the caller evaluates it to fail as a full run does."""
+    for p in stratum.predicates:  # indexed once filled: faster than keeping the index while the rows go in
+        run.conn.execute(round_index(p, create=False))
     copied = sum(_copy(run.conn, run.tables.decls[p], previous, shift, _ALL_ROUNDS) for p in stratum.predicates)
+    for p in stratum.predicates:
+        run.conn.execute(round_index(p))
     run.facts += copied
     added = 0
     if not (run.max_facts and run.facts > run.max_facts):
@@ -352,9 +361,12 @@ def _propagate(run: _Run, stratum: Stratum, constants, grown: Grown, previous: s
 
 
 def _forget(run: _Run, stratum: Stratum, facts: int) -> None:
-    """Drop the derived facts of the stratum from the run's tables (its stated facts stay)."""
+    """Drop the derived facts of the stratum from the run's tables (its stated facts stay), which are then
+    indexed by round again, to be evaluated."""
     for p in stratum.predicates:
         run.conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
+        run.conn.execute(round_index(p, create=False))
+        run.conn.execute(round_index(p))
     run.facts -= facts
 
 

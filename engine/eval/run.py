@@ -18,7 +18,7 @@ from ..syntax.program import Program
 from .functions import register as register_functions
 from .in_force import program_on
 from .plan import make_plan
-from .relations import RunTables, ident, lookup_columns, table_name
+from .relations import RunTables, ident, lookup_columns, round_index, table_name
 from .guards import RuleError
 from .incremental import Previous, Reuse, full, incremental_fixpoint, why_not_incremental
 from .limits import LimitError, is_interrupt, time_limit, time_limit_error
@@ -91,7 +91,7 @@ def make_derived_tables(conn, program: Program) -> None:
         else:  # a nullary predicate holds or not: at most one row, keyed by a constant
             conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} (_unit INTEGER NOT NULL DEFAULT 0, "
                          "_round INTEGER, _rule TEXT, PRIMARY KEY (_unit)) WITHOUT ROWID")
-        conn.execute(f'CREATE INDEX temp."r_{decl.name}__round" ON {table_name("r", decl.name)} (_round)')
+        conn.execute(round_index(decl.name))
         for i, c in enumerate(decl.columns):
             if i == 0 or i not in lookup.get(decl.name, ()):
                 continue
