@@ -218,21 +218,6 @@ def test_zz_incremental_history_coverage():
         assert STATS[key] > 0, f"no history exercised {key}: {dict(STATS)}"
 
 
-CHAIN = '''rulebook chain "A chain, for limits" version "1"
-
-evidence link(a: entity, b: entity) "link"
-derived reach(a: entity, b: entity) "reach"
-
-rule T1 "step" cites "test":
-  reach(A, B) if link(A, B).
-  because "g".
-
-rule T2 "path" cites "test":
-  reach(A, C) if reach(A, B) and link(B, C).
-  because "g".
-'''
-
-
 def _limit_error(conn, program, step: int, **limits) -> str:
     try:
         evaluate(conn, program, _selection(step), as_of=DAYS[0], now=harness.NOW, **limits)
@@ -244,21 +229,22 @@ def _limit_error(conn, program, step: int, **limits) -> str:
 def test_a_propagated_run_past_a_limit_fails_as_a_full_run_does():
     """Insertions that would carry a stratum past the run's fact or round limit: the incremental run
     evaluates the stratum instead of propagating, and fails with the full run's error, storing nothing."""
-    program = harness.parse_program(CHAIN)
+    program = harness.parse_program(DEEP)  # links only: a chain of reach, 21 paths in 6 rounds
     conn = harness.new_conn()
     _tables(conn, program)
     for i in range(6):
         _add(conn, "link", (f"n{i}", f"n{i + 1}"), 0, (None, None), i)
     first = evaluate(conn, program, _selection(0), as_of=DAYS[0], now=harness.NOW)
-    assert first.counts == {"reach": 21} and first.rounds == 7
+    assert first.counts["reach"] == 21
     _add(conn, "link", ("n6", "n7"), 1, (None, None), 6)  # 7 more paths, one round more
     previous = Previous(first.run_id, DAYS[0], _selection(0))
     runs = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-    for limits in ({"max_facts": 25}, {"max_rounds": 7}):
+    # the closure's rounds reach first.rounds - 1 (its empty last round) before the link, one more after it
+    for limits in ({"max_facts": 25}, {"max_rounds": first.rounds - 1}):
         assert _limit_error(conn, program, 1, previous=previous, **limits) == _limit_error(conn, program, 1, **limits)
     assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == runs
     grown = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW, previous=previous,
-                     max_facts=28, max_rounds=8)
-    assert grown.reuse.strata_propagated == 1 and grown.counts == {"reach": 28}
+                     max_facts=28, max_rounds=first.rounds)
+    assert grown.reuse.strata_propagated == 1 and grown.counts["reach"] == 28
     full = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW)
     assert facts_digest(conn, program, full.run_id) == facts_digest(conn, program, grown.run_id)
