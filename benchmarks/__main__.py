@@ -23,7 +23,7 @@ from .ftm import FTM_QUICK, FTM_SIZES, bench_ftm
 from .cli import CLI_QUICK, CLI_SIZES, bench_cli
 from .provenance import PROVENANCE_QUICK, PROVENANCE_SIZES, bench_provenance
 from .incremental import INCREMENTAL_QUICK, INCREMENTAL_SIZES, bench_incremental
-from .point import bench_point
+from .point import POINT_QUICK, POINT_SIZES, bench_point
 from .replay import REPLAY_QUICK, REPLAY_SIZES, bench_replay
 from .workbench import WORKBENCH_QUICK, WORKBENCH_SIZES, bench_workbench
 
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             inc_sizes = sizes_for(INCREMENTAL_QUICK, INCREMENTAL_SIZES)
             results["incremental"] = bench_incremental(work, inc_sizes, say)
         if args.only in (None, "point"):
-            results["point"] = bench_point(work, max(sizes), say)
+            results["point"] = bench_point(work, sizes_for(POINT_QUICK, POINT_SIZES), say)
         if args.only in (None, "cli"):
             cli_sizes = sizes_for(CLI_QUICK, CLI_SIZES)
             results["cli"] = bench_cli(work, cli_sizes, lambda n: repeats_for(n, args.repeat), say)

@@ -6,8 +6,9 @@ over its bound positions (its adornment): seeded with the question's constants, 
 rule: a demanded head, joined with the rule's positive atoms of lower strata and evidence (already
 complete), demands the bound positions of each same-stratum atom of the body (aggregate bodies
 included). A position stays bound only if every call site binds it; a predicate left with none is not
-restricted. The stratum is then evaluated as usual, but a row of a predicate with demand is inserted
-only when its bound arguments are demanded (a trigger ignores the others).
+restricted. The stratum is then evaluated as usual, but each rule of a predicate with demand derives
+only heads whose bound arguments are demanded (a filter on the head, `Restriction.head_filter`, which a
+grouped aggregate also applies to its groups), so its joins start from the demand, not the evidence.
 
 Why the facts kept are a full run's, with their rounds: the demand of a fact covers every same-stratum
 fact any derivation of it uses (the closure above over-approximates: comparisons, negations and other
@@ -15,6 +16,9 @@ atoms are ignored), so by induction on rounds each demanded fact is derived in t
 same rules; the stratum starts in the same round because it is the slice's last (slice.py). Its
 proof, which reads only such facts, is the full run's. The stratum may end in fewer rounds: nothing
 after it is evaluated.
+
+The evidence only this stratum reads (`in_place`) is not copied: its rules and the demand's joins read
+the case file's in-force records in place, through the indexes on the columns they join on.
 """
 
 from __future__ import annotations
@@ -23,9 +27,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from .. import numbers
-from ..syntax.ast import Aggregate, Atom, Const, Var
+from ..syntax.ast import Aggregate, Atom, Const, Var, body_atoms
 from .plan import Stratum
-from .relations import RunTables, ident, table_name
+from .relations import RunTables, table_name
 
 
 @dataclass(frozen=True)
@@ -114,11 +118,11 @@ def _propagation(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozense
                 where.append(f"{exprs[a.name]} = h.{_col(i)}")
             exprs.setdefault(a.name, f"h.{_col(i)}")
     for j, other in enumerate(joined):
-        decl = tables.decls[other.predicate]
-        prefix = "e" if decl.is_evidence else "r"
-        froms.append(f"{table_name(prefix, other.predicate)} AS a{j}")
-        for c, a in zip(decl.columns, other.args):
-            col = f"a{j}.{ident(c.name)}"
+        src = tables.source(other.predicate, "all")
+        froms.append(f"{src.table} AS a{j}")
+        where.extend(src.where(f"a{j}"))
+        for c, a in zip(src.columns, other.args):
+            col = f"a{j}.{c}"
             if isinstance(a, Const):
                 where.append(f"{col} = :k{len(params)}")
                 params.append(numbers.stored(a.value))
@@ -136,22 +140,57 @@ def _propagation(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozense
             picked.append(exprs[a.name])
     sql = (f"INSERT OR IGNORE INTO {table_name('d', atom.predicate)} SELECT DISTINCT {', '.join(picked)}, :step "
            f"FROM {', '.join(froms)} WHERE {' AND '.join(where)}")
-    return sql, {f"k{i}": v for i, v in enumerate(params)}
+    return sql, dict(tables.params, **{f"k{i}": v for i, v in enumerate(params)})
 
 
-def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables: RunTables) -> dict[str, int]:
-    """Compute the stratum's demand tables and install the triggers that keep its rows to them (temp
-    objects, dropped with the run's); returns how many tuples each predicate with demand has."""
+@dataclass(frozen=True)
+class Restriction:
+    """The bound positions of each predicate of the stratum that has demand (its table `d_<pred>`)."""
+
+    bound: dict[str, frozenset[int]]
+
+    def values(self, rule) -> dict[str, str]:
+        """Each head variable at a bound position -> the SELECT of the values the demand allows it."""
+        pos = self.bound.get(rule.head.predicate, frozenset())
+        out: dict[str, str] = {}
+        for i in sorted(pos):
+            a = rule.head.args[i]
+            if isinstance(a, Var):
+                out.setdefault(a.name, f"SELECT {_col(i)} FROM {table_name('d', rule.head.predicate)}")
+        return out
+
+    def head_filter(self, predicate: str, head_sql: list[str]) -> str | None:
+        """The condition that the head's bound arguments (their SQL, in column order) are demanded."""
+        pos = sorted(self.bound.get(predicate, ()))
+        if not pos:
+            return None
+        picked = [head_sql[i] for i in pos]
+        lhs = picked[0] if len(picked) == 1 else f"({', '.join(picked)})"
+        return f"{lhs} IN (SELECT {', '.join(_col(i) for i in pos)} FROM {table_name('d', predicate)})"
+
+
+def in_place(stratum: Stratum, demand: Demand, decls: dict, elsewhere: set[str]) -> frozenset[str]:
+    """The evidence the stratum may read in place for `demand`: what only rules of predicates with demand
+    read (a rule without it would scan the records each round), and no other stratum of the slice
+    (`elsewhere`, the predicates their rules read)."""
+    bound = adornments(stratum, demand, decls)
+    read: dict[str, bool] = {}
+    for rule in stratum.rules:
+        for atom, _, _ in body_atoms(rule.body):
+            if decls[atom.predicate].is_evidence:
+                read[atom.predicate] = read.get(atom.predicate, True) and bool(bound[rule.head.predicate])
+    return frozenset(p for p, limited in read.items() if limited and p not in elsewhere)
+
+
+def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables: RunTables) -> Restriction:
+    """Compute the stratum's demand tables (temp tables, dropped with the run's); returns what they bound,
+    for the stratum's rules to keep to (`Restriction`)."""
     bound = adornments(stratum, demand, tables.decls)
     limited = [p for p in stratum.predicates if bound[p]]
     for p in limited:
-        decl = tables.decls[p]
         cols = ", ".join(_col(i) for i in sorted(bound[p]))
         conn.execute(f"CREATE TEMP TABLE {table_name('d', p)} ({cols}, _step INTEGER, PRIMARY KEY ({cols})) WITHOUT ROWID")
         conn.execute(f'CREATE INDEX temp."d_{p}__step" ON {table_name("d", p)} (_step)')
-        match = " AND ".join(f"{_col(i)} = NEW.{ident(decl.columns[i].name)}" for i in sorted(bound[p]))
-        conn.execute(f'CREATE TEMP TRIGGER "demand_{p}" BEFORE INSERT ON {table_name("r", p)} '
-                     f"WHEN NOT EXISTS (SELECT 1 FROM {table_name('d', p)} WHERE {match}) BEGIN SELECT RAISE(IGNORE); END")
     if demand.predicate in limited:
         seed = [numbers.stored(demand.args[i]) for i in sorted(bound[demand.predicate])]
         conn.execute(f"INSERT INTO {table_name('d', demand.predicate)} VALUES ({', '.join('?' * len(seed))}, 0)", seed)
@@ -163,7 +202,7 @@ def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables:
         added, step = False, step + 1
         for sql, params in steps:
             added = conn.execute(sql, dict(params, step=step)).rowcount > 0 or added
-    return {p: conn.execute(f"SELECT COUNT(*) FROM {table_name('d', p)}").fetchone()[0] for p in limited}
+    return Restriction({p: bound[p] for p in limited})
 
 
-__all__ = ["Demand", "adornments", "restrict"]
+__all__ = ["Demand", "Restriction", "adornments", "in_place", "restrict"]

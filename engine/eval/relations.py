@@ -1,8 +1,10 @@
 """Where each predicate's rows live during evaluation, and how a rule reads them.
 
 Evidence in force for the run is copied once into `e_<pred>` (distinct arguments) and,
-when a rule reaches its metadata, `m_<pred>` (one row per record). Derived predicates
-live in `r_<pred>` with `_round` (the round that first derived the row) and `_rule`.
+when a rule reaches its metadata, `m_<pred>` (one row per record); or, for a point question's
+demanded stratum (demand.py), read in place: the in-force SELECT over the case file's table, whose
+indexes the demand's lookups use. Derived predicates live in `r_<pred>` with `_round` (the round
+that first derived the row) and `_rule`.
 """
 
 from __future__ import annotations
@@ -94,14 +96,20 @@ class RunTables:
     for measuring what it costs: `benchmarks/provenance.py`) rows are derived by round as usual, but their
     rule is not recorded, and the stored facts keep neither round nor rule: no proof can be built."""
 
-    def __init__(self, declarations: dict[str, Declaration], provenance: bool = True):
+    def __init__(self, declarations: dict[str, Declaration], provenance: bool = True,
+                 in_place: dict[str, Source] | None = None, params: dict | None = None):
         self.decls = declarations
         self.provenance = provenance
+        self.in_place = in_place or {}  # evidence not copied: its in-force SELECT (propagate.evidence_sources)
+        self.params = params or {}  # the parameters of those SELECTs, for every statement that may read them
 
     def source(self, predicate: str, version: str, with_meta: bool = False) -> Source:
-        """version: 'all' (complete), 'full' (rounds before :k) or 'delta' (round :k - 1)."""
+        """version: 'all' (complete), 'full' (rounds before :k) or 'delta' (round :k - 1). Evidence read in
+        place may repeat a row (one per record): rules insert OR IGNORE and aggregates read distinct rows."""
         decl = self.decls[predicate]
         cols = arg_columns(decl)
+        if predicate in self.in_place:
+            return self.in_place[predicate]
         if decl.is_evidence:
             return Source(table_name("m" if with_meta else "e", predicate), cols)
         cond = {"all": None, "full": "{a}._round < :k", "delta": "{a}._round = :k - 1"}[version]

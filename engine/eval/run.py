@@ -24,7 +24,8 @@ from .incremental import Previous, Reuse, full, incremental_fixpoint, why_not_in
 from .limits import LimitError, is_interrupt, time_limit, time_limit_error
 from .seminaive import RoundLimitError, Trace, fixpoint
 from .demand import Demand
-from .slice import needed, sliced_fixpoint
+from .propagate import evidence_sources
+from .slice import needed, read_in_place, sliced_fixpoint
 from .stated import insert_stated_facts
 
 EvidenceSQL = Callable[[Declaration, str | None], tuple[str, list]]
@@ -187,12 +188,13 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     With `ask` (a predicate), only the strata it needs are evaluated (slice.py), with the facts and rounds a
     full run gives them, and other derived predicates are left empty: a partial run, never to be stored as
     a run of record (engine/point.py evaluates it in a scratch database). With `ask` a Demand (an atom with
-    some arguments bound), its own stratum derives only the facts that atom needs (demand.py)."""
+    some arguments bound), its own stratum derives only the facts that atom needs (demand.py), and the
+    evidence only that stratum reads is read in place from the case file's tables, not copied."""
     started = now or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     as_of_date = (as_of or started)[:10]
     written = program
     program = program_on(program, as_of_date)
-    tables = RunTables({d.name: d for d in program.declarations}, provenance)
+    decls = {d.name: d for d in program.declarations}
     constants = {c.name: c for c in program.constants}
     register_functions(conn)  # the caller's connection may be one that engine.store did not open
     conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB
@@ -205,7 +207,9 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
             snapshot = partial(snapshot_evidence, conn, program, evidence_sql, as_of)
             asked = ask.predicate if isinstance(ask, Demand) else ask
             need = needed(program, make_plan(program), asked) if asked is not None else None
-            snapshot(only=lambda name: name not in deferred and (need is None or name in need))
+            outside = read_in_place(make_plan(program), need, ask, decls) if isinstance(ask, Demand) else frozenset()
+            tables = RunTables(decls, provenance, *evidence_sources(decls, outside, lambda d: evidence_sql(d, as_of)))
+            snapshot(only=lambda name: name not in deferred and name not in outside and (need is None or name in need))
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
             if reuse.incremental:

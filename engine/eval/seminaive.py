@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..syntax.ast import Atom, Rule, atom_vars, body_atoms
+from .demand import Restriction
 from .guards import check_finite, execute
 from .limits import fact_limit_error
 from .plan import Stratum
@@ -39,29 +40,33 @@ class Statement:
     params: dict
 
 
-def compile_rule(rule: Rule, stratum: Stratum, tables: RunTables, constants, delta_atom: Atom | None) -> Statement:
-    """The INSERT that applies `rule` once, reading `delta_atom` (if any) as the delta."""
+def compile_rule(rule: Rule, stratum: Stratum, tables: RunTables, constants, delta_atom: Atom | None,
+                 demand: Restriction | None = None) -> Statement:
+    """The INSERT that applies `rule` once, reading `delta_atom` (if any) as the delta; with `demand`, only
+    for the heads it demands (demand.py)."""
     own = stratum.members
 
     def pick(atom: Atom, is_delta: bool, with_meta: bool):
         version = ("delta" if is_delta else "full") if atom.predicate in own else "all"
         return tables.source(atom.predicate, version, with_meta)
 
-    compiler = RuleCompiler(tables.decls, constants, pick, delta_atom)
+    compiler = RuleCompiler(tables.decls, constants, pick, delta_atom, demanded=demand.values(rule) if demand else None)
     head_vars = {v.name for v in atom_vars(rule.head)}
     q = compiler.body(rule.body, Query(), head_vars)
     select = head_select(rule, q, compiler)
+    if demand and (kept := demand.head_filter(rule.head.predicate, select)):
+        q.where.append(kept)
     decl = tables.decls[rule.head.predicate]
     cols = ", ".join([ident(c.name) for c in decl.columns] + ["_round", "_rule"])
     body = q.sql(select + [":k", ":rule"], distinct=not decl.columns)
     sql = f"INSERT OR IGNORE INTO {table_name('r', rule.head.predicate)} ({cols}) {body}"
-    return Statement(rule, sql, dict(compiler.params, rule=rule.key if tables.provenance else None))
+    return Statement(rule, sql, dict(tables.params, **compiler.params, rule=rule.key if tables.provenance else None))
 
 
-def delta_variants(rule: Rule, stratum: Stratum, tables, constants) -> list[Statement]:
+def delta_variants(rule: Rule, stratum: Stratum, tables, constants, demand: Restriction | None = None) -> list[Statement]:
     """One statement per positive occurrence of a same-stratum predicate, read as the delta."""
     return [
-        compile_rule(rule, stratum, tables, constants, atom)
+        compile_rule(rule, stratum, tables, constants, atom, demand)
         for atom, negated, _ in body_atoms(rule.body)
         if not negated and atom.predicate in stratum.members
     ]
@@ -107,13 +112,16 @@ def fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], tables: RunTab
     return k - 1
 
 
-def stratum_fixpoint(run: _Run, stratum: Stratum, constants, k: int, max_rounds: int) -> int:
-    """Evaluate one stratum to its least fixpoint from round `k`; returns the round the next stratum starts in."""
+def stratum_fixpoint(run: _Run, stratum: Stratum, constants, k: int, max_rounds: int,
+                     demand: Restriction | None = None) -> int:
+    """Evaluate one stratum to its least fixpoint from round `k` (with `demand`, only what it demands);
+    returns the round the next stratum starts in."""
     tables = run.tables
-    first = [compile_rule(r, stratum, tables, constants, None) for r in stratum.rules]
+    first = [compile_rule(r, stratum, tables, constants, None, demand) for r in stratum.rules]
     added = run.apply(first, k)
     if stratum.recursive:
-        variants = [v for r in stratum.rules if stratum.reads_own(r) for v in delta_variants(r, stratum, tables, constants)]
+        variants = [v for r in stratum.rules if stratum.reads_own(r)
+                    for v in delta_variants(r, stratum, tables, constants, demand)]
         while added:
             k += 1
             if k > max_rounds:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import sqlite3
 
 from ..check.depgraph import edges
+from ..syntax.ast import body_atoms
 from ..syntax.program import Program
-from .demand import Demand, restrict
+from .demand import Demand, in_place, restrict
 from .plan import Stratum
 from .relations import RunTables
 from .seminaive import Trace, _Run, stratum_fixpoint
@@ -52,6 +53,17 @@ def needed(program: Program, plan: tuple[Stratum, ...], predicate: str) -> froze
         need = _closure(graph, need | extra)
 
 
+def read_in_place(plan: tuple[Stratum, ...], need: frozenset[str], demand: Demand, decls: dict) -> frozenset[str]:
+    """The evidence predicates a slice for `demand` reads in place instead of copying (demand.in_place):
+    those only its last stratum, the demanded one, reads."""
+    last = max((i for i, s in enumerate(plan) if s.members & need), default=-1)
+    if last < 0 or demand.predicate not in plan[last].members:
+        return frozenset()
+    elsewhere = {atom.predicate for s in plan[:last] if s.members & need
+                 for rule in s.rules for atom, _, _ in body_atoms(rule.body)}
+    return in_place(plan[last], demand, decls, elsewhere)
+
+
 def sliced_fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], need: frozenset[str], tables: RunTables,
                     constants, as_of: str, max_rounds: int = 100_000, trace: Trace | None = None,
                     max_facts: int | None = None, demand: Demand | None = None) -> int:
@@ -63,10 +75,11 @@ def sliced_fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], need: f
     last = max((i for i, s in enumerate(plan) if s.members & need), default=-1)
     k = 1
     for i, stratum in enumerate(plan[:last + 1]):
+        restriction = None
         if i == last and demand is not None and demand.predicate in stratum.members:
-            restrict(conn, stratum, demand, tables)
+            restriction = restrict(conn, stratum, demand, tables)
         if stratum.members & need:
-            k = stratum_fixpoint(run, stratum, constants, k, max_rounds)
+            k = stratum_fixpoint(run, stratum, constants, k, max_rounds, restriction)
         elif stratum.recursive:  # `needed` includes these: its rounds depend on its data
             raise ValueError(f"a slice cannot skip the recursive stratum {', '.join(stratum.predicates)}")
         else:
@@ -74,4 +87,4 @@ def sliced_fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], need: f
     return k - 1
 
 
-__all__ = ["needed", "sliced_fixpoint"]
+__all__ = ["needed", "read_in_place", "sliced_fixpoint"]

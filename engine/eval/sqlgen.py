@@ -51,13 +51,16 @@ class RuleCompiler:
     """Compiles the bodies of one rule. `delta_atom` (by identity) is the atom read as the delta."""
 
     def __init__(self, decls, constants: dict[str, ast.Const], pick: Pick, delta_atom: Atom | None = None,
-                 params: dict | None = None, lead_delta: bool = False):
+                 params: dict | None = None, lead_delta: bool = False, demanded: dict[str, str] | None = None):
         self.decls = decls
         self.lead_delta = lead_delta  # the delta atom is read first (when it holds few rows of many)
         self.constants = constants
         self.pick = pick
         self.delta_atom = delta_atom
         self.params: dict[str, object] = params if params is not None else {}
+        # head variables a point question's demand restricts (demand.py): name -> SELECT of the values it may
+        # take; a grouped aggregate keeps to those groups, which the rule's filter on its head would keep anyway
+        self.demanded = demanded or {}
         self._aliases = itertools.count()
 
     # values and expressions
@@ -301,6 +304,7 @@ class RuleCompiler:
             f = self._delta_filter(agg, group, [inner.exprs[g] for g in group])
             if f:
                 inner.where.append(f)
+        inner.where.extend(f"{inner.exprs[g]} IN ({self.demanded[g]})" for g in group if g in self.demanded)
         g_cols = [_col(g) for g in group]
         a = self.alias("g")
         select = ", ".join(g_cols + [f"{self._agg_call(agg, '_target')} AS _value"])

@@ -11,6 +11,9 @@ import pytest
 
 from engine import api
 from engine.eval.demand import Demand
+from engine.eval.in_force import program_on
+from engine.eval.plan import make_plan
+from engine.eval.slice import needed, read_in_place
 from engine.point import PARTIAL, answer_partially
 from engine.proof import api as proof_api
 from engine.proof.terms import parse_atom
@@ -166,3 +169,54 @@ def test_a_reader_is_shown_a_partial_answer_as_a_runs(tmp_path):
     assert "fiu-note-9" not in withheld
     assert rows == [["co:plain"]]
     assert "fiu-note-9" not in missing and "co:hidden-holding" not in missing
+
+
+def _batch(case, program, folder, files: dict[str, str], recorded_at: str) -> None:
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    case.load(program, folder, recorded_at=recorded_at)
+
+
+@pytest.fixture
+def history(tmp_path):
+    """A case file whose evidence changes over time: a listing retracted, a holding valid only until a date,
+    holdings recorded twice (two filings: 30% twice is
+    still 30%), one recorded late. Its stratum's evidence is read in place."""
+    (tmp_path / "point.rules").write_text(RULES)
+    program = api.load_rulebook(tmp_path / "point.rules")
+    with api.Case.open(tmp_path / "case.db") as case:
+        _batch(case, program, tmp_path / "b1", {
+            "listed.csv": "party,list\nX,SDN\nY,SDN\nW,SDN\n",
+            "owns.csv": "owner,owned,percent,_valid_to\nX,A,30,\nY,A,30,\nA,B,50,\nW,C,60,2025-01-10\nB,D,25,\n"
+                         "X,F,30,\n"},
+            "2025-01-01T09:00:00Z")
+        _batch(case, program, tmp_path / "b2", {
+            "listed.csv": "party,list,_action\nY,SDN,retract\n",
+            "owns.csv": "owner,owned,percent,_document\nA,B,50,f-2\nX,D,25,f-2\nX,F,30,f-2\n"},
+            "2025-01-05T09:00:00Z")
+        _batch(case, program, tmp_path / "b3", {"owns.csv": "owner,owned,percent\nX,E,75\n"}, "2025-01-20T09:00:00Z")
+        yield case, program
+
+
+@pytest.mark.parametrize("as_of, known_at", [("2025-01-03", "2025-01-03"), ("2025-01-08", "2025-01-08"),
+                                             ("2025-01-15", "2025-01-15"), ("2025-01-25", None),
+                                             ("2025-01-03", None)])
+def test_the_evidence_read_in_place_keeps_the_clocks_retractions_and_duplicates(history, as_of, known_at):
+    case, program = history
+    plan = make_plan(program_on(program, as_of))
+    assert read_in_place(plan, needed(program, plan, "blocked"), Demand("blocked", ("B",)),
+                         {d.name: d for d in program.declarations}) == {"listed", "owns"}
+    run = case.run(program, as_of=as_of, known_at=known_at, full=True)
+    held = [f'blocked("{p}")' for (p,) in case.query("blocked(P)", run.run_id)[1]]
+    assert held, "each date has a blocked party"
+    for atom in held:
+        assert _partial_json(case, program, atom, run.run_id) == proof_api.render(case.why(atom, run.run_id), "json")
+    for party in "ABCDEFWXYZ":
+        clocks = case.clocks(run.run_id)
+        got = answer_partially(case.store.path, program, case._provider(clocks), clocks, Demand("blocked", (party,)),
+                               lambda conn, run_id: conn.execute(
+                                   "SELECT party, _round, _rule FROM fact_blocked WHERE run_id = ? AND party = ?",
+                                   [run_id, party]).fetchall(), run_id=run.run_id)
+        assert got == case.conn.execute("SELECT party, _round, _rule FROM fact_blocked WHERE run_id = ? AND party = ?",
+                                        [run.run_id, party]).fetchall(), (party, as_of, known_at)
