@@ -41,15 +41,16 @@ def execute(conn: sqlite3.Connection, rule: Rule, sql: str, params: dict) -> int
         raise RuleError(f"{where(rule)} could not be evaluated by the database ({exc}); nothing was stored") from exc
 
 
-def check_finite(conn: sqlite3.Connection, tables: RunTables, rules: list[Rule], k: int) -> None:
-    """RuleError if any of `rules` stored a non-finite number in round k of its head's table."""
+def check_finite(conn: sqlite3.Connection, tables: RunTables, rules: list[Rule], k: int, prefix: str = "r") -> None:
+    """RuleError if any of `rules` stored a non-finite number in round k of its head's table (`prefix`_<pred>:
+    r_<pred>, or the facts a propagation changed)."""
     by_id = {r.key: r for r in rules}
     for predicate in sorted({r.head.predicate for r in rules}):
         numeric = [ident(c.name) for c in tables.decls[predicate].columns if c.type in ("number", "percent")]
         if not numeric:
             continue
         bad = " OR ".join(f"abs({c}) > {_LARGEST}" for c in numeric)
-        row = conn.execute(f"SELECT _rule FROM {table_name('r', predicate)} WHERE _round = ? AND ({bad}) "
+        row = conn.execute(f"SELECT _rule FROM {table_name(prefix, predicate)} WHERE _round = ? AND ({bad}) "
                            "ORDER BY _rule LIMIT 1", [k]).fetchone()
         if row is not None:
             rule = by_id.get(row[0])

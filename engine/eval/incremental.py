@@ -287,8 +287,8 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
         if set(changed) & _reads(stratum) and not whole:
             why = not_propagable(stratum, changed, grown)
             if why is None:
-                taken = _propagate(run, stratum, constants, grown, previous.run_id, k - old_start, k, max_rounds,
-                                   evidence_sources(tables.decls, _reads(stratum) & deferred, current))
+                taken = _propagate(run, stratum, constants, grown, previous.run_id, k - old_start, k, length,
+                                   max_rounds, evidence_sources(tables.decls, _reads(stratum) & deferred, current))
                 if taken is not None:
                     k, copied = taken
                     counts["propagated"] += 1
@@ -340,20 +340,19 @@ _ALL_ROUNDS = 2 ** 62
 
 
 def _propagate(run: _Run, stratum: Stratum, constants, grown: Grown, previous: str, shift: int, k: int,
-               max_rounds: int, evidence) -> tuple[int, int] | None:
-    """Take the stratum's previous facts over (`shift` rounds later) and propagate what its inputs gained
+               length: int, max_rounds: int, evidence) -> tuple[int, int] | None:
+    """Take the stratum's previous facts over (`shift` rounds later; `length` rounds before) and propagate
+    what its inputs gained
     (propagate.py): (the round the next stratum starts in, the facts taken over); None, with nothing of the
     stratum left, when a limit of the run is reached, where the caller evaluates it to fail as a full run does."""
-    for p in stratum.predicates:  # indexed once filled: faster than keeping the index while the rows go in
+    for p in stratum.predicates:  # a propagation reads no fact by round: it knows which rounds hold some
         run.conn.execute(round_index(p, create=False))
     copied = sum(_copy(run.conn, run.tables.decls[p], previous, shift, _ALL_ROUNDS) for p in stratum.predicates)
-    for p in stratum.predicates:
-        run.conn.execute(round_index(p))
     run.facts += copied
     added = 0
     if not (run.max_facts and run.facts > run.max_facts):
         inputs = {p: t for p, t in grown.items() if p in _reads(stratum)}
-        nxt, added = Propagation(run, stratum, constants, inputs, *evidence).settle(k, max_rounds)
+        nxt, added = Propagation(run, stratum, constants, inputs, *evidence).settle(k, k + length - 2, max_rounds)
         if nxt - 1 <= max_rounds and not (run.max_facts and run.facts > run.max_facts):
             return nxt, copied
     _forget(run, stratum, copied + added)

@@ -86,6 +86,9 @@ class Propagation:
         self.run, self.stratum, self.conn, self.tables = run, stratum, run.conn, run.tables
         self.grown, self.evidence = grown, evidence
         self.positions = {r.key: i for i, r in enumerate(stratum.rules)}
+        self.last = 0  # the last round of the previous facts (see settle)
+        self.left: set[int] = set()  # rounds some previous fact left (for a lower one)
+        self.arrived: set[int] = set()  # rounds that facts took (new, or from a higher round)
         self._make_tables()
         self.first, self.later = [], []
         for i, rule in enumerate(stratum.rules):
@@ -102,7 +105,7 @@ class Propagation:
         for p in self.stratum.predicates:
             cols = list(arg_columns(self.tables.decls[p])) or ['"_unit"']
             key = ", ".join(cols)
-            for prefix, extra in ((CHANGED, "_round INTEGER"), (CANDIDATE, "_pos INTEGER"), (GROWN, None)):
+            for prefix, extra in ((CHANGED, "_round INTEGER, _rule TEXT"), (CANDIDATE, "_pos INTEGER"), (GROWN, None)):
                 self.conn.execute(f"DROP TABLE IF EXISTS temp.{table_name(prefix, p)}")
                 columns = ", ".join(cols + ([extra] if extra else []))
                 self.conn.execute(f"CREATE TEMP TABLE {table_name(prefix, p)} ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID")
@@ -132,11 +135,12 @@ class Propagation:
                f"{q.sql(select + [':pos'], distinct=not decl.columns)}")
         return _Statement(rule, position, sql, dict(compiler.params, **evidence_params, pos=position))
 
-    def settle(self, start: int, max_rounds: int) -> tuple[int, int]:
+    def settle(self, start: int, last: int, max_rounds: int) -> tuple[int, int]:
         """Settle the rounds from the stratum's first (`start`) on; returns (the round the next stratum starts
-        in, facts added). Every previous fact of the stratum must be in r_<pred>, at its round in this run.
-        Past `max_rounds` or the run's fact limit it stops early: the caller then evaluates the stratum."""
-        k, added = start, 0
+        in, facts added). Every previous fact of the stratum must be in r_<pred>, at its round in this run,
+        the last of them in round `last` (each round from `start` to `last` holds some). Past `max_rounds` or
+        the run's fact limit it stops early: the caller then evaluates the stratum."""
+        k, added, self.last = start, 0, last
         while True:
             statements = self.first if k == start else self.later
             for st in statements:
@@ -152,8 +156,15 @@ class Propagation:
             k += 1
 
     def _holds(self, k: int) -> bool:
-        return any(self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table_name('r', p)} WHERE _round = ?)",
-                                     [k]).fetchone()[0] for p in self.stratum.predicates)
+        """Whether round k (settled) holds a fact, told without an index by round: facts arrived in it, or
+        it held previous facts and not all of them left (looked up only then)."""
+        if k in self.arrived:
+            return True
+        if k > self.last:
+            return False
+        return k not in self.left or any(
+            self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table_name('r', p)} WHERE _round = ?)", [k]).fetchone()[0]
+            for p in self.stratum.predicates)
 
     def _merge(self, k: int) -> int:
         """Fold round k's candidates into r_<pred>: new facts and facts whose round falls to k take round k
@@ -169,9 +180,13 @@ class Propagation:
             fresh = self.conn.execute(
                 f"INSERT INTO {table_name(GROWN, p)} ({names}) SELECT {picked} FROM {cand} AS c "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {r} AS o WHERE {on})").rowcount
-            self.conn.execute(
-                f"INSERT OR REPLACE INTO {table_name(CHANGED, p)} ({names}, _round) SELECT {picked}, ? FROM {cand} AS c "
-                f"LEFT JOIN {r} AS o ON {on} WHERE o._round IS NULL OR o._round > ?", [k, k])
+            self.left |= {row[0] for row in self.conn.execute(
+                f"SELECT DISTINCT o._round FROM {cand} AS c JOIN {r} AS o ON {on} WHERE o._round > ?", [k])}
+            if self.conn.execute(
+                    f"INSERT OR REPLACE INTO {table_name(CHANGED, p)} ({names}, _round, _rule) SELECT {picked}, ?, rp.key "
+                    f'FROM {cand} AS c JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
+                    "WHERE o._round IS NULL OR o._round > ?", [k, k]).rowcount:
+                self.arrived.add(k)
             self.conn.execute(
                 f"INSERT OR REPLACE INTO {r} ({names}, _round, _rule) SELECT {picked}, ?, rp.key FROM {cand} AS c "
                 f'JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
@@ -183,7 +198,7 @@ class Propagation:
             self.conn.execute(f"DELETE FROM {cand}")
         self.run.facts += new
         if rules:
-            check_finite(self.conn, self.tables, rules, k)
+            check_finite(self.conn, self.tables, rules, k, CHANGED)
         return new
 
 
