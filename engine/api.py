@@ -430,7 +430,8 @@ class Case:
                 "rulebook": result.rulebook, "rulebooks": [rb.sha256 for rb in program.rulebooks],
                 "as_of": as_of, "known_at": clocks.known_at, "loaded_through": clocks.loaded_through,
                 "engine_version": __version__, "evidence_snapshot": self.evidence_snapshot(program, clocks),
-                "counts": result.counts, "evaluation": result.reuse.to_json(), "evaluator": evaluator()})
+                "counts": result.counts, "evaluation": result.reuse.to_json(), "evaluator": evaluator(),
+                "strata": [list(s) for s in result.spans]})
             protect(self.conn)
         return result
 
@@ -448,7 +449,9 @@ class Case:
             return None, f"{run_id} was made by other code (another parser, checker, evaluator or SQLite)"
         before = self.clocks(run_id)
         unchanged, touched = load_changes(self.conn, program, before, clocks)
-        return Previous(run_id, as_of, self._provider(before), unchanged, touched, loaded_since(self.conn, before, clocks)), ""
+        spans = tuple(tuple(s) for s in made[-1].details.get("strata", ()))  # none for older runs: then read off their facts
+        return Previous(run_id, as_of, self._provider(before), unchanged, touched, loaded_since(self.conn, before, clocks),
+                        spans), ""
 
     def evidence_snapshot(self, program: Program, clocks: "Clocks | str | None") -> str:
         """An identity for the evidence a run could see: per evidence table, how many records were

@@ -55,6 +55,7 @@ class Previous:
     unchanged: frozenset[str] = frozenset()
     changed: frozenset[str] = frozenset()
     recent: Callable[[Declaration], tuple[str, list]] | None = None  # args of the records loaded since
+    spans: tuple[tuple[int, int], ...] = ()  # each stratum's (first round, rounds), as the run recorded them
 
     def told(self) -> frozenset[str]:
         """The predicates whose change is known without comparing records: their evidence is copied into the
@@ -268,13 +269,16 @@ def _reads_as_of(stratum: Stratum, tables, constants) -> bool:
 def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple[Stratum, ...], tables, constants,
                          day: str, previous: Previous, with_meta: set[str], snapshot: Callable[[set[str]], None],
                          current: Callable[[Declaration], tuple[str, list]], max_rounds: int = 100_000,
-                         trace: Trace | None = None, max_facts: int | None = None) -> tuple[int, Reuse]:
+                         trace: Trace | None = None, max_facts: int | None = None,
+                         spans_out: list[tuple[int, int]] | None = None) -> tuple[int, Reuse]:
     """`seminaive.fixpoint` over this run's tables, taking over from `previous` every stratum whose inputs
     did not change, and propagating into a stratum the rows its inputs gained (see the module's docstring).
     Returns the rounds used and what was reused; a Reuse with a reason when the previous run could not be
     used at all (then nothing has been evaluated yet). The evidence of `previous.told()` has not been copied
-    yet: `snapshot(names)` copies it, for the strata evaluated; `current(decl)` is its in-force SELECT."""
-    spans = stratum_spans(conn, plan, tables.decls, previous.run_id)
+    yet: `snapshot(names)` copies it, for the strata evaluated; `current(decl)` is its in-force SELECT.
+    Each stratum's (first round, rounds) in this run is appended to `spans_out`."""
+    spans = (list(previous.spans) if len(previous.spans) == len(plan) else
+             stratum_spans(conn, plan, tables.decls, previous.run_id))
     if spans is None:
         return 0, full(f"{previous.run_id} kept no provenance")
     changed, grown = changed_evidence(conn, program, previous, with_meta, current)
@@ -282,7 +286,9 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
     day_stale = [day != previous_day and _reads_as_of(s, tables, constants) for s in plan]
     run = _Run(conn, tables, day, trace, max_facts)
     k, counts, evaluated = 1, {"reused": 0, "resumed": 0, "facts": 0, "propagated": 0}, []
+    starts = []
     for i, (stratum, (old_start, length)) in enumerate(zip(plan, spans)):
+        starts.append(k)
         whole = day_stale[i]
         if set(changed) & _reads(stratum) and not whole:
             why = not_propagable(stratum, changed, grown)
@@ -332,6 +338,8 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
                     changed[p] = rows
                     if only_grown:
                         grown[p] = table_name(GROWN, p)
+    if spans_out is not None:
+        spans_out += [(start, end - start) for start, end in zip(starts, starts[1:] + [k])]
     return k - 1, Reuse(previous.run_id, None, len(plan), counts["reused"], counts["facts"], counts["resumed"],
                         counts["propagated"], tuple(evaluated))
 

@@ -44,6 +44,7 @@ class RunResult:
     conclusions: dict[str, list[list]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     reuse: Reuse | None = None  # how the run was made: incremental from a previous run, or full and why
+    spans: tuple[tuple[int, int], ...] = ()  # each stratum's (first round, rounds); none for a partial run
 
     def to_json(self) -> dict:
         return {"run_id": self.run_id, "rulebook": self.rulebook, "as_of": self.as_of, "conclusions": self.conclusions}
@@ -212,15 +213,17 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
             snapshot(only=lambda name: name not in deferred and name not in outside and (need is None or name in need))
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
+            spans: list[tuple[int, int]] = []
             if reuse.incremental:
                 rounds, reuse = incremental_fixpoint(conn, program, make_plan(program), tables, constants, as_of_date,
                                                      previous, _uses_meta(program),
                                                      lambda names: snapshot(only=names.__contains__),
                                                      lambda decl: evidence_sql(decl, as_of), max_rounds, trace,
-                                                     max_facts)
+                                                     max_facts, spans)
             if not reuse.incremental:  # then incremental_fixpoint copied nothing
                 snapshot(only=deferred.__contains__)
-                rounds = (fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts)
+                rounds = (fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts,
+                                   spans)
                           if need is None else
                           sliced_fixpoint(conn, make_plan(program), need, tables, constants, as_of_date, max_rounds,
                                           trace, max_facts, ask if isinstance(ask, Demand) else None))
@@ -242,4 +245,5 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
         if isinstance(exc, (RoundLimitError, LimitError, RuleError)):
             raise EvalError(str(exc)) from exc
         raise
-    return RunResult(run_id, rulebook, as_of_date, rounds, conclusions, counts, reuse)
+    return RunResult(run_id, rulebook, as_of_date, rounds, conclusions, counts, reuse,
+                     tuple(spans) if provenance and need is None else ())

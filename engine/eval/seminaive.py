@@ -102,13 +102,17 @@ class _Run:
 
 
 def fixpoint(conn: sqlite3.Connection, plan: tuple[Stratum, ...], tables: RunTables, constants, as_of: str,
-             max_rounds: int = 100_000, trace: Trace | None = None, max_facts: int | None = None) -> int:
-    """Evaluate every stratum to its least fixpoint; returns the number of rounds used. Raises
-    RoundLimitError, LimitError (more than `max_facts` derived) or RuleError (guards.py)."""
+             max_rounds: int = 100_000, trace: Trace | None = None, max_facts: int | None = None,
+             spans: list[tuple[int, int]] | None = None) -> int:
+    """Evaluate every stratum to its least fixpoint; returns the number of rounds used, and appends to `spans`
+    each stratum's (first round, rounds). Raises RoundLimitError, LimitError (more than `max_facts` derived)
+    or RuleError (guards.py)."""
     run = _Run(conn, tables, as_of, trace, max_facts)
     k = 1
     for stratum in plan:
-        k = stratum_fixpoint(run, stratum, constants, k, max_rounds)
+        start, k = k, stratum_fixpoint(run, stratum, constants, k, max_rounds)
+        if spans is not None:
+            spans.append((start, k - start))
     return k - 1
 
 

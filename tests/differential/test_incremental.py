@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 from engine.audit.runs import compare_facts, facts_digest
 from engine.eval import EvalError, evaluate
-from engine.eval.incremental import Previous
+from engine.eval.in_force import program_on
+from engine.eval.incremental import Previous, stratum_spans
+from engine.eval.plan import make_plan
 from engine.eval.relations import ident
 
 import harness
@@ -101,11 +103,12 @@ def check_history(gen, initial, steps) -> None:
             live = conn.execute(f'SELECT _hash FROM "ev_{pred}" WHERE _removed IS NULL ORDER BY _hash').fetchall()
             if live:
                 conn.execute(f'UPDATE "ev_{pred}" SET _removed = ? WHERE _hash = ?', [step, live[pick % len(live)][0]])
-        previous = Previous(last.run_id, day, _selection(step - 1))
+        spans = last.spans if pick % 3 else ()  # recorded, or read off the facts
+        previous = Previous(last.run_id, day, _selection(step - 1), spans=spans)
         if kind in ("load", "retract") and pick % 2:  # what the loads since tell, as engine/store/changes.py does
             evidence = {d.name for d in program.declarations if d.is_evidence}
             previous = Previous(last.run_id, day, _selection(step - 1), frozenset(evidence - {pred}), frozenset({pred}),
-                                _records_of_step(step) if pick % 4 == 1 else None)
+                                _records_of_step(step) if pick % 4 == 1 else None, spans)
             STATS["told by the loads"] += 1
         if kind in ("day", "mixed"):
             day = new_day
@@ -117,6 +120,9 @@ def check_history(gen, initial, steps) -> None:
             raise AssertionError(f"step {step} ({kind}): incremental differs from full\nfull only: {diff.only_a}\n"
                                  f"incremental only: {diff.only_b}\n{gen}\nsteps: {steps}")
         assert last.rounds == full.rounds and last.counts == full.counts
+        # the rounds each stratum took, as recorded (and read by the next incremental run), are its facts' rounds
+        plan, decls = make_plan(program_on(program, day)), {d.name: d for d in program.declarations}
+        assert list(last.spans) == list(full.spans) == stratum_spans(conn, plan, decls, last.run_id)
         STATS[kind] += 1
         STATS["strata taken over"] += last.reuse.strata_reused
         STATS["strata resumed part-way"] += last.reuse.strata_resumed
