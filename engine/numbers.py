@@ -64,6 +64,26 @@ def parse(text: str) -> int | float:
     return float(d)
 
 
+_SHORT = 15  # characters: at most 15 digits, so exact as a double and inside the 64-bit range
+_PLAIN_CHARS = str.maketrans("", "", "0123456789.+- \t")
+
+
+def parse_all(texts: list[str]) -> list[int | float]:
+    """`[parse(t) for t in texts]`, the same values and errors, at C speed for the common column: texts of at
+    most 15 characters made of ASCII digits, signs, points, spaces and tabs (no exponent) are read by float(),
+    which is exact there (at most 15 digits: no NumberError either), whole values made ints. A column with
+    anything else is parsed text by text."""
+    if not texts or max(map(len, texts)) > _SHORT or "".join(texts).translate(_PLAIN_CHARS):
+        return list(map(parse, texts))
+    try:
+        values = list(map(float, texts))
+    except ValueError:  # parse says which text, and how
+        return list(map(parse, texts))
+    if all(map(float.is_integer, values)):
+        return list(map(int, values))
+    return [int(x) if x.is_integer() else x for x in values]
+
+
 def exact(x: int | float) -> Decimal:
     """The decimal a stored number stands for."""
     return Decimal(x) if isinstance(x, int) else Decimal(repr(x))

@@ -4,54 +4,20 @@ check_program runs them all and returns every diagnostic sorted by position. Cod
 documented in docs/errors.md: E0xx syntax and files, E1xx names and arity, E2xx types, E3xx safety,
 E4xx stratification, E15x periods of law that changes, W5xx warnings. A program without errors is then tried on the database itself
 (limits.database_check): what it cannot evaluate is an error too.
+
+Every name is imported on first use (engine/lazy.py): reading a checked program back from the cache
+(`engine.check.cache`) loads none of the passes.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterable
+from ..lazy import lazy_exports
 
-from ..diagnostics import Diagnostic, SourceMap
-from ..syntax.program import Program, load_program
-from . import examples, explanations, facts, limits, lint, names, periods, safety, stratification, types
-from .explanations import fill_explanation, parse_explanation
-from .stratification import monotone_recursive_aggregates
-from .types import rule_types
-
-PASSES = (names.check, types.check, safety.check, stratification.check, examples.check, explanations.check,
-          periods.check, facts.check, lint.check, limits.check)
-
-
-def check_program(program: Program) -> list[Diagnostic]:
-    """Every diagnostic of every pass, without repeats, sorted by position."""
-    found: dict[Diagnostic, None] = {}
-    for run in PASSES:
-        for diag in run(program):
-            found.setdefault(diag, None)
-    if not has_errors(found):
-        found.update(dict.fromkeys(limits.database_check(program)))
-    return sorted(found, key=Diagnostic.sort_key)
-
-
-def has_errors(diags: Iterable[Diagnostic]) -> bool:
-    return any(d.is_error for d in diags)
-
-
-def check_files(paths: Iterable[str | Path]) -> tuple[list[Diagnostic], SourceMap]:
-    """Load and check each rulebook (with the files it uses). A missing top-level file raises FileNotFoundError;
-    syntax errors and unreadable `use` files come back as diagnostics."""
-    sources = SourceMap()
-    found: dict[Diagnostic, None] = {}
-    for path in paths:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"no such rulebook: {path}")
-        program, diags, _ = load_program(path, sources)
-        if program is not None:
-            diags = list(diags) + check_program(program)
-        for diag in diags:
-            found.setdefault(diag, None)
-    return sorted(found, key=Diagnostic.sort_key), sources
-
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".checker": ("check_program", "check_files", "has_errors", "PASSES"),
+    ".stratification": ("monotone_recursive_aggregates",), ".types": ("rule_types",),
+    ".explanations": ("parse_explanation", "fill_explanation"),
+})
 
 __all__ = [
     "check_program", "check_files", "has_errors", "PASSES", "monotone_recursive_aggregates", "rule_types",

@@ -21,7 +21,6 @@ import os
 import pickle
 import sqlite3
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -96,6 +95,8 @@ def _write(entry_file: Path | None, entry: dict) -> None:
     """Replace the entry atomically (best effort: a cache that cannot be written is skipped)."""
     if entry_file is None:
         return
+    import tempfile  # here: a run that reads its checked rulebook back never writes
+
     data = pickle.dumps({"fingerprint": fingerprint(), **entry}, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         fd, temporary = tempfile.mkstemp(dir=entry_file.parent, suffix=".tmp")

@@ -67,7 +67,7 @@ def _exact(values: list) -> list:
     if "".join(values).translate(_NUMBER_CHARS):  # anything but ASCII digits, signs, points, exponents, spaces
         raise Doubt("not a number written with ASCII digits")
     try:
-        return [0 if n == 0 else n for n in map(numbers.parse, values)]  # -0.0 is 0
+        return numbers.parse_all(values)
     except (ValueError, ArithmeticError):  # NumberError, or not a number: the row path says which
         raise Doubt("not an exact number") from None
 

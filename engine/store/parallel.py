@@ -10,8 +10,6 @@ size."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import multiprocessing
 import os
 import signal
 import sys
@@ -33,6 +31,8 @@ def can_fork() -> bool:
     """Whether a second process may help: a second core, fork() available, no other thread running in this
     process (a forked child gets only the calling thread, and locks other threads hold stay held there),
     and not turned off by WARRANT_LOAD_PROCESSES=1."""
+    import multiprocessing  # here: a load of small files never needs it
+
     return ((os.cpu_count() or 1) > 1 and os.environ.get(PROCESSES_VARIABLE, "").strip() != "1"
             and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1)
 
@@ -59,16 +59,16 @@ def read_split(chunks: ColumnarChunks, path: Path, shape: Survey,
                chunk_rows: int) -> Iterator[tuple[list[tuple], int]] | None:
     """(staged rows, bytes read so far) per chunk, the second half packed by a forked process; None when the
     file is not worth splitting (the caller reads it in one process). Raises Doubt like `read`."""
-    if not can_fork():
-        return None
     split = split_point(path, shape)
-    if split is None:
+    if split is None or not can_fork():
         return None
     return _read_parts(chunks, path, *split, chunk_rows)
 
 
 def _read_parts(chunks: ColumnarChunks, path: Path, body: int, cut: int, size: int,
                 chunk_rows: int) -> Iterator[tuple[list[tuple], int]]:
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     queue = context.Queue()  # a feeder thread sends: the worker never waits for this process to read
     lifeline = os.pipe()  # only this process holds the write end: the worker sees its end of file when it ends
@@ -148,6 +148,8 @@ def _die_with_parent(parent: int, lifeline: tuple[int, int]) -> None:
     read_end, write_end = lifeline
     os.close(write_end)
     if sys.platform.startswith("linux"):
+        import ctypes
+
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:

@@ -67,7 +67,7 @@ finally:
 """
 
 
-def test_run_of_a_checked_rulebook_on_plain_files_loads_neither_the_parser_nor_pydantic_nor_sqlite_utils(case):
+def test_run_of_a_checked_rulebook_on_plain_files_loads_neither_the_parser_nor_the_checker_nor_pydantic(case):
     from click.testing import CliRunner
 
     from engine.cli import main
@@ -77,5 +77,6 @@ def test_run_of_a_checked_rulebook_on_plain_files_loads_neither_the_parser_nor_p
                          check=True)
     loaded = set(out.stderr.split("LOADED ", 1)[1].strip().split(","))
     assert "blocked: " in out.stdout
-    unwanted = {"lark", "sqlite_utils", "pydantic", "rich", "graphviz", "engine.syntax.parser", "engine.proof.model"}
+    unwanted = {"lark", "sqlite_utils", "pydantic", "rich", "graphviz", "engine.syntax.parser", "engine.proof.model",
+                "engine.check.checker", "engine.check.types", "multiprocessing", "tempfile"}
     assert not loaded & unwanted, loaded & unwanted

@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given, strategies as st
 
 from engine import api, numbers
 from engine.audit import calc
@@ -73,6 +74,24 @@ def test_parse_keeps_whole_numbers_whole_and_decimals_exact():
         numbers.parse("9223372036854775808")
     with pytest.raises(numbers.NumberError, match="16 significant digits"):
         numbers.parse("0.1234567890123456")
+
+
+def _parsed(parse, texts):
+    try:
+        return [(type(v), v) for v in parse(texts)]
+    except (ValueError, ArithmeticError) as exc:
+        return type(exc), str(exc)
+
+
+@given(st.lists(st.text(alphabet="0123456789.+-eE \t_x", max_size=20) | st.from_regex(r"[+-]?[0-9]{0,9}(\.[0-9]{0,6})?", fullmatch=True), max_size=6))
+@example(["-0.0", "-0", "1.", ".5", "00012", "-00.50", "12.5", "9999999999.99999"])
+@example(["1_000"])
+@example(["nan"])
+@example(["\u0661"])
+@example([" 7 ", "\t8.5"])
+@example(["9223372036854775808"])
+def test_parse_all_reads_a_column_as_parse_reads_each_text(texts):
+    assert _parsed(numbers.parse_all, texts) == _parsed(lambda ts: [numbers.parse(t) for t in ts], texts)
 
 
 @pytest.mark.parametrize("op, a, b, want", [
