@@ -159,12 +159,14 @@ class Restriction:
                 out.setdefault(a.name, f"SELECT {_col(i)} FROM {table_name('d', rule.head.predicate)}")
         return out
 
-    def head_filter(self, predicate: str, head_sql: list[str]) -> str | None:
-        """The condition that the head's bound arguments (their SQL, in column order) are demanded."""
+    def head_filter(self, predicate: str, head_sql: list[str], leads: bool = True) -> str | None:
+        """The condition that the head's bound arguments (their SQL, in column order) are demanded; unless
+        it `leads` (a rule's first application: the demand drives the join), it only filters what the
+        delta finds (`+`: SQLite does not look the arguments up by it, scanning the whole demand each round)."""
         pos = sorted(self.bound.get(predicate, ()))
         if not pos:
             return None
-        picked = [head_sql[i] for i in pos]
+        picked = [head_sql[i] if leads else f"+{head_sql[i]}" for i in pos]
         lhs = picked[0] if len(picked) == 1 else f"({', '.join(picked)})"
         return f"{lhs} IN (SELECT {', '.join(_col(i) for i in pos)} FROM {table_name('d', predicate)})"
 

@@ -54,7 +54,7 @@ def compile_rule(rule: Rule, stratum: Stratum, tables: RunTables, constants, del
     head_vars = {v.name for v in atom_vars(rule.head)}
     q = compiler.body(rule.body, Query(), head_vars)
     select = head_select(rule, q, compiler)
-    if demand and (kept := demand.head_filter(rule.head.predicate, select)):
+    if demand and (kept := demand.head_filter(rule.head.predicate, select, leads=delta_atom is None)):
         q.where.append(kept)
     decl = tables.decls[rule.head.predicate]
     cols = ", ".join([ident(c.name) for c in decl.columns] + ["_round", "_rule"])

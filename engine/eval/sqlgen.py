@@ -270,10 +270,17 @@ class RuleCompiler:
             return None
         if not all(g in touched.exprs for g in group):
             return None
+        touched.where.extend(self._demanded_groups(touched, group, leads=False))
         if not group:
             return f"EXISTS ({touched.sql(['1'], distinct=False)})"
         lhs = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
         return f"{lhs} IN ({touched.sql([touched.exprs[g] for g in group])})"
+
+    def _demanded_groups(self, q: Query, group: list[str], leads: bool) -> list[str]:
+        """Conditions keeping q's rows to the groups a point question demands; unless they `lead` (no delta to
+        start from), `+` keeps SQLite from looking rows up by them, which would read every demanded group."""
+        mark = "" if leads else "+"
+        return [f"{mark}{q.exprs[g]} IN ({self.demanded[g]})" for g in group if g in self.demanded]
 
     def _correlated(self, agg: Aggregate, q: Query, group: list[str], delta_ok: bool) -> None:
         rows = ast.numbered_wildcards(agg)
@@ -300,11 +307,10 @@ class RuleCompiler:
         locals_ = self._locals(rows, group)
         target = self.expr(agg.target, inner) if agg.func != "count" or agg.distinct else "1"
         cols = [f"{inner.exprs[v]} AS {_col(v)}" for v in group + locals_] + [f"{target} AS _target"]
-        if delta_ok:
-            f = self._delta_filter(agg, group, [inner.exprs[g] for g in group])
-            if f:
-                inner.where.append(f)
-        inner.where.extend(f"{inner.exprs[g]} IN ({self.demanded[g]})" for g in group if g in self.demanded)
+        f = self._delta_filter(agg, group, [inner.exprs[g] for g in group]) if delta_ok else None
+        if f:
+            inner.where.append(f)
+        inner.where.extend(self._demanded_groups(inner, group, leads=not f))
         g_cols = [_col(g) for g in group]
         a = self.alias("g")
         select = ", ".join(g_cols + [f"{self._agg_call(agg, '_target')} AS _value"])

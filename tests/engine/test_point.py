@@ -10,6 +10,8 @@ import textwrap
 import pytest
 
 from engine import api
+from engine.audit.replay import scratch
+from engine.eval import evaluate
 from engine.eval.demand import Demand
 from engine.eval.in_force import program_on
 from engine.eval.plan import make_plan
@@ -220,3 +222,26 @@ def test_the_evidence_read_in_place_keeps_the_clocks_retractions_and_duplicates(
                                    [run_id, party]).fetchall(), run_id=run.run_id)
         assert got == case.conn.execute("SELECT party, _round, _rule FROM fact_blocked WHERE run_id = ? AND party = ?",
                                         [run.run_id, party]).fetchall(), (party, as_of, known_at)
+
+
+@pytest.mark.parametrize("fixture", ["case", "history"])  # every record in force; then each tested (retractions)
+def test_a_point_question_looks_the_case_files_evidence_up_by_index(request, fixture):
+    """Each statement of the demanded stratum reads the case file's records through the index on the column
+    the demand gives it (owned, party), never by scanning an evidence table or all of a list: its cost grows
+    with the demand, not with the file."""
+    case, program = request.getfixturevalue(fixture)
+    plans: dict[str, list[str]] = {}
+
+    def explain(sql, params):
+        plans.setdefault(params["rule"].split(":")[-1], []).extend(
+            row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+    clocks = case._asked_clocks(AS_OF, None)
+    with scratch(case.store.path) as conn:
+        evaluate(conn, program, case._provider(clocks), as_of=AS_OF, run_id=PARTIAL, collect=False,
+                 ask=Demand("blocked", ("B",)), trace=explain)
+    assert sorted(plans) == ["R1", "R2"]
+    assert any(step.startswith("SEARCH e USING COVERING INDEX ev_listed_args (party=?") or
+               step.startswith("SEARCH e USING INDEX ev_listed_args (party=?") for step in plans["R1"]), plans
+    assert any(step.startswith("SEARCH e USING INDEX ev_owns__owned (owned=?)") for step in plans["R2"]), plans
+    assert not [step for steps in plans.values() for step in steps if step.startswith(("SCAN e", "SCAN r "))], plans
