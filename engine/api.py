@@ -366,7 +366,7 @@ class Case:
         recorded_at = None if recorded_at is None else recorded_at_stamp(recorded_at)
         with tempfile.TemporaryDirectory(prefix="warrant-ftm-") as work:
             summary, facts, names = convert_files(files, read, program, Path(work), progress)
-            with write_transaction(self.store.db):
+            with write_transaction(self.store):
                 self._register(program)
                 report = load_facts(self.store, program, facts, progress=progress, now=recorded_at)
                 problems: list = []

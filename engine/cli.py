@@ -76,7 +76,7 @@ def handle_errors(fn):
 
 db_option = click.option("--db", default="case.db", show_default=True,
                          help="The case: a SQLite case file, or a PostgreSQL database as postgresql://USER@HOST/DB.")
-POSTGRES_COMMANDS = frozenset({"audit log", "audit verify", "audit checkpoint"})  # those ported so far
+POSTGRES_COMMANDS = frozenset({"audit log", "audit verify", "audit checkpoint", "load"})  # those ported so far
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 run_option = click.option("--run", "run_id", default=None, help="A run id (default: the latest run).")
 keys_option = click.option("--keys", "keys_dir", default=None, metavar="DIR",
@@ -179,6 +179,7 @@ def load(rulebook, facts_dir, recorded_at, db, as_json):
     program = api.load_rulebook(rulebook)
     with _case(db, create=True) as case:
         report = case.load(program, facts_dir, recorded_at=recorded_at)
+        location = case.store.path  # a URL without its password
     warnings = [w.diagnostic() for w in report.warnings]
     if as_json:
         _echo_json({"batch": report.batch, "added": report.added, "duplicates": report.duplicates,
@@ -186,7 +187,7 @@ def load(rulebook, facts_dir, recorded_at, db, as_json):
     else:
         for f in report.files:
             click.echo(f"{f.path}: {f.rows_read} rows, {f.added} added, {f.duplicates} already present")
-        click.echo(f"loaded into {db}: {report.added} new records, {report.duplicates} already present")
+        click.echo(f"loaded into {location}: {report.added} new records, {report.duplicates} already present")
         if warnings:
             click.echo(render_all(warnings), err=True, nl=False)
 

@@ -162,5 +162,5 @@ def read_scheme(conn: sqlite3.Connection) -> Scheme:
 
 def write_scheme(conn: sqlite3.Connection, scheme: Scheme) -> None:
     """Store the case file's scheme (inside the caller's transaction)."""
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                  [_SCHEME_KEY, json.dumps(scheme.to_json(), sort_keys=True)])

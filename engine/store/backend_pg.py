@@ -22,6 +22,8 @@ from .. import numbers
 from ..audit import log
 from ..audit.immutable import APPEND_ONLY_FUNCTION
 from ..eval import functions_pg
+from ..access import principals
+from . import entity_names, recordmarks
 from .backend import POSTGRES, not_on_postgres, shown_url
 from .errors import store_error
 from .schema import Store, check_version, create_base_tables, write_transaction
@@ -35,8 +37,8 @@ _STATEMENTS = {"BEGIN IMMEDIATE": "BEGIN"}
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """`sql` with SQLite's placeholders (`?`, `:name`) as psycopg's (`%s`, `%(name)s`) and `%` doubled;
-    quoted text and identifiers, and PostgreSQL's `::` casts, are left as they are."""
+    """`sql` with SQLite's placeholders (`?`, `:name`) as psycopg's (`%s`, `%(name)s`) and every `%` doubled;
+    in quoted text and identifiers, and PostgreSQL's `::` casts, nothing else changes."""
     def swap(m: re.Match) -> str:
         token = m.group(0)
         if token == "?":
@@ -45,7 +47,7 @@ def translate(sql: str) -> str:
             return "%%"
         if m.group(1):
             return f"%({m.group(1)})s"
-        return token
+        return token.replace("%", "%%")  # quoted: placeholders stay text, and psycopg reads % even there
     return _TOKENS.sub(swap, sql)
 
 
@@ -152,6 +154,9 @@ def make_case_tables(conn: PgConnection) -> None:
     functions_pg.define(conn)
     create_base_tables(conn, TYPES)
     log.ensure_log(conn)
+    for table in (principals.ensure_table, entity_names.ensure_table):  # a case file makes them when first used
+        table(conn)
+    conn.execute(recordmarks.TABLE)
 
 
 def table_names(conn: PgConnection) -> list[str]:

@@ -48,8 +48,10 @@ def store_names(conn: sqlite3.Connection, names: Iterable[Name]) -> int:
     count = 0
     items = iter(names)
     while chunk := list(itertools.islice(items, CHUNK)):
-        conn.executemany(f"INSERT OR REPLACE INTO {TABLE} (id, name, aliases, country, registration, schema) "
-                         "VALUES (?, ?, ?, ?, ?, ?)",
+        conn.executemany(f"INSERT INTO {TABLE} (id, name, aliases, country, registration, schema) "
+                         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                         "aliases = excluded.aliases, country = excluded.country, "
+                         "registration = excluded.registration, schema = excluded.schema",
                          [(n.id, n.name, json.dumps(list(n.aliases), ensure_ascii=False), n.country or None,
                            n.registration or None, n.schema or None) for n in chunk])
         count += len(chunk)

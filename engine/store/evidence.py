@@ -5,11 +5,17 @@ from __future__ import annotations
 from ..syntax.ast import Declaration
 from ..syntax.program import Program
 from .errors import store_error
-from .schema import EVIDENCE_PREFIX, SQL_TYPE_NAMES, Store, create_table_sql, quote, table_names, write_transaction
+from .backend import POSTGRES, dialect
+from .schema import (EVIDENCE_PREFIX, SQL_TYPE_NAMES, Store, create_table_sql, quote, table_columns, table_names,
+                     write_transaction)
 
 # numbers in INTEGER columns: whole numbers are exact 64-bit integers, decimals REAL (engine/numbers.py)
 SQL_TYPES = {"entity": str, "text": str, "date": str, "timestamp": str, "number": int, "percent": int,
              "bool": int}
+
+# on PostgreSQL: numbers are exact decimals (numeric), whole numbers that are not numbers bigint
+POSTGRES_TYPES = {"entity": "TEXT", "text": "TEXT", "date": "TEXT", "timestamp": "TEXT", "number": "NUMERIC",
+                  "percent": "NUMERIC", "bool": "BIGINT", str: "TEXT", int: "BIGINT"}
 
 META_COLUMNS: dict[str, type] = {
     "_hash": str, "_source": str, "_document": str, "_credibility": int,
@@ -52,6 +58,13 @@ def expected_columns(decl: Declaration) -> dict[str, type]:
     return columns
 
 
+def postgres_columns(decl: Declaration) -> dict[str, str]:
+    """Column name -> PostgreSQL type of the declaration's table."""
+    columns = {c.name: POSTGRES_TYPES[c.type] for c in decl.columns}
+    columns.update({name: POSTGRES_TYPES[kind] for name, kind in META_COLUMNS.items()})
+    return columns
+
+
 def ensure_evidence_tables(store: Store, program: Program, indexes: bool = True) -> None:
     """Create the evidence tables of `program` (idempotent). A table made from another declaration is an error.
     With `indexes` false a new table gets only its partial indexes: the caller (a load) makes the others."""
@@ -62,15 +75,16 @@ def ensure_evidence_tables(store: Store, program: Program, indexes: bool = True)
 
 def _ensure_table(store: Store, decl: Declaration, indexes: bool = True) -> None:
     name = table_name(decl.name)
-    wanted = expected_columns(decl)
-    found = [(row[1], row[2].upper()) for row in store.conn.execute(f"PRAGMA table_info({quote(name)})")]
+    postgres = dialect(store.conn) == POSTGRES
+    wanted = postgres_columns(decl) if postgres else expected_columns(decl)
+    found = table_columns(store.conn, name)
     if found:
-        if found != [(column, SQL_TYPE_NAMES[t]) for column, t in wanted.items()]:
+        if found != [(column, t if postgres else SQL_TYPE_NAMES[t]) for column, t in wanted.items()]:
             raise store_error("S001", f"the case file {store.path} was made with a different declaration of "
                                       f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
         return
     store.conn.execute(create_table_sql(name, wanted, references={"_source": ("sources", "id")}))
-    create_indexes(store, decl, full=indexes)
+    create_indexes(store, decl, full=indexes or postgres)  # PostgreSQL loads keep the indexes (staging_pg.py)
 
 
 def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:

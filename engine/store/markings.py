@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..access.markings import Marking, MarkingError, Scheme, parse_caveats, parse_releasability
 from .errors import Problem
+from .schema import table_columns
 
 if TYPE_CHECKING:  # the manifest's pydantic models are loaded by loads, not by readers of a stored run
     from .manifest import Manifest
@@ -82,7 +83,7 @@ def marking_of(scheme: Scheme, row) -> Marking:
 
 def source_marking_row(conn: sqlite3.Connection, source: str) -> tuple | None:
     """(classification, releasability, caveats) of a source as recorded, None when it is not recorded."""
-    cols = {r[1] for r in conn.execute("PRAGMA table_info(sources)")}
+    cols = {name for name, _ in table_columns(conn, "sources")}
     caveats = "caveats" if "caveats" in cols else "NULL"
     return conn.execute(f"SELECT classification, releasability, {caveats} FROM sources WHERE id = ?",
                         [source]).fetchone()

@@ -21,11 +21,12 @@ from .items import RawRow
 from .manifest import FileDefaults, Manifest, locate
 from .markings import marking_of, source_marking_row
 from .schema import quote
+from .staging import STAGE
 
 MARKING_COLUMNS = ("_classification", "_releasability", "_caveats")
-_TABLE = ("CREATE TABLE IF NOT EXISTS record_markings (hash TEXT PRIMARY KEY, classification TEXT NOT NULL, "
+TABLE = ("CREATE TABLE IF NOT EXISTS record_markings (hash TEXT PRIMARY KEY, classification TEXT NOT NULL, "
           "releasability TEXT, caveats TEXT)")
-_MARKED = "temp.warrant_marked"
+_MARKED = "warrant_marked"  # a temporary table (SQLite and PostgreSQL look in temporary tables first)
 _FIELDS = {"_classification": "classification", "_releasability": "releasable_to", "_caveats": "caveats"}
 
 
@@ -119,7 +120,7 @@ class RecordMarks:
         """Note the records of one staged file (new or already held) when its entry gives a marking."""
         if marks_given(entry):
             self._files.append((key, predicate, entry))
-            self.conn.execute(f"INSERT INTO {_MARKED} (file, hash) SELECT ?, _hash FROM temp.warrant_stage", [key])
+            self.conn.execute(f"INSERT INTO {_MARKED} (file, hash) SELECT ?, _hash FROM {STAGE}", [key])
 
     def store(self) -> None:
         """Write every noted marking, each joined with the marking its record already has. A marked file's
@@ -127,7 +128,7 @@ class RecordMarks:
         strict as that source's: `check_files`); the others are joined one by one."""
         found: dict[str, tuple[str, Marking]] = dict(self.own)
         if self._files:
-            self.conn.execute(_TABLE)
+            self.conn.execute(TABLE)
         for key, predicate, entry in self._files:
             table, mine = quote(table_name(predicate)), f"e._hash IN (SELECT hash FROM {_MARKED} WHERE file = ?)"
             rows = self.conn.execute(f"SELECT e._hash, e._source FROM {table} AS e WHERE {mine} AND (e._source != ? "
@@ -140,14 +141,16 @@ class RecordMarks:
         self.conn.execute(f"DELETE FROM {_MARKED}")
         if not found:
             return
-        self.conn.execute(_TABLE)
+        self.conn.execute(TABLE)
         stored = self._stored(list(found))
         rows = []
         for record_hash, (source, marking) in sorted(found.items()):
             before = stored.get(record_hash) or self.source_marking(source)
             rows.append((record_hash, *_row_of(strictest(before, marking, self.scheme))))
-        self.conn.executemany("INSERT OR REPLACE INTO record_markings (hash, classification, releasability, caveats) "
-                              "VALUES (?, ?, ?, ?)", rows)
+        self.conn.executemany("INSERT INTO record_markings (hash, classification, releasability, caveats) "
+                              "VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET classification = "
+                              "excluded.classification, releasability = excluded.releasability, "
+                              "caveats = excluded.caveats", rows)
 
     def _mark_new(self, table: str, mine: str, key: str, entry: FileDefaults) -> None:
         """The file's marking for its records of its own source that have none yet."""

@@ -17,7 +17,8 @@ def register_program(store: Store, program: Program, sources: SourceMap | None =
     rows = [_row(rb, sources, now) for rb in program.rulebooks]
     columns = ("id", "version", "sha256", "path", "text", "registered_at")
     with write_transaction(store):
-        store.conn.executemany(f"INSERT OR IGNORE INTO rulebooks ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?)",
+        store.conn.executemany(f"INSERT INTO rulebooks ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT DO NOTHING",
                                   [[row[c] for c in columns] for row in rows])
 
 

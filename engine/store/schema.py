@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..diagnostics import WarrantError, error
 from ..eval.functions import register as register_functions
-from .backend import is_postgres_url
+from .backend import POSTGRES, dialect, is_postgres_url
 from .errors import store_error
 
 if TYPE_CHECKING:
@@ -117,8 +117,21 @@ def open_store(path: str | Path, create: bool = True) -> Store:
 
 
 def table_names(conn: sqlite3.Connection) -> list[str]:
-    """The names of the case file's tables, in the order SQLite lists them (as sqlite-utils gives them)."""
+    """The names of the case file's tables, in the order SQLite lists them (as sqlite-utils gives them);
+    on PostgreSQL, the case's tables by name."""
+    if dialect(conn) == POSTGRES:
+        from .backend_pg import table_names as postgres_tables
+        return postgres_tables(conn)
     return [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
+def table_columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """(name, declared type in capitals) of each column of `table`, in order; [] when there is no such table."""
+    if dialect(conn) == POSTGRES:
+        return [(name, kind.upper()) for name, kind in conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position", [table])]
+    return [(row[1], row[2].upper()) for row in conn.execute(f"PRAGMA table_info({quote(table)})")]
 
 
 def busy_timeout() -> float:
@@ -225,12 +238,13 @@ def quote(identifier: str) -> str:
 def create_table_sql(name: str, columns: dict[str, type], pk: str | None = None,
                      references: dict[str, tuple[str, str]] | None = None, if_not_exists: bool = False,
                      types: dict[type, str] = SQL_TYPE_NAMES) -> str:
-    """CREATE TABLE for `columns` (name -> str, int or float, typed as sqlite-utils types them), with `pk` as
+    """CREATE TABLE for `columns` (name -> str, int or float, typed by `types` as sqlite-utils types them, or
+    an SQL type name as it is), with `pk` as
     its primary key and `references` (column -> (table, column)) as foreign keys. One statement: sqlite-utils'
     `Table.create` looks the schema up several times around each table it makes."""
     parts = []
     for column, kind in columns.items():
-        part = f"{quote(column)} {types[kind]}"
+        part = f"{quote(column)} {types.get(kind, kind)}"
         if column == pk:
             part += " PRIMARY KEY"
         if references and column in references:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .errors import Problem
 from .manifest import Manifest, SourceInfo, file_source, locate
-from .schema import quote
+from .schema import quote, table_columns
 
 if TYPE_CHECKING:
     from .schema import Store
@@ -22,12 +22,12 @@ def source_ids(db: Store) -> set[str]:
 
 def register_sources(db: Store, manifest: Manifest | None, fact_files: list[Path]) -> list[Problem]:
     """Add the manifest's sources and the stand-in sources of undescribed files; a changed source is a problem."""
-    if "caveats" not in {r[1] for r in db.conn.execute("PRAGMA table_info(sources)")}:  # a case file from before caveats
+    if "caveats" not in {name for name, _ in table_columns(db.conn, "sources")}:  # a case file from before caveats
         db.conn.execute("ALTER TABLE sources ADD COLUMN caveats TEXT")
     problems = [p for source in (manifest.sources if manifest else ()) if (p := _add(db, source, manifest))]
     for path in fact_files:
         if manifest is None or path.name not in manifest.files:
-            _insert(db, file_source(path.name).row(), "OR IGNORE ")
+            _insert(db, file_source(path.name).row(), " ON CONFLICT DO NOTHING")
     return problems
 
 
@@ -49,5 +49,5 @@ def _add(db: Store, source: SourceInfo, manifest: Manifest) -> Problem | None:
 
 def _insert(db: Store, row: dict, conflict: str = "") -> None:
     columns = sorted(row)  # the sources table's own column names (SourceInfo.row)
-    db.conn.execute(f"INSERT {conflict}INTO sources ({', '.join(map(quote, columns))}) "
-                    f"VALUES ({', '.join('?' * len(columns))})", [row[c] for c in columns])
+    db.conn.execute(f"INSERT INTO sources ({', '.join(map(quote, columns))}) "
+                    f"VALUES ({', '.join('?' * len(columns))}){conflict}", [row[c] for c in columns])

@@ -14,16 +14,17 @@ import sqlite3
 from typing import Iterator
 
 from ..syntax.ast import Declaration
+from .backend import POSTGRES, dialect
 from .evidence import create_indexes, drop_indexes, quote, table_name
 from .packing import META_FIELDS, Packer
 from .schema import Store, write_transaction
 
-STAGE, META = "temp.warrant_stage", "temp.warrant_meta"
+STAGE, META = "warrant_stage", "warrant_meta"  # temporary tables: both databases look there first
 SPILL_METAS = 50_000  # distinct metadata kept in memory while a file is staged, at most (about 20 MiB)
 
 
 class Stage:
-    """The staged rows of one file for `decl`'s table."""
+    """The staged rows of one file for `decl`'s table (on PostgreSQL, its subclass staging_pg.PostgresStage)."""
 
     def __init__(self, store: Store, decl: Declaration):
         self.store, self.decl, self.rows = store, decl, 0
@@ -34,10 +35,13 @@ class Stage:
     def add(self, rows: list[tuple], packer: Packer | None = None) -> None:
         """Stage packed rows: (args..., _hash, meta id). With `packer`, its metadata are staged too once they
         are many (see Packer.drain), so memory stays bounded however many distinct metadata a file has."""
-        self.store.conn.executemany(self._insert, rows)
+        self._stage_rows(rows)
         self.rows += len(rows)
         if packer is not None and len(packer.metas) > SPILL_METAS:
             self._stage_metas(packer.drain())
+
+    def _stage_rows(self, rows: list[tuple]) -> None:
+        self.store.conn.executemany(self._insert, rows)
 
     def _stage_metas(self, rows: list[tuple]) -> None:
         self.store.conn.executemany(f"INSERT INTO {META} VALUES ({', '.join('?' * (len(META_FIELDS) + 1))})", rows)
@@ -51,12 +55,15 @@ class Stage:
         """Insert the staged rows the table lacks (first of each `_hash`, in file order). Returns how many."""
         if not self.rows:
             return 0
-        conn, table = self.store.conn, quote(table_name(self.decl.name))
         # one metadata (a plain file): bound to the move itself; else joined in by id
         metas = packer.metas
         self._meta = list(next(iter(metas))) if len(metas) == 1 and not packer.drained else None
         if self._meta is None:
             self._stage_metas(packer.drain())
+        return self._insert_new(recorded_at, batch)
+
+    def _insert_new(self, recorded_at: str, batch: int) -> int:
+        conn, table = self.store.conn, quote(table_name(self.decl.name))
         existing = conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
         bulk = self.rows >= existing
         if bulk and existing:  # dedupe against the table while its `_hash` index is still there
@@ -82,24 +89,38 @@ class Stage:
         return conn.total_changes - before
 
     def _move_sql(self, table: str, conflict: str, where: str) -> str:
+        names, values, source = self._moved(STAGE)
+        return (f"INSERT {conflict}INTO {table} ({names}) "
+                f"SELECT {values} FROM {source}{where} ORDER BY s.rowid")
+
+    def _moved(self, staged: str) -> tuple[str, str, str]:
+        """The evidence table's columns, the staged values for them (`?` for the metadata bound to the move,
+        the recording time and the batch), and the staged rows `staged` (as s) joined with their metadata."""
         names = [quote(c.name) for c in self.decl.columns] + ["_hash"]
         names += [f"_{name}" for name in META_FIELDS] + ["_recorded_at", "_batch"]
         values = [f"s.c{i}" for i in range(self.width)] + ["s._hash"]
         if self._meta is not None:
             values += ["?"] * len(META_FIELDS)
-            source = f"{STAGE} AS s"
+            source = f"{staged} AS s"
         else:
             values += [f"m.{name}" for name in META_FIELDS]
-            source = f"{STAGE} AS s JOIN {META} AS m ON m.id = s._meta"
+            source = f"{staged} AS s JOIN {META} AS m ON m.id = s._meta"
         values += ["?", "?"]  # _recorded_at, _batch
-        return (f"INSERT {conflict}INTO {table} ({', '.join(names)}) "
-                f"SELECT {', '.join(values)} FROM {source}{where} ORDER BY s.rowid")
+        return ", ".join(names), ", ".join(values), source
 
 
 @contextlib.contextmanager
 def stage(store: Store, decl: Declaration) -> Iterator[Stage]:
-    """A fresh staging table for one file of `decl` (inside the load's transaction), dropped afterwards."""
+    """A fresh staging table for one file of `decl` (inside the load's transaction), dropped afterwards; on
+    PostgreSQL, staging_pg's, filled through COPY."""
     conn = store.conn
+    if dialect(conn) == POSTGRES:
+        from .staging_pg import create_stage
+        try:
+            yield create_stage(store, decl)
+        finally:
+            _drop(conn)
+        return
     columns = [f"c{i}" for i in range(len(decl.columns))] + ["_hash", "_meta"]
     conn.execute(f"CREATE TEMP TABLE warrant_stage ({', '.join(columns)})")
     conn.execute(f"CREATE TEMP TABLE warrant_meta (id INTEGER PRIMARY KEY, {', '.join(META_FIELDS)})")
