@@ -48,7 +48,10 @@ def _user_error(exc: Exception, db: str) -> str | None:
     if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):  # bad luck, not a finding: exit 2, never 1
         busy = busy_error(db)
         return render_all(busy.diagnostics, busy.sources)
-    if (psycopg := sys.modules.get("psycopg")) and isinstance(exc, psycopg.OperationalError):
+    if (psycopg := sys.modules.get("psycopg")) and isinstance(exc, psycopg.errors.LockNotAvailable):
+        busy = busy_error(db)  # waited for another command's write lock in vain, as on a case file
+        return render_all(busy.diagnostics, busy.sources)
+    if psycopg and isinstance(exc, psycopg.OperationalError):
         return f"error: the PostgreSQL server failed the command: {' '.join(str(exc).split())}"
     return None
 

@@ -26,13 +26,12 @@ from ..access import principals
 from . import entity_names, recordmarks
 from .backend import POSTGRES, not_on_postgres, shown_url
 from .errors import store_error
-from .schema import Store, check_version, create_base_tables, write_transaction
+from .schema import Store, busy_timeout, check_version, create_base_tables, write_transaction
 
 TYPES = {str: "TEXT", float: "NUMERIC", int: "BIGINT"}  # a number column is NUMERIC: exact decimals
-CREATE_LOCK = 0x5741_5252_414E_5401  # the advisory lock under which a case is made (two makers: one makes it)
+WRITE_LOCK = 0x5741_5252_414E_5401  # the advisory lock a writing transaction holds: writers take turns
 CONNECT_TIMEOUT = 10  # seconds to reach the server before S003
 _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|(?<![:\w]):([A-Za-z_]\w*)|%""")
-_STATEMENTS = {"BEGIN IMMEDIATE": "BEGIN"}
 
 
 @lru_cache(maxsize=1024)
@@ -80,8 +79,11 @@ class PgConnection:
 
     def execute(self, sql: str, params=()) -> psycopg.Cursor:
         """Run one statement; the cursor holds its rows (fetchone, fetchall, iteration) and rowcount."""
+        if sql == "BEGIN IMMEDIATE":  # as in SQLite: a transaction that writes, holding the write lock at once
+            self.raw.execute("BEGIN")
+            return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
         if not params:  # no placeholders to translate: the text goes as written (a % is a %)
-            return self.raw.execute(_STATEMENTS.get(sql, sql))
+            return self.raw.execute(sql)
         return self.raw.execute(translate(sql), params)
 
     def executemany(self, sql: str, rows) -> psycopg.Cursor:
@@ -104,6 +106,8 @@ def connect(url: str) -> PgConnection:
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise store_error("S009", f"cannot connect to {shown_url(url)}: {reason}") from None
+    # a command waits for another one's write lock as long as on a case file, then fails with S005
+    raw.execute("SELECT set_config('lock_timeout', %s, false)", [f"{max(1, round(busy_timeout() * 1000))}ms"])
     return PgConnection(raw, url)
 
 
@@ -140,8 +144,7 @@ def open_case(url: str, create: bool = True) -> PgStore:
             if not create:
                 raise store_error("S004", f"no case in the database {store.path}: its warrant tables are missing")
             with write_transaction(store):
-                conn.execute("SELECT pg_advisory_xact_lock(?)", [CREATE_LOCK])
-                make_case_tables(conn)
+                make_case_tables(conn)  # under the write lock: two commands making the case make it once
     except BaseException:
         conn.close()
         raise

@@ -12,7 +12,6 @@ from typing import Iterator
 
 from ..access.markings import read_scheme
 from ..syntax.program import Program
-from .backend import POSTGRES, dialect
 from .columnar import ColumnarChunks, Doubt, header_positions
 from .discovery import fact_files
 from .entity_names import entity_files, read_names, store_names
@@ -95,8 +94,6 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
     recorded_at = normalize_timestamp(now)
     files, problems = fact_files(folder, program)
     with write_transaction(store) as db:  # a Store: its `conn` is all the load uses
-        if dialect(db.conn) == POSTGRES:  # loads take turns, as on SQLite: tables made once, a batch number each
-            db.conn.execute("LOCK TABLE loads IN SHARE ROW EXCLUSIVE MODE")
         manifest, manifest_problems = read_manifest(folder, source_ids(db))
         scheme = read_scheme(db.conn)
         manifest, marking_problems = check_manifest_markings(manifest, scheme)

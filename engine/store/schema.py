@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..diagnostics import WarrantError, error
 from ..eval.functions import register as register_functions
-from .backend import POSTGRES, dialect, is_postgres_url
+from .backend import POSTGRES, dialect, is_postgres_url, shown_url
 from .errors import store_error
 
 if TYPE_CHECKING:
@@ -159,7 +159,8 @@ def is_busy(exc: BaseException) -> bool:
 
 def busy_error(path: str) -> WarrantError:
     """The error S005 of a command that waited for a busy case file in vain."""
-    return store_error("S005", f"the case file {path} is busy: another command kept it locked for longer than "
+    shown = shown_url(path) if is_postgres_url(path) else path
+    return store_error("S005", f"the case file {shown} is busy: another command kept it locked for longer than "
                                f"the {busy_timeout():g} s this one waits")
 
 

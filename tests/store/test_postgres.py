@@ -112,6 +112,18 @@ def test_commands_not_yet_ported_refuse_a_postgres_case(postgres_url, args):
     assert "hint: use a case file" in result.output
 
 
+def test_a_writer_waits_for_another_then_gives_up_with_s005(postgres_url):
+    """Writers take turns, as on a case file: one holding the write lock past the busy timeout is S005."""
+    with api.Case.open(postgres_url) as holder:
+        holder.conn.execute("BEGIN IMMEDIATE")
+        result = CliRunner().invoke(main, ["load", str(OFAC), str(FACTS / "lists"), "--db", postgres_url],
+                                    env={"WARRANT_BUSY_TIMEOUT": "0.3"})
+        holder.conn.execute("ROLLBACK")
+    assert result.exit_code == 2 and "[S005]" in result.output and "is busy" in result.output, result.output
+    with api.Case.open(postgres_url) as case:  # nothing of the refused load was stored
+        assert case.conn.execute("SELECT COUNT(*) FROM loads").fetchone()[0] == 0
+
+
 def test_an_unreachable_server_is_s009_without_the_password():
     result = CliRunner().invoke(main, ["audit", "log", "--db", "postgresql://alice:s3cret@127.0.0.1:1/nowhere"])
     assert result.exit_code == 2 and "[S009]" in result.output
