@@ -15,7 +15,7 @@ rules and the assessment date where a rule reads it. So:
 - any other stratum is evaluated whole;
 - but a stratum whose inputs only gained rows, each read positively (`propagate.not_propagable`), is
   taken over whole and the gained rows propagated through it (`propagate.py`): only derivations that use a
-  changed row are evaluated. A stratum that could not be propagated says why in `Reuse.evaluated`.
+  changed row are evaluated. A stratum that could not be propagated says why in `Reuse.not_updated`.
 
 A re-evaluated stratum's facts are compared with the previous run's to tell the strata above which rows
 changed (and whether it only gained some); a propagated stratum knows the facts it gained. Retractions, validity windows that end and a change of the assessment date are changed rows like
@@ -74,7 +74,7 @@ class Reuse:
     facts_reused: int = 0
     strata_resumed: int = 0
     strata_propagated: int = 0
-    evaluated: tuple[str, ...] = ()  # why each stratum whose inputs changed was evaluated, not propagated
+    not_updated: tuple[str, ...] = ()  # why each stratum whose inputs changed was not updated by its changes
 
     @property
     def incremental(self) -> bool:
@@ -87,14 +87,14 @@ class Reuse:
         return {"mode": "incremental", "previous": self.previous, "strata": self.strata,
                 "strata_reused": self.strata_reused, "strata_resumed": self.strata_resumed,
                 "strata_propagated": self.strata_propagated, "facts_reused": self.facts_reused,
-                "evaluated": list(self.evaluated)}
+                "not_updated": list(self.not_updated)}
 
     def text(self) -> str:
         """One line for the run's output."""
         if not self.incremental:
             return f"full run: {self.reason}"
         evaluated = self.strata - self.strata_reused - self.strata_resumed - self.strata_propagated
-        why = "".join(f"; {e}" for e in self.evaluated)
+        why = "".join(f"; {e}" for e in self.not_updated)
         return (f"incremental run from {self.previous}: {self.strata_reused} of {self.strata} strata taken over, "
                 f"{self.strata_propagated} updated by their changes, {self.strata_resumed} resumed part-way, "
                 f"{evaluated} evaluated ({self.facts_reused} facts taken over){why}")
@@ -285,7 +285,7 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
     previous_day, deferred = previous.as_of[:10], set(previous.told())
     day_stale = [day != previous_day and _reads_as_of(s, tables, constants) for s in plan]
     run = _Run(conn, tables, day, trace, max_facts)
-    k, counts, evaluated = 1, {"reused": 0, "resumed": 0, "facts": 0, "propagated": 0}, []
+    k, counts, not_updated = 1, {"reused": 0, "resumed": 0, "facts": 0, "propagated": 0}, []
     starts = []
     for i, (stratum, (old_start, length)) in enumerate(zip(plan, spans)):
         starts.append(k)
@@ -303,7 +303,7 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
                         changed[p] = grown[p] = table
                     continue
                 why, whole = "a limit of the run was reached (evaluated, to stop as a full run does)", True
-            evaluated.append(f"{'/'.join(stratum.predicates)} evaluated: {why}")
+            not_updated.append(f"{'/'.join(stratum.predicates)} not updated by its changes: {why}")
         resume = 1 if whole else _resume_at(conn, stratum, tables.decls, changed, previous.run_id, old_start, length)
         span = min(resume, length)
         if stratum.recursive and span > 1 and k + span - 1 > max_rounds:
@@ -341,7 +341,7 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
     if spans_out is not None:
         spans_out += [(start, end - start) for start, end in zip(starts, starts[1:] + [k])]
     return k - 1, Reuse(previous.run_id, None, len(plan), counts["reused"], counts["facts"], counts["resumed"],
-                        counts["propagated"], tuple(evaluated))
+                        counts["propagated"], tuple(not_updated))
 
 
 _ALL_ROUNDS = 2 ** 62

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from ..syntax.ast import Aggregate, Atom, Rule, atom_vars, body_atoms
 from .guards import check_finite, execute
 from .plan import Stratum
-from .relations import RunTables, Source, arg_columns, ident, named_params, table_name
-from .seminaive import Trace, _Run
+from .relations import Source, arg_columns, named_params, table_name
+from .seminaive import _Run
 from .sqlgen import Query, RuleCompiler, head_select
 
 GROWN = "grow"  # grow_<pred>: the rows a predicate gained since the previous run (arguments)
@@ -194,7 +194,7 @@ class Propagation:
                 "WHERE o._round IS NULL OR o._round > ? OR (o._round = ? AND op.pos > c._pos)", [k, k, k])
             if fresh:
                 new += fresh
-                rules += [r for r in self.stratum.rules if r.head.predicate == p]
+                rules += [rule for rule in self.stratum.rules if rule.head.predicate == p]
             self.conn.execute(f"DELETE FROM {cand}")
         self.run.facts += new
         if rules:

@@ -35,14 +35,14 @@ def test_runs_after_loads_and_retractions_are_incremental_and_equal_to_full_runs
     same = _run()
     assert same["evaluation"] == {"mode": "incremental", "previous": first["run_id"], "strata": 1,
                                   "strata_reused": 1, "strata_resumed": 0, "strata_propagated": 0,
-                                  "facts_reused": 4, "evaluated": []}
+                                  "facts_reused": 4, "not_updated": []}
     _load(case, "more", "owner,owned,percent\nB,E,75\n")
     grown = _run()
     # B (blocked in the stratum's third round) now owns E: the stratum's facts are taken over and the new
     # holding propagated (E blocked in round 4)
     assert grown["evaluation"] == {"mode": "incremental", "previous": same["run_id"], "strata": 1,
                                    "strata_reused": 0, "strata_resumed": 0, "strata_propagated": 1,
-                                   "facts_reused": 4, "evaluated": []}
+                                   "facts_reused": 4, "not_updated": []}
     assert ["E"] in grown["conclusions"]["blocked"]
     forced = _run("--full")
     assert forced["evaluation"] == {"mode": "full", "reason": "--full asked for"}
@@ -53,7 +53,8 @@ def test_runs_after_loads_and_retractions_are_incremental_and_equal_to_full_runs
     assert shrunk["evaluation"] == {"mode": "incremental", "previous": forced["run_id"], "strata": 1,
                                     "strata_reused": 0, "strata_resumed": 1, "strata_propagated": 0,
                                     "facts_reused": 3,
-                                    "evaluated": ["blocked evaluated: owns lost rows or its changed rows are not known"]}
+                                    "not_updated": ["blocked not updated by its changes: owns lost rows or its changed "
+                                                    "rows are not known"]}
     assert ["B"] not in shrunk["conclusions"]["blocked"] and ["E"] not in shrunk["conclusions"]["blocked"]
     assert _digest(_run("--full")["run_id"]) == _digest(shrunk["run_id"])
 

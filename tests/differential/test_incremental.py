@@ -129,7 +129,7 @@ def check_history(gen, initial, steps) -> None:
         STATS["strata updated by their changes"] += last.reuse.strata_propagated
         STATS["strata evaluated"] += (last.reuse.strata - last.reuse.strata_reused - last.reuse.strata_resumed
                                       - last.reuse.strata_propagated)
-        for why in last.reuse.evaluated:  # a stratum whose inputs changed, evaluated rather than propagated
+        for why in last.reuse.not_updated:  # a stratum whose inputs changed, evaluated rather than propagated
             STATS["not propagated: " + ("read under not" if "under not" in why else
                                         "lost rows" if "lost rows" in why else "other")] += 1
 
