@@ -19,12 +19,13 @@ from queue import Empty
 from typing import Iterator
 
 from .columnar import ColumnarChunks, Doubt
+from .cores import spare_core
 from .lines import Survey, body_start
 from .plaincsv import checked_part, packed_part
 
 MIN_BYTES = 4 << 20  # below about 130,000 rows a second process saves nothing (measured: none at 100,000)
 WORKER_SHARE = 0.65  # of the rows after the header: this process also stages them all (0.5 to 0.7 measured at 1M)
-PROCESSES_VARIABLE = "WARRANT_LOAD_PROCESSES"  # set to 1 to load every file in one process
+PROCESSES_VARIABLE = "WARRANT_LOAD_PROCESSES"  # 1: every file in one process; 2: split even when no core is idle
 
 
 def can_fork() -> bool:
@@ -35,6 +36,12 @@ def can_fork() -> bool:
 
     return ((os.cpu_count() or 1) > 1 and os.environ.get(PROCESSES_VARIABLE, "").strip() != "1"
             and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1)
+
+
+def _second_core() -> bool:
+    """Whether a second process may have a core of its own: one is idle (cores.spare_core), or
+    WARRANT_LOAD_PROCESSES=2 asks for the second process anyway."""
+    return os.environ.get(PROCESSES_VARIABLE, "").strip() == "2" or spare_core()
 
 
 def split_point(path: Path, shape: Survey) -> tuple[int, int, int] | None:
@@ -58,9 +65,10 @@ def split_point(path: Path, shape: Survey) -> tuple[int, int, int] | None:
 def read_split(chunks: ColumnarChunks, path: Path, shape: Survey,
                chunk_rows: int) -> Iterator[tuple[list[tuple], int]] | None:
     """(staged rows, bytes read so far) per chunk, the second half packed by a forked process; None when the
-    file is not worth splitting (the caller reads it in one process). Raises Doubt like `read`."""
+    file is not worth splitting or no core is idle (the caller reads it in one process). Raises Doubt like
+    `read`."""
     split = split_point(path, shape)
-    if split is None or not can_fork():
+    if split is None or not can_fork() or not _second_core():
         return None
     return _read_parts(chunks, path, *split, chunk_rows)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterator
 from ..diagnostics import WarrantError, error
 from ..eval.functions import register as register_functions
 from .backend import POSTGRES, dialect, is_postgres_url, shown_url
+from .cores import spare_core
 from .errors import store_error
 
 if TYPE_CHECKING:
@@ -101,8 +102,8 @@ def open_store(path: str | Path, create: bool = True) -> Store:
         # a commit is atomic and consistent without waiting for the disk; it is durable at the next
         # checkpoint (every few MiB, and when the case file is closed), as SQLite advises for WAL
         conn.execute("PRAGMA synchronous = NORMAL")
-        # SQLite may sort on helper threads (index builds after a bulk load, large ORDER BYs)
-        conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
+        # SQLite may sort on helper threads (index builds after a bulk load, large ORDER BYs) if a core is idle
+        conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1) if spare_core() else 0}")
         tables = set(table_names(conn))
         check_version(conn, tables, path)
         if not set(_BASE_TABLES) <= tables:  # no write (no lock) on an existing case file

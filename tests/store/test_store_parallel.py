@@ -31,6 +31,12 @@ rule B "big" cites "none":
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs two cores and fork()")
 
 
+@pytest.fixture(autouse=True)
+def second_process_whatever_the_load(monkeypatch):
+    """These tests are about the second process: it is used even when the machine's other cores are busy."""
+    monkeypatch.setenv("WARRANT_LOAD_PROCESSES", "2")
+
+
 @pytest.fixture(scope="module")
 def program(tmp_path_factory):
     path = tmp_path_factory.mktemp("rules") / "lanes.rules"
@@ -145,7 +151,8 @@ def test_no_second_process_when_turned_off_or_when_threads_run(monkeypatch):
     assert parallel.can_fork()
 
 
-def test_a_progress_bar_runs_no_thread_so_a_large_file_still_splits(program, tmp_path):
+def _splits(program, tmp_path, progress: bool = False) -> list[int]:
+    """Load a small plain file (split however small) and say whether it went to a second process."""
     folder = tmp_path / "facts"
     folder.mkdir()
     (folder / "holding.csv").write_text(_csv([["A", f"E{i}", "10", ""] for i in range(50)]), encoding="utf-8")
@@ -158,6 +165,20 @@ def test_a_progress_bar_runs_no_thread_so_a_large_file_still_splits(program, tmp
 
     store = open_store(tmp_path / "case.db")
     with mock.patch.object(parallel, "MIN_BYTES", 0), mock.patch.object(parallel, "_read_parts", spy):
-        report = load_facts(store, program, folder, now=NOW, progress=True)
+        report = load_facts(store, program, folder, now=NOW, progress=progress)
     store.close()
-    assert splits == [1] and report.added == 50
+    assert report.added == 50
+    return splits
+
+
+def test_a_progress_bar_runs_no_thread_so_a_large_file_still_splits(program, tmp_path):
+    assert _splits(program, tmp_path, progress=True) == [1]
+
+
+@pytest.mark.parametrize("setting, idle, splits", [("", True, [1]), ("", False, []), ("2", False, [1]),
+                                                   ("1", True, [])])
+def test_a_second_process_only_when_a_core_is_idle_or_when_asked(program, tmp_path, monkeypatch, setting, idle,
+                                                                 splits):
+    monkeypatch.setenv("WARRANT_LOAD_PROCESSES", setting)
+    monkeypatch.setattr(parallel, "spare_core", lambda: idle)
+    assert _splits(program, tmp_path) == splits

@@ -1,9 +1,11 @@
 """The case file's tables, WAL mode, evidence tables from declarations, rulebook registration."""
 
+import os
+
 import pytest
 
 from engine.diagnostics import WarrantError
-from engine.store import ensure_evidence_tables, open_store, register_program
+from engine.store import cores, ensure_evidence_tables, open_store, register_program, schema
 from engine.syntax.program import load_program
 
 from .conftest import FIXTURES
@@ -82,3 +84,25 @@ def test_reopening_keeps_content_and_a_foreign_file_is_refused(tmp_path, program
     with pytest.raises(WarrantError) as info:
         open_store(junk)
     assert info.value.diagnostics[0].code == "S003"
+
+
+@pytest.mark.parametrize("cpus, load, idle", [(2, 0.9, True), (2, 1.6, False), (4, 3.2, True), (4, 3.6, False),
+                                              (1, 0.0, False), (2, None, True)])
+def test_a_core_is_spare_when_the_load_average_leaves_one_idle(monkeypatch, cpus, load, idle):
+    def loadavg():
+        if load is None:
+            raise OSError("no load average here")
+        return load, load, load
+
+    monkeypatch.setattr(cores.os, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(cores.os, "getloadavg", loadavg)
+    assert cores.spare_core() is idle
+
+
+@pytest.mark.parametrize("idle", [True, False])
+def test_sqlite_sorts_on_helper_threads_only_when_a_core_is_idle(tmp_path, monkeypatch, idle):
+    monkeypatch.setattr(schema, "spare_core", lambda: idle)
+    store = open_store(tmp_path / "case.db")
+    threads = store.conn.execute("PRAGMA threads").fetchone()[0]
+    store.close()
+    assert (threads > 0) is (idle and (os.cpu_count() or 1) > 1)

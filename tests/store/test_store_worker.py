@@ -23,6 +23,12 @@ pytestmark = pytest.mark.skipif(not (parallel.can_fork() and Path("/proc/self/st
                                 reason="needs two cores, fork() and /proc")
 
 
+@pytest.fixture(autouse=True)
+def second_process_whatever_the_load(monkeypatch):
+    """The `warrant load` below forks its second process even when the machine's other cores are busy."""
+    monkeypatch.setenv("WARRANT_LOAD_PROCESSES", "2")
+
+
 def _stat(pid: int) -> tuple[int, str, int] | None:
     """(parent pid, state, start time) of a process, None when there is none."""
     try:
