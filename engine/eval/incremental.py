@@ -292,16 +292,17 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
         whole = day_stale[i]
         if set(changed) & _reads(stratum) and not whole:
             why = not_propagable(stratum, changed, grown)
+            taken = None if why else _propagate(run, stratum, constants, grown, previous.run_id, k - old_start, k,
+                                                length, max_rounds,
+                                                evidence_sources(tables.decls, _reads(stratum) & deferred, current))
+            if taken is not None:
+                k, copied = taken
+                counts["propagated"] += 1
+                counts["facts"] += copied
+                for p, table in grown_facts(conn, stratum).items():
+                    changed[p] = grown[p] = table
+                continue
             if why is None:
-                taken = _propagate(run, stratum, constants, grown, previous.run_id, k - old_start, k, length,
-                                   max_rounds, evidence_sources(tables.decls, _reads(stratum) & deferred, current))
-                if taken is not None:
-                    k, copied = taken
-                    counts["propagated"] += 1
-                    counts["facts"] += copied
-                    for p, table in grown_facts(conn, stratum).items():
-                        changed[p] = grown[p] = table
-                    continue
                 why, whole = "a limit of the run was reached (evaluated, to stop as a full run does)", True
             not_updated.append(f"{'/'.join(stratum.predicates)} not updated by its changes: {why}")
         resume = 1 if whole else _resume_at(conn, stratum, tables.decls, changed, previous.run_id, old_start, length)
@@ -309,12 +310,7 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
         if stratum.recursive and span > 1 and k + span - 1 > max_rounds:
             resume = 1  # a full run stops within the copied rounds: evaluate, to stop as it does
         if resume > 1:
-            if resume > length:  # taken over whole: never read by round, so filled without the round index
-                for p in stratum.predicates:
-                    conn.execute(round_index(p, create=False))
-            copied = sum(_copy(conn, tables.decls[p], previous.run_id, k - old_start, old_start + resume - 1)
-                         for p in stratum.predicates)
-            run.facts += copied
+            copied = _take_over(run, stratum, previous.run_id, k - old_start, old_start + resume - 1, resume > length)
             if max_facts and run.facts > max_facts:  # a full run would have stopped here: evaluate, to stop as it does
                 _forget(run, stratum, copied)
                 resume = 1
@@ -331,13 +327,8 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
         k = stratum_fixpoint(run, stratum, constants, k + resume - 1, max_rounds)
         # only a stratum that may still take over, resume or propagate needs to know what changed here
         wanted = set().union(*(_reads(s) for j, s in enumerate(plan[i + 1:], start=i + 1) if not day_stale[j]))
-        for p in stratum.predicates:
-            if p in wanted:
-                differs, rows, only_grown = _derived_changes(conn, tables.decls[p], previous.run_id)
-                if differs:
-                    changed[p] = rows
-                    if only_grown:
-                        grown[p] = table_name(GROWN, p)
+        _note_changes(conn, [tables.decls[p] for p in stratum.predicates if p in wanted], previous.run_id, changed,
+                      grown)
     if spans_out is not None:
         spans_out += [(start, end - start) for start, end in zip(starts, starts[1:] + [k])]
     return k - 1, Reuse(previous.run_id, None, len(plan), counts["reused"], counts["facts"], counts["resumed"],
@@ -347,16 +338,36 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
 _ALL_ROUNDS = 2 ** 62
 
 
+def _take_over(run: _Run, stratum: Stratum, previous: str, shift: int, below: int, whole: bool) -> int:
+    """Copy the stratum's previous facts of rounds below `below` into the run, `shift` rounds later; returns
+    how many. A stratum taken over whole is never read by round: it is filled without its round index."""
+    if whole:
+        for p in stratum.predicates:
+            run.conn.execute(round_index(p, create=False))
+    copied = sum(_copy(run.conn, run.tables.decls[p], previous, shift, below) for p in stratum.predicates)
+    run.facts += copied
+    return copied
+
+
+def _note_changes(conn: sqlite3.Connection, decls: list[Declaration], previous: str, changed: Changes,
+                  grown: Grown) -> None:
+    """Record which facts of these evaluated predicates differ from the previous run's (and which only
+    gained facts), for the strata above."""
+    for decl in decls:
+        differs, rows, only_grown = _derived_changes(conn, decl, previous)
+        if differs:
+            changed[decl.name] = rows
+            if only_grown:
+                grown[decl.name] = table_name(GROWN, decl.name)
+
+
 def _propagate(run: _Run, stratum: Stratum, constants, grown: Grown, previous: str, shift: int, k: int,
                length: int, max_rounds: int, evidence) -> tuple[int, int] | None:
-    """Take the stratum's previous facts over (`shift` rounds later; `length` rounds before) and propagate
-    what its inputs gained
-    (propagate.py): (the round the next stratum starts in, the facts taken over); None, with nothing of the
-    stratum left, when a limit of the run is reached, where the caller evaluates it to fail as a full run does."""
-    for p in stratum.predicates:  # a propagation reads no fact by round: it knows which rounds hold some
-        run.conn.execute(round_index(p, create=False))
-    copied = sum(_copy(run.conn, run.tables.decls[p], previous, shift, _ALL_ROUNDS) for p in stratum.predicates)
-    run.facts += copied
+    """Take the stratum's previous facts over (`shift` rounds later; `length` rounds before) and propagate what
+    its inputs gained (propagate.py): (the round the next stratum starts in, the facts taken over); None, with
+    nothing of the stratum left, when a limit of the run is reached (the caller evaluates it, to fail as a full
+    run does)."""
+    copied = _take_over(run, stratum, previous, shift, _ALL_ROUNDS, True)  # a propagation reads no fact by round
     added = 0
     if not (run.max_facts and run.facts > run.max_facts):
         inputs = {p: t for p, t in grown.items() if p in _reads(stratum)}
