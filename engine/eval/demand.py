@@ -138,8 +138,9 @@ def _propagation(rule, atom: Atom, joined: list[Atom], bound: dict[str, frozense
             params.append(numbers.stored(a.value))
         else:
             picked.append(exprs[a.name])
+    joins = froms[0] + "".join(f" CROSS JOIN {f}" for f in froms[1:2]) + "".join(f", {f}" for f in froms[2:])
     sql = (f"INSERT OR IGNORE INTO {table_name('d', atom.predicate)} SELECT DISTINCT {', '.join(picked)}, :step "
-           f"FROM {', '.join(froms)} WHERE {' AND '.join(where)}")
+           f"FROM {joins} WHERE {' AND '.join(where)}")  # CROSS JOIN: the last step's demand is the outer loop
     return sql, dict(tables.params, **{f"k{i}": v for i, v in enumerate(params)})
 
 
