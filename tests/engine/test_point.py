@@ -165,11 +165,13 @@ def test_a_reader_is_shown_a_partial_answer_as_a_runs(tmp_path):
     with api.Case.open(tmp_path / "case.db", as_principal="paris") as case:
         withheld = proof_api.render(case.why('blocked("co:hidden-holding")', program=program), "text")
         _, rows = case.query("blocked(P)", program=program)
+        asked = [case.query(f'blocked("{p}")', program=program)[1] for p in ("co:hidden-holding", "co:plain")]
         missing = proof_api.render(case.whynot('blocked("co:other")', program=program), "text")
         assert case.runs() == []
     assert withheld.splitlines()[0].endswith("(1 withheld part: SECRET REL TO UK)")
     assert "fiu-note-9" not in withheld
     assert rows == [["co:plain"]]
+    assert asked == [[], [["co:plain"]]]  # with a constant: the demand, its evidence read in place
     assert "fiu-note-9" not in missing and "co:hidden-holding" not in missing
 
 
