@@ -204,6 +204,8 @@ def main(argv: list[str]) -> None:
         from .incremental import incremental_job as fn
     elif job == "point":
         from .point import point_job as fn
+    elif job == "load":
+        from .postgres import load_job as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

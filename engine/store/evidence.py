@@ -83,8 +83,11 @@ def _ensure_table(store: Store, decl: Declaration, indexes: bool = True) -> None
             raise store_error("S001", f"the case file {store.path} was made with a different declaration of "
                                       f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
         return
-    store.conn.execute(create_table_sql(name, wanted, references={"_source": ("sources", "id")}))
-    create_indexes(store, decl, full=indexes or postgres)  # PostgreSQL loads keep the indexes (staging_pg.py)
+    # the reference to `sources` is declared, never enforced (SQLite's foreign keys are off; a load checks
+    # every record's source itself, L011): on PostgreSQL, which would check it row by row, it is left out
+    references = None if postgres else {"_source": ("sources", "id")}
+    store.conn.execute(create_table_sql(name, wanted, references=references))
+    create_indexes(store, decl, full=indexes)
 
 
 def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:

@@ -1,4 +1,4 @@
-"""Moving a case file whole into a PostgreSQL database: every table, its rows (through COPY), keys and indexes,
+"""Moving a case file whole into a PostgreSQL database: every table, its rows (through COPY), primary keys and indexes,
 in one transaction on the server: the case arrives whole or not at all.
 
 A column's type follows SQLite's affinity rules: text stays TEXT, any number becomes NUMERIC (exact decimals;
@@ -85,15 +85,10 @@ def _copy_table(case: Store, pg, name: str) -> int:
 
 def _create_sql(conn: sqlite3.Connection, name: str, info: list) -> str:
     keys = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]]
-    refs = {r[3]: (r[2], r[4]) for r in conn.execute(f"PRAGMA foreign_key_list({quote(name)})")}
-    parts = []
+    parts = []  # no REFERENCES: a case file declares them, SQLite never enforces them (evidence._ensure_table)
     for _, column, declared, notnull, _, _ in info:
         part = f"{quote(column)} {column_type(conn, name, column, declared)}"
-        if notnull:
-            part += " NOT NULL"
-        if column in refs:
-            part += f" REFERENCES {quote(refs[column][0])}({quote(refs[column][1])})"
-        parts.append(part)
+        parts.append(part + " NOT NULL" if notnull else part)
     if keys:
         parts.append(f"PRIMARY KEY ({', '.join(quote(k) for k in keys)})")
     return f"CREATE TABLE {quote(name)} ({', '.join(parts)})"

@@ -1,9 +1,11 @@
 """Staging on PostgreSQL: one file's rows COPYed into a temporary table, then the new ones moved into its
 evidence table in one statement (staging.Stage, for a case on PostgreSQL).
 
-The evidence table keeps its indexes (dropping them would lock out every reader until the load commits);
-the first row of each `_hash` that the table lacks goes in, in file order, and `ON CONFLICT (_hash) DO
-NOTHING` leaves alone a record that another load added meanwhile."""
+The first row of each `_hash` that the table lacks goes in, in file order. A table this load made has no
+index but its partial ones until the load has filled it (loading.py then builds them, sorted, much faster
+than row by row), and no other transaction can see it; a table that was there keeps its indexes (dropping
+them would lock out its readers until the load commits), and `ON CONFLICT (_hash) DO NOTHING` leaves alone
+a record that another load added meanwhile."""
 
 from __future__ import annotations
 
@@ -32,12 +34,14 @@ class PostgresStage(Stage):
                 copy.write_row(row)
 
     def _insert_new(self, recorded_at: str, batch: int) -> int:
-        table = quote(table_name(self.decl.name))
+        name = table_name(self.decl.name)
+        table = quote(name)
         names, values, source = self._moved("firsts")
+        indexed = self.store.conn.execute("SELECT to_regclass(?) IS NOT NULL", [quote(f"{name}_hash")]).fetchone()[0]
         sql = (f"WITH firsts AS (SELECT DISTINCT ON (_hash) * FROM {STAGE} AS f WHERE NOT EXISTS "
                f"(SELECT 1 FROM {table} AS e WHERE e._hash = f._hash) ORDER BY _hash, _n) "
-               f"INSERT INTO {table} ({names}) SELECT {values} FROM {source} ORDER BY s._n "
-               "ON CONFLICT (_hash) DO NOTHING")
+               f"INSERT INTO {table} ({names}) SELECT {values} FROM {source} ORDER BY s._n"
+               + (" ON CONFLICT (_hash) DO NOTHING" if indexed else ""))
         return self.store.conn.execute(sql, [*(self._meta or ()), recorded_at, batch]).rowcount
 
 
