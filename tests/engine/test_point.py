@@ -247,3 +247,45 @@ def test_a_point_question_looks_the_case_files_evidence_up_by_index(request, fix
                step.startswith("SEARCH e USING INDEX ev_listed_args (party=?") for step in plans["R1"]), plans
     assert any(step.startswith("SEARCH e USING INDEX ev_owns__owned (owned=?)") for step in plans["R2"]), plans
     assert not [step for steps in plans.values() for step in steps if step.startswith(("SCAN e", "SCAN r "))], plans
+
+
+META = textwrap.dedent('''\
+    rulebook meta "Metadata and a nullary fact, read in place" version "1"
+    evidence listed(party: entity, list: text) "listed"
+    evidence owns(owner: entity, owned: entity, percent: percent) "holding"
+    evidence active() "the regime is active"
+    conclusion blocked(party: entity) "blocked"
+    rule R1 "Listed by a good source, while the regime is active" cites "t":
+      blocked(P) if listed(P, "SDN") with reliability = R and R <= "B" and active().
+      because "{P} is listed".
+    rule R2 "Owned" cites "t":
+      blocked(E) if Total = sum(Pct for owns(O, E, Pct) and blocked(O)) and Total >= 50.
+      because "{E} is owned {Total}%".
+    ''')
+
+
+def test_metadata_and_nullary_evidence_read_in_place_are_the_full_runs(tmp_path):
+    """An atom with metadata (a source's grade: W's listing comes from a poorer source) and a nullary fact,
+    in the demanded stratum, read in place: the same facts and proofs as a full run."""
+    manifest = '{"sources": [{"id": "%s", "name": "%s", "reliability": "%s"}], "files": {"listed.csv": {"source": "%s"}}}'
+    files = {"official": {"listed.csv": "party,list\nX,SDN\nY,SDN\n", "active.csv": "_document\ng1\n",
+                          "owns.csv": "owner,owned,percent\nX,A,30\nY,A,25\nW,C,60\nA,B,60\n",
+                          "manifest.json": manifest % ("ofac", "OFAC", "A", "ofac")},
+             "press": {"listed.csv": "party,list\nW,SDN\n", "manifest.json": manifest % ("press", "Press", "E", "press")}}
+    for folder, texts in files.items():
+        (tmp_path / folder).mkdir()
+        for name, text in texts.items():
+            (tmp_path / folder / name).write_text(text)
+    (tmp_path / "m.rules").write_text(META)
+    program = api.load_rulebook(tmp_path / "m.rules")
+    plan = make_plan(program_on(program, AS_OF))
+    assert read_in_place(plan, needed(program, plan, "blocked"), Demand("blocked", ("B",)),
+                         {d.name: d for d in program.declarations}) == {"active", "listed", "owns"}
+    with api.Case.open(tmp_path / "case.db", create=True) as case:
+        case.load(program, tmp_path / "official")
+        case.load(program, tmp_path / "press")
+        run = case.run(program, as_of=AS_OF)
+        assert run.conclusions["blocked"] == [["A"], ["B"], ["X"], ["Y"]]
+        for atom in ('blocked("A")', 'blocked("B")', 'blocked("X")'):
+            assert _partial_json(case, program, atom, run.run_id) == proof_api.render(case.why(atom, run.run_id), "json")
+        assert [case.query(f'blocked("{p}")', program=program, as_of="2030-01-01")[1] for p in "BCW"] == [[["B"]], [], []]
