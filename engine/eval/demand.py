@@ -41,8 +41,9 @@ class Demand:
 
 
 def _usable(lits, members: frozenset[str]) -> list[Atom]:
-    """The positive atoms of lower strata or evidence among `lits`, without metadata (joined for demand)."""
-    return [a for a in lits if isinstance(a, Atom) and a.predicate not in members and not a.meta]
+    """The positive atoms of lower strata or evidence among `lits` (joined for demand: by their arguments
+    only; conditions on an atom's metadata are ignored, as comparisons are, which can only demand more)."""
+    return [a for a in lits if isinstance(a, Atom) and a.predicate not in members]
 
 
 def _call_sites(rule, members: frozenset[str]):

@@ -258,18 +258,19 @@ META = textwrap.dedent('''\
     rule R1 "Listed by a good source, while the regime is active" cites "t":
       blocked(P) if listed(P, "SDN") with reliability = R and R <= "B" and active().
       because "{P} is listed".
-    rule R2 "Owned" cites "t":
-      blocked(E) if Total = sum(Pct for owns(O, E, Pct) and blocked(O)) and Total >= 50.
+    rule R2 "Owned, counted per filing" cites "t":
+      blocked(E) if Total = sum(Pct for owns(O, E, Pct) with document = D and blocked(O)) and Total >= 50.
       because "{E} is owned {Total}%".
     ''')
 
 
 def test_metadata_and_nullary_evidence_read_in_place_are_the_full_runs(tmp_path):
-    """An atom with metadata (a source's grade: W's listing comes from a poorer source) and a nullary fact,
-    in the demanded stratum, read in place: the same facts and proofs as a full run."""
+    """Atoms with metadata (a source's grade: W's listing comes from a poorer source; holdings counted per
+    filing: X's 30% filed twice is 60%) and a nullary fact, in the demanded stratum, read in place and
+    restricted by demand (through the atom with metadata too): the same facts and proofs as a full run."""
     manifest = '{"sources": [{"id": "%s", "name": "%s", "reliability": "%s"}], "files": {"listed.csv": {"source": "%s"}}}'
     files = {"official": {"listed.csv": "party,list\nX,SDN\nY,SDN\n", "active.csv": "_document\ng1\n",
-                          "owns.csv": "owner,owned,percent\nX,A,30\nY,A,25\nW,C,60\nA,B,60\n",
+                          "owns.csv": "owner,owned,percent,_document\nX,A,30,f1\nX,A,30,f2\nW,C,60,f3\nA,B,60,f4\n",
                           "manifest.json": manifest % ("ofac", "OFAC", "A", "ofac")},
              "press": {"listed.csv": "party,list\nW,SDN\n", "manifest.json": manifest % ("press", "Press", "E", "press")}}
     for folder, texts in files.items():
