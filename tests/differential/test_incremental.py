@@ -254,3 +254,27 @@ def test_a_propagated_run_past_a_limit_fails_as_a_full_run_does():
     assert grown.reuse.strata_propagated == 1 and grown.counts["reach"] == 28
     full = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW)
     assert facts_digest(conn, program, full.run_id) == facts_digest(conn, program, grown.run_id)
+
+
+def _round_and_rule(conn, run_id: str, party: str) -> tuple:
+    return conn.execute('SELECT _round, _rule FROM "fact_blocked" WHERE run_id = ? AND party = ?',
+                        [run_id, party]).fetchone()
+
+
+def test_a_new_listing_lowers_a_blocked_party_to_round_one_and_its_rule_to_the_listing_rule():
+    """n0 listed blocks n1 (60%) in the second round, and n1 blocks n2 in the third; listing n1 too makes it
+    blocked in the first round by B1, and n2 in the second: the update moves facts down and changes their rule."""
+    program = harness.parse_program(DEEP)
+    conn = harness.new_conn()
+    _tables(conn, program)
+    for n, (pred, row) in enumerate([("listed", ("n0",)), ("owns", ("n0", "n1", 60)), ("owns", ("n1", "n2", 60))]):
+        _add(conn, pred, row, 0, (None, None), n)
+    first = evaluate(conn, program, _selection(0), as_of=DAYS[0], now=harness.NOW)
+    assert [_round_and_rule(conn, first.run_id, p) for p in ("n0", "n1", "n2")] == [(1, "B1"), (2, "B2"), (3, "B2")]
+    _add(conn, "listed", ("n1",), 1, (None, None), 3)
+    grown = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW,
+                     previous=Previous(first.run_id, DAYS[0], _selection(0)))
+    assert grown.reuse.strata_propagated >= 1 and not grown.reuse.not_updated
+    assert [_round_and_rule(conn, grown.run_id, p) for p in ("n0", "n1", "n2")] == [(1, "B1"), (1, "B1"), (2, "B2")]
+    full = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW)
+    assert facts_digest(conn, program, full.run_id) == facts_digest(conn, program, grown.run_id)
