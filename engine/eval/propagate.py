@@ -89,6 +89,7 @@ class Propagation:
         self.last = 0  # the last round of the previous facts (see settle)
         self.left: set[int] = set()  # rounds some previous fact left (for a lower one)
         self.arrived: set[int] = set()  # rounds that facts took (new, or from a higher round)
+        self.added = 0  # new facts so far
         self._make_tables()
         self.first, self.later = [], []
         for i, rule in enumerate(stratum.rules):
@@ -135,24 +136,30 @@ class Propagation:
                f"{q.sql(select + [':pos'], distinct=not decl.columns)}")
         return _Statement(rule, position, sql, dict(compiler.params, **evidence_params, pos=position))
 
-    def settle(self, start: int, last: int, max_rounds: int) -> tuple[int, int]:
-        """Settle the rounds from the stratum's first (`start`) on; returns (the round the next stratum starts
-        in, facts added). Every previous fact of the stratum must be in r_<pred>, at its round in this run,
+    def settle(self, start: int, last: int, max_rounds: int, budget: int) -> int | None:
+        """Settle the rounds from the stratum's first (`start`) on; returns the round the next stratum starts
+        in (the facts it added: `added`). Every previous fact of the stratum must be in r_<pred>, at its round in this run,
         the last of them in round `last` (each round from `start` to `last` holds some). Past `max_rounds` or
-        the run's fact limit it stops early: the caller then evaluates the stratum."""
-        k, added, self.last = start, 0, last
+        the run's fact limit it stops early: the caller then evaluates the stratum. None, as soon as the rows
+        gained and the facts changed are more than `budget`: every round joins all of them, and evaluating
+        the stratum costs less."""
+        k, self.last = start, last
+        changes = sum(self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in self.grown.values())
         while True:
+            if changes > budget:
+                return None
             statements = self.first if k == start else self.later
             for st in statements:
                 params = dict(st.params, k=k, as_of=self.run.as_of)
                 if self.run.trace:
                     self.run.trace(st.sql, params)
                 execute(self.conn, st.rule, st.sql, params)
-            added += self._merge(k)
+            new, moved = self._merge(k)
+            self.added, changes = self.added + new, changes + moved
             if not self.stratum.recursive or not self._holds(k):
-                return k + 1, added
+                return k + 1
             if k >= max_rounds or (self.run.max_facts and self.run.facts > self.run.max_facts):
-                return k + 2, added  # past a limit: the caller evaluates the stratum, to stop as a full run does
+                return k + 2  # past a limit: the caller evaluates the stratum, to stop as a full run does
             k += 1
 
     def _holds(self, k: int) -> bool:
@@ -166,11 +173,11 @@ class Propagation:
             self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table_name('r', p)} WHERE _round = ?)", [k]).fetchone()[0]
             for p in self.stratum.predicates)
 
-    def _merge(self, k: int) -> int:
+    def _merge(self, k: int) -> tuple[int, int]:
         """Fold round k's candidates into r_<pred>: new facts and facts whose round falls to k take round k
         and the candidate's rule (also noted as changed, and new ones as grown); facts of round k take the
-        candidate's rule when it comes first. Returns the facts added."""
-        new, rules = 0, []
+        candidate's rule when it comes first. Returns (the facts added, the facts that took round k)."""
+        new, moved, rules = 0, 0, []
         for p in self.stratum.predicates:
             cand, r = table_name(CANDIDATE, p), table_name("r", p)
             cols = list(arg_columns(self.tables.decls[p])) or ['"_unit"']
@@ -182,10 +189,12 @@ class Propagation:
                 f"WHERE NOT EXISTS (SELECT 1 FROM {r} AS o WHERE {on})").rowcount
             self.left |= {row[0] for row in self.conn.execute(
                 f"SELECT DISTINCT o._round FROM {cand} AS c JOIN {r} AS o ON {on} WHERE o._round > ?", [k])}
-            if self.conn.execute(
-                    f"INSERT OR REPLACE INTO {table_name(CHANGED, p)} ({names}, _round, _rule) SELECT {picked}, ?, rp.key "
-                    f'FROM {cand} AS c JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
-                    "WHERE o._round IS NULL OR o._round > ?", [k, k]).rowcount:
+            took = self.conn.execute(
+                f"INSERT OR REPLACE INTO {table_name(CHANGED, p)} ({names}, _round, _rule) SELECT {picked}, ?, rp.key "
+                f'FROM {cand} AS c JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
+                "WHERE o._round IS NULL OR o._round > ?", [k, k]).rowcount
+            if took:
+                moved += took
                 self.arrived.add(k)
             self.conn.execute(
                 f"INSERT OR REPLACE INTO {r} ({names}, _round, _rule) SELECT {picked}, ?, rp.key FROM {cand} AS c "
@@ -199,7 +208,7 @@ class Propagation:
         self.run.facts += new
         if rules:
             check_finite(self.conn, self.tables, rules, k, CHANGED)
-        return new
+        return new, moved
 
 
 def evidence_sources(decls, names: set[str], current) -> tuple[dict[str, Source], dict]:

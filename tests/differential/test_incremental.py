@@ -278,3 +278,22 @@ def test_a_new_listing_lowers_a_blocked_party_to_round_one_and_its_rule_to_the_l
     assert [_round_and_rule(conn, grown.run_id, p) for p in ("n0", "n1", "n2")] == [(1, "B1"), (1, "B1"), (2, "B2")]
     full = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW)
     assert facts_digest(conn, program, full.run_id) == facts_digest(conn, program, grown.run_id)
+
+
+def test_a_change_larger_than_the_propagation_budget_is_evaluated_and_says_so():
+    """120 new links (the budget is 100 rows and facts for strata this small): every round of a propagation
+    would join all of them, so the stratum is evaluated instead, with the facts a full run gives."""
+    program = harness.parse_program(DEEP)
+    conn = harness.new_conn()
+    _tables(conn, program)
+    _add(conn, "link", ("n0", "n1"), 0, (None, None), 0)
+    first = evaluate(conn, program, _selection(0), as_of=DAYS[0], now=harness.NOW)
+    for i in range(120):
+        _add(conn, "link", (f"m{i}", f"m{i + 1}"), 1, (None, None), i + 1)
+    grown = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW,
+                     previous=Previous(first.run_id, DAYS[0], _selection(0)))
+    # and the 7,260 new paths are as many changed rows for the stratum above
+    assert grown.reuse.not_updated == tuple(f"{p} not updated by its changes: the change reached more than 100 rows "
+                                            "and facts (evaluating costs less)" for p in ("reach", "flagged"))
+    full = evaluate(conn, program, _selection(1), as_of=DAYS[0], now=harness.NOW)
+    assert facts_digest(conn, program, full.run_id) == facts_digest(conn, program, grown.run_id)
