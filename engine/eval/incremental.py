@@ -441,6 +441,10 @@ def _earliest(conn: sqlite3.Connection, b: Atom, decls, delta: str | None, a: At
     if pairs:
         a_cols = _cols(decls[a.predicate])
         on = " AND ".join(f"d.{a_cols[i]} = b.{b_cols[j]}" for i, j in pairs)
+        # probed once per previous fact: indexed, else each probe reads every changed row
+        keys = sorted({a_cols[i] for i, _ in pairs})
+        bare = [name.strip('"') for name in [delta] + keys]  # validated identifiers, quoted
+        conn.execute(f'CREATE INDEX IF NOT EXISTS temp."{"__".join(bare)}" ON {delta} ({", ".join(keys)})')
         sql += f" AND EXISTS (SELECT 1 FROM {delta} AS d WHERE {on})"
     return conn.execute(sql, [previous]).fetchone()[0]
 
