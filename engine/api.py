@@ -33,6 +33,7 @@ from .lazy import OnFirstUse, lazy_exports
 from .source import SourceFile
 from .store.asof import (Clocks, clocks_of_run, every_record_in_force, in_force_sql, known_at_bound, last_batch,
                          record_clocks, recorded_at_stamp)
+from .store.backend import POSTGRES, dialect
 from .store.schema import Store, open_store, write_transaction
 from .store.timeline import out_of_clocks
 from .syntax import ast
@@ -225,7 +226,12 @@ class Case:
 
     @property
     def principal(self) -> Principal:
-        """The principal this case acts as (MarkingError, exit 2, for a name the case file does not know)."""
+        """The principal this case acts as (MarkingError, exit 2, for a name the case file does not know). On
+        PostgreSQL a role that is a principal's acts as that principal and no other."""
+        if dialect(self.conn) == POSTGRES:
+            from .access.roles_pg import session_principal
+
+            return session_principal(self.conn, self.principal_name)
         return principals.find(self.conn, self.principal_name)
 
     @property
@@ -238,13 +244,31 @@ class Case:
             audit.append(self.conn, action, entity, {**details, "principal": self.principal.name}, self.actor)
 
     # principals and markings
-    def add_principal(self, name: str, kind: str, clearance: str, nationality: str, caveats=None) -> Principal:
-        """Record a user or partner agency with its clearance and nationality; only the owner may."""
+    def add_principal(self, name: str, kind: str, clearance: str, nationality: str, caveats=None,
+                      access: str | None = None, role: str | None = None) -> Principal:
+        """Record a user or partner agency with its clearance and nationality; only the owner may. On
+        PostgreSQL it is also a database role: `role` (default: its name), made or linked, a member of the
+        case's group for `access` (reader, writer or owner; default reader); see access/roles_pg.py."""
+        from .access import roles_pg
+
         self._owner_only("add a principal")
         with write_transaction(self.store):
             added = principals.add(self.conn, self.scheme, name, kind, clearance, nationality, caveats)
-            self.audit("principal.add", name, added.to_json())
+            details = added.to_json()
+            if dialect(self.conn) == POSTGRES:
+                linked = roles_pg.link(self.conn, name, access or "reader", role)
+                details |= {"role": linked.role, "access": linked.access}
+            elif access is not None or role is not None:
+                raise MarkingError("--access and --role give a principal a database role, which only a case on "
+                                   "PostgreSQL has", "leave them out for a case file")
+            self.audit("principal.add", name, details)
         return added
+
+    def principal_roles(self) -> dict:
+        """Each principal's database role and access, by principal name (none on a case file)."""
+        from .access.roles_pg import links
+
+        return links(self.conn)
 
     def principals(self) -> list[Principal]:
         return principals.listed(self.conn)

@@ -19,17 +19,21 @@ def principal():
 @click.option("--clearance", required=True, help="A level of the case file's scheme, e.g. SECRET.")
 @click.option("--nationality", required=True, help="The nationality or agency code REL TO lists name, e.g. UK.")
 @click.option("--caveats", default=None, help="Handling caveats held, comma-separated, e.g. ORCON.")
+@click.option("--access", type=click.Choice(["reader", "writer", "owner"]), default=None,
+              help="PostgreSQL: what its database role may do (default: reader); see docs/teams.md.")
+@click.option("--role", default=None, help="PostgreSQL: its login role, made when missing (default: its name).")
 @db_option
 @json_option
 @handle_errors
-def principal_add(name, kind, clearance, nationality, caveats, db, as_json):
-    """Add a principal (only the owner may)."""
+def principal_add(name, kind, clearance, nationality, caveats, access, role, db, as_json):
+    """Add a principal (only the owner may); on PostgreSQL also a database role."""
     with _case(db, create=True) as case:
-        added = case.add_principal(name, kind, clearance, nationality, caveats)
+        added = case.add_principal(name, kind, clearance, nationality, caveats, access, role)
+        linked = case.principal_roles().get(name)
     if as_json:
-        _echo_json(added.to_json())
+        _echo_json(added.to_json() | ({"role": linked.role, "access": linked.access} if linked else {}))
     else:
-        click.echo(f"added {added.describe()}")
+        click.echo(f"added {added.describe()}" + (f", database role {linked.role} ({linked.access})" if linked else ""))
 
 
 @principal.command("list")
@@ -39,13 +43,14 @@ def principal_add(name, kind, clearance, nationality, caveats, db, as_json):
 def principal_list(db, as_json):
     """List the case file's principals (the owner, who sees everything, is always there)."""
     with _case(db) as case:
-        found = case.principals()
+        found, roles = case.principals(), case.principal_roles()
     if as_json:
-        _echo_json([p.to_json() for p in found])
+        _echo_json([p.to_json() | ({"role": r.role, "access": r.access} if (r := roles.get(p.name)) else {})
+                    for p in found])
         return
     click.echo("owner (the case file's owner: sees everything)")
     for p in found:
-        click.echo(p.describe())
+        click.echo(p.describe() + (f", database role {r.role} ({r.access})" if (r := roles.get(p.name)) else ""))
 
 
 @main.group()

@@ -49,3 +49,6 @@ def _protect_postgres(conn) -> None:
         "WHERE t.tgname = c.relname || '_append_only') ORDER BY tablename")]
     for table in filter(_PROTECTED.match, tables):
         conn.execute(append_only_trigger(table, f"{table} is append-only: records are never changed or removed"))
+    from ..access.roles_pg import secure
+
+    secure(conn)  # the case's roles get their grants and policies on the tables this role made

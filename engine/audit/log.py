@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ..store.backend import POSTGRES, dialect, has_table
 
 GENESIS = "0" * 64
+APPEND_LOCK = 0x5741_5252_414E_5402  # PostgreSQL: the advisory lock appends take turns on
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS audit_log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, "
@@ -90,7 +91,7 @@ def append(conn: sqlite3.Connection, action: str, entity: str | None = None, det
     the caller's transaction is required: appends wait for each other there, so the chain stays one chain."""
     ensure_log(conn)
     if dialect(conn) == POSTGRES:  # one appender at a time; readers are not held up
-        conn.execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+        conn.execute("SELECT pg_advisory_xact_lock(?)", [APPEND_LOCK])  # a reader may append; it may not LOCK TABLE
     actor = actor or default_actor()
     at = at or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     details = json.loads(json.dumps(details or {}, sort_keys=True, default=str))

@@ -1,0 +1,239 @@
+"""Database roles of a case on PostgreSQL: each principal is a login role, a member of one of the case's three
+group roles (NOLOGIN), and the database itself refuses what that role may not do.
+
+- `owner`: reads everything, adds principals, changes the scheme (as the case file's owner does).
+- `writer`: reads everything, loads evidence and runs rulebooks (INSERT; UPDATE only of the tables a load
+  upserts); never UPDATE, DELETE or TRUNCATE of evidence, runs or the audit log.
+- `reader`: SELECT of what its markings allow, and INSERT into the audit log (its reads are logged there);
+  evidence rows are filtered by row-level security with the same rule as `Principal.may_see`, so a reader
+  connected with psql sees the records the application would show it, and no others. It cannot read the
+  facts of runs (which may hold values computed from withheld records) nor the commitment salts.
+
+The group roles are named after the database (`warrant_<db>_reader`, ...): roles are shared by the whole
+server, a case is one database. Grants and policies are applied to every table of the case that the
+connected role owns (`secure`, run again after each load and run through `audit.immutable.protect`), since
+a table a writer's load makes is owned by that writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+
+from ..store.backend import POSTGRES, dialect
+from ..store.schema import quote
+from . import principals
+from .markings import DEFAULT_LEVELS, MarkingError
+from .principals import OWNER_NAME, Principal
+
+ACCESS = ("reader", "writer", "owner")
+LINKS = ("CREATE TABLE IF NOT EXISTS principal_roles (principal TEXT PRIMARY KEY, role TEXT NOT NULL UNIQUE, "
+         "access TEXT NOT NULL)")
+SALTS = "CREATE TABLE IF NOT EXISTS commitment_salts (key TEXT PRIMARY KEY, salt BYTEA NOT NULL)"
+_MARKED = re.compile(r"^ev_[a-z][a-z0-9_]*$")  # tables whose rows carry a record's marking (_hash, _source)
+_APPEND_ONLY = re.compile(r"^(audit_log|audit_checkpoints|runs|run_rulebooks|run_clocks|loads|rulebooks"
+                          r"|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
+_NOT_FOR_READERS = re.compile(r"^(commitment_salts|fact_[a-z][a-z0-9_]*)$")
+_ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}")
+_PARTNER = "^[A-Z][A-Z0-9-]{0,31}$"  # access.markings._PARTNER, as a PostgreSQL pattern
+
+
+@dataclass(frozen=True)
+class Link:
+    """A principal's login role and the group it is a member of."""
+
+    principal: str
+    role: str
+    access: str
+
+
+def group_role(conn, access: str) -> str:
+    """The name of the case's group role for `access` (named after the database, at most 63 bytes)."""
+    db = conn.execute("SELECT current_database()").fetchone()[0]
+    name = f"warrant_{db}_{access}"
+    return name if len(name.encode()) <= 63 else f"warrant_{hashlib.sha256(db.encode()).hexdigest()[:16]}_{access}"
+
+
+def groups_made(conn) -> bool:
+    """Whether the case's group roles exist (set up by the first `principal add`)."""
+    return _role_exists(conn, group_role(conn, "reader"))
+
+
+def _role_exists(conn, role: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", [role]).fetchone() is not None
+
+
+def link(conn, principal: str, access: str, role: str | None) -> Link:
+    """Make `principal` a database role (inside the caller's transaction): its login role `role` (default: the
+    principal's name), made (LOGIN, no password: the server's administrator sets one) when missing and linked when it exists, becomes a member of the
+    case's group for `access`; the groups, grants and policies are made first when the case has none.
+    MarkingError (A001) for a bad access, a role name taken or a server refusing the connected role."""
+    if access not in ACCESS:
+        raise MarkingError(f"{access!r} is not a kind of access", "give --access reader, writer or owner")
+    login = principal if role is None else role
+    if not _ROLE_NAME.fullmatch(login):
+        raise MarkingError(f"{login!r} cannot name a database role", "give --role a name of letters, digits and _ "
+                           "(at most 63 characters)")
+    groups = {a: group_role(conn, a) for a in ACCESS}
+    if login in groups.values():
+        raise MarkingError(f"{login!r} is one of the case's group roles", "give --role a login role of its own")
+    conn.execute(LINKS)
+    taken = conn.execute("SELECT principal FROM principal_roles WHERE role = ?", [login]).fetchone()
+    if taken:
+        raise MarkingError(f"the database role {login!r} is already principal {taken[0]!r}",
+                           "give --role another login role: one role is one principal")
+    _guarded(conn, lambda: _grant(conn, groups, login, access))
+    conn.execute("INSERT INTO principal_roles (principal, role, access) VALUES (?, ?, ?)", [principal, login, access])
+    return Link(principal, login, access)
+
+
+def _grant(conn, groups: dict[str, str], login: str, access: str) -> None:
+    setup(conn)
+    found = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = ?", [login]).fetchone()
+    if found is None:
+        conn.execute(f"CREATE ROLE {quote(login)} LOGIN")
+    elif found[0]:
+        raise MarkingError(f"the database role {login!r} is a superuser, which no grant or policy holds back",
+                           "give --role a role without SUPERUSER")
+    conn.execute(f"GRANT {quote(groups[access])} TO {quote(login)}")
+
+
+def _guarded(conn, action) -> None:
+    """Run `action`; the server refusing the connected role (no CREATEROLE, not the tables' owner) is A001."""
+    import psycopg
+
+    try:
+        action()
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise MarkingError(f"the server refused: {exc.diag.message_primary}",
+                           "run warrant principal add as the case's owner, a role with CREATEROLE "
+                           "(e.g. createuser --createrole alice)") from None
+
+
+def setup(conn) -> None:
+    """The case's group roles (made when missing, the connected role a member of the owner group), the
+    visibility functions, and the grants and policies of every table the connected role owns."""
+    groups = {a: group_role(conn, a) for a in ACCESS}
+    for name in groups.values():
+        if not _role_exists(conn, name):
+            conn.execute(f"CREATE ROLE {quote(name)} NOLOGIN")
+    if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+        conn.execute(f"GRANT {quote(groups['owner'])} TO CURRENT_USER")
+    schema = quote(conn.execute("SELECT current_schema()").fetchone()[0])
+    conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {', '.join(map(quote, groups.values()))}")
+    conn.execute(f"GRANT CREATE ON SCHEMA {schema} TO {quote(groups['writer'])}, {quote(groups['owner'])}")
+    conn.execute(LINKS)
+    conn.execute(SALTS)  # made now: a reader's first redacted proof could not make it
+    for statement in visibility_functions(schema):
+        conn.execute(statement)
+    secure(conn)
+
+
+def secure(conn) -> None:
+    """Grant the case's groups their privileges on each table the connected role owns that has none yet, and
+    put row-level security on the evidence tables among them. Nothing when the case has no group roles."""
+    if dialect(conn) != POSTGRES or not groups_made(conn):
+        return
+    groups = {a: group_role(conn, a) for a in ACCESS}
+    schema = quote(conn.execute("SELECT current_schema()").fetchone()[0])
+    tables = [r[0] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND pg_has_role(tableowner, 'USAGE') "
+        "AND NOT has_table_privilege(?, format('%I.%I', schemaname, tablename), 'SELECT') ORDER BY tablename",
+        [groups["writer"]])]
+    for table in tables:
+        for access, privileges in table_privileges(table).items():
+            if privileges:
+                conn.execute(f"GRANT {', '.join(privileges)} ON {quote(table)} TO {quote(groups[access])}")
+        if _MARKED.match(table):
+            conn.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
+            conn.execute(f"CREATE POLICY warrant_team ON {quote(table)} TO {quote(groups['owner'])}, "
+                         f"{quote(groups['writer'])} USING (true) WITH CHECK (true)")
+            conn.execute(f"CREATE POLICY warrant_marked ON {quote(table)} FOR SELECT TO {quote(groups['reader'])} "
+                         f"USING ({schema}.warrant_may_see(_hash, _source))")
+
+
+def table_privileges(table: str) -> dict[str, tuple[str, ...]]:
+    """What each group may do with `table`: nobody changes or removes a row of an append-only table."""
+    if table == "audit_log":
+        return {"reader": ("SELECT", "INSERT"), "writer": ("SELECT", "INSERT"), "owner": ("SELECT", "INSERT")}
+    reader = () if _NOT_FOR_READERS.match(table) else ("SELECT",)
+    if _APPEND_ONLY.match(table):
+        return {"reader": reader, "writer": ("SELECT", "INSERT"), "owner": ("SELECT", "INSERT")}
+    writer = ("SELECT",) if table in ("principals", "principal_roles") else ("SELECT", "INSERT", "UPDATE")
+    return {"reader": reader, "writer": writer, "owner": ("SELECT", "INSERT", "UPDATE", "DELETE")}
+
+
+def visibility_functions(schema: str) -> list[str]:
+    """`warrant_sees(classification, releasability, caveats)`: whether the principal of the connected role may
+    see a record of that marking (`Principal.may_see`: cleared to its level, released to it, holding every
+    caveat; a marking the scheme refuses is seen by none); `warrant_may_see(hash, source)`: the same for a
+    stored record, marked by its own marking, else its source's, else the scheme's default. Every name is
+    qualified with the case's schema, so that a temporary table cannot stand in for the principals."""
+    default = json.dumps({"levels": list(DEFAULT_LEVELS), "default": DEFAULT_LEVELS[0]}).replace("'", "''")
+    norm = "upper(regexp_replace(btrim({0}), '\\s+', ' ', 'g'))"
+    rel, cls = norm.format("rel"), norm.format("cls")
+    words = "(SELECT " + norm.format("w") + " AS w FROM unnest(string_to_array({0}, ',')) AS w)"
+    partners = words.format("substr(" + rel + ", 8)")
+    return [
+        f"""CREATE OR REPLACE FUNCTION {schema}.warrant_sees(cls text, rel text, cav text) RETURNS boolean
+        LANGUAGE sql STABLE AS $$
+        WITH scheme AS (SELECT COALESCE((SELECT value::jsonb FROM {schema}.meta WHERE key = 'marking_scheme'),
+                                        '{default}'::jsonb) AS s),
+             levels AS (SELECT l.name, l.rank FROM scheme, jsonb_array_elements_text(s->'levels')
+                        WITH ORDINALITY AS l(name, rank)),
+             me AS (SELECT p.kind, p.clearance, p.nationality, string_to_array(p.caveats, ',') AS held
+                    FROM {schema}.principal_roles r JOIN {schema}.principals p ON p.name = r.principal
+                    WHERE r.role = current_user)
+        SELECT COALESCE((SELECT
+            (SELECT rank FROM levels WHERE name = me.clearance)
+              >= (SELECT rank FROM levels WHERE name = COALESCE({cls}, (SELECT s->>'default' FROM scheme)))
+            AND CASE WHEN rel IS NULL THEN true
+                     WHEN {rel} IN ('LOCAL ONLY', 'NOFORN') THEN me.kind = 'user'
+                     WHEN {rel} LIKE 'REL TO %' THEN
+                       NOT EXISTS (SELECT 1 FROM {partners} AS p WHERE p.w !~ '{_PARTNER}')
+                       AND me.nationality IN (SELECT w FROM {partners} AS p)
+                     ELSE false END
+            AND (cav IS NULL OR NOT EXISTS (SELECT 1 FROM {words.format('cav')} AS c
+                                            WHERE replace(c.w, ' ', '-') !~ '{_PARTNER}' OR NOT c.w = ANY(me.held)))
+          FROM me), false)
+        $$""",
+        f"""CREATE OR REPLACE FUNCTION {schema}.warrant_may_see(h text, src text) RETURNS boolean
+        LANGUAGE sql STABLE AS $$
+        SELECT COALESCE(
+          (SELECT {schema}.warrant_sees(classification, releasability, caveats) FROM {schema}.record_markings
+           WHERE hash = h),
+          (SELECT {schema}.warrant_sees(classification, releasability, caveats) FROM {schema}.sources WHERE id = src),
+          {schema}.warrant_sees(NULL, NULL, NULL))
+        $$""",
+    ]
+
+
+def session_link(conn) -> Link | None:
+    """The principal the connected role is, None when it is none (the role that made the case: the owner)."""
+    if dialect(conn) != POSTGRES or conn.execute("SELECT to_regclass('principal_roles')").fetchone()[0] is None:
+        return None
+    row = conn.execute("SELECT principal, role, access FROM principal_roles WHERE role = current_user").fetchone()
+    return None if row is None else Link(*row)
+
+
+def links(conn) -> dict[str, Link]:
+    """Every principal's role, by principal name ({} on a case file, or before the first role)."""
+    if dialect(conn) != POSTGRES or conn.execute("SELECT to_regclass('principal_roles')").fetchone()[0] is None:
+        return {}
+    return {r[0]: Link(*r) for r in conn.execute("SELECT principal, role, access FROM principal_roles ORDER BY principal")}
+
+
+def session_principal(conn, name: str | None) -> Principal:
+    """The principal a command on PostgreSQL acts as: the connected role's own when it is a principal's (one of
+    the owner group acts as the owner, seeing everything), and asking to act as another is A001; a role that is
+    no principal's (the one that made the case) acts as `name`, as on a case file."""
+    mine = session_link(conn)
+    if mine is None:
+        return principals.find(conn, name)
+    if name is not None and name not in (mine.principal, OWNER_NAME if mine.access == "owner" else mine.principal):
+        raise MarkingError(f"connected as the database role {mine.role!r}, which is principal {mine.principal!r}, "
+                           f"this command cannot act as {name!r}", f"leave out --as, or connect as {name}'s role")
+    found = principals.find(conn, mine.principal)
+    return replace(found, owner=True) if mine.access == "owner" else found

@@ -1,0 +1,252 @@
+"""Principals of a case on PostgreSQL are database roles (issue 18): a reader's role cannot change evidence,
+runs or the audit log (SQLSTATE 42501 from the server itself), nobody's role may change or remove an audit
+entry, and row-level security shows a reader connected directly the records its markings allow, exactly those
+the application shows it. Each test gets a fresh database on the test server (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from click.testing import CliRunner
+
+from engine import api
+from engine.access.principals import Principal
+from engine.access.reader import Reader
+from engine.cli import main
+from test_markings import RULES  # listed and owns
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [{"id": "press", "name": "Press"},
+           {"id": "fiu", "name": "Partner FIU", "classification": "SECRET", "releasability": "REL TO UK, FR"},
+           {"id": "desk", "name": "Local desk", "releasability": "LOCAL ONLY"}]
+LISTED = ("party,list,_classification,_releasability,_caveats\n"
+          "P1,SDN,,,\nP2,SDN,SECRET,,\nP3,SDN,TOP SECRET,,\nP4,SDN,,REL TO UK,\nP5,SDN,,REL TO FR,\n"
+          "P6,SDN,,LOCAL ONLY,\nP7,SDN,,,ORCON\nP8,SDN,SECRET,REL TO UK,ORCON\n")
+OWNS = "owner,owned,percent\nP1,C1,30\nP2,C1,25\n"
+PRINCIPALS = [  # name, kind, clearance, nationality, caveats
+    ("liaison", "user", "OFFICIAL", "UK", None), ("analyst", "user", "SECRET", "UK", None),
+    ("partner", "agency", "TOP SECRET", "FR", "ORCON"), ("cleared", "user", "TOP SECRET", "UK", "ORCON"),
+    ("visitor", "user", "SECRET", "DE", None)]
+
+
+def as_role(url: str, role: str) -> str:
+    """`url` connecting as `role` (the test server trusts local connections: no password)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rsplit('@', 1)[1]}"))
+
+
+def _facts(root: Path) -> tuple:
+    (root / "m.rules").write_text(RULES)
+    folder = root / "facts"
+    folder.mkdir()
+    (folder / "listed.csv").write_text(LISTED)
+    (folder / "owns.csv").write_text(OWNS)
+    (folder / "manifest.json").write_text(json.dumps({"sources": SOURCES, "files": {
+        "listed.csv": {"source": "press"}, "owns.csv": {"source": "fiu"}}}))
+    return api.load_rulebook(root / "m.rules"), folder
+
+
+def _visible_in_database(url: str, table: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {r[0] for r in conn.execute(f"SELECT _hash FROM {table}")}
+
+
+def _sqlstate(url: str, statement: str) -> str | None:
+    """The SQLSTATE the server answers `statement` with, run as the URL's role (None: it was allowed)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        try:
+            conn.execute(statement)
+        except psycopg.Error as exc:
+            return exc.sqlstate
+        finally:
+            conn.rollback()
+    return None
+
+
+@pytest.fixture
+def postgres_url(postgres_url):
+    """The test's database (tests/conftest.py); the roles the test made, which the whole server shares, are
+    dropped after it, with what they own and were granted."""
+    import psycopg
+
+    def roles() -> set[str]:
+        with psycopg.connect(postgres_url) as conn:
+            return {r[0] for r in conn.execute("SELECT rolname FROM pg_roles")}
+
+    before = roles()
+    yield postgres_url
+    made = sorted(roles() - before)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for role in made:
+            conn.execute(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER')
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+@pytest.fixture
+def team(tmp_path, postgres_url):
+    """A case with marked evidence (a run's facts too, moved from a case file), five readers and a writer."""
+    program, facts = _facts(tmp_path)
+    case_file = str(tmp_path / "case.db")
+    with api.Case.open(case_file) as case:
+        case.load(program, facts)
+        case.run(program, as_of="2024-01-01")
+    api.migrate_case(case_file, postgres_url)
+    with api.Case.open(postgres_url) as case:
+        for name, kind, clearance, nationality, caveats in PRINCIPALS:
+            case.add_principal(name, kind, clearance, nationality, caveats)
+        case.add_principal("loader", "user", "TOP SECRET", "UK", "ORCON", access="writer")
+        case.add_principal("boss", "user", "TOP SECRET", "UK", "ORCON", access="owner")
+    return postgres_url
+
+
+def test_principal_add_makes_a_login_role_in_the_case_group(postgres_url, tmp_path):
+    import psycopg
+
+    runner = CliRunner()
+    added = runner.invoke(main, ["principal", "add", "analyst", "--clearance", "SECRET", "--nationality", "UK",
+                                 "--db", postgres_url])
+    assert added.exit_code == 0, added.output
+    assert "added analyst (user, UK, cleared SECRET), database role analyst (reader)" in added.output
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        db = conn.execute("SELECT current_database()").fetchone()[0]
+        conn.execute("CREATE ROLE existing_login LOGIN")
+        groups = dict(conn.execute("SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE %s",
+                                   [f"warrant_{db}_%"]).fetchall())
+        assert groups == {f"warrant_{db}_{a}": False for a in ("owner", "reader", "writer")}
+        assert conn.execute("SELECT rolcanlogin, pg_has_role('analyst', %s, 'MEMBER'), "
+                            "pg_has_role('analyst', %s, 'MEMBER') FROM pg_roles WHERE rolname = 'analyst'",
+                            [f"warrant_{db}_reader", f"warrant_{db}_writer"]).fetchone() == (True, True, False)
+    linked = runner.invoke(main, ["principal", "add", "bob", "--clearance", "OFFICIAL", "--nationality", "UK",
+                                  "--access", "writer", "--role", "existing_login", "--db", postgres_url])
+    assert linked.exit_code == 0 and "database role existing_login (writer)" in linked.output, linked.output
+    taken = runner.invoke(main, ["principal", "add", "carol", "--clearance", "OFFICIAL", "--nationality", "UK",
+                                 "--role", "analyst", "--db", postgres_url])
+    assert taken.exit_code == 2 and "already principal 'analyst'" in taken.output and "[A001]" in taken.output
+    listed = runner.invoke(main, ["principal", "list", "--db", postgres_url, "--json"])
+    assert [(p["name"], p["role"], p["access"]) for p in json.loads(listed.output)] == [
+        ("analyst", "analyst", "reader"), ("bob", "existing_login", "writer")]
+    with api.Case.open(postgres_url) as case:  # carol's refusal undid her row with her role
+        assert [p.name for p in case.principals()] == ["analyst", "bob"]
+    on_file = runner.invoke(main, ["principal", "add", "dave", "--clearance", "OFFICIAL", "--nationality", "UK",
+                                   "--access", "writer", "--db", str(tmp_path / "case.db")])
+    assert on_file.exit_code == 2 and "only a case on PostgreSQL has" in on_file.output
+
+
+def test_a_reader_role_cannot_change_evidence_runs_or_the_audit_log(team):
+    import psycopg
+
+    with psycopg.connect(team) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")]
+    assert {"ev_listed", "ev_owns", "runs", "run_clocks", "loads", "audit_log", "record_markings"} <= set(tables)
+    assert any(t.startswith("fact_") for t in tables)
+    reader = as_role(team, "analyst")
+    for table in tables:
+        changes = {"UPDATE": f"UPDATE {table} SET {_first_column(team, table)} = NULL",
+                   "DELETE": f"DELETE FROM {table}", "TRUNCATE": f"TRUNCATE {table}"}
+        if table != "audit_log":  # a reader's reads are logged: it appends, through the chain
+            changes["INSERT"] = f"INSERT INTO {table} SELECT * FROM {table} LIMIT 0"
+        for verb, statement in changes.items():
+            assert _sqlstate(reader, statement) == "42501", (table, verb)
+        hidden = table.startswith("fact_") or table == "commitment_salts"
+        assert _sqlstate(reader, f"SELECT * FROM {table}") == ("42501" if hidden else None), table
+    for role in ("loader", "boss"):  # the audit log and the evidence are append-only for every role
+        for table in ("audit_log", "ev_listed", "runs"):
+            for statement in (f"UPDATE {table} SET {_first_column(team, table)} = NULL", f"DELETE FROM {table}",
+                              f"TRUNCATE {table}"):
+                assert _sqlstate(as_role(team, role), statement) == "42501", (role, statement)
+
+
+def _first_column(url: str, table: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                            "ORDER BY ordinal_position LIMIT 1", [table]).fetchone()[0]
+
+
+def test_a_reader_sees_the_same_records_directly_as_through_the_application(team):
+    with api.Case.open(team) as case:
+        everything = {t: {r[0] for r in case.conn.execute(f"SELECT _hash FROM {t}")} for t in ("ev_listed", "ev_owns")}
+        parties = dict(case.conn.execute("SELECT _hash, party FROM ev_listed").fetchall())
+        people = {p.name: p for p in case.principals()}
+        seen = {}
+        for name in [p[0] for p in PRINCIPALS]:  # the readers
+            hidden = Reader(case.conn, people[name], case.scheme).hidden_records(["listed", "owns"])
+            for table, hashes in everything.items():
+                direct = _visible_in_database(as_role(team, name), table)
+                assert direct == hashes - hidden, (name, table)
+            seen[name] = sorted(parties[h] for h in _visible_in_database(as_role(team, name), "ev_listed"))
+    assert seen["liaison"] == ["P1", "P4", "P6"]
+    assert seen["analyst"] == ["P1", "P2", "P4", "P6"]
+    assert seen["partner"] == ["P1", "P2", "P3", "P5", "P7"]  # an agency: never LOCAL ONLY, not REL TO UK
+    assert seen["cleared"] == ["P1", "P2", "P3", "P4", "P6", "P7", "P8"]
+    assert seen["visitor"] == ["P1", "P2", "P6"]
+    for name in ("loader", "boss"):  # a writer and an owner see every record
+        assert {t: _visible_in_database(as_role(team, name), t) for t in everything} == everything
+
+
+def test_the_database_rule_follows_the_scheme_and_refuses_unchecked_markings(team):
+    """A marking the scheme does not know (written by hand, as no load would) is seen by no reader, as the
+    application withholds it; the scheme's order is read from the case."""
+    import psycopg
+
+    with psycopg.connect(team, autocommit=True) as conn:
+        conn.execute("INSERT INTO record_markings SELECT _hash, 'CONFIDENTIAL', NULL, NULL FROM ev_listed "
+                     "WHERE party = 'P1'")
+        conn.execute("UPDATE record_markings SET releasability = 'REL TO uk' WHERE hash IN "
+                     "(SELECT _hash FROM ev_listed WHERE party = 'P4')")  # as a hand would write it: still UK
+    with api.Case.open(team) as case:
+        parties = dict(case.conn.execute("SELECT _hash, party FROM ev_listed").fetchall())
+        analyst = next(p for p in case.principals() if p.name == "analyst")
+        hidden = Reader(case.conn, analyst, case.scheme).hidden_records(["listed"])
+    direct = {parties[h] for h in _visible_in_database(as_role(team, "analyst"), "ev_listed")}
+    assert direct == {parties[h] for h in set(parties) - hidden} == {"P2", "P4", "P6"}
+
+
+def test_a_writer_loads_through_its_role_and_readers_see_its_new_table_by_their_markings(tmp_path, team):
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "holding.csv").write_text("id,owner,owned,percent,_classification\nh1,P1,C2,10,\nh2,P2,C2,20,SECRET\n")
+    rules = tmp_path / "h.rules"
+    rules.write_text('rulebook h "Holdings" version "1"\n'  # its only evidence is new to the case
+                     'evidence holding(id: text, owner: entity, owned: entity, percent: percent) "a holding"\n')
+    with api.Case.open(as_role(team, "loader")) as case:
+        assert case.principal.name == "loader"
+        case.load(api.load_rulebook(rules), folder)
+    with api.Case.open(team) as case:
+        owner, entry = case.conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'ev_holding'").fetchone()[0], \
+            case.audit_entries(action="evidence.load")[-1]
+    assert owner == "loader" and entry.details["principal"] == "loader"
+    ids = {"liaison": ["h1"], "analyst": ["h1", "h2"]}
+    for name, expected in ids.items():
+        with api.Case.open(as_role(team, name)) as case:
+            got = sorted(r[0] for r in case.conn.execute("SELECT id FROM ev_holding"))
+        assert got == expected, name
+
+
+def test_a_reader_acts_as_its_own_principal_and_its_reads_are_logged(team):
+    from engine.access.markings import MarkingError
+
+    url = as_role(team, "liaison")
+    with api.Case.open(url) as case:
+        assert case.principal == Principal("liaison", "user", "OFFICIAL", "UK")
+        case.audit("test.read", "P1", {"withheld": 0})
+    with pytest.raises(MarkingError, match="cannot act as 'analyst'"):
+        api.Case.open(url, as_principal="analyst")
+    result = CliRunner().invoke(main, ["principal", "add", "mallory", "--clearance", "OFFICIAL", "--nationality",
+                                       "UK", "--db", url])
+    assert result.exit_code == 2 and "liaison may not add a principal" in result.output
+    with api.Case.open(as_role(team, "boss")) as case:
+        assert case.principal.owner and case.principal.name == "boss"
+    with api.Case.open(team) as case:
+        last = case.audit_entries(action="test.read")[-1]
+        assert (last.details["principal"], last.entity) == ("liaison", "P1") and case.verify_audit().ok
