@@ -51,6 +51,11 @@ def _user_error(exc: Exception, db: str) -> str | None:
     if (psycopg := sys.modules.get("psycopg")) and isinstance(exc, psycopg.errors.LockNotAvailable):
         busy = busy_error(db)  # waited for another command's write lock in vain, as on a case file
         return render_all(busy.diagnostics, busy.sources)
+    if psycopg and isinstance(exc, psycopg.errors.InsufficientPrivilege):  # a principal's role held back
+        from .access.roles_pg import refused
+
+        denied = refused(exc)
+        return render_all(denied.diagnostics, denied.sources)
     if psycopg and isinstance(exc, psycopg.OperationalError):
         return f"error: the PostgreSQL server failed the command: {' '.join(str(exc).split())}"
     return None

@@ -22,6 +22,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 
+from ..diagnostics import WarrantError, error
 from ..store.backend import POSTGRES, dialect
 from ..store.schema import quote
 from . import principals
@@ -36,7 +37,10 @@ _MARKED = re.compile(r"^ev_[a-z][a-z0-9_]*$")  # tables whose rows carry a recor
 _APPEND_ONLY = re.compile(r"^(audit_log|audit_checkpoints|runs|run_rulebooks|run_clocks|loads|rulebooks"
                           r"|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
 _NOT_FOR_READERS = re.compile(r"^(commitment_salts|fact_[a-z][a-z0-9_]*)$")
+_OWNER_KEPT = {"meta": ("SELECT",), "principals": ("SELECT",), "principal_roles": ("SELECT",),
+               "sources": ("SELECT", "INSERT")}  # what a writer may do with them
 _ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}")
+_GROUPS_KEY = "postgres_roles"  # meta: the case's group roles, by access
 _PARTNER = "^[A-Z][A-Z0-9-]{0,31}$"  # access.markings._PARTNER, as a PostgreSQL pattern
 
 
@@ -49,16 +53,20 @@ class Link:
     access: str
 
 
-def group_role(conn, access: str) -> str:
-    """The name of the case's group role for `access` (named after the database, at most 63 bytes)."""
+def group_roles(conn) -> dict[str, str]:
+    """The case's group role of each access: as the case records them (a case restored into a database of
+    another name keeps its groups), else named after the database, at most 63 bytes each."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [_GROUPS_KEY]).fetchone()
+    if row is not None:
+        return json.loads(row[0])
     db = conn.execute("SELECT current_database()").fetchone()[0]
-    name = f"warrant_{db}_{access}"
-    return name if len(name.encode()) <= 63 else f"warrant_{hashlib.sha256(db.encode()).hexdigest()[:16]}_{access}"
+    stem = db if len(f"warrant_{db}_writer".encode()) <= 63 else hashlib.sha256(db.encode()).hexdigest()[:16]
+    return {access: f"warrant_{stem}_{access}" for access in ACCESS}
 
 
 def groups_made(conn) -> bool:
     """Whether the case's group roles exist (set up by the first `principal add`)."""
-    return _role_exists(conn, group_role(conn, "reader"))
+    return _role_exists(conn, group_roles(conn)["reader"])
 
 
 def _role_exists(conn, role: str) -> bool:
@@ -69,14 +77,14 @@ def link(conn, principal: str, access: str, role: str | None) -> Link:
     """Make `principal` a database role (inside the caller's transaction): its login role `role` (default: the
     principal's name), made (LOGIN, no password: the server's administrator sets one) when missing and linked when it exists, becomes a member of the
     case's group for `access`; the groups, grants and policies are made first when the case has none.
-    MarkingError (A001) for a bad access, a role name taken or a server refusing the connected role."""
+    MarkingError (A001) for a bad access or a role name taken; A003 when the server refuses the connected role."""
     if access not in ACCESS:
         raise MarkingError(f"{access!r} is not a kind of access", "give --access reader, writer or owner")
     login = principal if role is None else role
     if not _ROLE_NAME.fullmatch(login):
         raise MarkingError(f"{login!r} cannot name a database role", "give --role a name of letters, digits and _ "
                            "(at most 63 characters)")
-    groups = {a: group_role(conn, a) for a in ACCESS}
+    groups = group_roles(conn)
     if login in groups.values():
         raise MarkingError(f"{login!r} is one of the case's group roles", "give --role a login role of its own")
     conn.execute(LINKS)
@@ -101,31 +109,45 @@ def _grant(conn, groups: dict[str, str], login: str, access: str) -> None:
 
 
 def _guarded(conn, action) -> None:
-    """Run `action`; the server refusing the connected role (no CREATEROLE, not the tables' owner) is A001."""
+    """Run `action`; the server refusing the connected role (no CREATEROLE, not the tables' owner) is A003."""
     import psycopg
 
     try:
         action()
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise MarkingError(f"the server refused: {exc.diag.message_primary}",
-                           "run warrant principal add as the case's owner, a role with CREATEROLE "
-                           "(e.g. createuser --createrole alice)") from None
+        raise refused(exc, "add principals as the role that made the case, given CREATEROLE by the server's "
+                           "administrator (createuser --createrole alice)") from None
+
+
+def refused(exc, hint: str | None = None) -> WarrantError:
+    """The error A003 of a statement the server refused the connected role (SQLSTATE 42501): its grants or
+    the case's row-level security do not allow it."""
+    message = exc.diag.message_primary or str(exc)
+    return WarrantError(error("A003", f"the database refused this role: {message}", None, hint or
+                              "this principal's role may not do that (docs/teams.md, Roles): ask the case's owner, "
+                              "or connect as a role that may"))
 
 
 def setup(conn) -> None:
-    """The case's group roles (made when missing, the connected role a member of the owner group), the
-    visibility functions, and the grants and policies of every table the connected role owns."""
-    groups = {a: group_role(conn, a) for a in ACCESS}
+    """The first time: the case's group roles (the connected role a member of the owner group), their rights
+    on the schema and the visibility functions; every time, the grants and policies of the tables the
+    connected role owns."""
+    made = conn.execute("SELECT to_regprocedure('warrant_may_see(text, text)') IS NOT NULL").fetchone()[0]
+    if made and groups_made(conn):
+        return secure(conn)
+    groups = group_roles(conn)
     for name in groups.values():
-        if not _role_exists(conn, name):
+        if not _role_exists(conn, name):  # a database of the same name before this one may have left them
             conn.execute(f"CREATE ROLE {quote(name)} NOLOGIN")
-    if not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+    if not conn.execute("SELECT pg_has_role(?, 'MEMBER')", [groups["owner"]]).fetchone()[0]:
         conn.execute(f"GRANT {quote(groups['owner'])} TO CURRENT_USER")
     schema = quote(conn.execute("SELECT current_schema()").fetchone()[0])
     conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {', '.join(map(quote, groups.values()))}")
     conn.execute(f"GRANT CREATE ON SCHEMA {schema} TO {quote(groups['writer'])}, {quote(groups['owner'])}")
     conn.execute(LINKS)
     conn.execute(SALTS)  # made now: a reader's first redacted proof could not make it
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                 [_GROUPS_KEY, json.dumps(groups, sort_keys=True)])
     for statement in visibility_functions(schema):
         conn.execute(statement)
     secure(conn)
@@ -136,7 +158,7 @@ def secure(conn) -> None:
     put row-level security on the evidence tables among them. Nothing when the case has no group roles."""
     if dialect(conn) != POSTGRES or not groups_made(conn):
         return
-    groups = {a: group_role(conn, a) for a in ACCESS}
+    groups = group_roles(conn)
     schema = quote(conn.execute("SELECT current_schema()").fetchone()[0])
     tables = [r[0] for r in conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND pg_has_role(tableowner, 'USAGE') "
@@ -155,14 +177,16 @@ def secure(conn) -> None:
 
 
 def table_privileges(table: str) -> dict[str, tuple[str, ...]]:
-    """What each group may do with `table`: nobody changes or removes a row of an append-only table."""
+    """What each group may do with `table`: nobody changes or removes a row of an append-only table; only an
+    owner changes the scheme, the principals and the sources (which mark the records)."""
     if table == "audit_log":
-        return {"reader": ("SELECT", "INSERT"), "writer": ("SELECT", "INSERT"), "owner": ("SELECT", "INSERT")}
+        return dict.fromkeys(ACCESS, ("SELECT", "INSERT"))
     reader = () if _NOT_FOR_READERS.match(table) else ("SELECT",)
     if _APPEND_ONLY.match(table):
         return {"reader": reader, "writer": ("SELECT", "INSERT"), "owner": ("SELECT", "INSERT")}
-    writer = ("SELECT",) if table in ("principals", "principal_roles") else ("SELECT", "INSERT", "UPDATE")
-    return {"reader": reader, "writer": writer, "owner": ("SELECT", "INSERT", "UPDATE", "DELETE")}
+    if table in _OWNER_KEPT:
+        return {"reader": reader, "writer": _OWNER_KEPT[table], "owner": ("SELECT", "INSERT", "UPDATE", "DELETE")}
+    return {"reader": reader, "writer": ("SELECT", "INSERT", "UPDATE"), "owner": ("SELECT", "INSERT", "UPDATE", "DELETE")}
 
 
 def visibility_functions(schema: str) -> list[str]:

@@ -163,6 +163,9 @@ def test_a_reader_role_cannot_change_evidence_runs_or_the_audit_log(team):
             for statement in (f"UPDATE {table} SET {_first_column(team, table)} = NULL", f"DELETE FROM {table}",
                               f"TRUNCATE {table}"):
                 assert _sqlstate(as_role(team, role), statement) == "42501", (role, statement)
+    for statement in ("UPDATE sources SET classification = NULL", "UPDATE meta SET value = '[]'",
+                      "INSERT INTO principal_roles VALUES ('x', 'loader2', 'owner')"):  # what marks records, or who is who
+        assert _sqlstate(as_role(team, "loader"), statement) == "42501", statement
 
 
 def _first_column(url: str, table: str) -> str:
@@ -247,6 +250,51 @@ def test_a_reader_acts_as_its_own_principal_and_its_reads_are_logged(team):
     assert result.exit_code == 2 and "liaison may not add a principal" in result.output
     with api.Case.open(as_role(team, "boss")) as case:
         assert case.principal.owner and case.principal.name == "boss"
+    loaded = CliRunner().invoke(main, ["load", str(ROOT / "rulebooks/ofac_50.rules"),
+                                       str(ROOT / "examples/demo/facts/lists"), "--db", url])
+    assert loaded.exit_code == 2 and "Traceback" not in loaded.output, loaded.output
+    assert "error: the database refused this role: permission denied for table" in loaded.output
+    assert "[A003]" in loaded.output
+    no_createrole = CliRunner().invoke(main, ["principal", "add", "mallory", "--clearance", "OFFICIAL",
+                                              "--nationality", "UK", "--db", as_role(team, "boss")])
+    assert no_createrole.exit_code == 2 and "[A003]" in no_createrole.output, no_createrole.output
+    assert "permission denied to create role" in no_createrole.output
     with api.Case.open(team) as case:
         last = case.audit_entries(action="test.read")[-1]
         assert (last.details["principal"], last.entity) == ("liaison", "P1") and case.verify_audit().ok
+
+
+def _pg_tool(name: str) -> str:
+    """The path of a PostgreSQL client program of the server's version (Debian keeps them per version)."""
+    import shutil
+
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
+    path = str(found[-1]) if found else shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def test_a_backup_restores_with_its_chain_and_its_readers_limits(team):
+    """pg_dump and pg_restore into a database of another name: the audit chain verifies there, and the
+    readers' roles are held to the same records (the case keeps its group roles' names)."""
+    import subprocess
+
+    import psycopg
+
+    restored = team.replace(urlsplit(team).path, urlsplit(team).path + "_restored")
+    dump = subprocess.run([_pg_tool("pg_dump"), "--format=custom", team], capture_output=True, check=True).stdout
+    with psycopg.connect(team, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{urlsplit(restored).path[1:]}"')
+    try:
+        subprocess.run([_pg_tool("pg_restore"), "--exit-on-error", "--dbname", restored], input=dump, check=True,
+                       capture_output=True)
+        verified = CliRunner().invoke(main, ["audit", "verify", "--db", restored])
+        assert verified.exit_code == 0 and "audit log intact" in verified.output, verified.output
+        for name in ("liaison", "partner"):
+            assert _visible_in_database(as_role(restored, name), "ev_listed") == \
+                _visible_in_database(as_role(team, name), "ev_listed")
+        assert _sqlstate(as_role(restored, "liaison"), "DELETE FROM audit_log") == "42501"
+    finally:
+        with psycopg.connect(team, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(restored).path[1:]}" WITH (FORCE)')
