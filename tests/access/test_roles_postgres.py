@@ -287,7 +287,7 @@ def test_a_backup_restores_with_its_chain_and_its_readers_limits(team):
     with psycopg.connect(team, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{urlsplit(restored).path[1:]}"')
     try:
-        subprocess.run([_pg_tool("pg_restore"), "--exit-on-error", "--dbname", restored], input=dump, check=True,
+        subprocess.run([_pg_tool("pg_restore"), "--exit-on-error", "--no-owner", "--dbname", restored], input=dump, check=True,
                        capture_output=True)
         verified = CliRunner().invoke(main, ["audit", "verify", "--db", restored])
         assert verified.exit_code == 0 and "audit log intact" in verified.output, verified.output
