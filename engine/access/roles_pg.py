@@ -26,6 +26,7 @@ from ..diagnostics import WarrantError, error
 from ..store.backend import POSTGRES, dialect
 from ..store.schema import quote
 from . import principals
+from . import markings
 from .markings import DEFAULT_LEVELS, MarkingError
 from .principals import OWNER_NAME, Principal
 
@@ -41,7 +42,7 @@ _OWNER_KEPT = {"meta": ("SELECT",), "principals": ("SELECT",), "principal_roles"
                "sources": ("SELECT", "INSERT")}  # what a writer may do with them
 _ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}")
 _GROUPS_KEY = "postgres_roles"  # meta: the case's group roles, by access
-_PARTNER = "^[A-Z][A-Z0-9-]{0,31}$"  # access.markings._PARTNER, as a PostgreSQL pattern
+_PARTNER = f"^{markings._PARTNER.pattern}$"  # a partner's code or a caveat, as a PostgreSQL pattern
 
 
 @dataclass(frozen=True)
@@ -129,28 +130,33 @@ def refused(exc, hint: str | None = None) -> WarrantError:
 
 
 def setup(conn) -> None:
-    """The first time: the case's group roles (the connected role a member of the owner group), their rights
-    on the schema and the visibility functions; every time, the grants and policies of the tables the
-    connected role owns."""
+    """The first time: the case's group roles (the connected role a member of the owner group) and their rights
+    on the schema; the visibility functions as this version writes them, when the connected role owns them
+    (or they are missing); the grants and policies of the tables the connected role owns."""
     made = conn.execute("SELECT to_regprocedure('warrant_may_see(text, text)') IS NOT NULL").fetchone()[0]
-    if made and groups_made(conn):
-        return secure(conn)
     groups = group_roles(conn)
+    schema = quote(conn.execute("SELECT current_schema()").fetchone()[0])
+    if not (made and groups_made(conn)):
+        _make_groups(conn, groups, schema)
+    if not made or conn.execute("SELECT pg_has_role(proowner, 'USAGE') FROM pg_proc "
+                                "WHERE oid = to_regprocedure('warrant_may_see(text, text)')").fetchone()[0]:
+        for statement in visibility_functions(schema):  # as this version of Warrant writes them
+            conn.execute(statement)
+    secure(conn)
+
+
+def _make_groups(conn, groups: dict[str, str], schema: str) -> None:
     for name in groups.values():
         if not _role_exists(conn, name):  # a database of the same name before this one may have left them
             conn.execute(f"CREATE ROLE {quote(name)} NOLOGIN")
     if not conn.execute("SELECT pg_has_role(?, 'MEMBER')", [groups["owner"]]).fetchone()[0]:
         conn.execute(f"GRANT {quote(groups['owner'])} TO CURRENT_USER")
-    schema = quote(conn.execute("SELECT current_schema()").fetchone()[0])
     conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {', '.join(map(quote, groups.values()))}")
     conn.execute(f"GRANT CREATE ON SCHEMA {schema} TO {quote(groups['writer'])}, {quote(groups['owner'])}")
     conn.execute(LINKS)
     conn.execute(SALTS)  # made now: a reader's first redacted proof could not make it
     conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                  [_GROUPS_KEY, json.dumps(groups, sort_keys=True)])
-    for statement in visibility_functions(schema):
-        conn.execute(statement)
-    secure(conn)
 
 
 def secure(conn) -> None:
@@ -198,12 +204,12 @@ def visibility_functions(schema: str) -> list[str]:
     default = json.dumps({"levels": list(DEFAULT_LEVELS), "default": DEFAULT_LEVELS[0]}).replace("'", "''")
     norm = "upper(regexp_replace(btrim({0}), '\\s+', ' ', 'g'))"
     rel, cls = norm.format("rel"), norm.format("cls")
-    words = "(SELECT " + norm.format("w") + " AS w FROM unnest(string_to_array({0}, ',')) AS w)"
+    words = "(SELECT " + norm.format("w") + " AS w FROM regexp_split_to_table({0}, ',') AS w)"  # '' is one word
     partners = words.format("substr(" + rel + ", 8)")
     return [
         f"""CREATE OR REPLACE FUNCTION {schema}.warrant_sees(cls text, rel text, cav text) RETURNS boolean
         LANGUAGE sql STABLE AS $$
-        WITH scheme AS (SELECT COALESCE((SELECT value::jsonb FROM {schema}.meta WHERE key = 'marking_scheme'),
+        WITH scheme AS (SELECT COALESCE((SELECT value::jsonb FROM {schema}.meta WHERE key = '{markings._SCHEME_KEY}'),
                                         '{default}'::jsonb) AS s),
              levels AS (SELECT l.name, l.rank FROM scheme, jsonb_array_elements_text(s->'levels')
                         WITH ORDINALITY AS l(name, rank)),

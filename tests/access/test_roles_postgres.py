@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine import api
+from engine.access.markings import TLP_LEVELS
 from engine.access.principals import Principal
 from engine.access.reader import Reader
 from engine.cli import main
@@ -213,6 +214,52 @@ def test_the_database_rule_follows_the_scheme_and_refuses_unchecked_markings(tea
         hidden = Reader(case.conn, analyst, case.scheme).hidden_records(["listed"])
     direct = {parties[h] for h in _visible_in_database(as_role(team, "analyst"), "ev_listed")}
     assert direct == {parties[h] for h in set(parties) - hidden} == {"P2", "P4", "P6"}
+
+
+CLASSIFICATIONS = [None, "OFFICIAL", "SECRET", "TOP SECRET", "secret", " top \t secret ", "CONFIDENTIAL", ""]
+RELEASABILITIES = [None, "LOCAL ONLY", "noforn", "REL TO UK", "REL TO FR, UK", "rel to  de ,uk", "REL TO", "REL TO UK,",
+                   "REL TO 1X", "", "UK"]
+CAVEATS = [None, "ORCON", "ORCON,LIMDIS", " orcon ", "LIMDIS", "", "ORCON,", "A B", "!"]
+
+
+def test_the_database_rule_is_the_applications_for_every_marking(team):
+    """Every combination of written and miswritten classification, releasability and caveats, for users and an
+    agency of each clearance: the server's warrant_sees is Principal.may_see of the marking the application
+    reads (a marking the scheme refuses is seen by nobody)."""
+    _same_rule(team, CLASSIFICATIONS)
+
+
+def test_the_database_rule_reads_the_cases_own_scheme(postgres_url):
+    """A case with the TLP scheme and TLP:GREEN for a record without a level."""
+    with api.Case.open(postgres_url) as case:
+        case.set_scheme(list(TLP_LEVELS), "TLP:GREEN")
+        for name, clearance in (("clear", "TLP:CLEAR"), ("green", "TLP:GREEN"), ("amber", "TLP:AMBER+STRICT")):
+            case.add_principal(name, "user", clearance, "UK")
+        case.add_principal("nato", "agency", "TLP:RED", "NATO", "ORCON")
+    _same_rule(postgres_url, [None, *TLP_LEVELS, "tlp:amber", "SECRET", "TLP:RED "])
+
+
+def _same_rule(url: str, classifications: list) -> None:
+    import itertools
+
+    import psycopg
+
+    from engine.store.markings import marking_of
+
+    triples = list(itertools.product(classifications, RELEASABILITIES, CAVEATS))
+    with api.Case.open(url) as case:
+        scheme, people = case.scheme, case.principals()
+    for person in people:
+        if person.name in ("loader", "boss"):
+            continue
+        expected = [person.may_see(marking_of(scheme, t), scheme) for t in triples]
+        with psycopg.connect(as_role(url, person.name)) as conn:
+            got = conn.execute("SELECT warrant_sees(c, r, v) FROM unnest(%s::text[], %s::text[], %s::text[]) "
+                               "WITH ORDINALITY AS t(c, r, v, n) ORDER BY n", [list(x) for x in zip(*triples)])
+            got = [r[0] for r in got]
+        wrong = [(t, e) for t, e, g in zip(triples, expected, got) if e != g]
+        assert not wrong, (person.name, wrong[:5])
+        assert any(expected) and not all(expected)
 
 
 def test_a_writer_loads_through_its_role_and_readers_see_its_new_table_by_their_markings(tmp_path, team):
