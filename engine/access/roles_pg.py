@@ -41,6 +41,16 @@ _NOT_FOR_READERS = re.compile(r"^(commitment_salts|fact_[a-z][a-z0-9_]*)$")
 _OWNER_KEPT = {"meta": ("SELECT",), "principals": ("SELECT",), "principal_roles": ("SELECT",),
                "sources": ("SELECT", "INSERT")}  # what a writer may do with them
 _ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}")
+ADOPT = """CREATE OR REPLACE FUNCTION {schema}.warrant_adopt() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE t regclass;
+    BEGIN
+      FOR t IN SELECT c.oid::regclass FROM pg_class c WHERE c.relnamespace = '{schema}'::regnamespace
+               AND c.relkind IN ('r', 'p') AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = session_user)
+      LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO %s', t, '{owner}');
+      END LOOP;
+    END $$"""  # a writer's tables handed to the owner group, which the writer's role has made a member of it
 _GROUPS_KEY = "postgres_roles"  # meta: the case's group roles, by access
 _PARTNER = f"^{markings._PARTNER.pattern}$"  # a partner's code or a caveat, as a PostgreSQL pattern
 
@@ -107,6 +117,8 @@ def _grant(conn, groups: dict[str, str], login: str, access: str) -> None:
         raise MarkingError(f"the database role {login!r} is a superuser, which no grant or policy holds back",
                            "give --role a role without SUPERUSER")
     conn.execute(f"GRANT {quote(groups[access])} TO {quote(login)}")
+    if access == "writer":  # the owner group may take over the tables this role makes (`adopt`)
+        conn.execute(f"GRANT {quote(login)} TO {quote(groups['owner'])}")
 
 
 def _guarded(conn, action) -> None:
@@ -142,6 +154,10 @@ def setup(conn) -> None:
                                 "WHERE oid = to_regprocedure('warrant_may_see(text, text)')").fetchone()[0]:
         for statement in visibility_functions(schema):  # as this version of Warrant writes them
             conn.execute(statement)
+        conn.execute(ADOPT.format(schema=schema, owner=quote(groups["owner"])))
+        conn.execute(f"ALTER FUNCTION {schema}.warrant_adopt() OWNER TO {quote(groups['owner'])}")
+        conn.execute(f"REVOKE ALL ON FUNCTION {schema}.warrant_adopt() FROM PUBLIC")
+        conn.execute(f"GRANT EXECUTE ON FUNCTION {schema}.warrant_adopt() TO {quote(groups['writer'])}")
     secure(conn)
 
 
@@ -180,6 +196,8 @@ def secure(conn) -> None:
                          f"{quote(groups['writer'])} USING (true) WITH CHECK (true)")
             conn.execute(f"CREATE POLICY warrant_marked ON {quote(table)} FOR SELECT TO {quote(groups['reader'])} "
                          f"USING ({schema}.warrant_may_see(_hash, _source))")
+    if tables and (mine := session_link(conn)) is not None and mine.access == "writer":
+        conn.execute(f"SELECT {schema}.warrant_adopt()")  # no longer the writer's, to alter or unprotect
 
 
 def table_privileges(table: str) -> dict[str, tuple[str, ...]]:

@@ -169,6 +169,11 @@ def test_a_reader_role_cannot_change_evidence_runs_or_the_audit_log(team):
         assert _sqlstate(as_role(team, "loader"), statement) == "42501", statement
 
 
+def _groups(url: str) -> str:
+    """The stem of the case's group roles' names."""
+    return "warrant_" + urlsplit(url).path[1:]
+
+
 def _first_column(url: str, table: str) -> str:
     import psycopg
 
@@ -275,7 +280,10 @@ def test_a_writer_loads_through_its_role_and_readers_see_its_new_table_by_their_
     with api.Case.open(team) as case:
         owner, entry = case.conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'ev_holding'").fetchone()[0], \
             case.audit_entries(action="evidence.load")[-1]
-    assert owner == "loader" and entry.details["principal"] == "loader"
+    assert owner == f"{_groups(team)}_owner" and entry.details["principal"] == "loader"
+    for statement in ("ALTER TABLE ev_holding DISABLE ROW LEVEL SECURITY", "ALTER TABLE ev_holding DISABLE TRIGGER USER",
+                      "DROP TABLE ev_holding", "DELETE FROM ev_holding", "TRUNCATE ev_holding"):
+        assert _sqlstate(as_role(team, "loader"), statement) == "42501", statement  # no longer the loader's table
     ids = {"liaison": ["h1"], "analyst": ["h1", "h2"]}
     for name, expected in ids.items():
         with api.Case.open(as_role(team, name)) as case:
