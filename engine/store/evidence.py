@@ -105,6 +105,10 @@ def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:
             indexes.append((f"{table}_args", ", ".join(args), ""))
         indexes += [(f"{table}__{col.name}", quote(col.name), "")  # proofs look facts up by any argument
                     for col in decl.columns[1:] if col.type in ("entity", "text", "date", "timestamp")]
+    if dialect(store.conn) == POSTGRES:  # there CREATE INDEX IF NOT EXISTS needs the table's owner, even for nothing
+        have = {r[0] for r in store.conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                                                 "AND tablename = ?", [table])}
+        indexes = [i for i in indexes if i[0].encode()[:63].decode() not in have]  # names cut at 63 bytes
     for index, columns, where in indexes:
         unique = "UNIQUE " if index == f"{table}_hash" else ""
         store.conn.execute(f"CREATE {unique}INDEX IF NOT EXISTS {quote(index)} ON {quote(table)} ({columns}) {where}")

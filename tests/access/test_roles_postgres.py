@@ -284,7 +284,12 @@ def test_a_writer_loads_through_its_role_and_readers_see_its_new_table_by_their_
     for statement in ("ALTER TABLE ev_holding DISABLE ROW LEVEL SECURITY", "ALTER TABLE ev_holding DISABLE TRIGGER USER",
                       "DROP TABLE ev_holding", "DELETE FROM ev_holding", "TRUNCATE ev_holding"):
         assert _sqlstate(as_role(team, "loader"), statement) == "42501", statement  # no longer the loader's table
-    ids = {"liaison": ["h1"], "analyst": ["h1", "h2"]}
+    (folder / "holding.csv").write_text("id,owner,owned,percent,_classification\nh2,P2,C2,20,TOP SECRET\n"
+                                        "h3,P3,C2,5,\n")
+    with api.Case.open(as_role(team, "loader")) as case:  # into a table it no longer owns, policies in force
+        again = case.load(api.load_rulebook(rules), folder)
+    assert (again.added, again.duplicates) == (1, 1)
+    ids = {"liaison": ["h1", "h3"], "analyst": ["h1", "h3"], "cleared": ["h1", "h2", "h3"]}  # h2 now TOP SECRET
     for name, expected in ids.items():
         with api.Case.open(as_role(team, name)) as case:
             got = sorted(r[0] for r in case.conn.execute("SELECT id FROM ev_holding"))
