@@ -708,7 +708,7 @@ class Case:
         def proof_json(atom: str) -> str:
             return proof_api.render(self._rebuilt_proof(program, run_id, atom), "json")
 
-        with write_transaction(self.store.db):
+        with write_transaction(self.store):
             entities = list(conclusion_entities(program, info, self.conclusions(run_id), proof_json))
             self.audit("view.export_ftm", run_id, {"entities": len(entities)})
         return entities
@@ -837,7 +837,7 @@ class Case:
         for decl in program.declarations:
             if decl.is_evidence:
                 sql, params = in_force_sql(decl, clocks)
-                if self.conn.execute(f"SELECT 1 FROM ({sql}) WHERE _hash = ? LIMIT 1", list(params) + [record]).fetchone():
+                if self.conn.execute(f"SELECT 1 FROM ({sql}) AS _in_force WHERE _hash = ? LIMIT 1", list(params) + [record]).fetchone():
                     return True
         return False
 
@@ -856,9 +856,9 @@ class Case:
             return []
         sql, params = in_force_sql(decl, clocks)
         pairs = [(c, a) for c, a in zip(decl.columns, args) if a is not None]
-        where = " AND ".join(f"{ident(c.name)} = ?" for c, _ in pairs) or "1"
+        where = " AND ".join(f"{ident(c.name)} = ?" for c, _ in pairs) or "1 = 1"
         cols = ", ".join(ident(c.name) for c in decl.columns)
-        rows = self.conn.execute(f"SELECT {cols}, _hash FROM ({sql}) WHERE {where} ORDER BY _hash",
+        rows = self.conn.execute(f"SELECT {cols}, _hash FROM ({sql}) AS _in_force WHERE {where} ORDER BY _hash",
                                  list(params) + [a for _, a in pairs]).fetchall()
         return [f"{predicate}({', '.join(argument_text(v) for v in r[:-1])}) (record {r[-1][:12]})" for r in rows
                 if view is None or r[-1] not in view.hashes]
@@ -971,7 +971,7 @@ def _pattern_rows(conn, program: Program, clocks: Clocks, pattern: str, run_id: 
     conds, args = _pattern_conditions(atom, decl)
     if decl.is_evidence:
         sql, params = in_force_sql(decl, clocks)
-        source, params = f"({sql})", list(params)
+        source, params = f"({sql}) AS _in_force", list(params)
     else:
         source, params = table_name("fact", decl.name), [run_id]
         conds.insert(0, "run_id = ?")

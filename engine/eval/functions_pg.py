@@ -136,10 +136,80 @@ $$
 )
 
 
+def _sql(signature: str, returns: str, body: str) -> str:
+    return (f"CREATE OR REPLACE FUNCTION warrant_{signature} RETURNS {returns} LANGUAGE sql IMMUTABLE STRICT "
+            f"PARALLEL SAFE AS $$ SELECT {body} $$")
+
+
+def _guarded(signature: str, returns: str, body: str) -> str:
+    """A function whose value is NULL where Python's raises ValueError (a date that is not one), as on SQLite."""
+    return (f"CREATE OR REPLACE FUNCTION warrant_{signature} RETURNS {returns} LANGUAGE plpgsql IMMUTABLE STRICT "
+            f"PARALLEL SAFE AS $$ BEGIN RETURN {body}; EXCEPTION WHEN data_exception THEN RETURN NULL; END $$")
+
+
+_SHIFT = """
+CREATE OR REPLACE FUNCTION warrant_shift(moment text, duration text, sign integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  n integer := split_part(duration, ' ', 1)::integer * sign;
+  unit text := rtrim(split_part(duration, ' ', 2), 's');
+  moved timestamp := moment::timestamp;
+BEGIN
+  moved := moved + CASE unit WHEN 'year' THEN make_interval(years => n) WHEN 'month' THEN make_interval(months => n)
+                             WHEN 'week' THEN make_interval(weeks => n) WHEN 'day' THEN make_interval(days => n)
+                             WHEN 'hour' THEN make_interval(hours => n) ELSE make_interval(mins => n) END;
+  IF position('T' in moment) > 0 OR unit IN ('minute', 'hour') THEN
+    RETURN to_char(moved, 'YYYY-MM-DD"T"HH24:MI:SS');
+  END IF;
+  RETURN to_char(moved, 'YYYY-MM-DD');
+EXCEPTION WHEN data_exception THEN
+  RETURN NULL;
+END $$
+"""
+
+# The library's functions (engine/syntax/library.py) with the results of functions.IMPLEMENTATIONS: NULL for a
+# missing argument (STRICT), a truth as 1 or 0 (SQLite's), letters of every alphabet in lower and upper
+# (ICU's root locale; the "C" collation knows only ASCII), a month added to 31 January ending in February.
+LIBRARY: tuple[str, ...] = (
+    _sql("abs(x numeric)", "numeric", "abs(x)"),
+    _sql("min(VARIADIC xs numeric[])", "numeric", "CASE WHEN array_position(xs, NULL) IS NULL THEN "
+                                                  "(SELECT min(x) FROM unnest(xs) AS x) END"),
+    _sql("max(VARIADIC xs numeric[])", "numeric", "CASE WHEN array_position(xs, NULL) IS NULL THEN "
+                                                  "(SELECT max(x) FROM unnest(xs) AS x) END"),
+    _sql("min(VARIADIC xs text[])", "text", "CASE WHEN array_position(xs, NULL) IS NULL THEN "
+                                            '(SELECT min(x COLLATE "C") FROM unnest(xs) AS x) END'),
+    _sql("max(VARIADIC xs text[])", "text", "CASE WHEN array_position(xs, NULL) IS NULL THEN "
+                                            '(SELECT max(x COLLATE "C") FROM unnest(xs) AS x) END'),
+    _sql("round(x numeric)", "numeric", "round(x)"),  # half away from zero, as engine/eval/functions._round
+    _sql("round(x numeric, places numeric)", "numeric", "round(x, places::integer)"),
+    _sql("floor(x numeric)", "numeric", "floor(x)"),
+    _sql("ceil(x numeric)", "numeric", "ceil(x)"),
+    _sql("lower(t text)", "text", 'lower(t COLLATE "und-x-icu")'),
+    _sql("upper(t text)", "text", 'upper(t COLLATE "und-x-icu")'),
+    _sql("contains(t text, part text)", "integer", "(strpos(t, part) > 0)::integer"),
+    _sql("starts_with(t text, part text)", "integer", "(left(t, char_length(part)) = part)::integer"),
+    _sql("ends_with(t text, part text)", "integer", "(right(t, char_length(part)) = part OR part = '')::integer"),
+    _sql("length(t text)", "integer", "char_length(t)"),
+    _sql("concat(VARIADIC ts text[])", "text", "CASE WHEN array_position(ts, NULL) IS NULL THEN "
+                                              "array_to_string(ts, '') END"),
+    _guarded("year(d text)", "integer", "extract(year FROM left(d, 10)::date)::integer"),
+    _guarded("month(d text)", "integer", "extract(month FROM left(d, 10)::date)::integer"),
+    _guarded("day(d text)", "integer", "extract(day FROM left(d, 10)::date)::integer"),
+    _SHIFT,
+    # date arithmetic (eval/sqlgen.py binop) is written with SQLite's julianday() and date(): the same here,
+    # Julian days as SQLite counts them (from noon; PostgreSQL's 'J' counts from midnight, half a day later)
+    "CREATE OR REPLACE FUNCTION julianday(t text) RETURNS numeric LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE "
+    "AS $$ BEGIN RETURN extract(julian FROM t::timestamp) - 0.5; "
+    "EXCEPTION WHEN data_exception THEN RETURN NULL; END $$",
+    "CREATE OR REPLACE FUNCTION date(j numeric) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
+    "AS $$ SELECT to_char(to_date(floor(j + 0.5)::bigint::text, 'J'), 'YYYY-MM-DD') $$",
+)
+
+
 def define(conn) -> None:
     """Make (or remake) the functions in the case's database (inside the caller's transaction)."""
-    for statement in DEFINITIONS:
+    for statement in DEFINITIONS + LIBRARY:
         conn.execute(statement)
 
 
-__all__ = ["DEFINITIONS", "OUT_OF_RANGE", "define"]
+__all__ = ["DEFINITIONS", "LIBRARY", "OUT_OF_RANGE", "define"]

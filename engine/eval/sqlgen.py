@@ -291,7 +291,7 @@ class RuleCompiler:
         call = self._agg_call(agg, "_target")
         if agg.func in ("sum", "count"):
             call = f"COALESCE({call}, 0)"
-        value = f"(SELECT {call} FROM ({distinct_rows}))"
+        value = f"(SELECT {call} FROM ({distinct_rows}) AS _rows)"  # PostgreSQL wants the subquery named
         self._bind_result(agg, q, value)
         q.types[agg.var.name] = self._agg_type(agg, inner)
         if agg.func in ("min", "max"):
@@ -315,7 +315,7 @@ class RuleCompiler:
         a = self.alias("g")
         select = ", ".join(g_cols + [f"{self._agg_call(agg, '_target')} AS _value"])
         group_by = f" GROUP BY {', '.join(g_cols)}" if g_cols else ""
-        q.froms.append(f"(SELECT {select} FROM ({inner.sql(cols)}){group_by}) AS {a}")
+        q.froms.append(f"(SELECT {select} FROM ({inner.sql(cols)}) AS _rows{group_by}) AS {a}")
         for g in group:
             self.bind(q, f"{a}.{_col(g)}", ast.Var(g, agg.span), inner.types.get(g, "text"))
         self._bind_result(agg, q, f"{a}._value")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..syntax.ast import Declaration
+from .backend import POSTGRES, dialect, has_table
 from .errors import store_error
 from .evidence import WINDOWED, evidence_tables, quote, retract_index, table_name, windows_index
 from .records import format_timestamp, parse_timestamp
@@ -139,10 +140,15 @@ def every_record_in_force(conn: sqlite3.Connection, declaration: Declaration, cl
     much faster than testing each record; False whenever this cannot be told."""
     name = declaration.name
     table = quote(table_name(name))
+    postgres = dialect(conn) == POSTGRES
+    if postgres and not has_table(conn, table_name(name)):  # a failed statement would end the transaction there
+        return False
+    indexed = {index: "" if postgres else f" INDEXED BY {quote(index)}"  # PostgreSQL's planner picks them itself
+               for index in (retract_index(name), windows_index(name))}
     try:
         exceptions = conn.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {table} INDEXED BY {quote(retract_index(name))} WHERE _action = 'retract') "
-            f"OR EXISTS (SELECT 1 FROM {table} INDEXED BY {quote(windows_index(name))} WHERE {WINDOWED})").fetchone()[0]
+            f"SELECT EXISTS (SELECT 1 FROM {table}{indexed[retract_index(name)]} WHERE _action = 'retract') "
+            f"OR EXISTS (SELECT 1 FROM {table}{indexed[windows_index(name)]} WHERE {WINDOWED})").fetchone()[0]
     except sqlite3.OperationalError:  # no such table or index: test record by record
         return False
     clocks = _clocks(clocks)
@@ -183,11 +189,14 @@ def record_clocks(conn: sqlite3.Connection, run_id: str, clocks: Clocks) -> None
 def clocks_of_run(conn: sqlite3.Connection, run_id: str, as_of: str) -> Clocks:
     """The clocks a stored run used: its recorded clocks, or for a run made before there were two clocks
     (no `run_clocks` row), the single clock of its as-of (`Clocks.legacy`)."""
-    try:
-        row = conn.execute("SELECT as_of, known_at, loaded_through FROM run_clocks WHERE run_id = ?",
-                           [run_id]).fetchone()
-    except sqlite3.OperationalError:
+    if dialect(conn) == POSTGRES and not has_table(conn, "run_clocks"):  # no failed statement there: see has_table
         row = None
+    else:
+        try:
+            row = conn.execute("SELECT as_of, known_at, loaded_through FROM run_clocks WHERE run_id = ?",
+                               [run_id]).fetchone()
+        except sqlite3.OperationalError:
+            row = None
     return Clocks(*row) if row else Clocks.legacy(as_of)
 
 

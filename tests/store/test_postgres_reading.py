@@ -1,0 +1,128 @@
+"""The commands that read stored runs give the same bytes on a case on PostgreSQL as on the case file it was
+moved from (issue 18): the demo case is built and run on SQLite, `warrant migrate` copies it, and each
+command's output, and each file it writes, is compared between the two. Each test gets a fresh database."""
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
+VOLKHOV = 'blocked("co:volkhov-energy")'  # blocked through an aggregate of holdings (run-000009: OFAC, 1 Nov 2024)
+MERIDIAN = 'blocked("co:meridian-capital")'  # held 49.9% by blocked persons: not blocked
+PAYMENT = 'needs_review("tx:2024-006", "co:tallis-trading")'  # run-000015 says yes, run-000014 no
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    """The demo case file with its 15 runs (examples/demo/run_demo.py)."""
+    sys.path.insert(0, str(DEMO))
+    try:
+        spec = importlib.util.spec_from_file_location("run_demo", DEMO / "run_demo.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(DEMO))
+    path = tmp_path_factory.mktemp("demo") / "case.db"
+    with module.build(path) as case:
+        module.run_all(case)
+        module.retrospective(case)
+    return path
+
+
+@pytest.fixture
+def both(demo_file, tmp_path, postgres_url) -> tuple[str, str]:
+    """A copy of the demo case file, and the same case moved into a fresh PostgreSQL database."""
+    copy = tmp_path / "case.db"
+    shutil.copyfile(demo_file, copy)
+    moved = CliRunner().invoke(main, ["migrate", "--from", str(copy), "--to", postgres_url])
+    assert moved.exit_code == 0, moved.output
+    return str(copy), postgres_url
+
+
+def _on(db: str, args: list[str]):
+    return CliRunner().invoke(main, [a.replace("@DB", db) for a in args], catch_exceptions=False)
+
+
+COMMANDS = [
+    ["runs", "--db", "@DB"],
+    ["runs", "--db", "@DB", "--json"],
+    ["query", "blocked(X)", "--db", "@DB", "--run", "run-000009"],
+    ["query", 'owns(X, "co:meridian-capital", P)', "--db", "@DB", "--run", "run-000009", "--json"],
+    ["query", "owns(X, Y, 100)", "--db", "@DB", "--run", "run-000004"],
+    ["query", "blocked(X)", "--db", "@DB"],  # the latest run has no blocked: Q001 on both
+    ["why", VOLKHOV, "--db", "@DB", "--run", "run-000009"],
+    ["why", VOLKHOV, "--db", "@DB", "--run", "run-000009", "--format", "json"],
+    ["why", VOLKHOV, "--db", "@DB", "--run", "run-000009", "--format", "dot"],
+    ["why", VOLKHOV, "--db", "@DB", "--run", "run-000009", "--format", "svg"],
+    ["why", VOLKHOV, "--db", "@DB", "--run", "run-000009", "--court"],
+    ["why", VOLKHOV, "--db", "@DB", "--run", "run-000009", "--court", "--format", "html"],
+    ["why", PAYMENT, "--db", "@DB", "--run", "run-000015"],
+    ["why", PAYMENT, "--db", "@DB", "--format", "md"],
+    ["why", MERIDIAN, "--db", "@DB", "--run", "run-000009"],  # does not hold: Q-error on both
+    ["whynot", MERIDIAN, "--db", "@DB", "--run", "run-000009"],
+    ["whynot", MERIDIAN, "--db", "@DB", "--run", "run-000009", "--format", "json"],
+    ["whynot", PAYMENT, "--db", "@DB", "--run", "run-000014"],
+    ["whynot", PAYMENT, "--db", "@DB", "--run", "run-000014", "--format", "dot"],
+    ["diff", "run-000004", "run-000009", "--db", "@DB"],
+    ["diff", "run-000014", "run-000015", "--db", "@DB", "--json"],
+    ["diff", "run-000001", "run-000015", "--db", "@DB"],
+    ["alerts", "--db", "@DB"],
+    ["alerts", "--db", "@DB", "--json"],
+    ["export-ftm", "--db", "@DB"],
+    ["export-ftm", "--db", "@DB", "--run", "run-000009"],
+    ["record", "27c9a3c8ce6d", "--db", "@DB"],
+    ["record", "27c9a3c8ce6d", "--db", "@DB", "--json"],
+]
+
+
+@pytest.mark.postgres
+def test_read_commands_print_the_same_bytes_on_both_databases(both):
+    case_file, url = both
+    for args in COMMANDS:
+        on_file, on_pg = _on(case_file, args), _on(url, args)
+        assert on_file.exit_code in (0, 1, 2) and "Traceback" not in on_file.output, (args, on_file.output)
+        assert (on_pg.exit_code, on_pg.stdout_bytes, on_pg.stderr_bytes) == \
+               (on_file.exit_code, on_file.stdout_bytes, on_file.stderr_bytes), args
+    assert _on(url, ["audit", "verify", "--db", "@DB"]).exit_code == 0  # each read was logged, the chain holds
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("args", [
+    ["export", VOLKHOV, "--run", "run-000009", "-o"],  # a bundle: proof, evidence, rulebooks, manifest
+    ["report", "--run", "run-000009", "--run", "run-000015", "-o"],
+    ["why", "--all", "blocked", "--run", "run-000009", "--format", "svg", "-o"],
+], ids=["bundle", "report", "why-all"])
+def test_written_files_are_the_same_on_both_databases(both, tmp_path, args):
+    written = {}
+    for side, db in zip(("file", "pg"), both):
+        result = _on(db, args + [str(tmp_path / side), "--db", db])
+        assert result.exit_code == 0, result.output
+        written[side] = _files(tmp_path / side)
+    assert len(written["file"]) > 3 and written["pg"] == written["file"]
+
+
+@pytest.mark.postgres
+def test_a_bundle_and_a_proof_are_checked_against_either_database(both, tmp_path):
+    case_file, url = both
+    bundle = tmp_path / "bundle"
+    assert _on(case_file, ["export", VOLKHOV, "--run", "run-000009", "-o", str(bundle), "--db", "@DB"]).exit_code == 0
+    tampered = json.loads((bundle / "proof.json").read_text())
+    evidence = next(n for n in tampered["nodes"].values() if n["kind"] == "evidence" and n["predicate"] == "owns")
+    evidence["args"][2] += 1  # a holding of another size than the record the case holds
+    (tmp_path / "tampered.json").write_text(json.dumps(tampered))
+    for args in (["verify-proof", str(bundle), "--db", "@DB"], ["verify-proof", str(bundle / "proof.json"), "--db", "@DB"],
+                 ["verify-proof", str(tmp_path / "tampered.json"), "--db", "@DB", "--json"]):
+        on_file, on_pg = _on(case_file, args), _on(url, args)
+        assert (on_pg.exit_code, on_pg.stdout_bytes) == (on_file.exit_code, on_file.stdout_bytes), args
+    assert on_pg.exit_code == 1 and '"valid": false' in on_pg.output
