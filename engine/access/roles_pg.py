@@ -12,7 +12,8 @@ group roles (NOLOGIN), and the database itself refuses what that role may not do
 The group roles are named after the database (`warrant_<db>_reader`, ...): roles are shared by the whole
 server, a case is one database. Grants and policies are applied to every table of the case that the
 connected role owns (`secure`, run again after each load and run through `audit.immutable.protect`), since
-a table a writer's load makes is owned by that writer.
+a table a writer's load makes is owned by that writer; the writer then hands it to the owner group
+(`warrant_adopt`), so that it cannot alter it afterwards.
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from dataclasses import dataclass, replace
 from ..diagnostics import WarrantError, error
 from ..store.backend import POSTGRES, dialect
 from ..store.schema import quote
-from . import principals
-from . import markings
+from . import markings, principals
 from .markings import DEFAULT_LEVELS, MarkingError
 from .principals import OWNER_NAME, Principal
 
@@ -50,7 +50,7 @@ ADOPT = """CREATE OR REPLACE FUNCTION {schema}.warrant_adopt() RETURNS void LANG
       LOOP
         EXECUTE format('ALTER TABLE %s OWNER TO %s', t, '{owner}');
       END LOOP;
-    END $$"""  # a writer's tables handed to the owner group, which the writer's role has made a member of it
+    END $$"""  # a writer's tables handed to the owner group, made a member of each writer's role for this
 _GROUPS_KEY = "postgres_roles"  # meta: the case's group roles, by access
 _PARTNER = f"^{markings._PARTNER.pattern}$"  # a partner's code or a caveat, as a PostgreSQL pattern
 
@@ -154,7 +154,7 @@ def setup(conn) -> None:
                                 "WHERE oid = to_regprocedure('warrant_may_see(text, text)')").fetchone()[0]:
         for statement in visibility_functions(schema):  # as this version of Warrant writes them
             conn.execute(statement)
-        conn.execute(ADOPT.format(schema=schema, owner=quote(groups["owner"])))
+        conn.execute(ADOPT.format(schema=schema.replace("'", "''"), owner=quote(groups["owner"]).replace("'", "''")))
         conn.execute(f"ALTER FUNCTION {schema}.warrant_adopt() OWNER TO {quote(groups['owner'])}")
         conn.execute(f"REVOKE ALL ON FUNCTION {schema}.warrant_adopt() FROM PUBLIC")
         conn.execute(f"GRANT EXECUTE ON FUNCTION {schema}.warrant_adopt() TO {quote(groups['writer'])}")

@@ -358,3 +358,33 @@ def test_a_backup_restores_with_its_chain_and_its_readers_limits(team):
     finally:
         with psycopg.connect(team, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(restored).path[1:]}" WITH (FORCE)')
+
+
+def test_an_owner_without_superuser_sets_the_team_up(tmp_path, postgres_url):
+    """As docs/teams.md has it: the administrator makes the owner's role (CREATEROLE, no superuser) and gives
+    it the database; the owner makes the case and its principals, a writer loads, a reader is held back."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE ROLE alice LOGIN CREATEROLE")
+        conn.execute(f'ALTER DATABASE "{urlsplit(postgres_url).path[1:]}" OWNER TO alice')
+    alice = as_role(postgres_url, "alice")
+    program, facts = _facts(tmp_path)
+    with api.Case.open(alice) as case:
+        case.load(program, facts)
+        case.add_principal("liaison", "user", "OFFICIAL", "UK")
+        case.add_principal("loader", "user", "SECRET", "UK", access="writer")
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "owns.csv").write_text("owner,owned,percent\nP3,C9,60\n")
+    (more / "manifest.json").write_text(json.dumps({"sources": SOURCES, "files": {"owns.csv": {"source": "press"}}}))
+    with api.Case.open(as_role(postgres_url, "loader")) as case:
+        assert case.load(program, more).added == 1
+    with api.Case.open(alice) as case:
+        everything = {r[0] for r in case.conn.execute("SELECT _hash FROM ev_owns")}
+        liaison = next(p for p in case.principals() if p.name == "liaison")
+        hidden = Reader(case.conn, liaison, case.scheme).hidden_records(["owns"])
+        assert case.verify_audit().ok
+    assert len(everything) == 3 and len(hidden) == 2  # the partner FIU's two holdings are SECRET
+    assert _visible_in_database(as_role(postgres_url, "liaison"), "ev_owns") == everything - hidden
+    assert _sqlstate(as_role(postgres_url, "loader"), "ALTER TABLE ev_owns DISABLE ROW LEVEL SECURITY") == "42501"
