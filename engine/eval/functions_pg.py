@@ -153,8 +153,9 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
   n integer := split_part(duration, ' ', 1)::integer * sign;
   unit text := rtrim(split_part(duration, ' ', 2), 's');
-  moved timestamp := moment::timestamp;
+  moved timestamp;
 BEGIN
+  moved := moment::timestamp;  -- here, not above: a moment that is not one is NULL (the handler below)
   moved := moved + CASE unit WHEN 'year' THEN make_interval(years => n) WHEN 'month' THEN make_interval(months => n)
                              WHEN 'week' THEN make_interval(weeks => n) WHEN 'day' THEN make_interval(days => n)
                              WHEN 'hour' THEN make_interval(hours => n) ELSE make_interval(mins => n) END;

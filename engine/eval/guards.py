@@ -8,9 +8,11 @@ transaction, so nothing is stored).
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 from ..syntax.ast import Rule
 from .functions import take_failure
+from .functions_pg import OUT_OF_RANGE
 from .limits import is_interrupt
 from .relations import RunTables, ident, table_name
 
@@ -39,6 +41,16 @@ def execute(conn: sqlite3.Connection, rule: Rule, sql: str, params: dict) -> int
             raise RuleError(f"{where(rule)} calculated a number the language cannot hold ({overflow or exc}); "
                             f"nothing was stored. Hint: {FINITE_HINT}") from exc
         raise RuleError(f"{where(rule)} could not be evaluated by the database ({exc}); nothing was stored") from exc
+    except Exception as exc:  # on a case on PostgreSQL: psycopg's errors
+        psycopg = sys.modules.get("psycopg")
+        if psycopg is None or not isinstance(exc, psycopg.Error) or is_interrupt(exc) \
+                or isinstance(exc, psycopg.errors.LockNotAvailable):
+            raise
+        reason = exc.diag.message_primary or str(exc)
+        if exc.sqlstate == OUT_OF_RANGE:  # functions_pg's overflow, as NumberError on SQLite
+            raise RuleError(f"{where(rule)} calculated a number the language cannot hold ({reason}); "
+                            f"nothing was stored. Hint: {FINITE_HINT}") from exc
+        raise RuleError(f"{where(rule)} could not be evaluated by the database ({reason}); nothing was stored") from exc
 
 
 def check_finite(conn: sqlite3.Connection, tables: RunTables, rules: list[Rule], k: int, prefix: str = "r") -> None:

@@ -12,7 +12,9 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from ..store.backend import POSTGRES, dialect
 from ..defaults import DEFAULT_MAX_FACTS, DEFAULT_MAX_ROUNDS, DEFAULT_MAX_SECONDS  # noqa: F401
+_CANCELED = "57014"  # PostgreSQL's query_canceled
 _CHECK_EVERY = 100_000  # SQLite virtual-machine steps between two looks at the clock
 
 
@@ -33,8 +35,11 @@ def fact_limit_error(limit: int, rule_id: str) -> LimitError:
 
 
 def is_interrupt(exc: BaseException) -> bool:
-    """True for the error SQLite raises when the progress handler stopped a statement."""
-    return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+    """True for the error SQLite raises when the progress handler stopped a statement (or PostgreSQL's, when
+    its statement timeout did)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+    return getattr(exc, "sqlstate", None) == _CANCELED
 
 
 @contextmanager
@@ -43,6 +48,11 @@ def time_limit(conn: sqlite3.Connection, seconds: float | None) -> Iterator[None
     rolls back the whole transaction and raises OperationalError (see `is_interrupt`)."""
     if not seconds:
         yield
+        return
+    if dialect(conn) == POSTGRES:  # each statement may take the whole limit, not the run: a bound, not the rule
+        conn.execute("SELECT set_config('statement_timeout', ?, true)", [f"{max(1, round(seconds * 1000))}ms"])
+        yield  # on an error, the run's savepoint, rolled back, undoes the setting
+        conn.execute("SELECT set_config('statement_timeout', '0', true)")
         return
     deadline = time.monotonic() + seconds
     conn.set_progress_handler(lambda: time.monotonic() > deadline, _CHECK_EVERY)

@@ -80,10 +80,11 @@ def lookup_columns(program, plan) -> dict[str, set[int]]:
     return out
 
 
-def round_index(predicate: str, create: bool = True) -> str:
+def round_index(predicate: str, create: bool = True, name: str | None = None) -> str:
     """The statement that makes (or drops) the index of r_<predicate> by round, which a stratum's own
-    evaluation reads; a stratum taken over whole does without it (filled faster)."""
-    name = f'temp."r_{ident(predicate)[1:-1]}__round"'
+    evaluation reads; a stratum taken over whole does without it (filled faster). `name`: the index's
+    name as the database wants it (eval/ddl.temp_index), SQLite's by default."""
+    name = name or f'temp."r_{ident(predicate)[1:-1]}__round"'
     return f"CREATE INDEX {name} ON {table_name('r', predicate)} (_round)" if create else f"DROP INDEX IF EXISTS {name}"
 
 

@@ -15,6 +15,8 @@ from typing import Callable
 
 from ..syntax.ast import Declaration, body_atoms
 from ..syntax.program import Program
+from ..store.backend import SQLITE, dialect
+from . import ddl
 from .functions import register as register_functions
 from .in_force import program_on
 from .plan import make_plan
@@ -65,19 +67,23 @@ def snapshot_evidence(conn, program: Program, evidence_sql: EvidenceSQL, as_of: 
             continue
         sql, params = evidence_sql(decl, as_of)
         cols = ", ".join(ident(c.name) for c in decl.columns)
+        typed = ", ".join(ddl.column(conn, c.name, c.type) for c in decl.columns)
         if decl.columns:  # clustered on all the columns: deduplicated, and covering for lookups on the first
-            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} ({cols}, PRIMARY KEY ({cols})) WITHOUT ROWID")
-            conn.execute(f"INSERT OR IGNORE INTO {table_name('e', decl.name)} SELECT {cols} FROM ({sql})", params)
+            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} ({typed}, PRIMARY KEY ({cols})){ddl.clustered(conn)}")
+            conn.execute(f"INSERT OR IGNORE INTO {table_name('e', decl.name)} SELECT {cols} FROM ({sql}) AS _in_force",
+                         params)
         else:  # a nullary predicate: one row when some record is in force, none otherwise
-            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT 0 AS _unit FROM ({sql})", params)
+            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT 0 AS _unit "
+                         f"FROM ({sql}) AS _in_force", params)
         for i, c in enumerate(decl.columns):
             if i == 0 or i not in lookup.get(decl.name, ()):
                 continue
-            conn.execute(f'CREATE INDEX temp."e_{decl.name}__{c.name}" ON {table_name("e", decl.name)} ({ident(c.name)})')
+            conn.execute(f'CREATE INDEX {ddl.temp_index(conn, f"e_{decl.name}__{c.name}")} '
+                         f'ON {table_name("e", decl.name)} ({ident(c.name)})')
         if decl.name in with_meta:
-            conn.execute(f"CREATE TEMP TABLE {table_name('m', decl.name)} AS SELECT * FROM ({sql})", params)
+            conn.execute(f"CREATE TEMP TABLE {table_name('m', decl.name)} AS SELECT * FROM ({sql}) AS _in_force", params)
             first = ident(decl.columns[0].name) if decl.columns else "_hash"
-            conn.execute(f'CREATE INDEX temp."m_{decl.name}__k" ON {table_name("m", decl.name)} ({first})')
+            conn.execute(f'CREATE INDEX {ddl.temp_index(conn, f"m_{decl.name}__k")} ON {table_name("m", decl.name)} ({first})')
 
 
 def make_derived_tables(conn, program: Program) -> None:
@@ -87,23 +93,24 @@ def make_derived_tables(conn, program: Program) -> None:
         if decl.is_evidence:
             continue
         cols = [ident(c.name) for c in decl.columns]
+        typed = [ddl.column(conn, c.name, c.type) for c in decl.columns]
         if cols:  # clustered on the key: one B-tree for the facts, and the round index covers the delta
-            conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(cols + ['_round INTEGER', '_rule TEXT'])}, "
-                         f"PRIMARY KEY ({', '.join(cols)})) WITHOUT ROWID")
+            conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} ({', '.join(typed + ['_round INTEGER', '_rule TEXT'])}, "
+                         f"PRIMARY KEY ({', '.join(cols)})){ddl.clustered(conn)}")
         else:  # a nullary predicate holds or not: at most one row, keyed by a constant
             conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} (_unit INTEGER NOT NULL DEFAULT 0, "
-                         "_round INTEGER, _rule TEXT, PRIMARY KEY (_unit)) WITHOUT ROWID")
-        conn.execute(round_index(decl.name))
+                         f"_round INTEGER, _rule TEXT, PRIMARY KEY (_unit)){ddl.clustered(conn)}")
+        conn.execute(round_index(decl.name, name=ddl.temp_index(conn, f"r_{decl.name}__round")))
         for i, c in enumerate(decl.columns):
             if i == 0 or i not in lookup.get(decl.name, ()):
                 continue
-            conn.execute(f'CREATE INDEX temp."r_{decl.name}__{c.name}" ON {table_name("r", decl.name)} ({ident(c.name)})')
+            conn.execute(f'CREATE INDEX {ddl.temp_index(conn, f"r_{decl.name}__{c.name}")} '
+                         f'ON {table_name("r", decl.name)} ({ident(c.name)})')
 
 
 def _drop_temp(conn) -> None:
-    names = [r[0] for r in conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")]
-    for name in names:
-        conn.execute(f'DROP TABLE temp."{name}"')
+    for name in ddl.temp_tables(conn):
+        conn.execute(f'DROP TABLE "{name}"')  # temporary tables: both databases look there first
 
 
 def _persist(conn, program: Program, run_id: str, provenance: bool = True) -> dict[str, int]:
@@ -113,12 +120,13 @@ def _persist(conn, program: Program, run_id: str, provenance: bool = True) -> di
         if decl.is_evidence:
             continue
         cols = [ident(c.name) for c in decl.columns]
+        typed = [ddl.column(conn, c.name, c.type) for c in decl.columns]
         fact = table_name("fact", decl.name)
         if cols:  # one B-tree clustered on (run_id, args): the rows are appended in key order
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(cols + ['_round INTEGER', '_rule TEXT'])}, "
-                         f"PRIMARY KEY (run_id, {', '.join(cols)})) WITHOUT ROWID")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(typed + ['_round INTEGER', '_rule TEXT'])}, "
+                         f"PRIMARY KEY (run_id, {', '.join(cols)})){ddl.clustered(conn)}")
         else:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(cols + ['_round INTEGER', '_rule TEXT'])})")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(typed + ['_round INTEGER', '_rule TEXT'])})")
             conn.execute(f'CREATE INDEX IF NOT EXISTS "fact_{decl.name}__key" ON {fact} (run_id{"".join(", " + c for c in cols)})')
         order = ", ".join(cols) if cols else "_rule"
         cur = conn.execute(
@@ -197,8 +205,9 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
     program = program_on(program, as_of_date)
     decls = {d.name: d for d in program.declarations}
     constants = {c.name: c for c in program.constants}
-    register_functions(conn)  # the caller's connection may be one that engine.store did not open
-    conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB
+    if dialect(conn) == SQLITE:  # on PostgreSQL the functions live in the case's database (functions_pg.py)
+        register_functions(conn)  # the caller's connection may be one that engine.store did not open
+        conn.execute("PRAGMA temp.cache_size = -262144")  # the run's working tables live in temp: 256 MiB, not 2 MiB
     conn.execute("SAVEPOINT warrant_run")
     try:
         with time_limit(conn, max_seconds):

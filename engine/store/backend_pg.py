@@ -34,6 +34,17 @@ CONNECT_TIMEOUT = 10  # seconds to reach the server before S003
 _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|(?<![:\w]):([A-Za-z_]\w*)|%""")
 
 
+_IGNORE = "INSERT OR IGNORE INTO "
+
+
+def statement(sql: str) -> str:
+    """`sql` in PostgreSQL's spelling where SQLite's differs: INSERT OR IGNORE is INSERT ... ON CONFLICT DO
+    NOTHING (the rule statements insert what is not there yet this way)."""
+    if sql.startswith(_IGNORE):
+        return f"INSERT INTO {sql[len(_IGNORE):]} ON CONFLICT DO NOTHING"
+    return sql
+
+
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
     """`sql` with SQLite's placeholders (`?`, `:name`) as psycopg's (`%s`, `%(name)s`) and every `%` doubled;
@@ -47,7 +58,7 @@ def translate(sql: str) -> str:
         if m.group(1):
             return f"%({m.group(1)})s"
         return token.replace("%", "%%")  # quoted: placeholders stay text, and psycopg reads % even there
-    return _TOKENS.sub(swap, sql)
+    return _TOKENS.sub(swap, statement(sql))
 
 
 class _Number(NumericLoader):
@@ -67,6 +78,15 @@ class _FloatAsNumeric(Dumper):
         return repr(obj).encode()
 
 
+class _BoolAsInt(Dumper):
+    """A truth sent as 1 or 0, as SQLite stores it (the language's bool columns and functions hold integers)."""
+
+    oid = psycopg.adapters.types["int8"].oid
+
+    def dump(self, obj: bool) -> bytes:
+        return b"1" if obj else b"0"
+
+
 class PgConnection:
     """A PostgreSQL connection with the sqlite3.Connection interface the engine uses (see the module)."""
 
@@ -76,6 +96,7 @@ class PgConnection:
         self.raw, self.url = raw, url
         raw.adapters.register_loader("numeric", _Number)
         raw.adapters.register_dumper(float, _FloatAsNumeric)
+        raw.adapters.register_dumper(bool, _BoolAsInt)
 
     def execute(self, sql: str, params=()) -> psycopg.Cursor:
         """Run one statement; the cursor holds its rows (fetchone, fetchall, iteration) and rowcount."""
@@ -83,7 +104,7 @@ class PgConnection:
             self.raw.execute("BEGIN")
             return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
         if not params:  # no placeholders to translate: the text goes as written (a % is a %)
-            return self.raw.execute(sql)
+            return self.raw.execute(statement(sql))
         return self.raw.execute(translate(sql), params)
 
     def executemany(self, sql: str, rows) -> psycopg.Cursor:
