@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only tc|ofac|proof|replay|check|workbench|postgres] [--sizes 10000,100000,1000000] [--keep DIR]
+"""python -m benchmarks [--quick] [--only tc|ofac|proof|replay|check|workbench|postgres|rls] [--sizes 10000,100000,1000000] [--keep DIR]
 
 Runs every benchmark (each measured job in its own subprocess), prints a table, checks that all
 peers agree (same path count, identical blocked sets), and writes benchmarks/results/latest.json.
@@ -26,6 +26,7 @@ from .incremental import INCREMENTAL_QUICK, INCREMENTAL_SIZES, bench_incremental
 from .point import POINT_QUICK, POINT_SIZES, bench_point
 from .postgres import POSTGRES_QUICK, POSTGRES_SIZES, bench_postgres
 from .replay import REPLAY_QUICK, REPLAY_SIZES, bench_replay
+from .rls import RLS_QUICK, RLS_SIZES, bench_rls
 from .workbench import WORKBENCH_QUICK, WORKBENCH_SIZES, bench_workbench
 
 TARGETS = {"tc_pydatalog_over_warrant_min": 15.0, "tc_warrant_over_sql_max": 1.5,
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run (about a minute)")
     ap.add_argument("--only", choices=["tc", "ofac", "proof", "replay", "check", "workbench", "provenance", "cli", "ftm",
-                                       "incremental", "point", "postgres"], help="run one benchmark")
+                                       "incremental", "point", "postgres", "rls"], help="run one benchmark")
     ap.add_argument("--sizes", help="OFAC sizes in ownership edges, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-pydatalog", action="store_true", help="skip pyDatalog (it takes minutes on the full graph)")
     ap.add_argument("--repeat", type=int, help=f"OFAC runs per peer and size (default {REPEAT_SMALL} up to "
@@ -249,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             results["ftm"] = bench_ftm(work, ftm_sizes, say)
         if args.only in (None, "postgres"):
             results["postgres"] = bench_postgres(work, sizes_for(POSTGRES_QUICK, POSTGRES_SIZES), say)
+        if args.only in (None, "rls"):
+            results["rls"] = bench_rls(work, sizes_for(RLS_QUICK, RLS_SIZES), say)
         if args.only in (None, "workbench"):
             bench_sizes = sizes_for(WORKBENCH_QUICK, WORKBENCH_SIZES)
             results["workbench"] = bench_workbench(work, bench_sizes, say)

@@ -51,6 +51,8 @@ ADOPT = """CREATE OR REPLACE FUNCTION {schema}.warrant_adopt() RETURNS void LANG
         EXECUTE format('ALTER TABLE %s OWNER TO %s', t, '{owner}');
       END LOOP;
     END $$"""  # a writer's tables handed to the owner group, made a member of each writer's role for this
+MARKING_KEY = "json_build_array(classification, releasability, caveats)::text"  # a stored marking as one value
+UNMARKED = "json_build_array(NULL::text, NULL::text, NULL::text)::text"  # a record of no recorded source
 _GROUPS_KEY = "postgres_roles"  # meta: the case's group roles, by access
 _PARTNER = f"^{markings._PARTNER.pattern}$"  # a partner's code or a caveat, as a PostgreSQL pattern
 
@@ -195,7 +197,7 @@ def secure(conn) -> None:
             conn.execute(f"CREATE POLICY warrant_team ON {quote(table)} TO {quote(groups['owner'])}, "
                          f"{quote(groups['writer'])} USING (true) WITH CHECK (true)")
             conn.execute(f"CREATE POLICY warrant_marked ON {quote(table)} FOR SELECT TO {quote(groups['reader'])} "
-                         f"USING ({schema}.warrant_may_see(_hash, _source))")
+                         f"USING ({visible_sql(schema, '_hash', '_source')})")
     if tables and (mine := session_link(conn)) is not None and mine.access == "writer":
         conn.execute(f"SELECT {schema}.warrant_adopt()")  # no longer the writer's, to alter or unprotect
 
@@ -217,7 +219,8 @@ def visibility_functions(schema: str) -> list[str]:
     """`warrant_sees(classification, releasability, caveats)`: whether the principal of the connected role may
     see a record of that marking (`Principal.may_see`: cleared to its level, released to it, holding every
     caveat; a marking the scheme refuses is seen by none); `warrant_may_see(hash, source)`: the same for a
-    stored record, marked by its own marking, else its source's, else the scheme's default. Every name is
+    stored record, marked by its own marking, else its source's, else the scheme's default
+    (`warrant_visible_markings`: the stored markings the principal may see, as keys). Every name is
     qualified with the case's schema, so that a temporary table cannot stand in for the principals."""
     default = json.dumps({"levels": list(DEFAULT_LEVELS), "default": DEFAULT_LEVELS[0]}).replace("'", "''")
     norm = "upper(regexp_replace(btrim({0}), '\\s+', ' ', 'g'))"
@@ -247,15 +250,26 @@ def visibility_functions(schema: str) -> list[str]:
                                             WHERE replace(c.w, ' ', '-') !~ '{_PARTNER}' OR NOT c.w = ANY(me.held)))
           FROM me), false)
         $$""",
-        f"""CREATE OR REPLACE FUNCTION {schema}.warrant_may_see(h text, src text) RETURNS boolean
+        f"""CREATE OR REPLACE FUNCTION {schema}.warrant_visible_markings() RETURNS SETOF text
         LANGUAGE sql STABLE AS $$
-        SELECT COALESCE(
-          (SELECT {schema}.warrant_sees(classification, releasability, caveats) FROM {schema}.record_markings
-           WHERE hash = h),
-          (SELECT {schema}.warrant_sees(classification, releasability, caveats) FROM {schema}.sources WHERE id = src),
-          {schema}.warrant_sees(NULL, NULL, NULL))
+        WITH m AS MATERIALIZED (  -- each distinct marking tested once
+          SELECT {MARKING_KEY} AS key, classification, releasability, caveats FROM {schema}.record_markings
+          UNION SELECT {MARKING_KEY}, classification, releasability, caveats FROM {schema}.sources
+          UNION SELECT {UNMARKED}, NULL, NULL, NULL)
+        SELECT key FROM m WHERE {schema}.warrant_sees(m.classification, m.releasability, m.caveats)
         $$""",
+        f"""CREATE OR REPLACE FUNCTION {schema}.warrant_may_see(h text, src text) RETURNS boolean
+        LANGUAGE sql STABLE AS $$ SELECT {visible_sql(schema, "h", "src")} $$""",
     ]
+
+
+def visible_sql(schema: str, record: str, source: str) -> str:
+    """The policy's test of a row: the marking it reads (its own, else its source's, else none: the scheme's
+    default), as a key, is among the markings the connected principal may see, a set worked out once per
+    statement. Written out rather than called: the server inlines no function holding a subquery."""
+    return (f"COALESCE((SELECT {MARKING_KEY} FROM {schema}.record_markings WHERE hash = {record}), "
+            f"(SELECT {MARKING_KEY} FROM {schema}.sources WHERE id = {source}), {UNMARKED}) "
+            f"IN (SELECT {schema}.warrant_visible_markings())")
 
 
 def session_link(conn) -> Link | None:
