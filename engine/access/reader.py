@@ -12,6 +12,7 @@ import sqlite3
 from ..eval.in_force import program_on
 from ..proof.model import Proof
 from ..proof.redact import redact, withheld_nodes
+from ..store.backend import SQLITE, dialect, has_table
 from ..store.evidence import table_name
 from ..store.markings import record_marking
 from ..store.schema import quote
@@ -54,16 +55,19 @@ class Reader:
             return set()
         found = set()
         for name in predicates:
-            try:
-                rows = self.conn.execute(f"SELECT _hash, _source FROM {quote(table_name(name))}").fetchall()
-            except sqlite3.OperationalError:  # no records of it yet
+            if not has_table(self.conn, table_name(name)):  # no records of it yet
                 continue
+            rows = self.conn.execute(f"SELECT _hash, _source FROM {quote(table_name(name))}").fetchall()
             found |= {h for h, src in rows if self.withheld_marking(h, src) is not None}
         return found
 
     def salt(self, key: str) -> bytes:
         """The salt of one commitment, made on first use and kept in the case file."""
-        self.conn.execute(_SALTS)
+        if dialect(self.conn) == SQLITE:
+            self.conn.execute(_SALTS)
+        else:
+            from .roles_pg import SALTS  # the same table, its salts as PostgreSQL's bytes
+            self.conn.execute(SALTS)
         row = self.conn.execute("SELECT salt FROM commitment_salts WHERE key = ?", [key]).fetchone()
         if row is None:
             row = (secrets.token_bytes(16),)
@@ -101,10 +105,9 @@ class Withholding:
             for name in predicates:
                 decl = program.declaration(name)
                 cols = ", ".join(quote(c.name) for c in decl.columns) or "NULL"
-                try:
-                    rows = reader.conn.execute(f"SELECT _hash, {cols} FROM {quote(table_name(name))}").fetchall()
-                except sqlite3.OperationalError:
+                if not has_table(reader.conn, table_name(name)):
                     continue
+                rows = reader.conn.execute(f"SELECT _hash, {cols} FROM {quote(table_name(name))}").fetchall()
                 for h, *args in rows:
                     (hidden if h in self.hashes else seen).update(_text(a) for a in args)
                     if h in self.hashes:

@@ -32,6 +32,7 @@ from ..eval import evaluate
 from ..eval.functions import register as register_functions
 from ..eval.relations import ident, table_name
 from ..proof.terms import GroundAtom, ProofError
+from ..store.backend import is_postgres_url, not_on_postgres
 from ..syntax.program import Program
 from .runs import FactsDiff
 
@@ -60,7 +61,12 @@ class ReplayReport:
 
 @contextlib.contextmanager
 def scratch(case_path: str) -> Iterator[sqlite3.Connection]:
-    """A private temporary database with the case file attached read-only as `stored`, inside one transaction."""
+    """A private temporary database with the case file attached read-only as `stored`, inside one transaction;
+    S007 for a case on PostgreSQL, which cannot be attached (a replay, a question asked of a rulebook without
+    its current run, a why-not for a reader from whom records are withheld evaluate rules there)."""
+    if is_postgres_url(case_path):
+        raise not_on_postgres("evaluating rules outside a stored run (replay, --rulebook without a current run, "
+                              "whynot as a principal from whom records are withheld)")
     conn = register_functions(sqlite3.connect("", uri=True, isolation_level=None, timeout=60))
     try:
         conn.execute("PRAGMA journal_mode = MEMORY")

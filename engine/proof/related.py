@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..eval.relations import ident, table_name
+from ..store.backend import POSTGRES, dialect, has_table
 from ..syntax.program import Program
 from .terms import atom_text
 
@@ -32,6 +33,8 @@ def related_conclusions(conn: sqlite3.Connection, program: Program, run_id: str,
             continue
         names = ", ".join(ident(c.name) for c in decl.columns)
         where = " OR ".join(f"{ident(c)} IN ({', '.join('?' * len(entities))})" for c in columns)
+        if dialect(conn) == POSTGRES and not has_table(conn, f"fact_{decl.name}"):  # a failed statement would
+            continue  # end the transaction there
         try:
             rows = conn.execute(f"SELECT DISTINCT {names} FROM {table_name('fact', decl.name)} "
                                 f"WHERE run_id = ? AND ({where}) ORDER BY {names} LIMIT {LIMIT}",

@@ -126,3 +126,63 @@ def test_a_bundle_and_a_proof_are_checked_against_either_database(both, tmp_path
         on_file, on_pg = _on(case_file, args), _on(url, args)
         assert (on_pg.exit_code, on_pg.stdout_bytes) == (on_file.exit_code, on_file.stdout_bytes), args
     assert on_pg.exit_code == 1 and '"valid": false' in on_pg.output
+
+
+@pytest.fixture
+def marked(tmp_path, postgres_url) -> tuple[str, str]:
+    """tests/audit/redaction_case.py's case (blocked("A") rests on a visible and a SECRET stake; principals
+    analyst, SECRET, and liaison, OFFICIAL) in a case file, and moved to PostgreSQL once liaison has read a
+    redacted proof there: the commitments' salts are the case's, made on first use, and move with it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "audit"))
+    try:
+        from redaction_case import make_case
+    finally:
+        sys.path.pop(0)
+    make_case(tmp_path)
+    case_file = str(tmp_path / "case.db")
+    assert _on(case_file, ["--as", "liaison", "why", 'blocked("A")', "--db", "@DB"]).exit_code == 0
+    assert CliRunner().invoke(main, ["migrate", "--from", case_file, "--to", postgres_url]).exit_code == 0
+    return case_file, postgres_url
+
+
+@pytest.mark.postgres
+def test_each_principal_reads_the_same_on_both_databases(marked, tmp_path):
+    """What the owner, a cleared analyst and a liaison from whom the SECRET source is withheld are shown (the
+    liaison's proofs redacted, its query without the withheld rows), and the bundles each exports."""
+    case_file, url = marked
+    secret = CliRunner().invoke(main, ["query", "owns(X, Y, P)", "--db", case_file, "--json"])
+    for who in ([], ["--as", "analyst"], ["--as", "liaison"]):
+        for args in (["why", 'blocked("A")'], ["why", 'blocked("A")', "--format", "json"],
+                     ["why", 'blocked("A")', "--court"], ["query", "owns(X, Y, P)"], ["query", "blocked(X)"],
+                     ["whynot", 'frozen("B")'] if not who or who[1] == "analyst" else ["runs"], ["export-ftm"]):
+            on_file, on_pg = _on(case_file, who + args + ["--db", "@DB"]), _on(url, who + args + ["--db", "@DB"])
+            assert (on_pg.exit_code, on_pg.stdout_bytes) == (on_file.exit_code, on_file.stdout_bytes), who + args
+        bundles = [tmp_path / f"{side}{len(who)}" for side in ("file", "pg")]
+        for db, bundle in zip((case_file, url), bundles):
+            assert _on(db, who + ["export", 'blocked("A")', "-o", str(bundle), "--db", "@DB"]).exit_code == 0
+        assert _files(bundles[1]) == _files(bundles[0])
+    liaison = _on(url, ["--as", "liaison", "why", 'blocked("A")', "--format", "json", "--db", "@DB"]).output
+    assert "withheld" in liaison and "co:yarrow-holdings" not in liaison and "co:yarrow-holdings" in secret.output
+
+
+@pytest.mark.postgres
+def test_questions_that_evaluate_rules_outside_a_run_refuse_a_postgres_case(marked):
+    """A why-not for a reader from whom records are withheld evaluates the rules again over what it may see,
+    in a scratch database beside the case: not on PostgreSQL yet, S007 without a traceback."""
+    _, url = marked
+    result = _on(url, ["--as", "liaison", "whynot", 'frozen("B")', "--db", "@DB"])
+    assert result.exit_code == 2 and "[S007]" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.postgres
+def test_a_readers_first_commitment_on_postgres_makes_its_salt_there(marked):
+    import psycopg
+
+    _, url = marked
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE commitment_salts")  # as in a case moved before anyone read a redacted proof
+    result = _on(url, ["--as", "liaison", "why", 'blocked("A")', "--format", "json", "--db", "@DB"])
+    assert result.exit_code == 0 and "withheld" in result.output, result.output
+    with psycopg.connect(url) as conn:
+        salts = conn.execute("SELECT salt FROM commitment_salts").fetchall()
+    assert salts and all(isinstance(s, bytes) and len(s) == 16 for (s,) in salts)
