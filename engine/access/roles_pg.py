@@ -288,14 +288,18 @@ def links(conn) -> dict[str, Link]:
 
 
 def session_principal(conn, name: str | None) -> Principal:
-    """The principal a command on PostgreSQL acts as: the connected role's own when it is a principal's (one of
-    the owner group acts as the owner, seeing everything), and asking to act as another is A001; a role that is
-    no principal's (the one that made the case) acts as `name`, as on a case file."""
+    """The principal a command on PostgreSQL acts as. A role that is no principal's (the one that made the case)
+    acts as `name`, as on a case file, and so does one of the owner group (itself, seeing everything, when
+    `name` is None or its own): an owner may read as another principal reads. Any other principal's role acts as
+    that principal, and asking to act as another is A001."""
     mine = session_link(conn)
     if mine is None:
         return principals.find(conn, name)
-    if name is not None and name not in (mine.principal, OWNER_NAME if mine.access == "owner" else mine.principal):
+    if mine.access == "owner":
+        if name is None or name == mine.principal:
+            return replace(principals.find(conn, mine.principal), owner=True)
+        return principals.find(conn, name)
+    if name is not None and name != mine.principal:
         raise MarkingError(f"connected as the database role {mine.role!r}, which is principal {mine.principal!r}, "
                            f"this command cannot act as {name!r}", f"leave out --as, or connect as {name}'s role")
-    found = principals.find(conn, mine.principal)
-    return replace(found, owner=True) if mine.access == "owner" else found
+    return principals.find(conn, mine.principal)

@@ -388,3 +388,33 @@ def test_an_owner_without_superuser_sets_the_team_up(tmp_path, postgres_url):
     assert len(everything) == 3 and len(hidden) == 2  # the partner FIU's two holdings are SECRET
     assert _visible_in_database(as_role(postgres_url, "liaison"), "ev_owns") == everything - hidden
     assert _sqlstate(as_role(postgres_url, "loader"), "ALTER TABLE ev_owns DISABLE ROW LEVEL SECURITY") == "42501"
+
+
+def test_a_writers_run_is_read_by_the_owner_and_its_facts_refused_to_a_reader(tmp_path, postgres_url):
+    """Runs on PostgreSQL: a writer's run makes the facts tables (handed to the owner group); an owner asks
+    about them; a reader's role may list the runs but not read their facts, which may hold values computed
+    from records withheld from it, and is told so (A003), no traceback."""
+    program, facts = _facts(tmp_path)
+    with api.Case.open(postgres_url) as case:
+        case.load(program, facts)
+        case.add_principal("liaison", "user", "OFFICIAL", "UK")
+        case.add_principal("loader", "user", "TOP SECRET", "UK", "ORCON", access="writer")
+        case.add_principal("boss", "user", "TOP SECRET", "UK", "ORCON", access="owner")
+    with api.Case.open(as_role(postgres_url, "loader")) as case:
+        case.run(program, as_of="2024-01-01")
+    runner = CliRunner()
+    owner = runner.invoke(main, ["query", "blocked(X)", "--db", as_role(postgres_url, "boss"), "--json"])
+    assert owner.exit_code == 0, owner.output
+    assert json.loads(owner.output)["rows"] == [[f"P{i}"] for i in range(1, 9)]
+    as_liaison = runner.invoke(main, ["--as", "liaison", "query", "blocked(X)", "--db", as_role(postgres_url, "boss"),
+                                      "--json"])  # an owner reads as a reader would, the application withholding
+    assert as_liaison.exit_code == 0 and json.loads(as_liaison.output)["rows"] == [["P1"], ["P4"], ["P6"]], \
+        as_liaison.output
+    with api.Case.open(postgres_url) as case:
+        owners = {r[0] for r in case.conn.execute("SELECT tableowner FROM pg_tables WHERE tablename LIKE 'fact%'")}
+    assert owners == {f"{_groups(postgres_url)}_owner"}  # the writer's run handed them over
+    runs = runner.invoke(main, ["runs", "--db", as_role(postgres_url, "liaison")])
+    assert runs.exit_code == 0 and "run-000001" in runs.output, runs.output
+    refused = runner.invoke(main, ["query", "blocked(X)", "--db", as_role(postgres_url, "liaison")])
+    assert refused.exit_code == 2 and "[A003]" in refused.output and "Traceback" not in refused.output, refused.output
+    assert "permission denied for table fact_blocked" in refused.output
