@@ -198,8 +198,22 @@ def secure(conn) -> None:
                          f"{quote(groups['writer'])} USING (true) WITH CHECK (true)")
             conn.execute(f"CREATE POLICY warrant_marked ON {quote(table)} FOR SELECT TO {quote(groups['reader'])} "
                          f"USING ({visible_sql(schema, '_hash', '_source')})")
+        if table == "audit_log":
+            _sign_entries(conn, schema, groups)
     if tables and (mine := session_link(conn)) is not None and mine.access == "writer":
         conn.execute(f"SELECT {schema}.warrant_adopt()")  # no longer the writer's, to alter or unprotect
+
+
+def _sign_entries(conn, schema: str, groups: dict[str, str]) -> None:
+    """Row-level security on the audit log: everyone reads it whole; a reader or writer appends only entries
+    in its own principal's name (the owner group, any)."""
+    own = (f"(details::jsonb ->> 'principal') = (SELECT principal FROM {schema}.principal_roles "
+           f"WHERE role = current_user)")
+    conn.execute("ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY")
+    conn.execute("CREATE POLICY warrant_read ON audit_log FOR SELECT USING (true)")
+    conn.execute(f"CREATE POLICY warrant_owner ON audit_log FOR INSERT TO {quote(groups['owner'])} WITH CHECK (true)")
+    conn.execute(f"CREATE POLICY warrant_own_name ON audit_log FOR INSERT TO {quote(groups['reader'])}, "
+                 f"{quote(groups['writer'])} WITH CHECK ({own})")
 
 
 def table_privileges(table: str) -> dict[str, tuple[str, ...]]:

@@ -319,6 +319,11 @@ def test_a_reader_acts_as_its_own_principal_and_its_reads_are_logged(team):
                                               "--nationality", "UK", "--db", as_role(team, "boss")])
     assert no_createrole.exit_code == 2 and "[A003]" in no_createrole.output, no_createrole.output
     assert "permission denied to create role" in no_createrole.output
+    forged = ("INSERT INTO audit_log SELECT seq + 1, at, actor, 'test.forged', entity, "
+              "'{{\"principal\": \"{}\"}}', hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    assert _sqlstate(url, forged.format("boss")) == "42501"  # not in another principal's name
+    assert _sqlstate(as_role(team, "loader"), forged.format("liaison")) == "42501"
+    assert _sqlstate(url, forged.format("liaison")) is None  # (rolled back) its own name, its own doing
     with api.Case.open(team) as case:
         last = case.audit_entries(action="test.read")[-1]
         assert (last.details["principal"], last.entity) == ("liaison", "P1") and case.verify_audit().ok
