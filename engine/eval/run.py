@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..syntax.ast import Declaration, body_atoms
 from ..syntax.program import Program
-from ..store.backend import SQLITE, dialect
+from ..store.backend import POSTGRES, SQLITE, dialect
 from . import ddl
 from .functions import register as register_functions
 from .in_force import program_on
@@ -80,6 +80,8 @@ def snapshot_evidence(conn, program: Program, evidence_sql: EvidenceSQL, as_of: 
                 continue
             conn.execute(f'CREATE INDEX {ddl.temp_index(conn, f"e_{decl.name}__{c.name}")} '
                          f'ON {table_name("e", decl.name)} ({ident(c.name)})')
+        if dialect(conn) == POSTGRES:  # no autovacuum for temporary tables: without statistics, plans are guesses
+            conn.execute(f"ANALYZE {table_name('e', decl.name)}")
         if decl.name in with_meta:
             conn.execute(f"CREATE TEMP TABLE {table_name('m', decl.name)} AS SELECT * FROM ({sql}) AS _in_force", params)
             first = ident(decl.columns[0].name) if decl.columns else "_hash"
