@@ -173,7 +173,9 @@ def open_case(url: str, create: bool = True) -> PgStore:
 
 
 def make_case_tables(conn: PgConnection) -> None:
-    """The tables, functions and triggers of a new case (inside the caller's transaction; idempotent)."""
+    """The tables, functions and triggers of a new case (inside the caller's transaction; idempotent); S010
+    in a database that does not sort text byte by byte."""
+    check_collation(conn)
     conn.execute(APPEND_ONLY_FUNCTION)
     functions_pg.define(conn)
     create_base_tables(conn, TYPES)
@@ -183,10 +185,26 @@ def make_case_tables(conn: PgConnection) -> None:
     conn.execute(recordmarks.TABLE)
 
 
+_BYTE_ORDER = re.compile(r"(C|POSIX)(\.utf-?8)?", re.IGNORECASE)  # libc's locales that sort by byte (code point)
+
+
+def check_collation(conn: PgConnection) -> None:
+    """S010 unless the database sorts and compares text byte by byte, as SQLite does (libc's C or C.UTF-8, or
+    PostgreSQL's builtin provider): under a language's collation ("en_US.UTF-8", any ICU locale) queries would
+    list rows in another order, and a rule comparing texts could conclude otherwise, than on a case file."""
+    provider, collate = conn.execute("SELECT datlocprovider, datcollate FROM pg_database "
+                                     "WHERE datname = current_database()").fetchone()
+    if provider == "b" or (provider == "c" and _BYTE_ORDER.fullmatch(collate)):
+        return
+    kind = {"c": f"the collation {collate}", "i": "an ICU collation"}.get(provider, f"the collation {collate}")
+    raise store_error("S010", f"the database {shown_url(conn.url)} sorts text by {kind}, not byte by byte as a "
+                              "case file does: queries, proofs and rules would answer differently there")
+
+
 def table_names(conn: PgConnection) -> list[str]:
     """The case's tables (in its schema), by name."""
     return [r[0] for r in conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")]
 
 
-__all__ = ["PgConnection", "PgStore", "connect", "make_case_tables", "open_case", "open_database", "table_names", "translate"]
+__all__ = ["PgConnection", "PgStore", "check_collation", "connect", "make_case_tables", "open_case", "open_database", "table_names", "translate"]

@@ -48,6 +48,8 @@ STORE_CODES: dict[str, tuple[str, str]] = {
     "S007": ("not yet on PostgreSQL", "use a case file (--db PATH) for this command; docs/teams.md lists what "
                                       "works on PostgreSQL so far"),
     "S008": ("target not empty", "migrate into a new, empty PostgreSQL database (createdb NAME)"),
+    "S010": ("database collation", "make the case's database sorting text byte by byte: createdb --template=template0 "
+                                   "--locale-provider=libc --locale=C.UTF-8 NAME (docs/teams.md)"),
     "S009": ("database server unreachable", "check the URL, and that the server runs and lets this user in: "
                                             "pg_isready -d URL; psql URL"),
 }

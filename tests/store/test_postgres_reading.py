@@ -186,3 +186,40 @@ def test_a_readers_first_commitment_on_postgres_makes_its_salt_there(marked):
     with psycopg.connect(url) as conn:
         salts = conn.execute("SELECT salt FROM commitment_salts").fetchall()
     assert salts and all(isinstance(s, bytes) and len(s) == 16 for (s,) in salts)
+
+
+@pytest.fixture
+def icu_database(postgres_url):
+    """A fresh database beside `postgres_url`'s that sorts text under an ICU (English) collation."""
+    import psycopg
+    from urllib.parse import urlsplit, urlunsplit
+
+    name = urlsplit(postgres_url).path[1:] + "_icu"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' "
+                     "LOCALE 'C.UTF-8'")
+    url = urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 'B' < 'a', 'B' < 'a' COLLATE \"C\"").fetchone() == (False, True)
+    yield url
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_a_case_is_made_only_in_a_database_that_sorts_text_byte_by_byte(icu_database, demo_file, tmp_path):
+    """Under an English collation "a" sorts before "B", which a case file (SQLite) sorts first: a query would
+    list rows in another order. Neither a load nor migrate makes a case there (S010), and nothing is left."""
+    from engine.store.backend_pg import open_database
+
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "listed.csv").write_text("party,list\nb,SDN\nB,SDN\na,SDN\n")
+    commands = (["load", str(DEMO.parents[1] / "rulebooks/ofac_50.rules"), str(facts), "--db", icu_database],
+                ["migrate", "--from", str(demo_file), "--to", icu_database])
+    for args in commands:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "[S010]" in result.output and "Traceback" not in result.output, result.output
+        assert "an ICU collation" in result.output and "--locale=C.UTF-8" in result.output
+        with open_database(icu_database) as pg:
+            assert pg.tables() == []
