@@ -73,13 +73,19 @@ def ensure_evidence_tables(store: Store, program: Program, indexes: bool = True)
             _ensure_table(store, decl, indexes)
 
 
+def _shape(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Columns as a declaration decides them: on PostgreSQL a whole-number column may be numeric, as `migrate`
+    makes every number column of a case file (SQLite's INTEGER holds a percent's decimals too)."""
+    return [(name, "NUMERIC" if kind == "BIGINT" else kind) for name, kind in columns]
+
+
 def _ensure_table(store: Store, decl: Declaration, indexes: bool = True) -> None:
     name = table_name(decl.name)
     postgres = dialect(store.conn) == POSTGRES
     wanted = postgres_columns(decl) if postgres else expected_columns(decl)
     found = table_columns(store.conn, name)
     if found:
-        if found != [(column, t if postgres else SQL_TYPE_NAMES[t]) for column, t in wanted.items()]:
+        if _shape(found) != _shape([(column, t if postgres else SQL_TYPE_NAMES[t]) for column, t in wanted.items()]):
             raise store_error("S001", f"the case file {store.path} was made with a different declaration of "
                                       f"{decl.name!r} (columns {[n for n, _ in found if not n.startswith('_')]})")
         return
