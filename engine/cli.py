@@ -84,7 +84,7 @@ def handle_errors(fn):
 
 db_option = click.option("--db", default="case.db", show_default=True,
                          help="The case: a SQLite case file, or a PostgreSQL database as postgresql://USER@HOST/DB.")
-POSTGRES_COMMANDS = frozenset({"audit log", "audit verify", "audit checkpoint", "load", "run", "principal add",
+POSTGRES_COMMANDS = frozenset({"audit log", "audit verify", "audit checkpoint", "load", "run", "replay", "principal add",
                                "principal list", "runs", "query", "why", "whynot", "report", "diff", "export-ftm",
                                "export", "record", "verify-proof", "alerts"})  # those ported so far
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")

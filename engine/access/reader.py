@@ -12,7 +12,7 @@ import sqlite3
 from ..eval.in_force import program_on
 from ..proof.model import Proof
 from ..proof.redact import redact, withheld_nodes
-from ..store.backend import SQLITE, dialect, has_table
+from ..store.backend import POSTGRES, SQLITE, dialect, has_table
 from ..store.evidence import table_name
 from ..store.markings import record_marking
 from ..store.schema import quote
@@ -124,10 +124,12 @@ class Withholding:
         if not self.hashes:
             return evidence_sql
         withheld = json.dumps(sorted(self.hashes))
+        listed = ("SELECT json_array_elements_text(CAST(? AS json))" if dialect(self.reader.conn) == POSTGRES
+                  else "SELECT value FROM json_each(?)")
 
         def visible_sql(decl, as_of=None):
             sql, params = evidence_sql(decl, as_of)
-            return f"SELECT * FROM ({sql}) WHERE _hash NOT IN (SELECT value FROM json_each(?))", [*params, withheld]
+            return f"SELECT * FROM ({sql}) AS _visible WHERE _hash NOT IN ({listed})", [*params, withheld]
         return visible_sql
 
     def timeline(self, timeline):

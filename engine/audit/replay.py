@@ -32,7 +32,7 @@ from ..eval import evaluate
 from ..eval.functions import register as register_functions
 from ..eval.relations import ident, table_name
 from ..proof.terms import GroundAtom, ProofError
-from ..store.backend import is_postgres_url, not_on_postgres
+from ..store.backend import POSTGRES, dialect, is_postgres_url
 from ..syntax.program import Program
 from .runs import FactsDiff
 
@@ -61,12 +61,15 @@ class ReplayReport:
 
 @contextlib.contextmanager
 def scratch(case_path: str) -> Iterator[sqlite3.Connection]:
-    """A private temporary database with the case file attached read-only as `stored`, inside one transaction;
-    S007 for a case on PostgreSQL, which cannot be attached (a replay, a question asked of a rulebook without
-    its current run, a why-not for a reader from whom records are withheld evaluate rules there)."""
+    """A private temporary database with the case file attached read-only as `stored`, inside one transaction
+    (a replay, a question asked of a rulebook without its current run, a why-not for a reader from whom records
+    are withheld evaluate rules there). On PostgreSQL: a schema of its own in the case's database, first in the
+    search path, inside a transaction of a connection of its own that is rolled back (store/backend_pg.py)."""
     if is_postgres_url(case_path):
-        raise not_on_postgres("evaluating rules outside a stored run (replay, --rulebook without a current run, "
-                              "whynot as a principal from whom records are withheld)")
+        from ..store.backend_pg import scratch_schema
+        with scratch_schema(case_path) as conn:
+            yield conn
+        return
     conn = register_functions(sqlite3.connect("", uri=True, isolation_level=None, timeout=60))
     try:
         conn.execute("PRAGMA journal_mode = MEMORY")
@@ -78,6 +81,11 @@ def scratch(case_path: str) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def schemas(conn) -> tuple[str, str]:
+    """(the scratch schema, the case's) on a `scratch` connection: SQLite's main and the attached case file."""
+    return getattr(conn, "schemas", ("main", STORED))
+
+
 def replay_run(case_path: str, case_conn: sqlite3.Connection, program: Program, run_id: str, as_of,
                evidence_sql, proof_text: ProofText, proofs: str = "auto") -> ReplayReport:
     """Evaluate `run_id` again from the case file at `case_path` and compare it with the stored run:
@@ -85,10 +93,11 @@ def replay_run(case_path: str, case_conn: sqlite3.Connection, program: Program, 
     if proofs not in PROOF_MODES:
         raise ValueError(f"proofs must be one of {', '.join(PROOF_MODES)}, not {proofs!r}")
     with scratch(case_path) as conn:
+        main, stored = schemas(conn)
         _mirror_table(conn, "runs")
         evaluate(conn, program, evidence_sql, as_of=as_of, run_id=run_id, collect=False)
-        conn.execute("DELETE FROM main.runs")  # proofs describe the stored run: its own row, not the replay's
-        conn.execute(f"INSERT INTO main.runs SELECT * FROM {STORED}.runs WHERE id = ?", [run_id])
+        conn.execute(f"DELETE FROM {main}.runs")  # proofs describe the stored run: its own row, not the replay's
+        conn.execute(f"INSERT INTO {main}.runs SELECT * FROM {stored}.runs WHERE id = ?", [run_id])
         digest, diff, conclusions = compare_stored_facts(conn, program, run_id)
         compared, differing, total = 0, [], 0
         if proofs == "all" or (proofs == "auto" and not diff.identical):
@@ -99,6 +108,10 @@ def replay_run(case_path: str, case_conn: sqlite3.Connection, program: Program, 
 
 def _mirror_table(conn: sqlite3.Connection, name: str) -> None:
     """An empty table in the scratch database made as the case file's table `name` was (no triggers)."""
+    if dialect(conn) == POSTGRES:
+        main, stored = schemas(conn)
+        conn.execute(f'CREATE TABLE {main}."{name}" (LIKE {stored}."{name}")')
+        return
     row = conn.execute(f"SELECT sql FROM {STORED}.sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone()
     if row is None:
         raise ValueError(f"the case file has no {name} table")
@@ -110,6 +123,8 @@ def _derived(program: Program) -> list:
 
 
 def _has_table(conn: sqlite3.Connection, schema: str, decl) -> bool:
+    if dialect(conn) == POSTGRES:
+        return conn.execute("SELECT to_regclass(?) IS NOT NULL", [f'{schema}."fact_{decl.name}"']).fetchone()[0]
     sql = f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?"
     return conn.execute(sql, [f"fact_{decl.name}"]).fetchone() is not None
 
@@ -143,7 +158,8 @@ def rows_only_in(conn: sqlite3.Connection, decl, run_id: str, first: str, second
     if not _has_table(conn, first, decl):
         return []
     cols = _fact_columns(decl)
-    typed = ", ".join(cols + [f"typeof({c})" for c in cols])
+    kind = "pg_typeof({})::text" if dialect(conn) == POSTGRES else "typeof({})"
+    typed = ", ".join(cols + [kind.format(c) for c in cols])
 
     def select(schema: str) -> str:
         return f"SELECT {typed} FROM {schema}.{table_name('fact', decl.name)} WHERE run_id = :run"
@@ -158,17 +174,18 @@ def compare_stored_facts(conn: sqlite3.Connection, program: Program, run_id: str
     """(the stored run's facts digest, as `runs.facts_digest` computes it; how the replayed facts in `main`
     differ from the stored ones in `stored`; how many conclusions the stored run has)."""
     whole = hashlib.sha256()
+    main, stored = schemas(conn)
     only_a, only_b, differing, conclusions = {}, {}, [], 0
     for decl in _derived(program):
         mine, theirs = hashlib.sha256(), hashlib.sha256()
-        n = _digest(decl.name, ordered_facts(conn, STORED, decl, run_id), whole, mine)
-        _digest(decl.name, ordered_facts(conn, "main", decl, run_id), theirs)
+        n = _digest(decl.name, ordered_facts(conn, stored, decl, run_id), whole, mine)
+        _digest(decl.name, ordered_facts(conn, main, decl, run_id), theirs)
         conclusions += n if decl.kind == "conclusion" else 0
         only_a[decl.name], only_b[decl.name] = [], []
         if mine.digest() != theirs.digest():
             differing.append(decl.name)
-            only_a[decl.name] = rows_only_in(conn, decl, run_id, STORED, "main")
-            only_b[decl.name] = rows_only_in(conn, decl, run_id, "main", STORED)
+            only_a[decl.name] = rows_only_in(conn, decl, run_id, stored, main)
+            only_b[decl.name] = rows_only_in(conn, decl, run_id, main, stored)
     return whole.hexdigest(), FactsDiff(only_a, only_b, tuple(differing)), conclusions
 
 
@@ -201,10 +218,11 @@ def compare_proofs(case_conn: sqlite3.Connection, conn: sqlite3.Connection, prog
     (`conn`), one conclusion at a time, and compare their SHA-256 digests: (conclusions compared, the first
     `limit` whose proofs differ or exist on one side only, how many differ in all)."""
     compared, differing, total = 0, [], 0
+    main, kept = schemas(conn)
     for decl in (d for d in _derived(program) if d.kind == "conclusion"):
         stored = ((atom, both and _proof_digest(case_conn, atom, proof_text) == _proof_digest(conn, atom, proof_text),
-                   both) for atom, both in _atoms(conn, decl, run_id, STORED, "main"))
-        replayed_only = ((atom, False, False) for atom, both in _atoms(conn, decl, run_id, "main", STORED) if not both)
+                   both) for atom, both in _atoms(conn, decl, run_id, kept, main))
+        replayed_only = ((atom, False, False) for atom, both in _atoms(conn, decl, run_id, main, kept) if not both)
         for atom, same, both in itertools.chain(stored, replayed_only):
             compared += both
             if not same:

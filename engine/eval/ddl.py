@@ -12,10 +12,15 @@ from .relations import ident
 def column(conn, name: str, kind: str) -> str:
     """A column of a run's table for a declared column of type `kind`: untyped on SQLite (any value, as the
     engine stores it), typed by the declaration on PostgreSQL (text compared byte by byte, as SQLite does)."""
+    return ident(name) + typed(conn, kind)
+
+
+def typed(conn, kind: str) -> str:
+    """What follows a column's name for a declared type `kind`: nothing on SQLite, the type on PostgreSQL."""
     if dialect(conn) != POSTGRES:
-        return ident(name)
-    typed = POSTGRES_TYPES[kind]
-    return f'{ident(name)} {typed} COLLATE "C"' if typed == "TEXT" else f"{ident(name)} {typed}"
+        return ""
+    name = POSTGRES_TYPES[kind]
+    return f' {name} COLLATE "C"' if name == "TEXT" else f" {name}"
 
 
 def clustered(conn) -> str:
@@ -36,4 +41,4 @@ def temp_tables(conn) -> list[str]:
     return [r[0] for r in conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")]
 
 
-__all__ = ["clustered", "column", "temp_index", "temp_tables"]
+__all__ = ["clustered", "column", "temp_index", "temp_tables", "typed"]

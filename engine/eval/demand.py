@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .. import numbers
 from ..syntax.ast import Aggregate, Atom, Const, Var, body_atoms
+from . import ddl
 from .plan import Stratum
 from .relations import RunTables, table_name
 
@@ -193,8 +194,9 @@ def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables:
     limited = [p for p in stratum.predicates if bound[p]]
     for p in limited:
         cols = ", ".join(_col(i) for i in sorted(bound[p]))
-        conn.execute(f"CREATE TEMP TABLE {table_name('d', p)} ({cols}, _step INTEGER, PRIMARY KEY ({cols})) WITHOUT ROWID")
-        conn.execute(f'CREATE INDEX temp."d_{p}__step" ON {table_name("d", p)} (_step)')
+        types = ", ".join(_col(i) + ddl.typed(conn, tables.decls[p].columns[i].type) for i in sorted(bound[p]))
+        conn.execute(f"CREATE TEMP TABLE {table_name('d', p)} ({types}, _step INTEGER, PRIMARY KEY ({cols})){ddl.clustered(conn)}")
+        conn.execute(f'CREATE INDEX {ddl.temp_index(conn, f"d_{p}__step")} ON {table_name("d", p)} (_step)')
     if demand.predicate in limited:
         seed = [numbers.stored(demand.args[i]) for i in sorted(bound[demand.predicate])]
         conn.execute(f"INSERT INTO {table_name('d', demand.predicate)} VALUES ({', '.join('?' * len(seed))}, 0)", seed)

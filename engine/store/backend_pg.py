@@ -9,9 +9,12 @@ engine stores them: a numeric value is an int when whole, else the float of at m
 
 from __future__ import annotations
 
+import contextlib
 import re
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator
 
 import psycopg
 from psycopg.adapt import Dumper
@@ -37,11 +40,17 @@ _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|(?<![:\w]):([A-Za-z_]\
 _IGNORE = "INSERT OR IGNORE INTO "
 
 
+_UNARY_PLUS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<=[\s(,])\+(?=[A-Za-z_"])""")
+
+
 def statement(sql: str) -> str:
     """`sql` in PostgreSQL's spelling where SQLite's differs: INSERT OR IGNORE is INSERT ... ON CONFLICT DO
-    NOTHING (the rule statements insert what is not there yet this way)."""
+    NOTHING (the rule statements insert what is not there yet this way), and a unary `+` before a column,
+    SQLite's way of keeping a lookup off that column's index, goes (PostgreSQL has no + for text)."""
     if sql.startswith(_IGNORE):
-        return f"INSERT INTO {sql[len(_IGNORE):]} ON CONFLICT DO NOTHING"
+        sql = f"INSERT INTO {sql[len(_IGNORE):]} ON CONFLICT DO NOTHING"
+    if "+" in sql:
+        sql = _UNARY_PLUS.sub(lambda m: "" if m.group(0) == "+" else m.group(0), sql)
     return sql
 
 
@@ -199,6 +208,27 @@ def check_collation(conn: PgConnection) -> None:
     kind = {"c": f"the collation {collate}", "i": "an ICU collation"}.get(provider, f"the collation {collate}")
     raise store_error("S010", f"the database {shown_url(conn.url)} sorts text by {kind}, not byte by byte as a "
                               "case file does: queries, proofs and rules would answer differently there")
+
+
+@contextlib.contextmanager
+def scratch_schema(url: str) -> Iterator[PgConnection]:
+    """A connection of its own to the case's database, inside a transaction that is always rolled back, with a
+    new schema first in its search path: unqualified tables a run makes go there, and the case's own tables
+    are read where they are (the `scratch` database of audit/replay.py). `conn.schemas` names (the scratch
+    schema, the case's). Nothing of it outlives the block, and it holds no write lock."""
+    conn = connect(url)
+    try:
+        case = conn.execute("SELECT current_schema()").fetchone()[0]
+        name = f"warrant_scratch_{secrets.token_hex(6)}"
+        conn.execute("BEGIN")
+        conn.execute(f'CREATE SCHEMA "{name}"')
+        conn.execute("SELECT set_config('search_path', ?, true)", [f'"{name}", "{case}"'])
+        conn.schemas = (f'"{name}"', f'"{case}"')
+        yield conn
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute("ROLLBACK")
+        conn.close()
 
 
 def table_names(conn: PgConnection) -> list[str]:
