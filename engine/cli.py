@@ -408,10 +408,6 @@ def lsp():
 def serve(db, host, port):
     """Browse the case file in a web browser: a local, read-only workbench (prints its URL; Ctrl-C stops it).
     It reads as the --as principal, and records each page view in the audit log."""
-    from .store.backend import is_postgres_url, not_on_postgres
-
-    if is_postgres_url(db):
-        raise not_on_postgres("warrant serve")
     try:
         from .workbench.server import serve as run_server
     except ImportError:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from ..eval.relations import ident
 from ..store.asof import Clocks, in_force_sql
-from ..store.schema import quote
+from ..store.backend import POSTGRES, dialect
+from ..store.schema import quote, table_columns, table_names
 from ..syntax.ast import Declaration
 
 NAMES_TABLE = "entity_names"
@@ -62,7 +63,7 @@ def entity_columns(decl: Declaration) -> list[str]:
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return set(table_names(conn))
 
 
 def _stored(conn: sqlite3.Connection, decls: list[Declaration]) -> list[Declaration]:
@@ -74,7 +75,7 @@ def names_source(conn: sqlite3.Connection) -> tuple[str, str, set[str]] | None:
     """(entity column, name column, every column) of the case file's entity-names table, or None without one."""
     if NAMES_TABLE not in _tables(conn):
         return None
-    columns = {r[1] for r in conn.execute(f"PRAGMA table_info({quote(NAMES_TABLE)})")}
+    columns = {name for name, _ in table_columns(conn, NAMES_TABLE)}
     return next(((key, name, columns) for key, name in _NAME_COLUMNS if {key, name} <= columns), None)
 
 
@@ -117,6 +118,14 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _contains(conn, column: str, pattern: str) -> str:
+    """`column LIKE pattern` as SQLite has it, ASCII letters in either case alike (PostgreSQL's LIKE tells
+    them apart; lower() in the "C" collation changes ASCII letters only, as SQLite's LIKE ignores no others)."""
+    if dialect(conn) == POSTGRES:
+        return f"lower({column} COLLATE \"C\") LIKE lower({pattern} COLLATE \"C\") ESCAPE '\\'"
+    return f"{column} LIKE {pattern} ESCAPE '\\'"
+
+
 def search(conn: sqlite3.Connection, decls: list[Declaration], text: str, limit: int = 20) -> list[dict]:
     """Entities whose id or a name contains `text` (case-insensitive), ids first that start with it, at most
     `limit`: [{id, names}]."""
@@ -128,7 +137,7 @@ def search(conn: sqlite3.Connection, decls: list[Declaration], text: str, limit:
     if source is not None:
         key, name, columns = source
         searched = [c for c in (name, "aliases") if c in columns]
-        where = " OR ".join(f"{ident(c)} LIKE :text ESCAPE '\\'" for c in searched)
+        where = " OR ".join(_contains(conn, ident(c), ":text") for c in searched)
         found |= {r[0] for r in conn.execute(f"SELECT DISTINCT {ident(key)} FROM {quote(NAMES_TABLE)} WHERE {where} "
                                              f"LIMIT :limit", {"text": _like(text), "limit": limit})}
     for decl in _stored(conn, decls):
@@ -136,7 +145,7 @@ def search(conn: sqlite3.Connection, decls: list[Declaration], text: str, limit:
             if len(found) >= 4 * limit:
                 break
             found |= {r[0] for r in conn.execute(
-                f"SELECT DISTINCT {ident(col)} FROM {quote('ev_' + decl.name)} WHERE {ident(col)} LIKE ? ESCAPE '\\' "
+                f"SELECT DISTINCT {ident(col)} FROM {quote('ev_' + decl.name)} WHERE {_contains(conn, ident(col), '?')} "
                 f"LIMIT ?", [_like(text), limit]) if r[0] is not None}
     lowered = text.lower()
     ranked = sorted(found, key=lambda e: (not str(e).lower().startswith(lowered), str(e)))[:limit]
@@ -184,7 +193,7 @@ def holdings(conn: sqlite3.Connection, decls: list[Declaration], entity: str, cl
         sql, params = evidence_sql(decl)
         select = ", ".join(ident(c) for c in [first, second, *others])
         for col in (first, second):
-            rows = conn.execute(f"SELECT DISTINCT {select} FROM ({sql}) WHERE {ident(col)} = ? "
+            rows = conn.execute(f"SELECT DISTINCT {select} FROM ({sql}) AS _in_force WHERE {ident(col)} = ? "
                                 f"ORDER BY {select} LIMIT ?", list(params) + [entity, limit + 1]).fetchall()
             more += max(0, len(rows) - limit)
             for row in rows[:limit]:

@@ -1,5 +1,5 @@
-"""A case file opened read-only, as one principal: SQLite's `mode=ro` opens the file for reading only, so
-no read the workbench makes can change it (a transaction the API opens around a read takes no write lock
+"""A case file opened read-only, as one principal: SQLite's `mode=ro` opens the file for reading only (a
+case on PostgreSQL: a session whose transactions are READ ONLY), so no read the workbench makes can change it (a transaction the API opens around a read takes no write lock
 there, so writers are not held up).
 
 The reads a `Case` records in the audit log (`view.why`, `view.whynot`, ...) go to the workbench's access
@@ -19,6 +19,7 @@ from pathlib import Path
 from ..access.reader import Reader, Withholding
 from ..api import Case
 from ..eval.functions import register as register_functions
+from ..store.backend import POSTGRES, dialect, has_table, is_postgres_url
 from ..store.errors import store_error
 from ..store.schema import Store, busy_timeout
 from .access_log import AccessLog
@@ -35,10 +36,13 @@ class SessionSalts(Reader):
 
     def salt(self, key: str) -> bytes:
         """The case file's salt for `key`, else this session's (never written)."""
-        try:
-            row = self.conn.execute("SELECT salt FROM commitment_salts WHERE key = ?", [key]).fetchone()
-        except sqlite3.OperationalError:  # no salts table yet
-            row = None
+        if dialect(self.conn) == POSTGRES and not has_table(self.conn, "commitment_salts"):
+            row = None  # (asked first there: a failed statement would end the transaction)
+        else:
+            try:
+                row = self.conn.execute("SELECT salt FROM commitment_salts WHERE key = ?", [key]).fetchone()
+            except sqlite3.OperationalError:  # no salts table yet
+                row = None
         if row is not None:
             return bytes(row[0])
         return self.session.setdefault(key, secrets.token_bytes(16))
@@ -74,7 +78,9 @@ class ReadOnlyCase(Case):
 def open_read_only(path: str | Path, log: AccessLog, as_principal: str | None = None) -> ReadOnlyCase:
     """Open an existing case file for reading only, as `as_principal` (default: the owner; A001 for a name
     the case file does not know); S004 when it is missing, S003 when it is not a case file. The connection
-    may be used from any thread; the caller serialises its use."""
+    may be used from any thread; the caller serialises its use. A postgresql:// URL opens a case there."""
+    if is_postgres_url(path):
+        return _read_only_case(_open_postgres(path), log, as_principal)
     target = Path(path)
     if not target.is_file():
         raise store_error("S004" if not target.exists() else "S003", f"no such case file: {path}"
@@ -88,10 +94,36 @@ def open_read_only(path: str | Path, log: AccessLog, as_principal: str | None = 
     if not BASE_TABLES <= tables:
         conn.close()
         raise store_error("S003", f"{path} is not a case file: it has no {', '.join(sorted(BASE_TABLES - tables))} table")
-    case = ReadOnlyCase(Store(str(path), conn), log, as_principal)
+    return _read_only_case(Store(str(path), conn), log, as_principal)
+
+
+def _read_only_case(store: Store, log: AccessLog, as_principal: str | None) -> ReadOnlyCase:
+    case = ReadOnlyCase(store, log, as_principal)
     try:
         case.principal
     except Exception:
-        conn.close()
+        store.conn.close()
         raise
     return case
+
+
+class _ReadingConnection:
+    """A PgConnection whose transactions only read: the API's BEGIN IMMEDIATE around a read is a plain BEGIN
+    (no write lock, so no writer waits for the workbench nor it for them), and the session refuses writes."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+
+    def execute(self, sql: str, params=()):
+        return self._conn.execute("BEGIN" if sql == "BEGIN IMMEDIATE" else sql, params)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def _open_postgres(url: str) -> Store:
+    from ..store.backend_pg import PgStore, open_case
+
+    store = open_case(url, create=False)
+    return PgStore(store.path, _ReadingConnection(store.conn))

@@ -8,6 +8,8 @@ import threading
 import time
 from typing import Callable, Iterator
 
+from ..store.backend import is_postgres_url, shown_url
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -64,5 +66,5 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8765, say: Callable[[s
     if host not in LOOPBACK:
         say(f"warning: serving on {host}: anyone who can reach this address can read the case file "
             f"as {as_principal or 'its owner'}")
-    say(f"Warrant workbench for {path} (read-only, reading as {as_principal or 'owner'}): {url_of(sock, host)}")
+    say(f"Warrant workbench for {shown_url(path) if is_postgres_url(path) else path} (read-only, reading as {as_principal or 'owner'}): {url_of(sock, host)}")
     server.run(sockets=[sock])

@@ -48,9 +48,9 @@ class Workbench:
     """A case file opened read-only, and the data of each page."""
 
     def __init__(self, path: str | Path, as_principal: str | None = None, say=None):
-        self.path = str(path)
         self.log = AccessLog(path, "workbench", say)
         self.case = open_read_only(path, self.log, as_principal)
+        self.path = self.case.store.path  # a URL without its password
         self.principal = self.case.principal
         self.log.check()
         self.lock = threading.RLock()

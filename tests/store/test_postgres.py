@@ -105,7 +105,7 @@ def test_concurrent_appends_wait_for_each_other(postgres_url):
     assert subjects == sorted(f"{w}-{i}" for w in range(4) for i in range(15))
 
 
-@pytest.mark.parametrize("args", [["serve"], ["markings", "show"]])
+@pytest.mark.parametrize("args", [["markings", "show"]])
 def test_commands_not_yet_ported_refuse_a_postgres_case(postgres_url, args):
     result = CliRunner().invoke(main, args + ["--db", postgres_url])
     assert result.exit_code == 2, result.output

@@ -241,3 +241,37 @@ def test_a_moved_case_takes_new_runs_and_loads_and_reads_them_alike(both):
     loaded = [_on(db, ["load", ofac, str(DEMO / "updates" / "registry"), "--db", "@DB", "--json"]) for db in both]
     assert loaded[0].exit_code == loaded[1].exit_code == 0, loaded[1].output
     assert json.loads(loaded[1].output)["duplicates"] == json.loads(loaded[0].output)["duplicates"] > 0
+
+
+BOREALIS = 'blocked("co:borealis-trading")'
+PAGES = [("/", {}), ("/search", {"q": "borealis"}), ("/api/search", {"q": "CO:BOREALIS"}),
+         ("/api/search", {"q": "%"}), ("/entity", {"id": "co:borealis-trading"}), ("/entity", {"id": "co:volkhov-energy"}),
+         ("/api/reason", {"run": "run-000011", "atom": BOREALIS}), ("/conclusion", {"run": "run-000010", "atom": BOREALIS}),
+         ("/court", {"run": "run-000010", "atom": BOREALIS}), ("/whynot", {"run": "run-000009", "atom": BOREALIS}),
+         ("/whynot", {"run": "run-000009"}), ("/diff", {"a": "run-000005", "b": "run-000010"}),
+         ("/conclusion", {"run": "run-000010", "atom": 'blocked("co:nobody")'})]
+
+
+@pytest.mark.postgres
+def test_the_workbench_shows_the_same_pages_on_both_databases(both):
+    """warrant serve over a case on PostgreSQL: every page as over the case file (the case's location aside),
+    each view appended to the audit log there, and the session refusing writes."""
+    from starlette.testclient import TestClient
+
+    from engine import api
+    from engine.store.backend import shown_url
+    from engine.workbench.app import create_app
+
+    shown = {}
+    for db, location in zip(both, (both[0], shown_url(both[1]))):
+        with TestClient(create_app(db)) as client:
+            shown[db] = [(r.status_code, r.text.replace(location, "CASE"))
+                         for r in (client.get(path, params=query) for path, query in PAGES)]
+            bench = client.app.state.workbench
+            if db == both[1]:
+                with pytest.raises(Exception, match="read-only transaction"):
+                    bench.case.conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+    assert shown[both[1]] == shown[both[0]] and {s for s, _ in shown[both[0]]} == {200, 400}
+    with api.Case.open(both[1], create=False) as case:
+        views = case.audit_entries(action="view.why")
+        assert views and case.verify_audit().ok
