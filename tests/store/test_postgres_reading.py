@@ -252,26 +252,45 @@ PAGES = [("/", {}), ("/search", {"q": "borealis"}), ("/api/search", {"q": "CO:BO
          ("/conclusion", {"run": "run-000010", "atom": 'blocked("co:nobody")'})]
 
 
-@pytest.mark.postgres
-def test_the_workbench_shows_the_same_pages_on_both_databases(both):
-    """warrant serve over a case on PostgreSQL: every page as over the case file (the case's location aside),
-    each view appended to the audit log there, and the session refusing writes."""
+def _pages(both: tuple[str, str], pages: list, as_principal: str | None = None) -> dict[str, list]:
+    """Each page's status and HTML from the workbench over either database (the case's location as CASE);
+    on PostgreSQL, a write through the workbench's connection is refused first."""
     from starlette.testclient import TestClient
 
-    from engine import api
     from engine.store.backend import shown_url
     from engine.workbench.app import create_app
 
     shown = {}
     for db, location in zip(both, (both[0], shown_url(both[1]))):
-        with TestClient(create_app(db)) as client:
-            shown[db] = [(r.status_code, r.text.replace(location, "CASE"))
-                         for r in (client.get(path, params=query) for path, query in PAGES)]
-            bench = client.app.state.workbench
+        with TestClient(create_app(db, as_principal=as_principal)) as client:
             if db == both[1]:
                 with pytest.raises(Exception, match="read-only transaction"):
-                    bench.case.conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+                    client.app.state.workbench.case.conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+            shown[db] = [(r.status_code, r.text.replace(location, "CASE"))
+                         for r in (client.get(path, params=query) for path, query in pages)]
+    return shown
+
+
+@pytest.mark.postgres
+def test_the_workbench_shows_the_same_pages_on_both_databases(both):
+    """warrant serve over a case on PostgreSQL: every page as over the case file (the case's location aside),
+    each view appended to the audit log there, and the session refusing writes."""
+    from engine import api
+
+    shown = _pages(both, PAGES)
     assert shown[both[1]] == shown[both[0]] and {s for s, _ in shown[both[0]]} == {200, 400}
     with api.Case.open(both[1], create=False) as case:
         views = case.audit_entries(action="view.why")
         assert views and case.verify_audit().ok
+
+
+@pytest.mark.postgres
+def test_the_workbench_shows_a_reader_the_same_pages_on_both_databases(marked):
+    """As the liaison, from whom the SECRET source is withheld: redacted proofs, a why-not over what it may
+    see, entities without the withheld holding, alike on both."""
+    atom = {"run": "run-000001", "atom": 'blocked("A")'}
+    pages = [("/", {}), ("/search", {"q": "a"}), ("/entity", {"id": "A"}), ("/conclusion", atom), ("/court", atom),
+             ("/whynot", {"run": "run-000001", "atom": 'frozen("B")'})]
+    shown = _pages(marked, pages, "liaison")
+    assert shown[marked[1]] == shown[marked[0]] and all(status == 200 for status, _ in shown[marked[0]])
+    assert all("co:yarrow-holdings" not in html for _, html in shown[marked[1]])
