@@ -741,7 +741,7 @@ class Case:
         from whom nothing is withheld), from the proof `proof(atom)` gives (default: the stored run's)."""
         if not view.hashes:
             return None
-        from .proof.whynot import root_explanation
+        from .proof.whynot_search import root_explanation
 
         proof = proof or (lambda atom: self._rebuilt_proof(program, run_id, atom))
         return lambda atom: root_explanation(view.reader.proof(proof(atom), program))

@@ -2,7 +2,7 @@
 
 model.py            the proof model (pydantic, frozen) and its JSON Schema
 build.py            rebuild every derivation of a stored fact from its run (rounds < its height)
-whynot.py           for a fact that does not hold: each rule's longest satisfiable prefix and what fails
+whynot_search.py    for a fact that does not hold: each rule's longest satisfiable prefix and what fails
 render_text.py      indented tree (colour only when asked)
 render_json.py      the model as byte-stable JSON
 render_dot.py       Graphviz DOT, and svg/pdf/png through `dot`
@@ -18,4 +18,4 @@ from .terms import GroundAtom, ProofError, parse_atom  # noqa: F401
 from ..lazy import lazy_exports
 
 # why-not's module (and the evaluator's SQL it uses) is loaded by the commands that answer one
-__getattr__, __dir__ = lazy_exports(__name__, {".whynot": ("WhyNot", "why_not")})
+__getattr__, __dir__ = lazy_exports(__name__, {".whynot_search": ("WhyNot", "why_not")})

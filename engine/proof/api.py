@@ -12,7 +12,7 @@ from .model import Limits, Proof
 from .terms import GroundAtom, check_predicate
 
 if TYPE_CHECKING:  # why-not's module is imported by the commands that answer one (see why_not below)
-    from .whynot import WhyNot
+    from .whynot_search import WhyNot
 
 FORMATS = ("text", "json", "dot", "svg", "pdf", "png", "md", "html")
 EXTENSIONS = {"text": "txt", "json": "json", "dot": "dot", "svg": "svg", "pdf": "pdf", "png": "png", "md": "md",
@@ -30,7 +30,7 @@ def whynot(conn, program: Program, run_id: str, atom, evidence_sql: EvidenceSQL,
     """Why a ground atom does not hold, rule by rule, down `depth` levels of failed subgoals; with
     `timeline`, the records the run's clocks kept out are named with their dates; `explain(atom)` gives
     the explanation of another conclusion named beside the answer."""
-    from .whynot import why_not
+    from .whynot_search import why_not
     return why_not(conn, program, run_id, atom, evidence_sql, as_of, depth, timeline, explain)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .model import Proof
 
 if TYPE_CHECKING:  # why-not's models are imported only by the commands that answer one
-    from .whynot import Attempt, Failure, WhyNot
+    from .whynot_search import Attempt, Failure, WhyNot
 
 _TEXT_KINDS = ("fact", "evidence", "absence", "rulebook_fact")
 

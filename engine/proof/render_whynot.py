@@ -8,7 +8,7 @@ from .escape import dot_string, html, markdown
 from .render_dot import STYLES, _lines
 from .render_text import Style, binding_text
 from .terms import value_text
-from .whynot import WhyNot
+from .whynot_search import WhyNot
 
 
 def _tree(w: WhyNot, seen: set | None = None):

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..audit.diff import RunDiff
 from ..proof.model import Proof
 from ..proof.render_narrative import paragraphs
-from ..proof.whynot import WhyNot
+from ..proof.whynot_search import WhyNot
 from ..store.asof import Clocks
 from ..store.timeline import clocks_text
 from ..diagnostics import WarrantError

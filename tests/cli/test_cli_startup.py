@@ -53,7 +53,7 @@ def test_why_on_a_stored_run_loads_neither_the_parser_nor_the_loader_nor_the_ren
     assert 'blocked("A") [1] holds' in out.stdout
     unwanted = {"lark", "sqlite_utils", "graphviz", "rich", "cryptography", "engine.store.loading",
                 "engine.syntax.parser", "engine.audit.bundle", "engine.proof.render_dot", "engine.eval.run",
-                "engine.proof.whynot", "engine.store.manifest", "psycopg", "engine.store.backend_pg"}
+                "engine.proof.whynot_search", "engine.store.manifest", "psycopg", "engine.store.backend_pg"}
     assert not loaded & unwanted, loaded & unwanted
 
 

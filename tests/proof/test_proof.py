@@ -209,3 +209,16 @@ def test_a_record_without_a_grade_says_not_graded(case):
         update={"grade": None, "reliability": None, "credibility": None})}})
     dot = render(ungraded, "dot")
     assert "<I>not graded</I>" in dot and "??" not in dot
+
+
+def test_whynot_stays_the_function_after_its_search_module_loads():
+    """`engine.proof.whynot` is the API function whatever was imported before: a submodule of the same name
+    once replaced it on the package when it was first imported (the workbench imported it first)."""
+    import importlib
+
+    import engine.proof
+
+    importlib.import_module("engine.proof.whynot_search")
+    importlib.import_module("engine.workbench.view")
+    assert engine.proof.whynot is whynot
+    assert whynot.__module__ == "engine.proof.api"
