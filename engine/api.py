@@ -700,19 +700,24 @@ class Case:
         return manifest
 
     def export_ftm(self, run_id: str | None = None) -> list[dict]:
-        """The run's conclusions about entities as FtM entities (see engine/ftm_export.py), each carrying the
-        SHA-256 of its proof; the read is audited."""
+        """The run's conclusions about entities as FtM entities (see engine/ftm_export.py), as the acting
+        principal may know of them (as `why --all` lists them), each carrying the SHA-256 of the proof that
+        principal is given; the read is audited with how many conclusions were withheld."""
         from .ftm_export import conclusion_entities
 
         run_id = run_id or self.latest_run()
         program, info = self.program_for_run(run_id), self.run_info(run_id)
+        view = self.reader(program)
+        everything = self.conclusions(run_id)
+        known = {p: [r for r in rows if not view.holds_secret(r)] for p, rows in everything.items()}
 
         def proof_json(atom: str) -> str:
-            return proof_api.render(self._rebuilt_proof(program, run_id, atom), "json")
+            return proof_api.render(view.reader.proof(self._rebuilt_proof(program, run_id, atom), program), "json")
 
         with write_transaction(self.store):
-            entities = list(conclusion_entities(program, info, self.conclusions(run_id), proof_json))
-            self.audit("view.export_ftm", run_id, {"entities": len(entities)})
+            entities = list(conclusion_entities(program, info, known, proof_json))
+            withheld = sum(map(len, everything.values())) - sum(map(len, known.values()))
+            self.audit("view.export_ftm", run_id, {"entities": len(entities), "withheld": withheld})
         return entities
 
     def _rulebook_texts(self, run_id: str) -> dict[str, str]:

@@ -117,3 +117,25 @@ def test_the_case_report_counts_only_the_conclusions_the_reader_may_see(case_dir
     assert "| frozen: 2 |" in index["liaison"] and "frozen: 3" not in index["liaison"]
     assert "<td>frozen: 2</td>" in index["liaison"]
     assert not [s for s in SECRETS if s in index["liaison"]]
+
+
+def test_an_ftm_export_gives_each_reader_what_that_reader_may_know(case_dir):
+    """export-ftm as a principal: no conclusion naming a withheld value, and each entity's recordId is the
+    SHA-256 of the proof that principal is given (its withheld parts included), not the owner's."""
+    import hashlib
+
+    exported_by = {}
+    for who in (None, "analyst", "liaison"):
+        with api.Case.open(case_dir / "case.db", as_principal=who) as case:
+            entities = case.export_ftm()
+            for entity in entities:
+                atom = entity["properties"]["provisions"][0]
+                proof = proof_api.render(case.why(atom), "json")
+                assert entity["properties"]["recordId"] == [hashlib.sha256(proof.encode("utf-8")).hexdigest()]
+        exported_by[who] = {e["properties"]["provisions"][0]: e for e in entities}
+    assert exported_by["analyst"] == exported_by[None]
+    assert 'frozen("co:yarrow-holdings")' in exported_by[None]
+    liaison = exported_by["liaison"]
+    assert set(liaison) == {a for a in exported_by[None] if "co:yarrow-holdings" not in a}
+    assert liaison['frozen("A")']["properties"]["recordId"] != exported_by[None]['frozen("A")']["properties"]["recordId"]
+    assert not [s for s in SECRETS if s in json.dumps(list(liaison.values()))]
