@@ -143,6 +143,10 @@ def test_eight_processes_loading_running_and_reading_for_a_minute(database, tmp_
     replayed = _in_workers(_replay, [(db, runs[w::WORKERS]) for w in range(WORKERS)])
     assert sorted(run for part in replayed for run, _ in part) == runs
     assert [run for part in replayed for run, identical in part if not identical] == []
+    with api.Case.open(db, create=False) as case:
+        made = sorted(e.entity for e in case.audit_entries(action="run"))
+        replays = sorted((e.entity, e.details["identical"]) for e in case.audit_entries(action="replay"))
+    assert made == runs and replays == [(run, True) for run in runs]
     verified = subprocess.run([sys.executable, "-m", "engine.cli", "audit", "verify", "--db", db], cwd=tmp_path,
                               capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
     assert verified.returncode == 0 and "audit log intact" in verified.stdout, verified.stderr
