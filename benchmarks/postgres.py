@@ -54,8 +54,10 @@ def _server() -> str | None:
 def _database(server: str, name: str, make: bool) -> str:
     import psycopg
 
+    from engine.store.backend_pg import create_database_sql
+
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'{"CREATE" if make else "DROP"} DATABASE "{name}"')
+        conn.execute(create_database_sql(name, conn.info.server_version) if make else f'DROP DATABASE "{name}"')
     return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
 
 

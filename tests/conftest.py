@@ -54,8 +54,10 @@ def postgres_url(request):
 
     server = os.environ[POSTGRES_VARIABLE]
     name = f"warrant_test_{secrets.token_hex(6)}"
+    from engine.store.backend_pg import create_database_sql
+
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(create_database_sql(name, conn.info.server_version))
     parts = urlsplit(server)
     yield urlunsplit(parts._replace(path=f"/{name}"))
     with psycopg.connect(server, autocommit=True) as conn:

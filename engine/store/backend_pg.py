@@ -29,7 +29,7 @@ from ..access import principals
 from . import entity_names, recordmarks
 from .backend import POSTGRES, not_on_postgres, shown_url
 from .errors import store_error
-from .schema import Store, busy_timeout, check_version, create_base_tables, write_transaction
+from .schema import Store, busy_timeout, check_version, create_base_tables, quote, write_transaction
 
 TYPES = {str: "TEXT", float: "NUMERIC", int: "BIGINT"}  # a number column is NUMERIC: exact decimals
 WRITE_LOCK = 0x5741_5252_414E_5401  # the advisory lock a writing transaction holds: writers take turns
@@ -195,6 +195,14 @@ def make_case_tables(conn: PgConnection) -> None:
 
 
 _BYTE_ORDER = re.compile(r"(C|POSIX)(\.utf-?8)?", re.IGNORECASE)  # libc's locales that sort by byte (code point)
+
+
+def create_database_sql(name: str, server_version: int) -> str:
+    """CREATE DATABASE for a new, empty case database `name` (a validated identifier) that sorts text byte by
+    byte (check_collation), whatever the server's default locale: from template0, libc's C collation (the
+    locale provider named from PostgreSQL 15 on, where a server may default to ICU)."""
+    provider = " LOCALE_PROVIDER libc" if server_version >= 150000 else ""
+    return f"CREATE DATABASE {quote(name)} TEMPLATE template0 ENCODING 'UTF8'{provider} LC_COLLATE 'C' LC_CTYPE 'C'"
 
 
 def check_collation(conn: PgConnection) -> None:
