@@ -47,11 +47,16 @@ def load_job(rulebook: str, facts: str, db: str) -> dict:
             "run_s": run_s, "blocked_sha256": blocked.hexdigest(), "rounds": result.rounds}
 
 
-def _server() -> str | None:
-    return os.environ.get("WARRANT_BENCH_POSTGRES") or os.environ.get("WARRANT_TEST_POSTGRES") or None
+def server_or_skip(say) -> str | None:
+    """The PostgreSQL server a benchmark uses (WARRANT_BENCH_POSTGRES, else the tests' WARRANT_TEST_POSTGRES),
+    or None once it has said that the benchmark is skipped for want of one."""
+    server = os.environ.get("WARRANT_BENCH_POSTGRES") or os.environ.get("WARRANT_TEST_POSTGRES") or None
+    if server is None:
+        say("skipped: no server (set WARRANT_BENCH_POSTGRES, or: source scripts/postgres.sh && postgres_start)")
+    return server
 
 
-def _database(server: str, name: str, make: bool) -> str:
+def database(server: str, name: str, make: bool) -> str:
     import psycopg
 
     from engine.store.backend_pg import create_database_sql
@@ -62,10 +67,9 @@ def _database(server: str, name: str, make: bool) -> str:
 
 
 def bench_postgres(work: Path, sizes: list[int], say) -> dict:
-    server = _server()
     say("\n== OFAC on a case file and on PostgreSQL: load (COPY there), then a full run ==")
+    server = server_or_skip(say)
     if server is None:
-        say("skipped: no server (set WARRANT_BENCH_POSTGRES, or: source scripts/postgres.sh && postgres_start)")
         return {"skipped": "no PostgreSQL server"}
     rulebook = str(BENCH / "ofac_bench.rules")
     out: dict = {}
@@ -74,12 +78,12 @@ def bench_postgres(work: Path, sizes: list[int], say) -> dict:
         facts = work / f"pg_ofac_{edges}"
         write_ofac(facts, edges)
         name = f"warrant_bench_{secrets.token_hex(4)}"
-        url = _database(server, name, make=True)
+        url = database(server, name, make=True)
         try:
             runs = {"sqlite": run_job("load", rulebook=rulebook, facts=str(facts), db=str(work / f"pg_{edges}.db")),
                     "postgres": run_job("load", rulebook=rulebook, facts=str(facts), db=url)}
         finally:
-            _database(server, name, make=False)
+            database(server, name, make=False)
         assert runs["sqlite"]["hashes_sha256"] == runs["postgres"]["hashes_sha256"], "the databases hold other records"
         assert runs["sqlite"]["blocked_sha256"] == runs["postgres"]["blocked_sha256"], "the runs block other parties"
         for label, r in runs.items():

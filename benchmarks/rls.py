@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .postgres import _database, _server
+from .postgres import database, server_or_skip
 
 RLS_SIZES = [100_000, 1_000_000]
 RLS_QUICK = [10_000]
@@ -37,10 +37,9 @@ def _count_s(url: str) -> tuple[int, float]:
 def bench_rls(work: Path, sizes: list[int], say) -> dict:
     from engine import api
 
-    server = _server()
     say("\n== a reader's scan under row-level security on PostgreSQL ==")
+    server = server_or_skip(say)
     if server is None:
-        say("skipped: no server (set WARRANT_BENCH_POSTGRES, or: source scripts/postgres.sh && postgres_start)")
         return {"skipped": "no PostgreSQL server"}
     (work / "rls.rules").write_text(RULES)
     program = api.load_rulebook(work / "rls.rules")
@@ -54,7 +53,7 @@ def bench_rls(work: Path, sizes: list[int], say) -> dict:
         (facts / "manifest.json").write_text(json.dumps({"sources": [{"id": "press", "name": "Press"}],
                                                          "files": {"owns.csv": {"source": "press"}}}))
         name, reader = f"warrant_bench_{secrets.token_hex(4)}", f"warrant_bench_reader_{secrets.token_hex(4)}"
-        url = _database(server, name, make=True)
+        url = database(server, name, make=True)
         try:
             with api.Case.open(url) as case:
                 case.load(program, facts, progress=False)
@@ -63,7 +62,7 @@ def bench_rls(work: Path, sizes: list[int], say) -> dict:
             seen, reader_s = _count_s(urlunsplit(urlsplit(url)._replace(
                 netloc=f"{reader}@{urlsplit(url).netloc.rsplit('@', 1)[1]}")))
         finally:
-            _database(server, name, make=False)
+            database(server, name, make=False)
             _drop_roles(server, [reader] + [f"warrant_{name}_{a}" for a in ("owner", "writer", "reader")])
         out[str(n)] = {"records": total, "seen": seen, "owner_s": owner_s, "reader_s": reader_s,
                        "us_per_row": (reader_s - owner_s) / total * 1e6}
