@@ -5,6 +5,7 @@ The tests keep lark's grammar cache and the checked-rulebook cache in a folder o
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 
 import pytest
@@ -35,11 +36,48 @@ def _postgres_skip_reason() -> str | None:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs the test PostgreSQL server (the postgres_url fixture)")
+    config.addinivalue_line("markers", "sqlite_only(reason): about the SQLite case file itself; on the suite's "
+                                       "PostgreSQL pass its case files stay SQLite files")
 
 
 def pytest_report_header(config):
     reason = _postgres_skip_reason()
-    return f"postgresql: tests skipped: {reason}" if reason else "postgresql: a fresh database per test"
+    lines = [f"postgresql: tests skipped: {reason}" if reason else "postgresql: a fresh database per test"]
+    if os.environ.get(redirect.VARIABLE) == "postgresql":
+        lines.append("case files: PostgreSQL databases (WARRANT_TEST_DATABASE=postgresql), except sqlite_only tests"
+                     if redirect.active() else f"case files: {redirect.VARIABLE}=postgresql needs a server: {reason}")
+    return lines
+
+
+# The whole suite on PostgreSQL (scripts/test.sh's second pass): WARRANT_TEST_DATABASE=postgresql makes every case
+# file a test opens a PostgreSQL database of its own (tests/pgmode), in this process and in those it starts.
+_PGMODE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pgmode")
+sys.path.insert(0, _PGMODE)
+import warrant_pg_redirect as redirect  # noqa: E402
+
+sys.path.remove(_PGMODE)
+if os.environ.get(redirect.VARIABLE) == "postgresql":
+    if not redirect.server():
+        raise pytest.UsageError(f"{redirect.VARIABLE}=postgresql needs a PostgreSQL server: {_postgres_skip_reason()}")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [_PGMODE, os.environ.get("PYTHONPATH")]))
+    redirect.install()
+
+
+@pytest.fixture(autouse=True)
+def _case_database(request):
+    """On the PostgreSQL pass: a sqlite_only test keeps its case files; every test's case databases are dropped
+    after it."""
+    if os.environ.get(redirect.VARIABLE) != "postgresql":
+        yield
+        return
+    only = request.node.get_closest_marker("sqlite_only")
+    if only is not None:
+        os.environ[redirect.OFF] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(redirect.OFF, None)
+        redirect.drop_all()
 
 
 @pytest.fixture
