@@ -12,11 +12,9 @@ the functions that use them, so that reading a stored run (`warrant why`) loads 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +31,7 @@ from .lazy import OnFirstUse, lazy_exports
 from .source import SourceFile
 from .store.asof import (Clocks, clocks_of_run, every_record_in_force, in_force_sql, known_at_bound, last_batch,
                          record_clocks, recorded_at_stamp)
-from .store.backend import POSTGRES, dialect
+from .store.backend import POSTGRES, dialect, has_table
 from .store.schema import Store, open_store, write_transaction
 from .store.timeline import out_of_clocks
 from .syntax import ast
@@ -281,7 +279,7 @@ class Case:
         with write_transaction(self.store):
             used = {r[0] for r in self.conn.execute("SELECT classification FROM sources WHERE classification IS NOT NULL")}
             used |= {p.clearance for p in self.principals()}
-            with contextlib.suppress(sqlite3.OperationalError):
+            if has_table(self.conn, "record_markings"):  # a case file makes it with the first marked record
                 used |= {r[0] for r in self.conn.execute("SELECT DISTINCT classification FROM record_markings")}
             if missing := sorted(used - set(scheme.levels)):
                 raise MarkingError(f"the case file already uses {', '.join(missing)}, not a level of {scheme.order_text()}",

@@ -84,9 +84,6 @@ def handle_errors(fn):
 
 db_option = click.option("--db", default="case.db", show_default=True,
                          help="The case: a SQLite case file, or a PostgreSQL database as postgresql://USER@HOST/DB.")
-POSTGRES_COMMANDS = frozenset({"audit log", "audit verify", "audit checkpoint", "load", "run", "replay", "principal add",
-                               "principal list", "runs", "query", "why", "whynot", "report", "diff", "export-ftm",
-                               "export", "record", "verify-proof", "alerts"})  # those ported so far
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 run_option = click.option("--run", "run_id", default=None, help="A run id (default: the latest run).")
 keys_option = click.option("--keys", "keys_dir", default=None, metavar="DIR",
@@ -139,24 +136,10 @@ def main(actor, as_principal) -> None:
 
 
 def _case(db: str, create: bool = False) -> api.Case:
-    """Open the case file as the actor and principal given to the root command; only `create` makes a
-    missing one. A command not yet ported to PostgreSQL refuses a postgresql:// URL (S007)."""
-    from .store.backend import is_postgres_url, not_on_postgres
-
-    ctx = click.get_current_context()
-    if is_postgres_url(db) and (command := _command_name(ctx)) not in POSTGRES_COMMANDS:
-        raise not_on_postgres(f"warrant {command}")
-    root = ctx.find_root().params
+    """Open the case (a case file, or a database named by a postgresql:// URL) as the actor and principal
+    given to the root command; only `create` makes a missing one."""
+    root = click.get_current_context().find_root().params
     return api.Case.open(db, actor=root.get("actor"), create=create, as_principal=root.get("as_principal"))
-
-
-def _command_name(ctx: click.Context) -> str:
-    """The subcommand's name below `warrant`, e.g. "audit verify"."""
-    names = []
-    while ctx.parent is not None:
-        names.append(ctx.info_name)
-        ctx = ctx.parent
-    return " ".join(reversed(names))
 
 
 @main.command()
@@ -220,6 +203,7 @@ def import_ftm(files, mapping, rulebook, recorded_at, db, as_json):
     accounted for (loaded, or skipped with the reason)."""
     with _case(db, create=True) as case:
         done = case.import_ftm(list(files), mapping, rulebook, recorded_at=recorded_at)
+        location = case.store.path  # a URL without its password
     if as_json:
         _echo_json(done.to_json())
         return
@@ -230,7 +214,7 @@ def import_ftm(files, mapping, rulebook, recorded_at, db, as_json):
         click.echo(f"  {predicate}: {count} records")
     for item in done.to_json()["not_loaded"]:
         click.echo(f"  not loaded ({item['count']}): {item['reason']} (e.g. {', '.join(item['examples'])})")
-    click.echo(f"loaded into {db}: {done.load.added} new records, {done.load.duplicates} already present")
+    click.echo(f"loaded into {location}: {done.load.added} new records, {done.load.duplicates} already present")
 
 
 @main.command("export-ftm")

@@ -3,14 +3,12 @@
 The engine speaks SQLite's SQL and sqlite3's connection interface; a case on PostgreSQL is opened through
 `backend_pg.PgConnection`, which speaks the same interface (imported only for such a URL, so that commands
 on a case file never load psycopg). The few statements that differ between the two databases ask
-`dialect(conn)` which one they talk to. Commands not yet ported refuse a PostgreSQL case (`not_on_postgres`).
+`dialect(conn)` which one they talk to.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
-
-from ..diagnostics import WarrantError, error
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 SQLITE, POSTGRES = "sqlite", "postgres"
@@ -35,13 +33,6 @@ def shown_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
-def not_on_postgres(what: str) -> WarrantError:
-    """The error S007 of a command or feature that does not work on a PostgreSQL case yet."""
-    from .errors import store_error
-
-    return store_error("S007", f"{what} is not yet available on PostgreSQL")
-
-
 def has_table(conn, name: str) -> bool:
     """Whether the case has a table (or trigger, on SQLite) called `name`."""
     if dialect(conn) == POSTGRES:
@@ -49,4 +40,4 @@ def has_table(conn, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [name]).fetchone() is not None
 
 
-__all__ = ["POSTGRES", "SQLITE", "dialect", "has_table", "is_postgres_url", "not_on_postgres", "shown_url"]
+__all__ = ["POSTGRES", "SQLITE", "dialect", "has_table", "is_postgres_url", "shown_url"]

@@ -27,7 +27,7 @@ from ..audit.immutable import APPEND_ONLY_FUNCTION
 from ..eval import functions_pg
 from ..access import principals
 from . import entity_names, recordmarks
-from .backend import POSTGRES, not_on_postgres, shown_url
+from .backend import POSTGRES, shown_url
 from .errors import store_error
 from .schema import Store, busy_timeout, check_version, create_base_tables, quote, write_transaction
 
@@ -147,7 +147,8 @@ class PgStore(Store):
 
     @property
     def db(self):
-        raise not_on_postgres("this command (it writes through sqlite-utils)")
+        """Refused (TypeError): sqlite-utils works over sqlite3 connections only; on PostgreSQL all SQL goes through `conn`."""
+        raise TypeError(f"{self.path} is a case on PostgreSQL: it has no sqlite-utils Database, use store.conn")
 
     def close(self) -> None:
         self.conn.close()

@@ -45,8 +45,6 @@ STORE_CODES: dict[str, tuple[str, str]] = {
     "S004": ("no such case file", "load evidence first with `warrant load RULEBOOK FACTS --db PATH`, or check --db"),
     "S005": ("case file busy", "try again when the other command has finished, or wait longer: WARRANT_BUSY_TIMEOUT=SECONDS"),
     "S006": ("recorded in the future", "give --recorded-at as a moment that has passed (UTC unless it names an offset)"),
-    "S007": ("not yet on PostgreSQL", "use a case file (--db PATH) for this command; docs/teams.md lists what "
-                                      "works on PostgreSQL so far"),
     "S008": ("target not empty", "migrate into a new, empty PostgreSQL database (createdb NAME)"),
     "S010": ("database collation", "make the case's database sorting text byte by byte: createdb --template=template0 "
                                    "--locale-provider=libc --locale=C.UTF-8 NAME (docs/teams.md)"),

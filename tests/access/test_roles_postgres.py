@@ -182,7 +182,9 @@ def _first_column(url: str, table: str) -> str:
                             "ORDER BY ordinal_position LIMIT 1", [table]).fetchone()[0]
 
 
-def test_a_reader_sees_the_same_records_directly_as_through_the_application(team):
+def _seen_alike(team: str) -> dict[str, list[str]]:
+    """The listed parties each reader's role sees directly, having checked that they are, table by table, the
+    records the application shows that reader."""
     with api.Case.open(team) as case:
         everything = {t: {r[0] for r in case.conn.execute(f"SELECT _hash FROM {t}")} for t in ("ev_listed", "ev_owns")}
         parties = dict(case.conn.execute("SELECT _hash, party FROM ev_listed").fetchall())
@@ -194,6 +196,12 @@ def test_a_reader_sees_the_same_records_directly_as_through_the_application(team
                 direct = _visible_in_database(as_role(team, name), table)
                 assert direct == hashes - hidden, (name, table)
             seen[name] = sorted(parties[h] for h in _visible_in_database(as_role(team, name), "ev_listed"))
+    return seen
+
+
+def test_a_reader_sees_the_same_records_directly_as_through_the_application(team):
+    everything = {t: _visible_in_database(team, t) for t in ("ev_listed", "ev_owns")}
+    seen = _seen_alike(team)
     assert seen["liaison"] == ["P1", "P4", "P6"]
     assert seen["analyst"] == ["P1", "P2", "P4", "P6"]
     assert seen["partner"] == ["P1", "P2", "P3", "P5", "P7"]  # an agency: never LOCAL ONLY, not REL TO UK
@@ -201,6 +209,23 @@ def test_a_reader_sees_the_same_records_directly_as_through_the_application(team
     assert seen["visitor"] == ["P1", "P2", "P6"]
     for name in ("loader", "boss"):  # a writer and an owner see every record
         assert {t: _visible_in_database(as_role(team, name), t) for t in everything} == everything
+
+
+def test_the_owner_groups_scheme_change_holds_readers_at_once(team):
+    """`warrant markings scheme` connected as a member of the owner group changes the scheme; the server then
+    withholds by it (P1, without a marking of its own or its source's, is now SECRET and withheld from the OFFICIAL
+    liaison; P4 and P6, marked as they were loaded, keep the level the default then gave them), as the
+    application does. A writer's role may not change it, as only the owner may on a case file."""
+    args = ["markings", "scheme", "--levels", "OFFICIAL,SECRET,TOP SECRET", "--default", "SECRET", "--db"]
+    refused = CliRunner().invoke(main, args + [as_role(team, "loader")])
+    assert refused.exit_code == 2 and "loader may not change the marking scheme" in refused.output, refused.output
+    assert _seen_alike(team)["liaison"] == ["P1", "P4", "P6"]
+    changed = CliRunner().invoke(main, args + [as_role(team, "boss")])
+    assert changed.exit_code == 0, changed.output
+    seen = _seen_alike(team)
+    assert seen["liaison"] == ["P4", "P6"] and seen["analyst"] == ["P1", "P2", "P4", "P6"]
+    shown = CliRunner().invoke(main, ["markings", "show", "--db", as_role(team, "liaison")])
+    assert shown.output == "OFFICIAL < SECRET < TOP SECRET (a record without a marking: SECRET)\n"
 
 
 def test_the_database_rule_follows_the_scheme_and_refuses_unchecked_markings(team):

@@ -54,6 +54,34 @@ def make_case(root: Path) -> dict:
     return {"empty": empty, "full": full}
 
 
+PARTNER_RULES = textwrap.dedent('''\
+    rulebook ours "Our screening" version "1"
+    evidence owns(owner: entity, owned: entity, percent: percent) "holding"
+    evidence partner_finding(party: entity, agency: text) "a partner state's finding"
+    conclusion corroborated(party: entity) "corroborated by a partner state's assessment"
+    rule C1 "Corroborated by a partner" cites "MoU art. 4":
+      corroborated(P) if partner_finding(P, A).
+      because "{P} is found frozen by {A}, a partner state".
+    ''')
+
+
+def make_partner_world(root: Path) -> Path:
+    """What `warrant import bundle` takes, in `root`: a partner's case (partner/), its bundle of frozen("B")
+    signed by FR-DGT (signed/), a trust store naming FR-DGT (trust.json) and one naming another agency
+    (other.json), and the receiving case's rulebook (ours.rules, whose partner_finding takes the conclusion)."""
+    from engine.audit.keys import init_keys
+
+    (root / "partner").mkdir()
+    runs = make_case(root / "partner")
+    dgt, other = init_keys("FR-DGT", root / "dgt"), init_keys("DE-BAFA", root / "bafa")
+    (root / "trust.json").write_text(dgt.entry.to_json())
+    (root / "other.json").write_text(other.entry.to_json())
+    with api.Case.open(root / "partner" / "case.db", create=False) as case:
+        case.export('frozen("B")', root / "signed", runs["full"], key=dgt)
+    (root / "ours.rules").write_text(PARTNER_RULES)
+    return root
+
+
 def fresh_bundle(case_dir: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(case_dir / "bundle", tmp_path / "bundle"))
 

@@ -5,43 +5,21 @@ hash, so a later proof shows the partner's assessment with the bundle behind it.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
-import textwrap
 
 import pytest
 from click.testing import CliRunner
 
 from engine import api
-from engine.audit.keys import init_keys
 from engine.cli import main
 from engine.diagnostics import WarrantError
 
-from bundle_case import make_case
-
-OURS = textwrap.dedent('''\
-    rulebook ours "Our screening" version "1"
-    evidence owns(owner: entity, owned: entity, percent: percent) "holding"
-    evidence partner_finding(party: entity, agency: text) "a partner state's finding"
-    conclusion corroborated(party: entity) "corroborated by a partner state's assessment"
-    rule C1 "Corroborated by a partner" cites "MoU art. 4":
-      corroborated(P) if partner_finding(P, A).
-      because "{P} is found frozen by {A}, a partner state".
-    ''')
+from bundle_case import make_partner_world
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    root = tmp_path_factory.mktemp("partner")
-    (root / "partner").mkdir()
-    runs = make_case(root / "partner")
-    dgt, other = init_keys("FR-DGT", root / "dgt"), init_keys("DE-BAFA", root / "bafa")
-    (root / "trust.json").write_text(dgt.entry.to_json())
-    (root / "other.json").write_text(other.entry.to_json())
-    with api.Case.open(root / "partner" / "case.db", create=False) as case:
-        case.export('frozen("B")', root / "signed", runs["full"], key=dgt)
-    (root / "ours.rules").write_text(OURS)
-    return root
+    return make_partner_world(tmp_path_factory.mktemp("partner"))
 
 
 def _import(world, tmp_path, bundle, trust="trust.json", *extra):

@@ -1,6 +1,6 @@
 """A case on PostgreSQL (issue 18, first slice): opening and making one, its audit log (one chain under
-concurrent appends, append-only in the database), `warrant migrate` from a case file, and every command not
-yet ported refusing a postgresql:// URL with S007. Each test gets a fresh database (tests/conftest.py)."""
+concurrent appends, append-only in the database), and `warrant migrate` from a case file. Each test gets a
+fresh database (tests/conftest.py)."""
 
 import sqlite3
 import threading
@@ -103,14 +103,6 @@ def test_concurrent_appends_wait_for_each_other(postgres_url):
         subjects = sorted(e.entity for e in case.audit_entries(action="test.concurrent"))
     assert report.ok and report.entries == 60
     assert subjects == sorted(f"{w}-{i}" for w in range(4) for i in range(15))
-
-
-@pytest.mark.parametrize("args", [["markings", "show"]])
-def test_commands_not_yet_ported_refuse_a_postgres_case(postgres_url, args):
-    result = CliRunner().invoke(main, args + ["--db", postgres_url])
-    assert result.exit_code == 2, result.output
-    assert "not yet available on PostgreSQL [S007]" in result.output and "Traceback" not in result.output
-    assert "hint: use a case file" in result.output
 
 
 def test_a_writer_waits_for_another_then_gives_up_with_s005(postgres_url):
