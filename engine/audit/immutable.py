@@ -43,8 +43,11 @@ def append_only_trigger(table: str, message: str) -> str:
 
 
 def _protect_postgres(conn) -> None:
+    """Triggers on the protected tables this role may alter (its own: a writer's role leaves the owner's alone,
+    which the case protects when it is made), then the case's grants and policies on them."""
     tables = [r[0] for r in conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN "
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND pg_has_role(tableowner, 'USAGE') "
+        "AND tablename NOT IN "
         "(SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
         "WHERE t.tgname = c.relname || '_append_only') ORDER BY tablename")]
     for table in filter(_PROTECTED.match, tables):

@@ -23,7 +23,7 @@ from psycopg.types.numeric import NumericLoader
 
 from .. import numbers
 from ..audit import log
-from ..audit.immutable import APPEND_ONLY_FUNCTION
+from ..audit.immutable import APPEND_ONLY_FUNCTION, protect
 from ..eval import functions_pg
 from ..access import principals
 from . import entity_names, recordmarks
@@ -193,6 +193,7 @@ def make_case_tables(conn: PgConnection) -> None:
     for table in (principals.ensure_table, entity_names.ensure_table):  # a case file makes them when first used
         table(conn)
     conn.execute(recordmarks.TABLE)
+    protect(conn)  # append-only from the start: the roles that write later may not add triggers to these tables
 
 
 _BYTE_ORDER = re.compile(r"(C|POSIX)(\.utf-?8)?", re.IGNORECASE)  # libc's locales that sort by byte (code point)

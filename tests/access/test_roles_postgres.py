@@ -228,6 +228,28 @@ def test_the_owner_groups_scheme_change_holds_readers_at_once(team):
     assert shown.output == "OFFICIAL < SECRET < TOP SECRET (a record without a marking: SECRET)\n"
 
 
+def test_a_writer_imports_and_runs_in_a_case_its_owner_just_made(postgres_url):
+    """A case made on the server by its owner's first command (`markings scheme`), not moved from a case file:
+    its tables are append-only from the start, so a writer's first import (FtM, names too) and run go through
+    the writer's role, which may not change what they stored. (Before, the writer's import was A003 on `loads`:
+    it tried to add the triggers the owner's tables lacked.)"""
+    runner = CliRunner()
+    for args in (["markings", "scheme", "--preset", "default"], ["principal", "add", "loader", "--clearance",
+                                                                 "TOP SECRET", "--nationality", "UK", "--access", "writer"]):
+        assert runner.invoke(main, args + ["--db", postgres_url]).exit_code == 0
+    for table in ("loads", "runs", "rulebooks"):
+        assert _sqlstate(postgres_url, f"DELETE FROM {table}") == "P0001", table  # the trigger, even for the owner
+    writer = as_role(postgres_url, "loader")
+    imported = runner.invoke(main, ["import", "ftm", str(ROOT / "tests/fixtures/ftm/case.ftm.jsonl"), "--db", writer])
+    assert imported.exit_code == 0 and "26 new records" in imported.output, imported.output
+    ran = runner.invoke(main, ["run", str(ROOT / "rulebooks/ofac_50.rules"), "--as-of", "2025-01-01", "--db", writer])
+    assert ran.exit_code == 0 and '    blocked("c-beta")\n' in ran.output, ran.output
+    for table in ("loads", "runs", "rulebooks", "ev_listed", "fact_blocked"):
+        assert _sqlstate(writer, f"DELETE FROM {table}") == "42501", table
+    why = runner.invoke(main, ["why", 'blocked("c-beta")', "--db", postgres_url])
+    assert why.exit_code == 0 and "Beta Trading LLC (c-beta)" in why.output, why.output
+
+
 def test_the_database_rule_follows_the_scheme_and_refuses_unchecked_markings(team):
     """A marking the scheme does not know (written by hand, as no load would) is seen by no reader, as the
     application withholds it; the scheme's order is read from the case."""
