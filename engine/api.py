@@ -443,9 +443,7 @@ class Case:
             clocks = Clocks(as_of, _effective_known_at(known_at), last_batch(self.conn))
             self._register(program)
             ensure_evidence_tables(self.store, program)
-            previous, reason = ((None, "--full asked for") if full else
-                                (None, "incremental runs are not yet available on PostgreSQL")
-                                if dialect(self.conn) == POSTGRES else self._previous_run(program, clocks))
+            previous, reason = (None, "--full asked for") if full else self._previous_run(program, clocks)
             result = evaluate(self.conn, program, self._provider(clocks), as_of=as_of, max_rounds=max_rounds,
                               collect=collect, max_seconds=max_seconds, max_facts=max_facts, previous=previous,
                               full_reason=reason)

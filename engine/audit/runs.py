@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..eval.relations import ident, table_name
+from ..store.backend import has_table
 from ..syntax.program import Program
 
 
@@ -27,8 +28,7 @@ class FactsDiff:
 
 def _rows(conn: sqlite3.Connection, decl, run_id: str) -> Iterator[tuple]:
     cols = [ident(c.name) for c in decl.columns] + ["_round", "_rule"]
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [f"fact_{decl.name}"]).fetchone()
-    if not exists:
+    if not has_table(conn, f"fact_{decl.name}"):
         return
     sql = f"SELECT {', '.join(cols)} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {', '.join(cols)}"
     for row in conn.execute(sql, [run_id]):

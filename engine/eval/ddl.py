@@ -1,11 +1,13 @@
 """The few statements of a run that SQLite and PostgreSQL spell differently (store/backend.py says which one a
-connection talks to): typed columns, clustered tables, temporary indexes, and listing the run's temporary
-tables (INSERT OR IGNORE is rewritten by backend_pg.PgConnection itself). On SQLite each gives exactly the text the engine always wrote."""
+connection talks to): typed columns, clustered tables, temporary tables and indexes named, replacing a row of the
+same key, and listing the run's temporary tables (INSERT OR IGNORE is rewritten by backend_pg.PgConnection
+itself). On SQLite each gives exactly the text the engine always wrote."""
 
 from __future__ import annotations
 
 from ..store.backend import POSTGRES, dialect
 from ..store.evidence import POSTGRES_TYPES
+from . import relations
 from .relations import ident
 
 
@@ -33,6 +35,36 @@ def temp_index(conn, name: str) -> str:
     return f'"{name}"' if dialect(conn) == POSTGRES else f'temp."{name}"'
 
 
+def temp_table(conn, name: str) -> str:
+    """A temporary table `name` (quoted) named with its schema, as DROP TABLE IF EXISTS wants it so that it never
+    drops a case's table of that name."""
+    return f"pg_temp.{name}" if dialect(conn) == POSTGRES else f"temp.{name}"
+
+
+def round_index(conn, predicate: str, create: bool = True) -> str:
+    """`relations.round_index` of r_<predicate>, its index named as `conn`'s database wants it."""
+    return relations.round_index(predicate, create, temp_index(conn, f"r_{predicate}__round"))
+
+
+def replacing(conn, key: list[str], updated: list[str]) -> tuple[str, str]:
+    """(the start, the end) of an INSERT ... SELECT whose rows replace those of the same `key`, the columns
+    `updated` taking the new values: SQLite's INSERT OR REPLACE, PostgreSQL's ON CONFLICT DO UPDATE (the SELECT
+    must then give each key once, and end with its WHERE)."""
+    if dialect(conn) != POSTGRES:
+        return "INSERT OR REPLACE INTO", ""
+    sets = ", ".join(f"{c} = excluded.{c}" for c in updated)
+    return "INSERT INTO", f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+
+
+def analyze(conn, *tables: str) -> None:
+    """Give the planner the size of temporary tables just filled: on PostgreSQL, whose autovacuum never reads them
+    (without statistics it guesses hundreds of rows, and hashes a whole evidence table to join one); SQLite plans
+    without."""
+    if dialect(conn) == POSTGRES:
+        for table in tables:
+            conn.execute(f"ANALYZE {table}")
+
+
 def temp_tables(conn) -> list[str]:
     """The names of the temporary tables on `conn` (the run's working tables)."""
     if dialect(conn) == POSTGRES:
@@ -41,4 +73,5 @@ def temp_tables(conn) -> list[str]:
     return [r[0] for r in conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")]
 
 
-__all__ = ["clustered", "column", "temp_index", "temp_tables", "typed"]
+__all__ = ["analyze", "clustered", "column", "replacing", "round_index", "temp_index", "temp_table", "temp_tables",
+           "typed"]

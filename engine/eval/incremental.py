@@ -33,9 +33,10 @@ from typing import Callable
 
 from ..syntax.ast import Aggregate, Atom, Declaration, Disjunction, Negation, NegatedConjunction, Var, body_atoms
 from ..syntax.program import Program
+from . import ddl
 from .in_force import program_on
 from .plan import Stratum
-from .relations import ident, round_index, table_name
+from .relations import ident, table_name
 from .propagate import GROWN, Propagation, evidence_sources, grown_facts, not_propagable
 from .seminaive import Trace, _Run, compile_rule, delta_variants, stratum_fixpoint
 
@@ -129,10 +130,11 @@ def _difference(conn: sqlite3.Connection, name: str, a: str, a_params: list, b: 
     whether every one of them is a row of `a` (then also in grow_<name>: what `a` gained)."""
     grown, lost, table = table_name(GROWN, name), table_name("lost", name), table_name("d", name)
     for t in (grown, lost, table):
-        conn.execute(f"DROP TABLE IF EXISTS temp.{t}")
-    conn.execute(f"CREATE TEMP TABLE {grown} AS SELECT * FROM ({a} EXCEPT {b})", a_params + b_params)
-    conn.execute(f"CREATE TEMP TABLE {lost} AS SELECT * FROM ({b} EXCEPT {a})", b_params + a_params)
+        conn.execute(f"DROP TABLE IF EXISTS {ddl.temp_table(conn, t)}")
+    conn.execute(f"CREATE TEMP TABLE {grown} AS SELECT * FROM ({a} EXCEPT {b}) AS _rows", a_params + b_params)
+    conn.execute(f"CREATE TEMP TABLE {lost} AS SELECT * FROM ({b} EXCEPT {a}) AS _rows", b_params + a_params)
     conn.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {grown} UNION ALL SELECT * FROM {lost}")
+    ddl.analyze(conn, grown, table)
     only_grown = not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {lost})").fetchone()[0]
     return (table if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] else None), only_grown
 
@@ -157,12 +159,12 @@ def changed_evidence(conn: sqlite3.Connection, program: Program, previous: Previ
         old_sql, old_params = previous.evidence_sql(decl, previous.as_of)
         if not decl.columns:
             if _sets_differ(conn, f"SELECT 0 FROM {table_name('e', decl.name)}", [],
-                            f"SELECT DISTINCT 0 FROM ({old_sql})", old_params):
+                            f"SELECT DISTINCT 0 FROM ({old_sql}) AS _old", old_params):
                 out[decl.name] = None
             continue
         cols = ", ".join(_cols(decl))
         rows, only_grown = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('e', decl.name)}", [],
-                                       f"SELECT {cols} FROM ({old_sql})", old_params)
+                                       f"SELECT {cols} FROM ({old_sql}) AS _old", old_params)
         if rows and decl.name in with_meta:
             out[decl.name] = None  # its records changed too: which rows a rule reading them sees is not known
         elif rows:
@@ -170,7 +172,7 @@ def changed_evidence(conn: sqlite3.Connection, program: Program, previous: Previ
             if only_grown:
                 grown[decl.name] = table_name(GROWN, decl.name)
         elif decl.name in with_meta and _sets_differ(conn, f"SELECT * FROM {table_name('m', decl.name)}", [],
-                                                     f"SELECT * FROM ({old_sql})", old_params):
+                                                     f"SELECT * FROM ({old_sql}) AS _old", old_params):
             out[decl.name] = None
     return out, grown
 
@@ -188,9 +190,10 @@ def _gained(conn: sqlite3.Connection, decl: Declaration, rows: str, now: tuple[s
     if lost:
         return False
     grown = table_name(GROWN, decl.name)
-    conn.execute(f"DROP TABLE IF EXISTS temp.{grown}")
+    conn.execute(f"DROP TABLE IF EXISTS {ddl.temp_table(conn, grown)}")
     conn.execute(f"CREATE TEMP TABLE {grown} AS SELECT {', '.join(f'd.{c}' for c in cols)} FROM {rows} AS d "
                  f"WHERE {is_now} AND NOT {was}", now[1] + before[1])
+    ddl.analyze(conn, grown)
     return True
 
 
@@ -204,6 +207,7 @@ def _recent(conn: sqlite3.Connection, decl: Declaration, previous: Previous) -> 
     # materialized: else SQLite reads the whole table in the order of an index that gives DISTINCT for free
     conn.execute(f"CREATE TEMP TABLE {table} AS WITH recent AS MATERIALIZED ({sql}) SELECT DISTINCT {cols} FROM recent",
                  params)
+    ddl.analyze(conn, table)
     return table
 
 
@@ -341,7 +345,7 @@ def _take_over(run: _Run, stratum: Stratum, previous: str, shift: int, below: in
     how many. A stratum taken over whole is never read by round: it is filled without its round index."""
     if whole:
         for p in stratum.predicates:
-            run.conn.execute(round_index(p, create=False))
+            run.conn.execute(ddl.round_index(run.conn, p, create=False))
     copied = sum(_copy(run.conn, run.tables.decls[p], previous, shift, below) for p in stratum.predicates)
     run.facts += copied
     return copied
@@ -390,8 +394,8 @@ def _forget(run: _Run, stratum: Stratum, facts: int) -> None:
     indexed by round again, to be evaluated."""
     for p in stratum.predicates:
         run.conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
-        run.conn.execute(round_index(p, create=False))
-        run.conn.execute(round_index(p))
+        run.conn.execute(ddl.round_index(run.conn, p, create=False))
+        run.conn.execute(ddl.round_index(run.conn, p))
     run.facts -= facts
 
 
@@ -444,7 +448,8 @@ def _earliest(conn: sqlite3.Connection, b: Atom, decls, delta: str | None, a: At
         # probed once per previous fact: indexed, else each probe reads every changed row
         keys = sorted({a_cols[i] for i, _ in pairs})
         bare = [name.strip('"') for name in [delta] + keys]  # validated identifiers, quoted
-        conn.execute(f'CREATE INDEX IF NOT EXISTS temp."{"__".join(bare)}" ON {delta} ({", ".join(keys)})')
+        index = ddl.temp_index(conn, "__".join(bare))
+        conn.execute(f'CREATE INDEX IF NOT EXISTS {index} ON {delta} ({", ".join(keys)})')
         sql += f" AND EXISTS (SELECT 1 FROM {delta} AS d WHERE {on})"
     return conn.execute(sql, [previous]).fetchone()[0]
 

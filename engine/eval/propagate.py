@@ -33,6 +33,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..syntax.ast import Aggregate, Atom, Rule, atom_vars, body_atoms
+from . import ddl
 from .guards import check_finite, execute
 from .plan import Stratum
 from .relations import Source, arg_columns, named_params, table_name
@@ -42,6 +43,7 @@ from .sqlgen import Query, RuleCompiler, head_select
 GROWN = "grow"  # grow_<pred>: the rows a predicate gained since the previous run (arguments)
 CHANGED = "chg"  # chg_<pred>: facts of the stratum being propagated that are new or whose round fell
 CANDIDATE = "cand"  # cand_<pred>: the heads derived in the current round from a changed row, with the rule
+RULE_POS = '"rule_pos"'  # each rule's key and its position in the stratum
 
 
 def not_propagable(stratum: Stratum, changed: dict[str, str | None], grown: dict[str, str]) -> str | None:
@@ -103,16 +105,18 @@ class Propagation:
                     self.later.append(st)
 
     def _make_tables(self) -> None:
+        conn, clustered = self.conn, ddl.clustered(self.conn)
         for p in self.stratum.predicates:
-            cols = list(arg_columns(self.tables.decls[p])) or ['"_unit"']
-            key = ", ".join(cols)
+            decl = self.tables.decls[p]
+            key = ", ".join(list(arg_columns(decl)) or ['"_unit"'])
+            typed = [ddl.column(conn, c.name, c.type) for c in decl.columns] or [f'"_unit"{ddl.typed(conn, int)}']
             for prefix, extra in ((CHANGED, "_round INTEGER, _rule TEXT"), (CANDIDATE, "_pos INTEGER"), (GROWN, None)):
-                self.conn.execute(f"DROP TABLE IF EXISTS temp.{table_name(prefix, p)}")
-                columns = ", ".join(cols + ([extra] if extra else []))
-                self.conn.execute(f"CREATE TEMP TABLE {table_name(prefix, p)} ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID")
-        self.conn.execute('DROP TABLE IF EXISTS temp."rule_pos"')
-        self.conn.execute('CREATE TEMP TABLE "rule_pos" (key TEXT PRIMARY KEY, pos INTEGER UNIQUE) WITHOUT ROWID')
-        self.conn.executemany('INSERT INTO "rule_pos" VALUES (?, ?)', sorted(self.positions.items()))
+                conn.execute(f"DROP TABLE IF EXISTS {ddl.temp_table(conn, table_name(prefix, p))}")
+                columns = ", ".join(typed + ([extra] if extra else []))
+                conn.execute(f"CREATE TEMP TABLE {table_name(prefix, p)} ({columns}, PRIMARY KEY ({key})){clustered}")
+        conn.execute(f"DROP TABLE IF EXISTS {ddl.temp_table(conn, RULE_POS)}")
+        conn.execute(f"CREATE TEMP TABLE {RULE_POS} (key TEXT PRIMARY KEY, pos INTEGER UNIQUE){clustered}")
+        conn.executemany(f"INSERT INTO {RULE_POS} VALUES (?, ?)", sorted(self.positions.items()))
 
     def _pick(self, atom: Atom, is_delta: bool, with_meta: bool) -> Source:
         decl = self.tables.decls[atom.predicate]
@@ -189,18 +193,19 @@ class Propagation:
                 f"WHERE NOT EXISTS (SELECT 1 FROM {r} AS o WHERE {on})").rowcount
             self.left |= {row[0] for row in self.conn.execute(
                 f"SELECT DISTINCT o._round FROM {cand} AS c JOIN {r} AS o ON {on} WHERE o._round > ?", [k])}
+            insert, replace = ddl.replacing(self.conn, cols, ["_round", "_rule"])
             took = self.conn.execute(
-                f"INSERT OR REPLACE INTO {table_name(CHANGED, p)} ({names}, _round, _rule) SELECT {picked}, ?, rp.key "
+                f"{insert} {table_name(CHANGED, p)} ({names}, _round, _rule) SELECT {picked}, ?, rp.key "
                 f'FROM {cand} AS c JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
-                "WHERE o._round IS NULL OR o._round > ?", [k, k]).rowcount
+                f"WHERE o._round IS NULL OR o._round > ?{replace}", [k, k]).rowcount
             if took:
                 moved += took
                 self.arrived.add(k)
             self.conn.execute(
-                f"INSERT OR REPLACE INTO {r} ({names}, _round, _rule) SELECT {picked}, ?, rp.key FROM {cand} AS c "
+                f"{insert} {r} ({names}, _round, _rule) SELECT {picked}, ?, rp.key FROM {cand} AS c "
                 f'JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
                 f'LEFT JOIN "rule_pos" AS op ON op.key = o._rule '
-                "WHERE o._round IS NULL OR o._round > ? OR (o._round = ? AND op.pos > c._pos)", [k, k, k])
+                f"WHERE o._round IS NULL OR o._round > ? OR (o._round = ? AND op.pos > c._pos){replace}", [k, k, k])
             if fresh:
                 new += fresh
                 rules += [rule for rule in self.stratum.rules if rule.head.predicate == p]

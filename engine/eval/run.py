@@ -20,7 +20,7 @@ from . import ddl
 from .functions import register as register_functions
 from .in_force import program_on
 from .plan import make_plan
-from .relations import RunTables, ident, lookup_columns, round_index, table_name
+from .relations import RunTables, ident, lookup_columns, table_name
 from .guards import RuleError
 from .incremental import Previous, Reuse, full, incremental_fixpoint, why_not_incremental
 from .limits import LimitError, is_interrupt, time_limit, time_limit_error
@@ -102,7 +102,7 @@ def make_derived_tables(conn, program: Program) -> None:
         else:  # a nullary predicate holds or not: at most one row, keyed by a constant
             conn.execute(f"CREATE TEMP TABLE {table_name('r', decl.name)} (_unit INTEGER NOT NULL DEFAULT 0, "
                          f"_round INTEGER, _rule TEXT, PRIMARY KEY (_unit)){ddl.clustered(conn)}")
-        conn.execute(round_index(decl.name, name=ddl.temp_index(conn, f"r_{decl.name}__round")))
+        conn.execute(ddl.round_index(conn, decl.name))
         for i, c in enumerate(decl.columns):
             if i == 0 or i not in lookup.get(decl.name, ()):
                 continue

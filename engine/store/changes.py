@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..syntax.program import Program
 from .asof import Clocks
+from .backend import POSTGRES, dialect, has_table
 from .evidence import quote, table_name
 
 
@@ -27,15 +28,14 @@ def evaluator() -> str:
 def previous_run(conn: sqlite3.Connection, program: Program) -> tuple[str, str] | None:
     """The latest complete run of exactly these rulebooks (the same ids and hashes, in the same order), as
     (run id, as-of as stored); None when there is none."""
-    try:
-        row = conn.execute("SELECT id, as_of FROM runs WHERE rulebook_sha256 = ? AND status = 'complete' "
-                           "ORDER BY id DESC LIMIT 1", [program.sha256]).fetchone()
-        if row is None:
-            return None
-        books = conn.execute("SELECT rulebook_id, sha256 FROM run_rulebooks WHERE run_id = ? ORDER BY position",
-                             [row[0]]).fetchall()
-    except sqlite3.OperationalError:  # no run yet
+    if not has_table(conn, "run_rulebooks"):  # no run yet
         return None
+    row = conn.execute("SELECT id, as_of FROM runs WHERE rulebook_sha256 = ? AND status = 'complete' "
+                       "ORDER BY id DESC LIMIT 1", [program.sha256]).fetchone()
+    if row is None:
+        return None
+    books = conn.execute("SELECT rulebook_id, sha256 FROM run_rulebooks WHERE run_id = ? ORDER BY position",
+                         [row[0]]).fetchall()
     return (row[0], row[1]) if [tuple(b) for b in books] == [(rb.id, rb.sha256) for rb in program.rulebooks] else None
 
 
@@ -67,12 +67,17 @@ def load_changes(conn: sqlite3.Connection, program: Program, before: Clocks,
 
 def loaded_since(conn: sqlite3.Connection, before: Clocks, now: Clocks):
     """For an evidence declaration: a SELECT of the arguments of its records (asserted or retracted) that came in
-    the loads `now` sees and `before` did not. Meaningful where `load_changes` says which predicates changed."""
+    the loads `now` sees and `before` did not. Meaningful where `load_changes` says which predicates changed.
+    On a case file they are found by rowid (`_first_rowid`), on PostgreSQL through the index of the batches
+    (`evidence.batch_index`)."""
     def recent(decl) -> tuple[str, list]:
         cols = ", ".join(quote(c.name) for c in decl.columns)
+        batches = [before.loaded_through, now.loaded_through]
+        if dialect(conn) == POSTGRES:
+            return f"SELECT {cols} FROM {quote(table_name(decl.name))} WHERE _batch > ? AND _batch <= ?", batches
         start = _first_rowid(conn, decl.name, before.loaded_through, now.loaded_through)
         return (f"SELECT {cols} FROM {quote(table_name(decl.name))} WHERE rowid >= ? AND _batch > ? AND _batch <= ?",
-                [start, before.loaded_through, now.loaded_through])
+                [start, *batches])
     return recent
 
 

@@ -96,11 +96,18 @@ def _ensure_table(store: Store, decl: Declaration, indexes: bool = True) -> None
     create_indexes(store, decl, full=indexes)
 
 
+def batch_index(predicate: str) -> tuple[str, str, str]:
+    """(name, columns, condition) of the index of `predicate`'s records by load batch, which an incremental
+    run reads the records loaded since the previous run through (store/changes.py), on PostgreSQL only: a
+    case file finds them by rowid, without an index to maintain on every load."""
+    return f"{table_name(predicate)}_batch", "_batch", ""
+
+
 def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:
     """The indexes of `decl`'s table: unique `_hash`, retractions by their arguments, records with a
-    validity window, the arguments, and each later argument (made when missing; with `full` false only the
-    first two). Retractions and windows are few: partial indexes serve the in-force test, and tell at once
-    whether there are any at all."""
+    validity window, the arguments, each later argument, and on PostgreSQL the load batch (made when missing;
+    with `full` false only the first two). Retractions and windows are few: partial indexes serve the in-force
+    test, and tell at once whether there are any at all."""
     table = table_name(decl.name)
     args = [quote(c.name) for c in decl.columns]
     indexes = [(retract_index(decl.name), ", ".join(args + ["_recorded_at"]), "WHERE _action = 'retract'"),
@@ -111,6 +118,8 @@ def create_indexes(store: Store, decl: Declaration, full: bool = True) -> None:
             indexes.append((f"{table}_args", ", ".join(args), ""))
         indexes += [(f"{table}__{col.name}", quote(col.name), "")  # proofs look facts up by any argument
                     for col in decl.columns[1:] if col.type in ("entity", "text", "date", "timestamp")]
+        if dialect(store.conn) == POSTGRES:
+            indexes.append(batch_index(decl.name))
     if dialect(store.conn) == POSTGRES:  # there CREATE INDEX IF NOT EXISTS needs the table's owner, even for nothing
         have = {r[0] for r in store.conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
                                                  "AND tablename = ?", [table])}

@@ -15,7 +15,8 @@ from ..audit import log
 from ..audit.immutable import protect
 from .backend import shown_url
 from .errors import store_error
-from .schema import Store, open_store, quote, table_names, write_transaction
+from .evidence import batch_index
+from .schema import EVIDENCE_PREFIX, Store, open_store, quote, table_names, write_transaction
 
 ACTION = "case.migrate"
 
@@ -115,10 +116,15 @@ def column_type(conn: sqlite3.Connection, table: str, column: str, declared: str
 
 
 def _copy_indexes(conn: sqlite3.Connection, pg) -> None:
-    """The case file's own indexes (those SQLite makes for keys are made by PostgreSQL for its keys)."""
+    """The case file's own indexes (those SQLite makes for keys are made by PostgreSQL for its keys), and each
+    evidence table's index by batch (evidence.batch_index)."""
     for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                                "AND tbl_name NOT LIKE 'sqlite_%' ORDER BY rowid"):
         pg.conn.execute(sql)
+    for name in _tables(conn):  # and what PostgreSQL wants that a case file does without
+        if name.startswith(EVIDENCE_PREFIX):
+            index, columns, _ = batch_index(name[len(EVIDENCE_PREFIX):])
+            pg.conn.execute(f"CREATE INDEX {quote(index)} ON {quote(name)} ({columns})")
 
 
 __all__ = ["ACTION", "MigrateReport", "column_type", "migrate"]

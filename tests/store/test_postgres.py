@@ -153,11 +153,15 @@ def test_migrate_copies_a_case_file_whole_and_its_chain_verifies(case_file, post
                 assert got[:-1] == expected and got[-1][3] == "case.migrate"
             else:
                 assert got == expected, table
+        batches = {r[0] for r in pg.conn.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ev%batch'")}
+        assert batches == {f"{t}_batch" for t in tables if t.startswith("ev_")}  # for incremental runs
         with pytest.raises(Exception, match="append-only"):
             pg.conn.execute("DELETE FROM ev_owns")
     verify = runner.invoke(main, ["audit", "verify", "--db", postgres_url])
     assert verify.exit_code == 0, verify.output
     assert "checkpoint 1 (signed by TEST" in verify.output and "anchors entry 8: it holds" in verify.output
+    run = runner.invoke(main, ["run", str(OFAC), "--db", postgres_url, "--as-of", "2024-09-30"])
+    assert run.exit_code == 0 and "incremental run from run-000001: 7 of 7 strata taken over" in run.output, run.output
     again = runner.invoke(main, ["migrate", "--from", case_file, "--to", postgres_url])
     assert again.exit_code == 2 and "[S008]" in again.output
 
@@ -259,7 +263,7 @@ def test_load_run_query_and_why_through_the_command_line(postgres_url):
     assert again.exit_code == 0 and '"added": 0' in again.output and '"duplicates": 99' in again.output
     assert runner.invoke(main, ["load", str(OFAC), str(FACTS / "lists"), "--db", postgres_url]).exit_code == 0
     run = runner.invoke(main, ["run", str(OFAC), "--db", postgres_url, "--as-of", "2024-09-30"])
-    assert run.exit_code == 0 and "full run: incremental runs are not yet available on PostgreSQL" in run.output
+    assert run.exit_code == 0 and "full run: no earlier run of these rulebooks" in run.output
     query = runner.invoke(main, ["query", "blocked_stake(X, T)", "--db", postgres_url])
     assert query.exit_code == 0 and "co:baltic-grain\t49.99" in query.output, query.output
     why = runner.invoke(main, ["why", 'blocked("co:arctic-fisheries")', "--db", postgres_url])
