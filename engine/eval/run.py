@@ -69,9 +69,8 @@ def snapshot_evidence(conn, program: Program, evidence_sql: EvidenceSQL, as_of: 
         cols = ", ".join(ident(c.name) for c in decl.columns)
         typed = ", ".join(ddl.column(conn, c.name, c.type) for c in decl.columns)
         if decl.columns:  # clustered on all the columns: deduplicated, and covering for lookups on the first
-            conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} ({typed}, PRIMARY KEY ({cols})){ddl.clustered(conn)}")
-            conn.execute(f"INSERT OR IGNORE INTO {table_name('e', decl.name)} SELECT {cols} FROM ({sql}) AS _in_force",
-                         params)
+            ddl.fill_keyed(conn, table_name("e", decl.name), typed, cols, f"SELECT {cols} FROM ({sql}) AS _in_force",
+                           params)
         else:  # a nullary predicate: one row when some record is in force, none otherwise
             conn.execute(f"CREATE TEMP TABLE {table_name('e', decl.name)} AS SELECT DISTINCT 0 AS _unit "
                          f"FROM ({sql}) AS _in_force", params)

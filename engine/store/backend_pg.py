@@ -34,6 +34,7 @@ from .schema import Store, busy_timeout, check_version, create_base_tables, quot
 TYPES = {str: "TEXT", float: "NUMERIC", int: "BIGINT"}  # a number column is NUMERIC: exact decimals
 WRITE_LOCK = 0x5741_5252_414E_5401  # the advisory lock a writing transaction holds: writers take turns
 CONNECT_TIMEOUT = 10  # seconds to reach the server before S003
+TEMP_BUFFERS = "256MB"  # set before the session's first temporary table, as PostgreSQL requires
 _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|(?<![:\w]):([A-Za-z_]\w*)|%""")
 
 
@@ -136,8 +137,11 @@ def connect(url: str) -> PgConnection:
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise store_error("S009", f"cannot connect to {shown_url(url)}: {reason}") from None
-    # a command waits for another one's write lock as long as on a case file, then fails with S005
-    raw.execute("SELECT set_config('lock_timeout', %s, false)", [f"{max(1, round(busy_timeout() * 1000))}ms"])
+    # a command waits for another one's write lock as long as on a case file, then fails with S005; a run's
+    # working tables are temporary, held in the session's own buffers: up to 256 MB, as SQLite's temp cache
+    # (eval/run.py), where PostgreSQL's default 8 MB read a 1M-edge run's pages back from the kernel each round
+    raw.execute("SELECT set_config('lock_timeout', %s, false), set_config('temp_buffers', %s, false)",
+                [f"{max(1, round(busy_timeout() * 1000))}ms", TEMP_BUFFERS])
     return PgConnection(raw, url)
 
 
