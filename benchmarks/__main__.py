@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             ftm_sizes = sizes_for(FTM_QUICK, FTM_SIZES)
             results["ftm"] = bench_ftm(work, ftm_sizes, say)
         if args.only in (None, "postgres"):
-            results["postgres"] = bench_postgres(work, sizes_for(POSTGRES_QUICK, POSTGRES_SIZES), say)
+            results["postgres"] = bench_postgres(work, sizes_for(POSTGRES_QUICK, POSTGRES_SIZES),
+                                                 lambda n: repeats_for(n, args.repeat), say)
         if args.only in (None, "rls"):
             results["rls"] = bench_rls(work, sizes_for(RLS_QUICK, RLS_SIZES), say)
         if args.only in (None, "workbench"):

@@ -217,6 +217,8 @@ def main(argv: list[str]) -> None:
         from .point import point_job as fn
     elif job == "load":
         from .postgres import load_job as fn
+    elif job == "ofac_pg_sql":
+        from .postgres_sql import ofac_pg_sql as fn
     else:
         fn = JOBS[job]
     result = fn(**args)

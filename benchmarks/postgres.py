@@ -1,11 +1,13 @@
-"""The OFAC benchmark on PostgreSQL beside a case file (issue 18): `case.load` of the same generated facts
-folder into a new SQLite case file and into a new PostgreSQL database (staged through COPY), then a full
-`case.run` of the OFAC rulebook, each database in a process of its own: seconds for the load and the run,
-records a second, peak memory, the SHA-256 of the records' hashes and of the blocked parties, which must be
-the same on both. The hand-written SQL baseline on SQLite is `--only ofac`'s.
+"""The OFAC benchmark on PostgreSQL beside SQLite (issue 18), four peers on the same generated facts folder,
+each job in a process of its own and on a new database: Warrant (`case.load`, staged through COPY on
+PostgreSQL, then a full `case.run` of the OFAC rulebook) on a case file and on PostgreSQL, and the
+hand-written SQL on SQLite (jobs.ofac_sql, as `--only ofac`) and on PostgreSQL (postgres_sql.py). The peers
+run in turn, several times per size; each peer's median load, run and total seconds, peak memory, and the
+ratios against its peers of the same run. Every run must block the same parties (count and digest), and
+Warrant must store the same records (the SHA-256 of their hashes) on both databases.
 
 The server: WARRANT_BENCH_POSTGRES (or WARRANT_TEST_POSTGRES), a URL whose role may create databases; one is
-made and dropped per size. Without one the benchmark says so and measures nothing:
+made and dropped for each job there. Without one the benchmark says so and measures nothing:
 `source scripts/postgres.sh && postgres_start` starts a throwaway server and exports its URL."""
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import statistics
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -25,9 +28,11 @@ POSTGRES_QUICK = [10_000]
 
 
 def load_job(rulebook: str, facts: str, db: str) -> dict:
-    """`warrant load RULEBOOK FACTS --db DB`, then a full `warrant run`, through the API, timed; the digests
-    of every record's hash and of the blocked parties."""
+    """`warrant load RULEBOOK FACTS --db DB`, then a full `warrant run`, through the API, timed; the digest of
+    every record's hash, and the count and digest of the blocked parties (as jobs.ofac_sql gives them)."""
     from engine.api import Case, load_rulebook
+
+    from .jobs import _digest
 
     program = load_rulebook(rulebook)
     with Case.open(db) as case:
@@ -37,14 +42,14 @@ def load_job(rulebook: str, facts: str, db: str) -> dict:
         started = time.perf_counter()
         result = case.run(program, progress=False, collect=False, full=True)
         run_s = time.perf_counter() - started
-        blocked = hashlib.sha256("\n".join(r[0] for r in case.conclusions(result.run_id)["blocked"]).encode())
+        blocked = [r[0] for r in case.conclusions(result.run_id)["blocked"]]
         hashes = hashlib.sha256()
         for decl in program.declarations:
             if decl.is_evidence:
                 for (h,) in case.conn.execute(f'SELECT _hash FROM "ev_{decl.name}" ORDER BY _hash'):
                     hashes.update(h.encode() + b"\n")
     return {"load_s": seconds, "cpu_s": cpu, "added": report.added, "hashes_sha256": hashes.hexdigest(),
-            "run_s": run_s, "blocked_sha256": blocked.hexdigest(), "rounds": result.rounds}
+            "run_s": run_s, "count": len(blocked), "digest": _digest(blocked), "rounds": result.rounds}
 
 
 def server_or_skip(say) -> str | None:
@@ -66,33 +71,79 @@ def database(server: str, name: str, make: bool) -> str:
     return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
 
 
-def bench_postgres(work: Path, sizes: list[int], say) -> dict:
-    say("\n== OFAC on a case file and on PostgreSQL: load (COPY there), then a full run ==")
+PEERS = (("warrant", "sqlite"), ("warrant", "postgres"), ("sql", "sqlite"), ("sql", "postgres"))
+NAMES = {"warrant": "Warrant", "sql": "hand-written SQL", "sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def _peer(work: Path, server: str, rulebook: str, facts: Path, peer: str, kind: str) -> dict:
+    """One job of `peer` (warrant or sql) on a new database of `kind`: load_s, run_s, total_s and the blocked
+    parties' count and digest, with the job's own figures."""
+    if kind == "sqlite":
+        path = work / f"pg_{peer}.db"
+        for p in work.glob(f"pg_{peer}.db*"):
+            p.unlink()
+        return _timed(peer, rulebook, facts, str(path))
+    name = f"warrant_bench_{secrets.token_hex(4)}"
+    url = database(server, name, make=True)
+    try:
+        return _timed(peer, rulebook, facts, url)
+    finally:
+        database(server, name, make=False)
+
+
+def _timed(peer: str, rulebook: str, facts: Path, db: str) -> dict:
+    if peer == "warrant":
+        r = run_job("load", rulebook=rulebook, facts=str(facts), db=db)
+    else:
+        job = "ofac_pg_sql" if "://" in db else "ofac_sql"
+        r = run_job(job, facts=str(facts), db=db)
+        r["run_s"] = r["eval_s"]
+    r["total_s"] = r["load_s"] + r["run_s"]
+    return r
+
+
+def bench_postgres(work: Path, sizes: list[int], runs_for, say) -> dict:
+    """Per size, `runs_for(size)` turns of the four peers (Warrant and the hand-written SQL, each on SQLite and
+    on PostgreSQL, every job on a new database); each peer's median times, and the ratios of those medians.
+    Every run must block the same parties, and Warrant must store the same records on both databases."""
+    say("\n== OFAC on SQLite and on PostgreSQL: Warrant (load, through COPY on PostgreSQL, then a full run) "
+        "beside the hand-written SQL ==")
     server = server_or_skip(say)
     if server is None:
         return {"skipped": "no PostgreSQL server"}
     rulebook = str(BENCH / "ofac_bench.rules")
     out: dict = {}
-    say(f"{'edges':>10}{'database':>12}{'load s':>9}{'records/s':>12}{'run s':>9}{'peak MiB':>10}")
+    say(f"{'edges':>10}  {'peer':<18}{'database':<12}{'runs':>5}{'load s':>9}{'run s':>9}{'total s':>9}"
+        f"{'blocked':>9}{'peak MiB':>10}")
     for edges in sizes:
         facts = work / f"pg_ofac_{edges}"
         write_ofac(facts, edges)
-        name = f"warrant_bench_{secrets.token_hex(4)}"
-        url = database(server, name, make=True)
-        try:
-            runs = {"sqlite": run_job("load", rulebook=rulebook, facts=str(facts), db=str(work / f"pg_{edges}.db")),
-                    "postgres": run_job("load", rulebook=rulebook, facts=str(facts), db=url)}
-        finally:
-            database(server, name, make=False)
-        assert runs["sqlite"]["hashes_sha256"] == runs["postgres"]["hashes_sha256"], "the databases hold other records"
-        assert runs["sqlite"]["blocked_sha256"] == runs["postgres"]["blocked_sha256"], "the runs block other parties"
-        for label, r in runs.items():
-            r["records_per_s"] = r["added"] / r["load_s"]
-            say(f"{edges:>10,}{label:>12}{r['load_s']:>9.2f}{r['records_per_s']:>12,.0f}{r['run_s']:>9.2f}"
-                f"{r['peak_rss_mib']:>10.0f}")
-        runs["postgres_over_sqlite"] = runs["postgres"]["load_s"] / runs["sqlite"]["load_s"]
-        runs["run_postgres_over_sqlite"] = runs["postgres"]["run_s"] / runs["sqlite"]["run_s"]
-        say(f"{'':>10}{'ratio':>12}{runs['postgres_over_sqlite']:>9.2f}{'':>12}{runs['run_postgres_over_sqlite']:>9.2f}"
-            "  (PostgreSQL's time over SQLite's)")
-        out[str(edges)] = runs
+        runs: dict[str, list[dict]] = {f"{p}_{k}": [] for p, k in PEERS}
+        for _ in range(runs_for(edges)):  # in turn, so that the machine's moods fall on every peer alike
+            for peer, kind in PEERS:
+                runs[f"{peer}_{kind}"].append(_peer(work, server, rulebook, facts, peer, kind))
+        first = runs["sql_sqlite"][0]
+        for key, rs in runs.items():
+            for r in rs:
+                assert (r["count"], r["digest"]) == (first["count"], first["digest"]), \
+                    f"{key} blocks other parties than the SQLite baseline at {edges:,} edges"
+        assert runs["warrant_sqlite"][0]["hashes_sha256"] == runs["warrant_postgres"][0]["hashes_sha256"], \
+            "the databases hold other records"
+        median = {key: {f: statistics.median(r[f] for r in rs) for f in ("load_s", "run_s", "total_s", "peak_rss_mib")}
+                  for key, rs in runs.items()}
+        for peer, kind in PEERS:
+            m = median[f"{peer}_{kind}"]
+            say(f"{edges:>10,}  {NAMES[peer]:<18}{NAMES[kind]:<12}{len(runs[f'{peer}_{kind}']):>5}{m['load_s']:>9.3f}"
+                f"{m['run_s']:>9.3f}{m['total_s']:>9.3f}{first['count']:>9,}{m['peak_rss_mib']:>10.0f}")
+        ratios = {
+            "warrant_over_sql_sqlite": median["warrant_sqlite"]["total_s"] / median["sql_sqlite"]["total_s"],
+            "warrant_over_sql_postgres": median["warrant_postgres"]["total_s"] / median["sql_postgres"]["total_s"],
+            **{f"postgres_over_sqlite_{peer}_{f[:-2]}": median[f"{peer}_postgres"][f] / median[f"{peer}_sqlite"][f]
+               for peer in ("warrant", "sql") for f in ("load_s", "run_s", "total_s")}}
+        say(f"{'':>10}  Warrant / SQL (total): SQLite {ratios['warrant_over_sql_sqlite']:.2f}x, PostgreSQL "
+            f"{ratios['warrant_over_sql_postgres']:.2f}x;  PostgreSQL / SQLite: Warrant load "
+            f"{ratios['postgres_over_sqlite_warrant_load']:.2f}x, run {ratios['postgres_over_sqlite_warrant_run']:.2f}x, "
+            f"total {ratios['postgres_over_sqlite_warrant_total']:.2f}x; SQL total "
+            f"{ratios['postgres_over_sqlite_sql_total']:.2f}x")
+        out[str(edges)] = {"runs": runs, "median": median, "ratios": ratios, "blocked": first["count"]}
     return out
