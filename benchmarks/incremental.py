@@ -21,7 +21,10 @@ CHANGES = {"nothing": None,  # the same evidence run again: every stratum taken 
 
 
 def _median_blocked(conn, run_id: str) -> str:
-    rows = conn.execute("SELECT party FROM fact_blocked WHERE run_id = ? ORDER BY _round, party", [run_id]).fetchall()
+    from engine.store.facts import of_run
+
+    rows = conn.execute(f"SELECT party FROM fact_blocked WHERE {of_run()} ORDER BY _round, party",
+                        {"run_id": run_id}).fetchall()
     return rows[len(rows) // 2][0]
 
 

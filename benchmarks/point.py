@@ -80,9 +80,13 @@ def _atoms(conn, run_id: str, sample: int) -> dict[str, list[str]]:
     """The entities asked about: `typical`, a fixed random sample of every blocked entity; `deepest`, those
     of the last rounds of R2 (their proofs are the longest chains); `widest`, those with the largest
     demand among a random sample of WIDEST_OF blocked entities."""
-    deepest = [p for (p,) in conn.execute("SELECT party FROM fact_blocked WHERE run_id = ? "
-                                          "ORDER BY _rule = 'R2' DESC, _round DESC, party LIMIT ?", [run_id, sample])]
-    every = [p for (p,) in conn.execute("SELECT party FROM fact_blocked WHERE run_id = ? ORDER BY party", [run_id])]
+    from engine.store.facts import of_run
+
+    deepest = [p for (p,) in conn.execute(f"SELECT party FROM fact_blocked WHERE {of_run()} "
+                                          "ORDER BY _rule = 'R2' DESC, _round DESC, party LIMIT :n",
+                                          {"run_id": run_id, "n": sample})]
+    every = [p for (p,) in conn.execute(f"SELECT party FROM fact_blocked WHERE {of_run()} ORDER BY party",
+                                        {"run_id": run_id})]
     rnd = random.Random(15)
     some = rnd.sample(every, min(WIDEST_OF, len(every)))
     widest = sorted(some, key=lambda p: (-_demand_size(conn, p), p))[:sample]
@@ -102,6 +106,7 @@ def _timed_why(case, program, atom: str) -> dict:
     from engine.eval.demand import Demand
     from engine.point import answer_partially
     from engine.proof import api as proof_api
+    from engine.store.facts import of_run
 
     clocks = case._asked_clocks(None, None)
     marks = []
@@ -165,6 +170,7 @@ def point_job(work: str, ofac_facts: str, sample: int, with_sg: bool = True) -> 
     from engine.eval.demand import Demand
     from engine.point import answer_partially
     from engine.proof import api as proof_api
+    from engine.store.facts import of_run
 
     work_dir = Path(work)
     out = {"sg": _sg(work_dir)} if with_sg else {}
@@ -187,8 +193,9 @@ def point_job(work: str, ofac_facts: str, sample: int, with_sg: bool = True) -> 
             == proof_api.render(case.why(f'blocked("{party}")', run.run_id), "json")
             for parties in kinds.values() for party in parties)
         demand = {k: [_demand_size(case.conn, p) for p in parties] for k, parties in kinds.items()}
-        rounds = {k: [case.conn.execute("SELECT _round FROM fact_blocked WHERE run_id = ? AND party = ?",
-                                        [run.run_id, p]).fetchone()[0] for p in parties] for k, parties in kinds.items()}
+        rounds = {k: [case.conn.execute(f"SELECT _round FROM fact_blocked WHERE {of_run()} AND party = :p",
+                                        {"run_id": run.run_id, "p": p}).fetchone()[0] for p in parties]
+                  for k, parties in kinds.items()}
     with Case.open(point_db) as case:
         _timed_why(case, program, f'blocked("{kinds["typical"][0]}")')  # caches warm, as for a user's second question
         kinds_out = {}

@@ -17,6 +17,7 @@ import time
 
 from engine.api import Case, load_rulebook
 from engine.eval.relations import StoredRunTables
+from engine.store.facts import of_run
 from engine.eval.sqlgen import Query, RuleCompiler, _col, rule_vars
 from engine.store import in_force_sql
 from engine.syntax import ast
@@ -88,8 +89,8 @@ def proof_job(db: str, rulebook: str, sample: int = 50, seed: int = 7, conclusio
         conn = case.conn
         run_id = case.latest_run()
         as_of = case.run_info(run_id)["as_of"]
-        rows = conn.execute(f'SELECT party, _round FROM "fact_{conclusion}" WHERE run_id = ? AND _rule = ? ORDER BY party',
-                            [run_id, "R2"]).fetchall()
+        rows = conn.execute(f'SELECT party, _round FROM "fact_{conclusion}" WHERE {of_run()} AND _rule = :rule '
+                            'ORDER BY party', {"run_id": run_id, "rule": "R2"}).fetchall()
         picked = random.Random(seed).sample(rows, min(sample, len(rows)))
         core = Core(conn, program, run_id, as_of)
         core.rebuild("R2", [picked[0][0]], picked[0][1])  # warm the statement cache

@@ -26,6 +26,7 @@ def provenance_job(rulebook: str, db: str, runs: int) -> dict:
     from engine.api import Case, _effective_as_of, _effective_known_at, load_rulebook
     from engine.eval import evaluate
     from engine.store.asof import Clocks, last_batch
+    from engine.store.facts import of_run
 
     program = load_rulebook(rulebook)
     times: dict[str, list[float]] = {"with": [], "without": []}
@@ -42,8 +43,8 @@ def provenance_job(rulebook: str, db: str, runs: int) -> dict:
                     result = evaluate(conn, program, provider, as_of=clocks.as_of, collect=False,
                                       provenance=mode == "with")
                     times[mode].append(time.perf_counter() - t0)
-                    rows = conn.execute('SELECT party FROM fact_blocked WHERE run_id = ? ORDER BY party',
-                                        [result.run_id]).fetchall()
+                    rows = conn.execute(f'SELECT party FROM fact_blocked WHERE {of_run()} ORDER BY party',
+                                        {"run_id": result.run_id}).fetchall()
                     digests.add(hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest())
                 finally:
                     conn.execute("ROLLBACK")

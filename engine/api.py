@@ -39,6 +39,7 @@ from .syntax.program import Program
 from .access import principals
 from .access.markings import MarkingError, Scheme, read_scheme, scheme_from, write_scheme
 from .access.principals import Principal
+from .store.facts import run_rows
 
 if TYPE_CHECKING:
     from .audit.checker import Verdict
@@ -976,8 +977,9 @@ def _pattern_rows(conn, program: Program, clocks: Clocks, pattern: str, run_id: 
         sql, params = in_force_sql(decl, clocks)
         source, params = f"({sql}) AS _in_force", list(params)
     else:
-        source, params = table_name("fact", decl.name), [run_id]
-        conds.insert(0, "run_id = ?")
+        run, params = run_rows(run_id)
+        source = table_name("fact", decl.name)
+        conds.insert(0, run)
     cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # a nullary predicate: one row if it holds
     where = " WHERE " + " AND ".join(conds) if conds else ""
     if decl.is_evidence and hidden:

@@ -22,6 +22,7 @@ from .proof.terms import ProofError, atom_text
 from .source import Span
 from .syntax import ast
 from .syntax.program import Program
+from .store.facts import run_rows
 
 _META_ORDER = tuple(sorted(set(META_COLUMNS.values())))
 
@@ -69,8 +70,9 @@ def _given_tables(conn: sqlite3.Connection, program: Program, example: ast.Examp
 def _holds(conn: sqlite3.Connection, program: Program, atom: ast.Atom, run_id: str) -> bool:
     decl = program.declaration(atom.predicate)
     conds = " AND ".join(f"{ident(c.name)} = ?" for c in decl.columns) or "1"
-    sql = f"SELECT 1 FROM {table_name('fact', decl.name)} WHERE run_id = ? AND {conds} LIMIT 1"
-    return conn.execute(sql, [run_id] + [_value(a) for a in atom.args]).fetchone() is not None
+    run, params = run_rows(run_id)
+    sql = f"SELECT 1 FROM {table_name('fact', decl.name)} WHERE {run} AND {conds} LIMIT 1"
+    return conn.execute(sql, params + [_value(a) for a in atom.args]).fetchone() is not None
 
 
 def show_atom(atom: ast.Atom) -> str:

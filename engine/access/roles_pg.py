@@ -35,7 +35,7 @@ LINKS = ("CREATE TABLE IF NOT EXISTS principal_roles (principal TEXT PRIMARY KEY
          "access TEXT NOT NULL)")
 SALTS = "CREATE TABLE IF NOT EXISTS commitment_salts (key TEXT PRIMARY KEY, salt BYTEA NOT NULL)"
 _MARKED = re.compile(r"^ev_[a-z][a-z0-9_]*$")  # tables whose rows carry a record's marking (_hash, _source)
-_APPEND_ONLY = re.compile(r"^(audit_log|audit_checkpoints|runs|run_rulebooks|run_clocks|loads|rulebooks"
+_APPEND_ONLY = re.compile(r"^(audit_log|audit_checkpoints|runs|run_rulebooks|run_clocks|run_lineage|loads|rulebooks"
                           r"|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
 _NOT_FOR_READERS = re.compile(r"^(commitment_salts|fact_[a-z][a-z0-9_]*)$")
 _OWNER_KEPT = {"meta": ("SELECT",), "principals": ("SELECT",), "principal_roles": ("SELECT",),

@@ -27,6 +27,7 @@ from .checker import Verdict, check_proof
 from .checkpoints import BUNDLE_FILE, bundle_checkpoint
 from .keys import TrustStore
 from .signing import bundle_seal, issued_verdict
+from ..store.facts import of_run
 
 NAMES_FILE = "names.json"
 NAMES_NOTE = (f"{NAMES_FILE}: the entities' names beside their ids are as the exporter states (presentation: the "
@@ -129,8 +130,8 @@ def run_facts(conn: sqlite3.Connection, program: Program, proof: dict,
             decl = decls[node["predicate"]]
             cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # nullary: one row if it holds
             rows = [list(r)[:decl.arity] for r in conn.execute(
-                f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
-                [node["run_id"]]).fetchall()]
+                f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE {of_run()} ORDER BY {cols}",
+                {"run_id": node["run_id"]}).fetchall()]
             if searched_only:
                 wanted = node.get("args") if isinstance(node.get("args"), list) else []
                 rows = [r for r in rows if len(r) == len(wanted) and all(w is None or w == v for w, v in zip(wanted, r))]

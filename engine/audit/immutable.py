@@ -10,7 +10,7 @@ import sqlite3
 
 from ..store.backend import POSTGRES, dialect
 
-_PROTECTED = re.compile(r"^(runs|run_rulebooks|run_clocks|loads|rulebooks|audit_checkpoints"
+_PROTECTED = re.compile(r"^(runs|run_rulebooks|run_clocks|run_lineage|loads|rulebooks|audit_checkpoints"
                         r"|fact_[a-z][a-z0-9_]*|ev_[a-z][a-z0-9_]*)$")
 
 
@@ -29,10 +29,22 @@ def protect(conn: sqlite3.Connection) -> None:
         for op in ("UPDATE", "DELETE"):
             if f"{table}_no_{op.lower()}" in triggers:
                 continue
+            when = _ends_a_row(conn, table) if op == "UPDATE" and table.startswith("fact_") else ""
             conn.execute(
-                f'CREATE TRIGGER IF NOT EXISTS "{table}_no_{op.lower()}" BEFORE {op} ON "{table}" '
+                f'CREATE TRIGGER IF NOT EXISTS "{table}_no_{op.lower()}" BEFORE {op} ON "{table}" {when}'
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: records are never changed or removed'); END"
             )
+
+
+def _ends_a_row(conn: sqlite3.Connection, table: str) -> str:
+    """The WHEN of a fact table's UPDATE trigger: refused, unless it only sets the row's `_died` (NULL before)
+    to the step of the run in progress on the row's lineage, the one without a `runs` row (store/facts.py):
+    no finished run's facts change."""
+    columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")') if row[1] != "_died"]
+    same = "".join(f' AND NEW."{c}" IS OLD."{c}"' for c in columns)
+    making = ("SELECT l.seq FROM run_lineage AS l WHERE l.lineage = OLD.run_id "
+              "AND NOT EXISTS (SELECT 1 FROM runs AS r WHERE r.id = l.run_id)")
+    return f"WHEN NOT COALESCE(OLD._died IS NULL AND NEW._died = ({making}){same}, 0) "
 
 
 def append_only_trigger(table: str, message: str) -> str:

@@ -33,6 +33,7 @@ from ..eval.functions import register as register_functions
 from ..eval.relations import ident, table_name
 from ..proof.terms import GroundAtom, ProofError
 from ..store.backend import POSTGRES, dialect, is_postgres_url
+from ..store.facts import of_run
 from ..syntax.program import Program
 from .runs import FactsDiff
 
@@ -138,8 +139,8 @@ def ordered_facts(conn: sqlite3.Connection, schema: str, decl, run_id: str) -> I
     if not _has_table(conn, schema, decl):
         return ()
     cols = ", ".join(_fact_columns(decl))
-    return conn.execute(f"SELECT {cols} FROM {schema}.{table_name('fact', decl.name)} WHERE run_id = ? "
-                        f"ORDER BY {cols}", [run_id])
+    return conn.execute(f"SELECT {cols} FROM {schema}.{table_name('fact', decl.name)} "
+                        f"WHERE {of_run(param=':run', schema=schema)} ORDER BY {cols}", {"run": run_id})
 
 
 def _digest(name: str, rows: Iterable[tuple], *hashes) -> int:
@@ -162,7 +163,7 @@ def rows_only_in(conn: sqlite3.Connection, decl, run_id: str, first: str, second
     typed = ", ".join(cols + [kind.format(c) for c in cols])
 
     def select(schema: str) -> str:
-        return f"SELECT {typed} FROM {schema}.{table_name('fact', decl.name)} WHERE run_id = :run"
+        return f"SELECT {typed} FROM {schema}.{table_name('fact', decl.name)} WHERE {of_run(param=':run', schema=schema)}"
 
     sql = select(first) + (f" EXCEPT {select(second)}" if _has_table(conn, second, decl) else "")
     order = ", ".join(str(i + 1) for i in range(2 * len(cols)))
@@ -196,11 +197,11 @@ def _atoms(conn: sqlite3.Connection, decl, run_id: str, schema: str, other: str)
     fact = table_name("fact", decl.name)
     cols = [ident(c.name) for c in decl.columns]
     same = "".join(f" AND o.{c} = s.{c}" for c in cols)
-    also = (f"EXISTS (SELECT 1 FROM {other}.{fact} AS o WHERE o.run_id = s.run_id{same})"
+    also = (f"EXISTS (SELECT 1 FROM {other}.{fact} AS o WHERE {of_run('o', ':run', other)}{same})"
             if _has_table(conn, other, decl) else "0")
     shown = ", ".join(f"s.{c}" for c in cols) or "1"
-    sql = f"SELECT DISTINCT {shown}, {also} FROM {schema}.{fact} AS s WHERE s.run_id = ? ORDER BY {shown}"
-    for row in conn.execute(sql, [run_id]):
+    sql = f"SELECT DISTINCT {shown}, {also} FROM {schema}.{fact} AS s WHERE {of_run('s', ':run', schema)} ORDER BY {shown}"
+    for row in conn.execute(sql, {"run": run_id}):
         yield GroundAtom(decl.name, tuple(row[:-1]) if cols else ()), bool(row[-1])
 
 

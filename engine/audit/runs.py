@@ -10,6 +10,7 @@ from typing import Iterator
 from ..eval.relations import ident, table_name
 from ..store.backend import has_table
 from ..syntax.program import Program
+from ..store.facts import run_rows
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,9 @@ def _rows(conn: sqlite3.Connection, decl, run_id: str) -> Iterator[tuple]:
     cols = [ident(c.name) for c in decl.columns] + ["_round", "_rule"]
     if not has_table(conn, f"fact_{decl.name}"):
         return
-    sql = f"SELECT {', '.join(cols)} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {', '.join(cols)}"
-    for row in conn.execute(sql, [run_id]):
+    run, params = run_rows(run_id)
+    sql = f"SELECT {', '.join(cols)} FROM {table_name('fact', decl.name)} WHERE {run} ORDER BY {', '.join(cols)}"
+    for row in conn.execute(sql, params):
         yield tuple(row)
 
 

@@ -27,12 +27,14 @@ another law in force (`program_on` differs between the two assessment dates), a 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Callable
 
 from ..syntax.ast import Aggregate, Atom, Declaration, Disjunction, Negation, NegatedConjunction, Var, body_atoms
 from ..syntax.program import Program
+from ..store.facts import of_run
 from . import ddl
 from .in_force import program_on
 from .plan import Stratum
@@ -222,11 +224,11 @@ def _derived_changes(conn: sqlite3.Connection, decl: Declaration, previous: str)
     fact = table_name("fact", decl.name)
     if not decl.columns:
         new = conn.execute(f"SELECT COUNT(*) > 0 FROM {table_name('r', decl.name)}").fetchone()[0]
-        old = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {fact} WHERE run_id = ?)", [previous]).fetchone()[0]
+        old = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {fact} WHERE {of_run()})", {"run_id": previous}).fetchone()[0]
         return bool(new) != bool(old), None, False
     cols = ", ".join(_cols(decl))
     rows, only_grown = _difference(conn, decl.name, f"SELECT {cols} FROM {table_name('r', decl.name)}", [],
-                                   f"SELECT {cols} FROM {fact} WHERE run_id = ?", [previous])
+                                   f"SELECT {cols} FROM {fact} WHERE {of_run(param='?')}", [previous] * 3)
     return rows is not None, rows, only_grown
 
 
@@ -239,7 +241,7 @@ def stratum_spans(conn: sqlite3.Connection, plan: tuple[Stratum, ...], decls: di
         highest = None
         for p in stratum.predicates:
             row = conn.execute(f"SELECT MAX(_round), COUNT(*), COUNT(_round) FROM {table_name('fact', p)} "
-                               "WHERE run_id = ? AND (_round > 0 OR _round IS NULL)", [run_id]).fetchone()
+                               f"WHERE {of_run()} AND (_round > 0 OR _round IS NULL)", {"run_id": run_id}).fetchone()
             if row[1] != row[2]:
                 return None
             if row[0] is not None:
@@ -255,8 +257,9 @@ def _copy(conn: sqlite3.Connection, decl: Declaration, previous: str, shift: int
     cols = _cols(decl) or ["_unit"]
     select = ", ".join(_cols(decl) or ["0"])
     cur = conn.execute(f"INSERT OR IGNORE INTO {table_name('r', decl.name)} ({', '.join(cols)}, _round, _rule) "
-                       f"SELECT {select}, _round + ?, _rule FROM {table_name('fact', decl.name)} "
-                       "WHERE run_id = ? AND _round > 0 AND _round < ?", [shift, previous, below])
+                       f"SELECT {select}, _round + :shift, _rule FROM {table_name('fact', decl.name)} "
+                       f"WHERE {of_run()} AND _round > 0 AND _round < :below",
+                       {"shift": shift, "run_id": previous, "below": below})
     return cur.rowcount
 
 
@@ -274,13 +277,15 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
                          day: str, previous: Previous, with_meta: set[str], snapshot: Callable[[set[str]], None],
                          current: Callable[[Declaration], tuple[str, list]], max_rounds: int = 100_000,
                          trace: Trace | None = None, max_facts: int | None = None,
-                         spans_out: list[tuple[int, int]] | None = None) -> tuple[int, Reuse]:
+                         spans_out: list[tuple[int, int]] | None = None, shares: bool = False) -> tuple[int, Reuse]:
     """`seminaive.fixpoint` over this run's tables, taking over from `previous` every stratum whose inputs
     did not change, and propagating into a stratum the rows its inputs gained (see the module's docstring).
     Returns the rounds used and what was reused; a Reuse with a reason when the previous run could not be
     used at all (then nothing has been evaluated yet). The evidence of `previous.told()` has not been copied
     yet: `snapshot(names)` copies it, for the strata evaluated; `current(decl)` is its in-force SELECT.
-    Each stratum's (first round, rounds) in this run is appended to `spans_out`."""
+    Each stratum's (first round, rounds) in this run is appended to `spans_out`. With `shares` (this run
+    continues the lineage of `previous`, `tables.share` was called), a stratum taken over whole or propagated,
+    in the rounds it had, is not copied: its facts stay where they are, shared (`tables.shared`)."""
     spans = (list(previous.spans) if len(previous.spans) == len(plan) else
              stratum_spans(conn, plan, tables.decls, previous.run_id))
     if spans is None:
@@ -289,15 +294,18 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
     previous_day, deferred = previous.as_of[:10], set(previous.told())
     day_stale = [day != previous_day and _reads_as_of(s, tables, constants) for s in plan]
     run = _Run(conn, tables, day, trace, max_facts)
+    before = _counts(conn, previous.run_id) if shares else {}
     k, counts, not_updated = 1, {"reused": 0, "resumed": 0, "facts": 0, "propagated": 0}, []
     starts = []
     for i, (stratum, (old_start, length)) in enumerate(zip(plan, spans)):
         starts.append(k)
         whole = day_stale[i]
+        sharing = shares and k == old_start and all(tables.decls[p].columns for p in stratum.predicates)
         if set(changed) & _reads(stratum) and not whole:
             why = not_propagable(stratum, changed, grown)
             taken = why or _propagate(run, stratum, constants, grown, previous.run_id, k - old_start, k, length,
-                                      max_rounds, evidence_sources(tables.decls, _reads(stratum) & deferred, current))
+                                      max_rounds, evidence_sources(tables.decls, _reads(stratum) & deferred, current),
+                                      before if sharing else None)
             if not isinstance(taken, str):
                 k, copied = taken
                 counts["propagated"] += 1
@@ -312,7 +320,8 @@ def incremental_fixpoint(conn: sqlite3.Connection, program: Program, plan: tuple
         if stratum.recursive and span > 1 and k + span - 1 > max_rounds:
             resume = 1  # a full run stops within the copied rounds: evaluate, to stop as it does
         if resume > 1:
-            copied = _take_over(run, stratum, previous.run_id, k - old_start, old_start + resume - 1, resume > length)
+            copied = (_share(run, stratum, before) if sharing and resume > length else
+                      _take_over(run, stratum, previous.run_id, k - old_start, old_start + resume - 1, resume > length))
             if max_facts and run.facts > max_facts:  # a full run would have stopped here: evaluate, to stop as it does
                 _forget(run, stratum, copied)
                 resume = 1
@@ -351,6 +360,24 @@ def _take_over(run: _Run, stratum: Stratum, previous: str, shift: int, below: in
     return copied
 
 
+def _counts(conn: sqlite3.Connection, run_id: str) -> dict[str, int]:
+    """The facts of each derived predicate in a stored run (stated ones included), as the run recorded them."""
+    row = conn.execute("SELECT counts FROM runs WHERE id = ?", [run_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
+
+
+def _share(run: _Run, stratum: Stratum, before: dict[str, int]) -> int:
+    """Take the stratum's previous facts over without copying them: they are shared (read where they are
+    stored); returns how many derived facts that is (the stated ones are in the run's tables already)."""
+    shared = 0
+    for p in stratum.predicates:
+        stated = run.conn.execute(f"SELECT COUNT(*) FROM {table_name('r', p)}").fetchone()[0]
+        run.tables.shared[p] = before.get(p, 0)
+        shared += before.get(p, 0) - stated
+    run.facts += shared
+    return shared
+
+
 def _note_changes(conn: sqlite3.Connection, decls: list[Declaration], previous: str, changed: Changes,
                   grown: Grown) -> None:
     """Record which facts of these evaluated predicates differ from the previous run's (and which only
@@ -367,24 +394,35 @@ LIMIT_REACHED = "a limit of the run was reached (evaluated, to stop as a full ru
 
 
 def _propagate(run: _Run, stratum: Stratum, constants, grown: Grown, previous: str, shift: int, k: int,
-               length: int, max_rounds: int, evidence) -> tuple[int, int] | str:
+               length: int, max_rounds: int, evidence, before: dict[str, int] | None = None) -> tuple[int, int] | str:
     """Take the stratum's previous facts over (`shift` rounds later; `length` rounds before) and propagate what
     its inputs gained (propagate.py): (the round the next stratum starts in, the facts taken over); or, with
     nothing of the stratum left, why not: a limit of the run was reached (the caller evaluates the stratum,
     to fail as a full run does), or the change reached more than a twentieth of its facts (evaluating costs
     less: every round of a propagation joins every changed row; measured on the OFAC benchmark, break-even
-    was at about 200 new holdings of blocked owners for 8,910 facts)."""
-    copied = _take_over(run, stratum, previous, shift, _ALL_ROUNDS, True)  # a propagation reads no fact by round
+    was at about 200 new holdings of blocked owners for 8,910 facts). With `before` (the previous run's
+    counts), the facts are shared, not copied, and propagated in place; a propagation given up is undone."""
+    in_place = before is not None
+    if in_place:  # undone if the propagation is given up
+        run.conn.execute("SAVEPOINT warrant_propagate")
+        copied = _share(run, stratum, before)
+    else:
+        copied = _take_over(run, stratum, previous, shift, _ALL_ROUNDS, True)  # a propagation reads no fact by round
     budget, why, added = max(100, copied // 20), LIMIT_REACHED, 0
     if not (run.max_facts and run.facts > run.max_facts):
         inputs = {p: t for p, t in grown.items() if p in _reads(stratum)}
-        propagation = Propagation(run, stratum, constants, inputs, *evidence)
+        propagation = Propagation(run, stratum, constants, inputs, *evidence, in_place=in_place)
         nxt = propagation.settle(k, k + length - 2, max_rounds, budget)
         added = propagation.added
         if nxt is None:
             why = f"the change reached more than {budget} rows and facts (evaluating costs less)"
         elif nxt - 1 <= max_rounds and not (run.max_facts and run.facts > run.max_facts):
+            if in_place:
+                run.conn.execute("RELEASE warrant_propagate")
             return nxt, copied
+    if in_place:
+        run.conn.execute("ROLLBACK TO warrant_propagate")
+        run.conn.execute("RELEASE warrant_propagate")
     _forget(run, stratum, copied + added)
     return why
 
@@ -393,6 +431,7 @@ def _forget(run: _Run, stratum: Stratum, facts: int) -> None:
     """Drop the derived facts of the stratum from the run's tables (its stated facts stay), which are then
     indexed by round again, to be evaluated."""
     for p in stratum.predicates:
+        run.tables.shared.pop(p, None)
         run.conn.execute(f"DELETE FROM {table_name('r', p)} WHERE _round > 0")
         run.conn.execute(ddl.round_index(run.conn, p, create=False))
         run.conn.execute(ddl.round_index(run.conn, p))
@@ -440,7 +479,7 @@ def _earliest(conn: sqlite3.Connection, b: Atom, decls, delta: str | None, a: At
     (that agrees with some changed row of `delta` on the variables `a` and `b` share, when given)."""
     b_cols = _cols(decls[b.predicate])
     local = f"CASE WHEN b._round = 0 THEN 0 ELSE b._round - {int(start)} + 1 END"
-    sql = f"SELECT MIN({local}) FROM {table_name('fact', b.predicate)} AS b WHERE b.run_id = ?"
+    sql = f"SELECT MIN({local}) FROM {table_name('fact', b.predicate)} AS b WHERE {of_run('b')}"
     pairs = _shared(a, b) if a is not None and delta else []
     if pairs:
         a_cols = _cols(decls[a.predicate])
@@ -451,7 +490,7 @@ def _earliest(conn: sqlite3.Connection, b: Atom, decls, delta: str | None, a: At
         index = ddl.temp_index(conn, "__".join(bare))
         conn.execute(f'CREATE INDEX IF NOT EXISTS {index} ON {delta} ({", ".join(keys)})')
         sql += f" AND EXISTS (SELECT 1 FROM {delta} AS d WHERE {on})"
-    return conn.execute(sql, [previous]).fetchone()[0]
+    return conn.execute(sql, {"run_id": previous}).fetchone()[0]
 
 
 def first_difference(conn: sqlite3.Connection, stratum: Stratum, decls, deltas: dict[str, str | None],

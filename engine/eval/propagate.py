@@ -33,6 +33,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..syntax.ast import Aggregate, Atom, Rule, atom_vars, body_atoms
+from ..store.facts import at_step
 from . import ddl
 from .guards import check_finite, execute
 from .plan import Stratum
@@ -81,12 +82,16 @@ class _Statement:
 
 
 class Propagation:
-    """One stratum's propagation: its statements, compiled once, and the round-by-round settling."""
+    """One stratum's propagation: its statements, compiled once, and the round-by-round settling. With
+    `in_place`, the stratum's facts are not in r_<pred> but shared with the run this one continues: they are
+    read from fact_<pred> as this run's step sees them, and a fact that takes another round or rule is stored
+    anew at this step, superseding the old row (store/facts.py); nothing is copied."""
 
     def __init__(self, run: _Run, stratum: Stratum, constants, grown: dict[str, str], evidence: dict[str, Source],
-                 evidence_params: dict):
+                 evidence_params: dict, in_place: bool = False):
         self.run, self.stratum, self.conn, self.tables = run, stratum, run.conn, run.tables
-        self.grown, self.evidence = grown, evidence
+        self.grown, self.evidence, self.in_place = grown, evidence, in_place
+        self.step = {k: run.tables.params[k] for k in ("lineage", "step")} if in_place else {}
         self.positions = {r.key: i for i, r in enumerate(stratum.rules)}
         self.last = 0  # the last round of the previous facts (see settle)
         self.left: set[int] = set()  # rounds some previous fact left (for a lower one)
@@ -123,7 +128,10 @@ class Propagation:
         cols = arg_columns(decl) or ('"_unit"',)
         if atom.predicate in self.stratum.members:
             # `+`: the round must not lead the plan (most facts are older): the changed rows do
-            return Source(table_name(CHANGED if is_delta else "r", atom.predicate), cols, "+{a}._round < :k")
+            if is_delta:
+                return Source(table_name(CHANGED, atom.predicate), cols, "+{a}._round < :k")
+            table, seen = self._facts(atom.predicate, "{a}")
+            return Source(table, cols, seen + "+{a}._round < :k")
         if is_delta:
             return Source(self.grown[atom.predicate], cols)
         if atom.predicate in self.evidence:
@@ -138,7 +146,15 @@ class Propagation:
         select = head_select(rule, q, compiler) or ["0"]
         sql = (f"INSERT OR IGNORE INTO {table_name(CANDIDATE, rule.head.predicate)} ({cols}, _pos) "
                f"{q.sql(select + [':pos'], distinct=not decl.columns)}")
-        return _Statement(rule, position, sql, dict(compiler.params, **evidence_params, pos=position))
+        return _Statement(rule, position, sql, dict(self.tables.params, **compiler.params, **evidence_params,
+                                                    pos=position))
+
+    def _facts(self, p: str, alias: str) -> tuple[str, str]:
+        """The table holding the stratum's facts of `p`, and the condition (ending in AND, or empty) that
+        picks this run's from it."""
+        if self.in_place:
+            return table_name("fact", p), at_step(alias) + " AND "
+        return table_name("r", p), ""
 
     def settle(self, start: int, last: int, max_rounds: int, budget: int) -> int | None:
         """Settle the rounds from the stratum's first (`start`) on; returns the round the next stratum starts
@@ -174,43 +190,75 @@ class Propagation:
         if k > self.last:
             return False
         return k not in self.left or any(
-            self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table_name('r', p)} WHERE _round = ?)", [k]).fetchone()[0]
-            for p in self.stratum.predicates)
+            self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table} AS f WHERE {seen}_round = :k)",
+                              dict(self.step, k=k)).fetchone()[0]
+            for table, seen in (self._facts(p, "f") for p in self.stratum.predicates))
+
+    # a candidate's fact as held so far, looked up by a subquery per candidate (a join would have SQLite
+    # scan the facts first to build a Bloom filter, for a few candidates)
+    _OLD = "(SELECT o._round FROM {r} AS o WHERE {on})"
+    _TAKES = ('FROM {cand} AS c CROSS JOIN "rule_pos" AS rp WHERE rp.pos = c._pos AND '
+              '(COALESCE(' + _OLD + ', :k + 1) > :k OR (' + _OLD + ' = :k AND '
+              '(SELECT op.pos FROM {r} AS o CROSS JOIN "rule_pos" AS op WHERE {on} AND op.key = o._rule) > c._pos))')
+
+    def _store(self, p: str, r: str, on: str, names: str, picked: str, params: dict) -> None:
+        """Round k's candidates of `p` that are new, or come earlier (by round, then rule), into r_<pred>."""
+        takes = self._TAKES.format(cand=table_name(CANDIDATE, p), r=r, on=on)
+        insert, replace = ddl.replacing(self.conn, names.split(", "), ["_round", "_rule"])
+        self.conn.execute(f"{insert} {r} ({names}, _round, _rule) SELECT {picked}, :k, rp.key {takes}{replace}", params)
+
+    def _store_in_place(self, p: str, r: str, on: str, names: str, picked: str, params: dict) -> None:
+        """`_store` for shared facts: those candidates are stored at this step, and the rows they replace, stored
+        at an earlier step, end at this one. A fact changes at most once in a propagation (its round falls to
+        the round being settled, after which no candidate can come earlier), so no row of this step ends."""
+        cand = table_name(CANDIDATE, p)
+        takes = self._TAKES.format(cand=cand, r=r, on=on)
+        stored = self.conn.execute(f"INSERT INTO {r} (run_id, {names}, _round, _rule, _born, _died) "
+                                   f"SELECT :lineage, {picked}, :k, rp.key, :step, NULL {takes}", params).rowcount
+        if not stored:
+            return
+        same = " AND ".join(f"n.{c} = c.{c}" for c in names.split(", "))
+        self.conn.execute(f"UPDATE {r} SET _died = :step WHERE run_id = :lineage AND ({names}) IN "
+                          f"(SELECT {picked} FROM {cand} AS c WHERE EXISTS (SELECT 1 FROM {r} AS n "
+                          f"WHERE n.run_id = :lineage AND {same} AND n._born = :step)) "
+                          "AND _born < :step AND _died IS NULL", params)
 
     def _merge(self, k: int) -> tuple[int, int]:
         """Fold round k's candidates into r_<pred>: new facts and facts whose round falls to k take round k
         and the candidate's rule (also noted as changed, and new ones as grown); facts of round k take the
         candidate's rule when it comes first. Returns (the facts added, the facts that took round k)."""
-        new, moved, rules = 0, 0, []
+        new, moved, rules, new_of = 0, 0, [], {}
+        params = dict(self.step, k=k)
         for p in self.stratum.predicates:
-            cand, r = table_name(CANDIDATE, p), table_name("r", p)
+            cand, (r, seen) = table_name(CANDIDATE, p), self._facts(p, "o")
             cols = list(arg_columns(self.tables.decls[p])) or ['"_unit"']
-            on = " AND ".join(f"o.{c} = c.{c}" for c in cols)
+            on = seen + " AND ".join(f"o.{c} = c.{c}" for c in cols)
             names = ", ".join(cols)
             picked = ", ".join(f"c.{c}" for c in cols)
             fresh = self.conn.execute(
                 f"INSERT INTO {table_name(GROWN, p)} ({names}) SELECT {picked} FROM {cand} AS c "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {r} AS o WHERE {on})").rowcount
+                f"WHERE NOT EXISTS (SELECT 1 FROM {r} AS o WHERE {on})", params).rowcount
+            old = self._OLD.format(r=r, on=on)
             self.left |= {row[0] for row in self.conn.execute(
-                f"SELECT DISTINCT o._round FROM {cand} AS c JOIN {r} AS o ON {on} WHERE o._round > ?", [k])}
+                f"SELECT DISTINCT _old FROM (SELECT {old} AS _old FROM {cand} AS c) AS x WHERE _old > :k", params)}
             insert, replace = ddl.replacing(self.conn, cols, ["_round", "_rule"])
             took = self.conn.execute(
-                f"{insert} {table_name(CHANGED, p)} ({names}, _round, _rule) SELECT {picked}, ?, rp.key "
-                f'FROM {cand} AS c JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
-                f"WHERE o._round IS NULL OR o._round > ?{replace}", [k, k]).rowcount
+                f"{insert} {table_name(CHANGED, p)} ({names}, _round, _rule) SELECT {picked}, :k, rp.key "
+                f'FROM {cand} AS c CROSS JOIN "rule_pos" AS rp WHERE rp.pos = c._pos AND COALESCE({old}, :k + 1) > :k'
+                f"{replace}", params).rowcount
             if took:
                 moved += took
                 self.arrived.add(k)
-            self.conn.execute(
-                f"{insert} {r} ({names}, _round, _rule) SELECT {picked}, ?, rp.key FROM {cand} AS c "
-                f'JOIN "rule_pos" AS rp ON rp.pos = c._pos LEFT JOIN {r} AS o ON {on} '
-                f'LEFT JOIN "rule_pos" AS op ON op.key = o._rule '
-                f"WHERE o._round IS NULL OR o._round > ? OR (o._round = ? AND op.pos > c._pos){replace}", [k, k, k])
+            (self._store_in_place if self.in_place else self._store)(p, r, on, names, picked, params)
             if fresh:
                 new += fresh
+                new_of[p] = fresh
                 rules += [rule for rule in self.stratum.rules if rule.head.predicate == p]
             self.conn.execute(f"DELETE FROM {cand}")
         self.run.facts += new
+        if self.in_place:
+            for p in self.stratum.predicates:
+                self.tables.shared[p] += new_of.get(p, 0)
         if rules:
             check_finite(self.conn, self.tables, rules, k, CHANGED)
         return new, moved

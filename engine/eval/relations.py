@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..syntax.ast import Declaration
+from ..store.facts import at_step, of_run
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -103,6 +104,13 @@ class RunTables:
         self.provenance = provenance
         self.in_place = in_place or {}  # evidence not copied: its in-force SELECT (propagate.evidence_sources)
         self.params = params or {}  # the parameters of those SELECTs, for every statement that may read them
+        # predicates whose facts this run shares with the run it continues, by their count: they are read from
+        # fact_<pred> as the run's step sees them (store/facts.py, eval/incremental.py), not from r_<pred>
+        self.shared: dict[str, int] = {}
+
+    def share(self, lineage: str, step: int) -> None:
+        """Let every statement compiled from now on read shared facts: of `lineage`, at `step`."""
+        self.params.update(lineage=lineage, step=step)
 
     def source(self, predicate: str, version: str, with_meta: bool = False) -> Source:
         """version: 'all' (complete), 'full' (rounds before :k) or 'delta' (round :k - 1). Evidence read in
@@ -114,6 +122,8 @@ class RunTables:
         if decl.is_evidence:
             return Source(table_name("m" if with_meta else "e", predicate), cols)
         cond = {"all": None, "full": "{a}._round < :k", "delta": "{a}._round = :k - 1"}[version]
+        if predicate in self.shared:
+            return Source(table_name("fact", predicate), cols, " AND ".join(filter(None, [at_step("{a}"), cond])))
         return Source(table_name("r", predicate), cols, cond)
 
 
@@ -129,7 +139,7 @@ class StoredRunTables:
         cols = arg_columns(decl)
         if decl.is_evidence:
             return Source(f"({self.evidence_sql[predicate]})", cols)
-        cond = "{a}.run_id = :run_id" + (" AND {a}._round < :h" if version == "full" else "")
+        cond = of_run("{a}") + (" AND {a}._round < :h" if version == "full" else "")
         return Source(table_name("fact", predicate), cols, cond)
 
 

@@ -15,7 +15,8 @@ from typing import Callable
 
 from ..syntax.ast import Declaration, body_atoms
 from ..syntax.program import Program
-from ..store.backend import POSTGRES, SQLITE, dialect
+from ..store.backend import POSTGRES, SQLITE, dialect, has_table
+from ..store.facts import at_step, begin, hint_planner, is_latest, of_run
 from . import ddl
 from .functions import register as register_functions
 from .in_force import program_on
@@ -114,28 +115,64 @@ def _drop_temp(conn) -> None:
         conn.execute(f'DROP TABLE "{name}"')  # temporary tables: both databases look there first
 
 
-def _persist(conn, program: Program, run_id: str, provenance: bool = True) -> dict[str, int]:
+def _fact_table(conn, decl: Declaration) -> str:
+    """fact_<pred>, made when missing: (lineage, arguments..., round, rule, born, died), keyed by lineage,
+    arguments and step (store/facts.py)."""
+    cols = [ident(c.name) for c in decl.columns]
+    typed = [ddl.column(conn, c.name, c.type) for c in decl.columns]
+    fact = table_name("fact", decl.name)
+    columns = ", ".join(["run_id TEXT NOT NULL"] + typed + ["_round INTEGER", "_rule TEXT", "_born INTEGER NOT NULL",
+                                                             "_died INTEGER"])
+    if cols:  # one B-tree clustered on (lineage, args, step): a run's rows are read in key order
+        made = not has_table(conn, f"fact_{decl.name}")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} ({columns}, PRIMARY KEY (run_id, {', '.join(cols)}, _born))"
+                     f"{ddl.clustered(conn)}")
+        if made and dialect(conn) == SQLITE:
+            hint_planner(conn, f"fact_{decl.name}", len(cols))
+    else:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} ({columns})")
+        conn.execute(f'CREATE INDEX IF NOT EXISTS "fact_{decl.name}__key" ON {fact} (run_id, _born)')
+    return fact
+
+
+def _persist(conn, program: Program, lineage: str, step: int, provenance: bool = True,
+             shared: dict[str, int] | None = None) -> dict[str, int]:
+    """Store the run's facts, and return how many each derived predicate has: all of them at a lineage's first
+    step; at a later step, only the rows that differ from the step before (superseding the rows that left),
+    none of the `shared` predicates', stored already (by their counts)."""
+    shared = shared or {}
     counts = {}
     kept = ["_round", "_rule"] if provenance else ["NULL", "NULL"]
+    at = {"lineage": lineage, "step": step}
     for decl in program.declarations:
         if decl.is_evidence:
             continue
         cols = [ident(c.name) for c in decl.columns]
-        typed = [ddl.column(conn, c.name, c.type) for c in decl.columns]
-        fact = table_name("fact", decl.name)
-        if cols:  # one B-tree clustered on (run_id, args): the rows are appended in key order
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(typed + ['_round INTEGER', '_rule TEXT'])}, "
-                         f"PRIMARY KEY (run_id, {', '.join(cols)})){ddl.clustered(conn)}")
-        else:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} (run_id TEXT NOT NULL, {', '.join(typed + ['_round INTEGER', '_rule TEXT'])})")
-            conn.execute(f'CREATE INDEX IF NOT EXISTS "fact_{decl.name}__key" ON {fact} (run_id{"".join(", " + c for c in cols)})')
+        fact, r = _fact_table(conn, decl), table_name("r", decl.name)
+        if decl.name in shared:
+            counts[decl.name] = shared[decl.name]
+            continue
+        if step:
+            _supersede(conn, fact, r, cols, at)
         order = ", ".join(cols) if cols else "_rule"
-        cur = conn.execute(
-            f"INSERT INTO {fact} SELECT :run, {', '.join(cols + kept)} FROM {table_name('r', decl.name)} ORDER BY {order}",
-            {"run": run_id},
-        )
-        counts[decl.name] = cur.rowcount
+        new = "" if not step else f" WHERE NOT EXISTS (SELECT 1 FROM {fact} AS f WHERE {_same('f', 'n', cols)})"
+        cur = conn.execute(f"INSERT INTO {fact} SELECT :lineage, {', '.join(cols + kept)}, :step, NULL "
+                           f"FROM {r} AS n{new} ORDER BY {order}", at)
+        counts[decl.name] = conn.execute(f"SELECT COUNT(*) FROM {r}").fetchone()[0] if step else cur.rowcount
     return counts
+
+
+def _same(a: str, b: str, cols: list[str]) -> str:
+    """`a`, a row of the run being made (at_step), holds the fact, round and rule of `b`."""
+    same = "".join(f" AND {a}.{c} = {b}.{c}" for c in cols)
+    return f"{at_step(a)}{same} AND {a}._round IS {b}._round AND {a}._rule IS {b}._rule"
+
+
+def _supersede(conn, fact: str, r: str, cols: list[str], at: dict) -> None:
+    """Mark the rows of the step before that this run does not hold (argument, round and rule) as ended here."""
+    same = "".join(f" AND n.{c} = f.{c}" for c in cols)
+    conn.execute(f"UPDATE {fact} AS f SET _died = :step WHERE {at_step('f')} AND NOT EXISTS "
+                 f"(SELECT 1 FROM {r} AS n WHERE n._round IS f._round AND n._rule IS f._rule{same})", at)
 
 
 def stored_conclusions(conn, program: Program, run_id: str) -> dict[str, list[list]]:
@@ -143,8 +180,8 @@ def stored_conclusions(conn, program: Program, run_id: str) -> dict[str, list[li
     out = {}
     for decl in sorted((d for d in program.declarations if d.kind == "conclusion"), key=lambda d: d.name):
         cols = ", ".join(ident(c.name) for c in decl.columns) or "1"
-        rows = conn.execute(f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE run_id = ? ORDER BY {cols}",
-                            [run_id]).fetchall()
+        rows = conn.execute(f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE {of_run()} ORDER BY {cols}",
+                            {"run_id": run_id}).fetchall()
         out[decl.name] = [list(r)[:len(decl.columns)] for r in rows]
     return out
 
@@ -172,6 +209,12 @@ def _undo(conn) -> None:
         conn.execute("ROLLBACK TO warrant_run")
         conn.execute("RELEASE warrant_run")
     _drop_temp(conn)
+
+
+def _continues(conn, previous: Previous) -> bool:
+    """Whether a run taking over `previous` continues its lineage (storing only what it changes): on SQLite,
+    when `previous` is its lineage's last step (store/facts.py)."""
+    return dialect(conn) == SQLITE and is_latest(conn, previous.run_id)
 
 
 def _mode(program: Program, previous: Previous | None, day: str, full_reason: str) -> Reuse:
@@ -215,11 +258,15 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
             run_id = run_id or _next_run_id(conn)
             reuse = _mode(written, previous if provenance and ask is None else None, as_of_date, full_reason)
             deferred = previous.told() if reuse.incremental else frozenset()  # copied when a stratum reads them
+            lineage, step = begin(conn, run_id, previous.run_id if reuse.incremental and _continues(conn, previous)
+                                  else None)
             snapshot = partial(snapshot_evidence, conn, program, evidence_sql, as_of)
             asked = ask.predicate if isinstance(ask, Demand) else ask
             need = needed(program, make_plan(program), asked) if asked is not None else None
             outside = read_in_place(make_plan(program), need, ask, decls) if isinstance(ask, Demand) else frozenset()
             tables = RunTables(decls, provenance, *evidence_sources(decls, outside, lambda d: evidence_sql(d, as_of)))
+            if step:
+                tables.share(lineage, step)
             snapshot(only=lambda name: name not in deferred and name not in outside and (need is None or name in need))
             make_derived_tables(conn, program)
             insert_stated_facts(conn, program)
@@ -229,7 +276,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
                                                      previous, _uses_meta(program),
                                                      lambda names: snapshot(only=names.__contains__),
                                                      lambda decl: evidence_sql(decl, as_of), max_rounds, trace,
-                                                     max_facts, spans)
+                                                     max_facts, spans, shares=bool(step))
             if not reuse.incremental:  # then incremental_fixpoint copied nothing
                 snapshot(only=deferred.__contains__)
                 rounds = (fixpoint(conn, make_plan(program), tables, constants, as_of_date, max_rounds, trace, max_facts,
@@ -237,7 +284,7 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
                           if need is None else
                           sliced_fixpoint(conn, make_plan(program), need, tables, constants, as_of_date, max_rounds,
                                           trace, max_facts, ask if isinstance(ask, Demand) else None))
-            counts = _persist(conn, program, run_id, provenance)
+            counts = _persist(conn, program, lineage, step, provenance, tables.shared)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
         conn.execute(RUNS_TABLE)  # a run id given: the table may not be there yet

@@ -10,6 +10,7 @@ from .build import ALL_ROUNDS, Context, Timeline, build_proof
 from .evidence import EvidenceSQL
 from .model import Limits, Proof
 from .terms import GroundAtom, check_predicate
+from ..store.facts import of_run
 
 if TYPE_CHECKING:  # why-not's module is imported by the commands that answer one (see why_not below)
     from .whynot_search import WhyNot
@@ -42,8 +43,8 @@ def facts(conn, program: Program, run_id: str, predicate: str) -> list[GroundAto
     from ..eval.relations import ident, table_name
     cols = ", ".join(ident(c.name) for c in decl.columns) or "1"
     try:
-        rows = conn.execute(f"SELECT DISTINCT {cols} FROM {table_name('fact', predicate)} WHERE run_id = ? "
-                            f"ORDER BY {cols}", (run_id,)).fetchall()
+        rows = conn.execute(f"SELECT DISTINCT {cols} FROM {table_name('fact', predicate)} WHERE {of_run()} "
+                            f"ORDER BY {cols}", {"run_id": run_id}).fetchall()
     except Exception:
         rows = []
     return [GroundAtom(predicate, tuple(r) if decl.columns else ()) for r in rows]

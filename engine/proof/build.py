@@ -27,6 +27,7 @@ from .model import (AbsenceNode, AggregateNode, ComparisonNode, Contribution, De
                     Threshold, node_id)
 from .terms import (GroundAtom, ProofError, aggregate_text, atom_text, conjunction_text, expr_text, fill_explanation,
                     literal_text, membership_values_text, no_match_statement, parse_atom, value_text)
+from ..store.facts import of_run
 
 ALL_ROUNDS = 1 << 62
 FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
@@ -138,7 +139,7 @@ class Context:
         """Stored facts of `predicate` matching args (None = any) with round < h: (values, round)."""
         decl = self.decls[predicate]
         cols = [ident(c.name) for c in decl.columns]
-        where, ps = ["run_id = :run_id", "_round < :h"], {}
+        where, ps = [of_run(), "_round < :h"], {}
         for i, (c, v) in enumerate(zip(cols, args)):
             if v is not None:
                 where.append(f"{c} = :fa{i}")

@@ -11,6 +11,7 @@ from ..eval.relations import ident, table_name
 from ..store.backend import POSTGRES, dialect, has_table
 from ..syntax.program import Program
 from .terms import atom_text
+from ..store.facts import run_rows
 
 LIMIT = 10
 
@@ -36,9 +37,10 @@ def related_conclusions(conn: sqlite3.Connection, program: Program, run_id: str,
         if dialect(conn) == POSTGRES and not has_table(conn, f"fact_{decl.name}"):  # a failed statement would
             continue  # end the transaction there
         try:
+            run, params = run_rows(run_id)
             rows = conn.execute(f"SELECT DISTINCT {names} FROM {table_name('fact', decl.name)} "
-                                f"WHERE run_id = ? AND ({where}) ORDER BY {names} LIMIT {LIMIT}",
-                                [run_id, *entities * len(columns)]).fetchall()
+                                f"WHERE {run} AND ({where}) ORDER BY {names} LIMIT {LIMIT}",
+                                [*params, *entities * len(columns)]).fetchall()
         except sqlite3.OperationalError:  # the run stored no fact of it
             continue
         found += [atom_text(decl.name, row) for row in rows]

@@ -29,7 +29,7 @@ from ..access import principals
 from . import entity_names, recordmarks
 from .backend import POSTGRES, shown_url
 from .errors import store_error
-from .schema import Store, busy_timeout, check_version, create_base_tables, quote, write_transaction
+from .schema import Store, busy_timeout, check_version, create_base_tables, quote, upgrade_if_old, write_transaction
 
 TYPES = {str: "TEXT", float: "NUMERIC", int: "BIGINT"}  # a number column is NUMERIC: exact decimals
 WRITE_LOCK = 0x5741_5252_414E_5401  # the advisory lock a writing transaction holds: writers take turns
@@ -174,6 +174,7 @@ def open_case(url: str, create: bool = True) -> PgStore:
     conn = store.conn
     try:
         tables = set(table_names(conn))
+        upgrade_if_old(store, tables)
         check_version(conn, tables, store.path)
         if not {"meta", "audit_log"} <= tables:
             if not create:

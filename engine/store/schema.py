@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 PAGE_SIZE = 16384  # fewer, larger pages: bulk loads and scans are faster, lookups no slower
-SCHEMA_VERSION = 4  # 2: a partial index on retractions, an index per later argument; 3: no _key column;
-# 4: number and percent columns are INTEGER (whole numbers exact), no longer REAL
+SCHEMA_VERSION = 5  # 2: a partial index on retractions, an index per later argument; 3: no _key column;
+# 4: number and percent columns are INTEGER (whole numbers exact), no longer REAL; 5: runs share facts
+# (store/facts.py), a version-4 file upgraded when opened (store/upgrade.py)
 EVIDENCE_PREFIX = "ev_"
 SQL_TYPE_NAMES = {str: "TEXT", float: "REAL", int: "INTEGER"}
 BUSY_TIMEOUT_VARIABLE = "WARRANT_BUSY_TIMEOUT"
@@ -105,6 +106,7 @@ def open_store(path: str | Path, create: bool = True) -> Store:
         # SQLite may sort on helper threads (index builds after a bulk load, large ORDER BYs) if a core is idle
         conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1) if spare_core() else 0}")
         tables = set(table_names(conn))
+        upgrade_if_old(store, tables)
         check_version(conn, tables, path)
         if not set(_BASE_TABLES) <= tables:  # no write (no lock) on an existing case file
             with write_transaction(store):
@@ -213,6 +215,16 @@ def _savepoint(db: "Store | sqlite_utils.Database") -> Iterator[None]:
             db.conn.execute(f"RELEASE SAVEPOINT {name}")
         raise
     db.conn.execute(f"RELEASE SAVEPOINT {name}")
+
+
+def upgrade_if_old(store: Store, tables: set[str]) -> None:
+    """Upgrade a case of an earlier schema version that store/upgrade.py reads on, under the write lock."""
+    from . import upgrade
+
+    if upgrade.needed(store.conn, tables):
+        with write_transaction(store):
+            if upgrade.needed(store.conn, tables):  # not done meanwhile by another command
+                upgrade.upgrade(store.conn, tables, SCHEMA_VERSION)
 
 
 def check_version(conn: sqlite3.Connection, tables: set[str], path) -> None:

@@ -10,6 +10,7 @@ from ..eval.relations import ident, table_name
 from ..proof.model import Limits
 from ..proof.terms import atom_text
 from .entities import entity_columns
+from ..store.facts import run_rows
 
 ONE_LEVEL = Limits(max_depth=1, max_derivations=1)
 
@@ -54,9 +55,10 @@ def entity_status(case, latest: list[dict], program_of, entity: str, limit: int 
                 continue
             names = ", ".join(ident(c.name) for c in decl.columns)
             where = " OR ".join(f"{ident(c)} = ?" for c in cols)
-            rows = case.conn.execute(f"SELECT DISTINCT {names} FROM {table_name('fact', decl.name)} WHERE run_id = ? "
+            run, params = run_rows(info["id"])
+            rows = case.conn.execute(f"SELECT DISTINCT {names} FROM {table_name('fact', decl.name)} WHERE {run} "
                                      f"AND ({where}) ORDER BY {names} LIMIT ?",
-                                     [info["id"], *[entity] * len(cols), limit]).fetchall()
+                                     [*params, *[entity] * len(cols), limit]).fetchall()
             rows = [row for row in rows if visible(info["id"], row)]
             for row in rows:
                 atom = atom_text(decl.name, row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from engine.store.facts import run_rows
 from engine.eval import evaluate
 from engine.eval.relations import ident
 from engine.source import SourceFile
@@ -72,8 +73,9 @@ def stored_rows(conn, program: Program, pred: str, run_id: str) -> list[tuple]:
     exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"fact_{pred}",)).fetchone()
     if not exists:
         return []
-    q = f'SELECT {cols}_round, _rule FROM "fact_{pred}" WHERE run_id = ?'
-    return [(tuple(r[:-2]), r[-2], r[-1]) for r in conn.execute(q, (run_id,))]
+    run, params = run_rows(run_id)
+    q = f'SELECT {cols}_round, _rule FROM "fact_{pred}" WHERE {run}'
+    return [(tuple(r[:-2]), r[-2], r[-1]) for r in conn.execute(q, params)]
 
 
 def stored_facts(conn, program: Program, run_id: str) -> dict[str, set[tuple]]:

@@ -24,6 +24,7 @@ from engine.eval.in_force import program_on
 from engine.eval.incremental import Previous, stratum_spans
 from engine.eval.plan import make_plan
 from engine.eval.relations import ident
+from engine.store.facts import of_run
 
 import harness
 from gen import ENTITIES, NUMBERS, programs
@@ -257,8 +258,8 @@ def test_a_propagated_run_past_a_limit_fails_as_a_full_run_does():
 
 
 def _round_and_rule(conn, run_id: str, party: str) -> tuple:
-    return conn.execute('SELECT _round, _rule FROM "fact_blocked" WHERE run_id = ? AND party = ?',
-                        [run_id, party]).fetchone()
+    return conn.execute(f'SELECT _round, _rule FROM "fact_blocked" WHERE {of_run()} AND party = :p',
+                        {"run_id": run_id, "p": party}).fetchone()
 
 
 def test_a_new_listing_lowers_a_blocked_party_to_round_one_and_its_rule_to_the_listing_rule():

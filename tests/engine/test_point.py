@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 
+from engine.store.facts import of_run
 from engine import api
 from engine.audit.replay import scratch
 from engine.eval import evaluate
@@ -220,10 +221,10 @@ def test_the_evidence_read_in_place_keeps_the_clocks_retractions_and_duplicates(
         clocks = case.clocks(run.run_id)
         got = answer_partially(case.store.path, program, case._provider(clocks), clocks, Demand("blocked", (party,)),
                                lambda conn, run_id: conn.execute(
-                                   "SELECT party, _round, _rule FROM fact_blocked WHERE run_id = ? AND party = ?",
-                                   [run_id, party]).fetchall(), run_id=run.run_id)
-        assert got == case.conn.execute("SELECT party, _round, _rule FROM fact_blocked WHERE run_id = ? AND party = ?",
-                                        [run.run_id, party]).fetchall(), (party, as_of, known_at)
+                                   f"SELECT party, _round, _rule FROM fact_blocked WHERE {of_run()} AND party = :p",
+                                   {"run_id": run_id, "p": party}).fetchall(), run_id=run.run_id)
+        assert got == case.conn.execute(f"SELECT party, _round, _rule FROM fact_blocked WHERE {of_run()} AND party = :p",
+                                        {"run_id": run.run_id, "p": party}).fetchall(), (party, as_of, known_at)
 
 
 @pytest.mark.parametrize("fixture", ["case", "history"])  # every record in force; then each tested (retractions)

@@ -4,6 +4,7 @@ nor rule stored."""
 
 from __future__ import annotations
 
+from engine.store.facts import of_run
 from engine.eval import evaluate
 from engine.store.asof import Clocks, last_batch
 
@@ -30,8 +31,8 @@ def test_a_run_without_provenance_has_the_same_facts_and_no_rounds_or_rules(tmp_
     without = evaluate(conn, program, provider, as_of="2024-01-01", collect=True, provenance=False)
 
     def rows(run_id):
-        return conn.execute("SELECT party, _round, _rule FROM fact_blocked WHERE run_id = ? ORDER BY party",
-                            [run_id]).fetchall()
+        return conn.execute(f"SELECT party, _round, _rule FROM fact_blocked WHERE {of_run()} ORDER BY party",
+                            {"run_id": run_id}).fetchall()
 
     kept, bare = rows(with_it.run_id), rows(without.run_id)
     assert [r[0] for r in kept] == [r[0] for r in bare] == ["A", "B", "C", "X", "Y"]

@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 
+from engine.store.facts import run_rows
 from engine.eval import EvalError, evaluate
 from engine.eval.relations import ident
 from engine.source import SourceFile
@@ -51,7 +52,8 @@ def run(prog: Program, facts: dict[str, list[tuple]], *, as_of: str = "2024-06-3
 def facts_of(conn, prog: Program, pred: str, run_id: str, with_round: bool = False) -> set[tuple]:
     decl = prog.declaration(pred)
     cols = ", ".join([ident(c.name) for c in decl.columns] + (["_round"] if with_round else []))
-    return set(conn.execute(f'SELECT {cols} FROM "fact_{pred}" WHERE run_id = ?', (run_id,)))
+    run, params = run_rows(run_id)
+    return set(conn.execute(f'SELECT {cols} FROM "fact_{pred}" WHERE {run}', params))
 
 
 def table_exists(conn, name: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 
+from engine.store.facts import run_rows
 from engine.eval.relations import ident
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq, "!=": operator.ne}
@@ -13,8 +14,9 @@ def _fact_round(conn, program, run_id, predicate, args):
     decl = program.declaration(predicate)
     where = " AND ".join(f"{ident(c.name)} = ?" for c, a in zip(decl.columns, args) if a is not None)
     vals = [a for a in args if a is not None]
-    sql = f'SELECT MIN(_round) FROM "fact_{predicate}" WHERE run_id = ?' + (f" AND {where}" if where else "")
-    return conn.execute(sql, [run_id] + vals).fetchone()[0]
+    run, params = run_rows(run_id)
+    sql = f'SELECT MIN(_round) FROM "fact_{predicate}" WHERE {run}' + (f" AND {where}" if where else "")
+    return conn.execute(sql, params + vals).fetchone()[0]
 
 
 def _records(conn, program, predicate, args):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.store.facts import run_rows
 from engine import api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +128,8 @@ def test_eight_processes_loading_running_and_reading_for_a_minute(database, tmp_
         logged = sorted((e.details["batch"], e.actor) for e in case.audit_entries(action="evidence.load"))
         stored = case.conn.execute("SELECT id, counts FROM runs ORDER BY id").fetchall()
         together = case.conclusions(runs[-1])["blocked"]
-        facts = {run: case.conn.execute("SELECT COUNT(*) FROM fact_blocked WHERE run_id = ?", [run]).fetchone()[0]
+        facts = {run: case.conn.execute(f"SELECT COUNT(*) FROM fact_blocked WHERE {run_rows(run)[0]}",
+                                        run_rows(run)[1]).fetchone()[0]
                  for run, _ in stored}
     # no lost load: every load in its own batch, its records under its own source, the shared record once
     assert batches == sorted(batch for _, batch in loads) == list(range(1, len(loads) + 1))

@@ -15,7 +15,7 @@ def test_open_store_creates_base_tables_in_wal_mode(store):
     names = set(store.db.table_names())
     assert {"meta", "sources", "rulebooks", "loads", "runs"} <= names
     assert store.db.journal_mode == "wal"
-    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("5",)
 
 
 def test_commits_wait_for_the_disk_only_at_checkpoints_and_closing_makes_everything_durable(tmp_path, program):
