@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests. Sourced by scripts/test.sh:
 #   postgres_start   installs Debian's postgresql package when missing (as root), makes a cluster in a temporary
-#                    folder (no password, fsync off) listening on a free local port and a unix socket in that
+#                    folder (no password, fsync off, room for 1,000 connections: tests leave cases they
+#                    opened to the garbage collector) listening on a free local port and a unix socket in that
 #                    folder, and exports WARRANT_TEST_POSTGRES=postgresql://... ; when it cannot, it exports
 #                    WARRANT_TEST_POSTGRES_SKIP with the reason instead (the PostgreSQL tests are then skipped).
 #   postgres_stop    stops the cluster and removes its folder (safe to call twice, and when none was started).
@@ -63,7 +64,7 @@ postgres_start() {
     return 0
   fi
   if ! "${as[@]}" "$bindir/pg_ctl" -D "$WARRANT_PG_DIR/data" -l "$WARRANT_PG_DIR/server.log" -w -t 30 \
-         -o "-p $port -k $WARRANT_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+         -o "-p $port -k $WARRANT_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000" \
          start >/dev/null 2>&1; then
     _pg_skip "the PostgreSQL server did not start: $(tail -n 1 "$WARRANT_PG_DIR/server.log" 2>/dev/null)"
     postgres_stop

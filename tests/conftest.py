@@ -64,19 +64,33 @@ if os.environ.get(redirect.VARIABLE) == "postgresql":
 
 
 @pytest.fixture(autouse=True)
-def _case_database(request):
-    """On the PostgreSQL pass: a sqlite_only test keeps its case files; every test's case databases are dropped
-    after it."""
-    if os.environ.get(redirect.VARIABLE) != "postgresql":
+def _sqlite_only(request):
+    """On the PostgreSQL pass, a sqlite_only test keeps its case files (and so do the processes it starts), as
+    does a test with `postgres_url`: it compares a case file with PostgreSQL already."""
+    kept = request.node.get_closest_marker("sqlite_only") is not None or "postgres_url" in request.fixturenames
+    if os.environ.get(redirect.VARIABLE) != "postgresql" or not kept:
         yield
         return
-    only = request.node.get_closest_marker("sqlite_only")
-    if only is not None:
-        os.environ[redirect.OFF] = "1"
+    os.environ[redirect.OFF] = "1"
     try:
         yield
     finally:
         os.environ.pop(redirect.OFF, None)
+
+
+@pytest.fixture(scope="session")
+def copy_case():
+    """copy_case(source, target): copy the case file `source` to `target` (a new path), whole; on the PostgreSQL
+    pass, the database standing for `source` into a new one for `target`."""
+    return redirect.copy_case
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _case_databases():
+    """On the PostgreSQL pass, a module's case databases (and the roles they made) are dropped after it: a
+    module-scoped fixture's case lives as long as the module."""
+    yield
+    if redirect.active():
         redirect.drop_all()
 
 

@@ -10,6 +10,7 @@ SQLite's own errors. Tests that are about the SQLite file itself are marked `sql
 The engine is patched where a case location enters it (store/schema.open_store, the workbench's read-only open
 and its access log), once each module is imported, so modules importing those names get the patched ones."""
 
+import contextlib
 import hashlib
 import importlib.abc
 import importlib.util
@@ -74,7 +75,8 @@ def location(path, create: bool):
 
 
 def drop_all() -> None:
-    """Drop every redirected case database of this worker (after each test)."""
+    """Drop every redirected case database of this worker, then the roles its principals made (roles belong
+    to the whole server and would meet the next module's principals of the same name)."""
     import psycopg
 
     prefix = f"{PREFIX}{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_"
@@ -83,13 +85,49 @@ def drop_all() -> None:
                                             [prefix])]
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        roles = [r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE NOT rolsuper "
+                                            "AND NOT starts_with(rolname, 'pg_') ORDER BY rolname")]
+        for role in roles:
+            try:
+                conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+            except psycopg.Error:  # still granted something in a database a test keeps (postgres_url)
+                pass
+
+
+def _as_named(store, path, url):
+    """The store opened at `url` for the case file `path`, named as the case file when redirected (so messages
+    read as on SQLite); whatever reconnects by that name is redirected again, to the same database."""
+    return store if url is path else type(store)(str(path), store.conn)
+
+
+def copy_case(source, target) -> None:
+    """Copy the case file `source` to the new path `target` (SQLite: the file, after folding its write-ahead log
+    in; redirected: its database, as a template of the new one, its other sessions ended first)."""
+    import shutil
+    import sqlite3
+
+    if not active():
+        with contextlib.closing(sqlite3.connect(source)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy(source, target)
+        return
+    import psycopg
+
+    src, dst = database_name(source), database_name(target)
+    with psycopg.connect(server(), autocommit=True) as conn:
+        if not _exists(conn, src):
+            raise FileNotFoundError(f"no case at {source} (database {src})")
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                     "AND pid <> pg_backend_pid()", [src])
+        conn.execute(f'CREATE DATABASE "{dst}" TEMPLATE "{src}"')
 
 
 def _patch_schema(module) -> None:
     original = module.open_store
 
     def open_store(path, create: bool = True):
-        return original(location(path, create), create)
+        url = location(path, create)
+        return _as_named(original(url, create), path, url)
 
     open_store.__doc__, open_store.__wrapped__ = original.__doc__, original
     module.open_store = open_store
@@ -99,7 +137,10 @@ def _patch_readonly(module) -> None:
     original = module.open_read_only
 
     def open_read_only(path, log, as_principal=None):
-        return original(location(path, False), log, as_principal)
+        url = location(path, False)
+        case = original(url, log, as_principal)
+        case.store = _as_named(case.store, path, url)
+        return case
 
     open_read_only.__wrapped__ = original
     module.open_read_only = open_read_only
@@ -118,7 +159,17 @@ def _patch_access_log(module) -> None:
     module.AccessLog.__init__ = __init__
 
 
-PATCHES = {"engine.store.schema": _patch_schema, "engine.workbench.readonly": _patch_readonly,
+def _patch_replay(module) -> None:
+    original = module.scratch
+
+    def scratch(case_path):
+        return original(location(case_path, False))
+
+    scratch.__wrapped__ = original
+    module.scratch = scratch
+
+
+PATCHES = {"engine.store.schema": _patch_schema, "engine.audit.replay": _patch_replay, "engine.workbench.readonly": _patch_readonly,
            "engine.workbench.access_log": _patch_access_log}
 
 
