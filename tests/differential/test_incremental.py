@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from engine.audit.runs import compare_facts, facts_digest
 from engine.eval import EvalError, evaluate
+from engine.eval.ddl import typed
 from engine.eval.in_force import program_on
 from engine.eval.incremental import Previous, stratum_spans
 from engine.eval.plan import make_plan
@@ -34,11 +35,16 @@ DAYS = ("2024-06-30", "2024-07-15", "2024-08-01")
 STATS: Counter = Counter()
 
 
+META_TYPES = {"_credibility": int}  # the other metadata columns hold text
+
+
 def _tables(conn, program) -> None:
+    """The fake evidence tables, their columns typed where the database wants types (PostgreSQL)."""
+    meta = [name + typed(conn, META_TYPES.get(name, str)) for name in harness.META]
     for d in program.declarations:
         if d.is_evidence:
-            cols = [ident(c.name) for c in d.columns]
-            conn.execute(f'CREATE TABLE "ev_{d.name}" ({", ".join(cols + list(harness.META))}, '
+            cols = [ident(c.name) + typed(conn, c.type) for c in d.columns]
+            conn.execute(f'CREATE TABLE "ev_{d.name}" ({", ".join(cols + meta)}, '
                          "_added INTEGER, _removed INTEGER, _vf TEXT, _vt TEXT)")
 
 
@@ -84,9 +90,12 @@ def histories(draw):
     return gen, initial, steps
 
 
-def check_history(gen, initial, steps) -> None:
+def check_history(gen, initial, steps, conn=None) -> list[tuple]:
+    """Run the history on `conn` (default: a new in-memory SQLite database), checking each incremental run
+    against a full run; returns each step's incremental run: its mode (Reuse.to_json) and facts digest."""
     program = harness.parse_program(gen.text)
-    conn = harness.new_conn()
+    conn = conn or harness.new_conn()
+    made = []
     _tables(conn, program)
     n = 0
     for pred, rows in initial.items():
@@ -121,6 +130,7 @@ def check_history(gen, initial, steps) -> None:
             raise AssertionError(f"step {step} ({kind}): incremental differs from full\nfull only: {diff.only_a}\n"
                                  f"incremental only: {diff.only_b}\n{gen}\nsteps: {steps}")
         assert last.rounds == full.rounds and last.counts == full.counts
+        made.append((last.reuse.to_json(), facts_digest(conn, program, last.run_id)))
         # the rounds each stratum took, as recorded (and read by the next incremental run), are its facts' rounds
         plan, decls = make_plan(program_on(program, day)), {d.name: d for d in program.declarations}
         assert list(last.spans) == list(full.spans) == stratum_spans(conn, plan, decls, last.run_id)
@@ -133,6 +143,7 @@ def check_history(gen, initial, steps) -> None:
         for why in last.reuse.not_updated:  # a stratum whose inputs changed, evaluated rather than propagated
             STATS["not propagated: " + ("read under not" if "under not" in why else
                                         "lost rows" if "lost rows" in why else "other")] += 1
+    return made
 
 
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
