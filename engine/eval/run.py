@@ -115,9 +115,9 @@ def _drop_temp(conn) -> None:
         conn.execute(f'DROP TABLE "{name}"')  # temporary tables: both databases look there first
 
 
-def _fact_table(conn, decl: Declaration) -> str:
+def _fact_table(conn, decl: Declaration, hint: bool) -> str:
     """fact_<pred>, made when missing: (lineage, arguments..., round, rule, born, died), keyed by lineage,
-    arguments and step (store/facts.py)."""
+    arguments and step (store/facts.py); with `hint`, on SQLite, with statistics for the planner."""
     cols = [ident(c.name) for c in decl.columns]
     typed = [ddl.column(conn, c.name, c.type) for c in decl.columns]
     fact = table_name("fact", decl.name)
@@ -127,7 +127,7 @@ def _fact_table(conn, decl: Declaration) -> str:
         made = not has_table(conn, f"fact_{decl.name}")
         conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} ({columns}, PRIMARY KEY (run_id, {', '.join(cols)}, _born))"
                      f"{ddl.clustered(conn)}")
-        if made and dialect(conn) == SQLITE:
+        if made and hint and dialect(conn) == SQLITE:
             hint_planner(conn, f"fact_{decl.name}", len(cols))
     else:
         conn.execute(f"CREATE TABLE IF NOT EXISTS {fact} ({columns})")
@@ -136,10 +136,10 @@ def _fact_table(conn, decl: Declaration) -> str:
 
 
 def _persist(conn, program: Program, lineage: str, step: int, provenance: bool = True,
-             shared: dict[str, int] | None = None) -> dict[str, int]:
+             shared: dict[str, int] | None = None, hint: bool = True) -> dict[str, int]:
     """Store the run's facts, and return how many each derived predicate has: all of them at a lineage's first
     step; at a later step, only the rows that differ from the step before (superseding the rows that left),
-    none of the `shared` predicates', stored already (by their counts)."""
+    none of the `shared` predicates', stored already (by their counts). `hint`: see `_fact_table`."""
     shared = shared or {}
     counts = {}
     kept = ["_round", "_rule"] if provenance else ["NULL", "NULL"]
@@ -148,7 +148,7 @@ def _persist(conn, program: Program, lineage: str, step: int, provenance: bool =
         if decl.is_evidence:
             continue
         cols = [ident(c.name) for c in decl.columns]
-        fact, r = _fact_table(conn, decl), table_name("r", decl.name)
+        fact, r = _fact_table(conn, decl, hint), table_name("r", decl.name)
         if decl.name in shared:
             counts[decl.name] = shared[decl.name]
             continue
@@ -284,7 +284,8 @@ def evaluate(conn: sqlite3.Connection, program: Program, evidence_sql: EvidenceS
                           if need is None else
                           sliced_fixpoint(conn, make_plan(program), need, tables, constants, as_of_date, max_rounds,
                                           trace, max_facts, ask if isinstance(ask, Demand) else None))
-            counts = _persist(conn, program, lineage, step, provenance, tables.shared)
+            # a partial run is read only in the scratch database it is made in: no run continues it
+            counts = _persist(conn, program, lineage, step, provenance, tables.shared, hint=ask is None)
             conclusions = stored_conclusions(conn, program, run_id) if collect else {}
         rulebook = {"id": program.root.id, "version": program.root.version, "sha256": program.sha256}
         conn.execute(RUNS_TABLE)  # a run id given: the table may not be there yet
