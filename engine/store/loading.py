@@ -16,7 +16,7 @@ from .columnar import ColumnarChunks, Doubt, header_positions
 from .discovery import fact_files
 from .entity_names import entity_files, read_names, store_names
 from .errors import LoadError, Problem
-from .evidence import create_indexes, ensure_evidence_tables, evidence_declarations
+from .evidence import analyze, create_indexes, ensure_evidence_tables, evidence_declarations
 from .lines import survey
 from .lookalikes import lookalike_warnings
 from .manifest import file_defaults, read_manifest
@@ -115,6 +115,7 @@ def load_facts(store: Store, program: Program, facts_dir: str | Path, *,
             raise LoadError(problems)
         for decl in evidence_declarations(program):
             create_indexes(store, decl)  # only those still missing: tables this load made and left empty
+        analyze(store, {r.predicate for r in reports if r.added})
         marks.store()
         lookalikes = lookalike_warnings(store, evidence_declarations(program), batch, flagged)
         files = [_with_warnings(r, names, lookalikes) for r, (_, names) in zip(reports, flagged)]

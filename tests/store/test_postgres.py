@@ -255,6 +255,18 @@ def test_a_load_with_a_bad_row_stores_nothing_on_postgres(tmp_path, postgres_url
         assert _contents(case.conn, ["ev_listed", "ev_owns", "loads", "audit_log", "sources"]) == before
 
 
+def test_a_load_leaves_statistics_of_the_tables_it_filled(postgres_url):
+    """A run right after a load is planned by the evidence's statistics (evidence.analyze), not by guesses
+    until autovacuum comes to the tables a minute later."""
+    program = api.load_rulebook(OFAC)
+    with api.Case.open(postgres_url) as case:
+        case.load(program, FACTS / "lists")
+        analyzed = {r[0] for r in case.conn.execute("SELECT DISTINCT tablename FROM pg_stats "
+                                                    "WHERE schemaname = current_schema()")}
+        assert case.conn.execute("SELECT count(*) FROM ev_listed").fetchone()[0] > 0
+        assert "ev_listed" in analyzed
+
+
 def test_load_run_query_and_why_through_the_command_line(postgres_url):
     runner = CliRunner()
     first = runner.invoke(main, ["load", str(OFAC), str(FACTS / "registry"), "--db", postgres_url])
