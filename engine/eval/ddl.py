@@ -13,16 +13,19 @@ from .relations import ident
 
 def column(conn, name: str, kind: str) -> str:
     """A column of a run's table for a declared column of type `kind`: untyped on SQLite (any value, as the
-    engine stores it), typed by the declaration on PostgreSQL (text compared byte by byte, as SQLite does)."""
+    engine stores it), typed by the declaration on PostgreSQL."""
     return ident(name) + typed(conn, kind)
 
 
 def typed(conn, kind: str) -> str:
-    """What follows a column's name for a declared type `kind`: nothing on SQLite, the type on PostgreSQL."""
+    """What follows a column's name for a declared type `kind`: nothing on SQLite, the type on PostgreSQL. Text
+    takes the database's collation, as the evidence tables' text does: a case is made only in a database that
+    compares and sorts text byte by byte, as SQLite does (backend_pg.check_collation, S010), and a join of a run's
+    table with an evidence table under two collations could not use the evidence table's indexes (PostgreSQL then
+    reads the whole table to look up a few rows)."""
     if dialect(conn) != POSTGRES:
         return ""
-    name = POSTGRES_TYPES[kind]
-    return f' {name} COLLATE "C"' if name == "TEXT" else f" {name}"
+    return f" {POSTGRES_TYPES[kind]}"
 
 
 def clustered(conn) -> str:

@@ -249,6 +249,7 @@ class Propagation:
             if took:
                 moved += took
                 self.arrived.add(k)
+                ddl.analyze(self.conn, table_name(CHANGED, p))  # the next round reads it first: few rows, not hundreds
             (self._store_in_place if self.in_place else self._store)(p, r, on, names, picked, params)
             if fresh:
                 new += fresh
