@@ -50,8 +50,9 @@ def rename_run(db: Path, old: str, new: str) -> None:
             conn.execute(f'DROP TRIGGER "{trigger}"')
         conn.execute("UPDATE runs SET id = ? WHERE id = ?", (new, old))
         for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-            if "run_id" in [c[1] for c in conn.execute(f'PRAGMA table_info("{table}")')]:
-                conn.execute(f'UPDATE "{table}" SET run_id = ? WHERE run_id = ?', (new, old))
+            for column in ("run_id", "lineage"):  # a fact row's run_id and run_lineage's lineage: a run id too
+                if column in [c[1] for c in conn.execute(f'PRAGMA table_info("{table}")')]:
+                    conn.execute(f'UPDATE "{table}" SET {column} = ? WHERE {column} = ?', (new, old))
     conn.close()
 
 

@@ -128,3 +128,26 @@ def test_a_version_4_case_file_is_upgraded_when_opened_and_its_runs_read_on(setu
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # the rebuilt table is protected again
         conn.execute("DELETE FROM fact_blocked")
     conn.close()
+
+
+def test_a_version_4_case_on_postgresql_is_upgraded_when_opened(setup, postgres_url):
+    import psycopg
+
+    path, program = setup
+    with api.Case.open(postgres_url) as case:
+        run_id = case.run(program, facts=path / "day1").run_id
+        before = case.conclusions(run_id)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # as version 4 made it
+        conn.execute("ALTER TABLE fact_blocked DROP COLUMN _born, DROP COLUMN _died")
+        conn.execute("ALTER TABLE fact_blocked ADD PRIMARY KEY (run_id, party)")
+        conn.execute("DROP TABLE run_lineage")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with api.Case.open(postgres_url) as case:
+        assert lineage_of(case.conn, run_id) == (run_id, 0)
+        assert case.conclusions(run_id) == before
+        case.load(program, path / "day2")
+        second = case.run(program)
+        full = case.run(program, full=True)
+        assert facts_digest(case.conn, program, full.run_id) == facts_digest(case.conn, program, second.run_id)
+        with pytest.raises(Exception, match="append-only"):
+            case.conn.execute("DELETE FROM run_lineage")
