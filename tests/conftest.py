@@ -60,6 +60,7 @@ if os.environ.get(redirect.VARIABLE) == "postgresql":
     if not redirect.server():
         raise pytest.UsageError(f"{redirect.VARIABLE}=postgresql needs a PostgreSQL server: {_postgres_skip_reason()}")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [_PGMODE, os.environ.get("PYTHONPATH")]))
+    os.environ.setdefault(redirect.RUN, str(os.getpid()))
     redirect.install()
 
 

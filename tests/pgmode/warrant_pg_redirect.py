@@ -20,6 +20,7 @@ from pathlib import Path
 
 VARIABLE = "WARRANT_TEST_DATABASE"
 OFF = "WARRANT_TEST_DATABASE_OFF"  # set (by the sqlite_only marker) while a test must keep its case files
+RUN = "WARRANT_TEST_DATABASE_RUN"  # names this test session's databases (two sessions may share a server)
 PREFIX = "warrant_case_"
 
 
@@ -36,7 +37,12 @@ def server() -> str:
 def database_name(path) -> str:
     """The database a case file path stands for."""
     digest = hashlib.sha256(os.path.abspath(os.fspath(path)).encode()).hexdigest()[:24]
-    return f"{PREFIX}{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{digest}"
+    return f"{prefix()}{digest}"
+
+
+def prefix() -> str:
+    """What every database of this test session's (and worker's) case files begins with."""
+    return f"{PREFIX}{os.environ.get(RUN, 'main')}_{os.environ.get('PYTEST_XDIST_WORKER', 'w')}_"
 
 
 def url_for(name: str) -> str:
@@ -79,10 +85,9 @@ def drop_all() -> None:
     to the whole server and would meet the next module's principals of the same name)."""
     import psycopg
 
-    prefix = f"{PREFIX}{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_"
     with psycopg.connect(server(), autocommit=True) as conn:
         names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
-                                            [prefix])]
+                                            [prefix()])]
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         roles = [r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE NOT rolsuper "
