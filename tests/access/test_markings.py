@@ -14,6 +14,7 @@ from engine.access.markings import Marking, MarkingError, Scheme, TLP_LEVELS
 from engine.access.principals import OWNER, Principal
 from engine.cli import main
 from engine.store import LoadError
+from engine.store.backend import POSTGRES, dialect
 from engine.store.markings import record_marking
 
 RULES = textwrap.dedent('''\
@@ -126,7 +127,9 @@ def test_principals_on_the_command_line_and_in_the_audit_log(tmp_path):
     assert run(main, ["principal", "add", "alice", "--clearance", "secret", "--nationality", "uk", "--db", db]).exit_code == 0
     added = run(main, ["principal", "add", "fr", "--kind", "agency", "--clearance", "SECRET", "--nationality", "FR",
                        "--db", db])
-    assert added.output == "added fr (agency, FR, cleared SECRET)\n"
+    with api.Case.open(db, create=False) as case:
+        role = ", database role fr (reader)" if dialect(case.conn) == POSTGRES else ""
+    assert added.output == f"added fr (agency, FR, cleared SECRET){role}\n"
     listed = run(main, ["principal", "list", "--db", db, "--json"])
     assert [p["name"] for p in json.loads(listed.output)] == ["alice", "fr"]
     refused = run(main, ["--as", "alice", "principal", "add", "bob", "--clearance", "SECRET", "--nationality", "UK",
