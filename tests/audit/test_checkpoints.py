@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,10 @@ from engine import api
 from engine.audit import log
 from engine.audit.keys import init_keys
 from engine.cli import main
+from engine.store.schema import open_store
 
 from bundle_case import make_case
+from tamper import refuse, tamper
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +31,10 @@ def origin(tmp_path_factory):
 
 
 @pytest.fixture
-def case(origin, tmp_path) -> Path:
+def case(origin, tmp_path, copy_case) -> Path:
     """A fresh copy of the case and the keys; the working folder."""
-    for name in ("case.db", "keys", "dgt", "trust.json", "screen.rules"):
+    copy_case(origin / "case.db", tmp_path / "case.db")
+    for name in ("keys", "dgt", "trust.json", "screen.rules"):
         src = origin / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
     return tmp_path
@@ -58,21 +60,14 @@ def read_more(case: Path, times: int) -> None:
             c.why('frozen("B")')
 
 
-def raw(case: Path, *statements: str) -> None:
-    """Edit the case file by hand, around the append-only triggers."""
-    conn = sqlite3.connect(case / "case.db")
-    for statement in statements:
-        conn.execute(statement)
-    conn.commit()
-    conn.close()
+def read(case: Path, sql: str):
+    """The first value of the first row `sql` selects from the case."""
+    with open_store(case / "case.db", create=False) as store:
+        return store.conn.execute(sql).fetchone()[0]
 
 
 def head(case: Path) -> int:
-    conn = sqlite3.connect(case / "case.db")
-    try:
-        return conn.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0]
-    finally:
-        conn.close()
+    return read(case, "SELECT MAX(seq) FROM audit_log")
 
 
 def test_a_checkpoint_anchors_the_head_and_counts_what_comes_after(case):
@@ -98,8 +93,9 @@ def test_entries_cut_off_after_a_checkpoint_are_caught(case):
     checkpoint(case)
     anchored = head(case)
     read_more(case, 1)
-    raw(case, "DROP TRIGGER audit_log_no_delete", f"DELETE FROM audit_log WHERE seq > {anchored - 3}")
-    assert log.verify(sqlite3.connect(case / "case.db")).ok  # the chain alone cannot tell
+    tamper(case / "case.db", "audit_log_no_delete", f"DELETE FROM audit_log WHERE seq > {anchored - 3}")
+    with open_store(case / "case.db", create=False) as store:
+        assert log.verify(store.conn).ok  # the chain alone cannot tell
     code, out, err = cli(case, "audit", "verify", "--db", case / "case.db")
     assert code == 1
     assert (f"audit log BROKEN: the log ends at entry {anchored - 3}, but checkpoint 1 (signed by UK-OFSI on "
@@ -111,7 +107,7 @@ def test_entries_cut_off_after_a_checkpoint_are_caught(case):
 def test_a_log_cut_and_written_again_is_caught(case):
     checkpoint(case)
     anchored = head(case)
-    raw(case, "DROP TRIGGER audit_log_no_delete", f"DELETE FROM audit_log WHERE seq >= {anchored - 1}")
+    tamper(case / "case.db", "audit_log_no_delete", f"DELETE FROM audit_log WHERE seq >= {anchored - 1}")
     read_more(case, 3)
     code, _, err = cli(case, "audit", "verify", "--db", case / "case.db")
     assert code == 1
@@ -121,11 +117,9 @@ def test_a_log_cut_and_written_again_is_caught(case):
 
 def test_a_forged_checkpoint_signature_is_caught(case):
     checkpoint(case)
-    conn = sqlite3.connect(case / "case.db")
-    doc = json.loads(conn.execute("SELECT doc FROM audit_checkpoints").fetchone()[0])
-    conn.close()
+    doc = json.loads(read(case, "SELECT doc FROM audit_checkpoints"))
     doc["seq"] -= 1  # claim an earlier head, keeping the signature
-    raw(case, "DROP TRIGGER audit_checkpoints_no_update",
+    tamper(case / "case.db", "audit_checkpoints_no_update",
         f"UPDATE audit_checkpoints SET doc = '{json.dumps(doc)}'")
     code, _, err = cli(case, "audit", "verify", "--db", case / "case.db")
     assert code == 1
@@ -137,11 +131,11 @@ def test_a_removed_checkpoint_is_caught_by_its_log_entry_and_by_the_file_kept_wi
     checkpoint(case, "-o", case / "papers.json")
     anchored = head(case)
     read_more(case, 1)
-    raw(case, "DROP TRIGGER audit_checkpoints_no_delete", "DELETE FROM audit_checkpoints")
+    tamper(case / "case.db", "audit_checkpoints_no_delete", "DELETE FROM audit_checkpoints")
     code, _, err = cli(case, "audit", "verify", "--db", case / "case.db")
     assert code == 1
     assert f"entry {anchored} records checkpoint 1 by UK-OFSI, which is no longer in the case file" in err
-    raw(case, "DROP TRIGGER audit_log_no_delete", f"DELETE FROM audit_log WHERE seq >= {anchored}")
+    tamper(case / "case.db", "audit_log_no_delete", f"DELETE FROM audit_log WHERE seq >= {anchored}")
     code, _, err = cli(case, "audit", "verify", "--db", case / "case.db", "--checkpoint", case / "papers.json")
     assert code == 1
     assert f"the log ends at entry {anchored - 1}, but checkpoint file {case / 'papers.json'} (signed by" in err
@@ -161,11 +155,8 @@ def test_a_checkpoint_of_another_case_file_or_an_untrusted_agency_is_a_finding(c
 
 def test_checkpoints_are_append_only_and_refused_on_a_broken_chain(case):
     checkpoint(case)
-    conn = sqlite3.connect(case / "case.db")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("DELETE FROM audit_checkpoints")
-    conn.close()
-    raw(case, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    refuse(case / "case.db", "DELETE FROM audit_checkpoints")
+    tamper(case / "case.db", "audit_log_no_update", "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
     code, _, err = cli(case, "audit", "checkpoint", "--db", case / "case.db")
     assert code == 1 and "audit log BROKEN at entry 2" in err and "no checkpoint was signed" in err
 

@@ -1,25 +1,27 @@
 """The audit log is hash-chained: every kind of tampering is caught and the first bad entry named."""
 
-import sqlite3
-
 import pytest
 
 from engine.audit import log
+from engine.store.schema import open_store
+
+from tamper import REFUSED, unguard
 
 
 @pytest.fixture
 def conn(tmp_path):
-    c = sqlite3.connect(tmp_path / "case.db", isolation_level=None)
+    store = open_store(tmp_path / "case.db")
+    c = store.conn
     for i, action in enumerate(["rulebook.register", "evidence.load", "run", "view.why", "view.whynot"], 1):
         log.append(c, action, f"subject-{i}", {"n": i}, actor="alice", at=f"2026-11-24T10:00:0{i}.000000Z")
     yield c
-    c.close()
+    store.close()
 
 
 def _raw(conn):
     """Tampering as someone with the file would do it: around the append-only triggers."""
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("DROP TRIGGER audit_log_no_delete")
+    unguard(conn, "audit_log_no_update")
+    unguard(conn, "audit_log_no_delete")
     return conn
 
 
@@ -29,9 +31,9 @@ def test_intact_chain_verifies(conn):
 
 
 def test_triggers_refuse_update_and_delete(conn):
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(REFUSED, match="append-only"):
         conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(REFUSED, match="append-only"):
         conn.execute("DELETE FROM audit_log WHERE seq = 2")
 
 

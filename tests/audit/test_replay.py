@@ -1,7 +1,6 @@
 """Replay in bounded memory: every fact and proof compared by digest, a single changed byte found and named,
 the case file only read until the audit entry, and memory that does not grow with the number of conclusions."""
 
-import sqlite3
 import textwrap
 import tracemalloc
 
@@ -10,6 +9,9 @@ from click.testing import CliRunner
 
 from engine import api
 from engine.cli import main
+from engine.store.schema import open_store, write_transaction
+
+from tamper import tamper
 
 RULES = textwrap.dedent('''\
     rulebook chain "Chain" version "1"
@@ -45,13 +47,6 @@ def _case(tmp_path, listed: int = 1, chain: int = 3):
     return tmp_path / "case.db", run_id
 
 
-def _tamper(db, trigger: str, sql: str) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute(f'DROP TRIGGER "{trigger}"')
-    conn.execute(sql)
-    conn.close()
-
-
 def test_an_untouched_run_replays_identical_with_every_proof_rebuilt(tmp_path):
     db, run_id = _case(tmp_path)
     with api.Case.open(db) as case:
@@ -66,7 +61,7 @@ def test_an_untouched_run_replays_identical_with_every_proof_rebuilt(tmp_path):
 
 def test_one_changed_byte_in_a_derived_fact_names_the_fact_and_the_conclusions_whose_proofs_differ(tmp_path):
     db, run_id = _case(tmp_path)
-    _tamper(db, "fact_controls_no_update", "UPDATE fact_controls SET _round = 9 WHERE owned = 'E2'")  # was 1
+    tamper(db, "fact_controls_no_update", "UPDATE fact_controls SET _round = 9 WHERE owned = 'E2'")  # was 1
     with api.Case.open(db) as case:
         report = case.replay(run_id)
     assert not report.identical
@@ -80,7 +75,7 @@ def test_one_changed_byte_in_a_derived_fact_names_the_fact_and_the_conclusions_w
 
 def test_a_changed_rule_name_is_a_fact_difference_though_no_proof_reads_it(tmp_path):
     db, run_id = _case(tmp_path)
-    _tamper(db, "fact_controls_no_update", "UPDATE fact_controls SET _rule = 'C2' WHERE owned = 'E2'")
+    tamper(db, "fact_controls_no_update", "UPDATE fact_controls SET _rule = 'C2' WHERE owned = 'E2'")
     with api.Case.open(db) as case:
         report = case.replay(run_id)
     assert not report.identical
@@ -89,9 +84,10 @@ def test_a_changed_rule_name_is_a_fact_difference_though_no_proof_reads_it(tmp_p
     assert (report.proofs_compared, report.proofs_differing) == (4, ())  # proofs find their rules themselves
 
 
+@pytest.mark.sqlite_only(reason="a SQLite column holds a value of another type than declared; PostgreSQL's cannot")
 def test_the_same_bytes_as_another_type_are_a_difference(tmp_path):
     db, run_id = _case(tmp_path)
-    _tamper(db, "fact_blocked_no_update", "UPDATE fact_blocked SET party = CAST(party AS BLOB) WHERE party = 'E1'")
+    tamper(db, "fact_blocked_no_update", "UPDATE fact_blocked SET party = CAST(party AS BLOB) WHERE party = 'E1'")
     with api.Case.open(db) as case:
         report = case.replay(run_id, proofs="none")
     assert not report.identical and report.diff.differing == ("blocked",)
@@ -102,7 +98,7 @@ def test_the_same_bytes_as_another_type_are_a_difference(tmp_path):
 
 def test_a_conclusion_missing_from_the_stored_run_is_named(tmp_path):
     db, run_id = _case(tmp_path)
-    _tamper(db, "fact_blocked_no_delete", "DELETE FROM fact_blocked WHERE party = 'E3'")
+    tamper(db, "fact_blocked_no_delete", "DELETE FROM fact_blocked WHERE party = 'E3'")
     with api.Case.open(db) as case:
         report = case.replay(run_id)
     assert report.diff.only_b["blocked"] == [("E3", 5, "R2")] and report.diff.only_a["blocked"] == []
@@ -128,16 +124,15 @@ def test_replay_only_reads_the_case_file_so_a_writer_is_not_blocked(tmp_path, mo
     writes = []
 
     def write_while_replaying(*args, **kwargs):
-        other = sqlite3.connect(db, timeout=0, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")  # fails at once with "database is locked" if the replay held the lock
-        other.execute("ROLLBACK")
-        other.close()
+        with open_store(db, create=False) as other, write_transaction(other):
+            pass  # fails at once (busy) if the replay held the write lock
         writes.append(True)
         return real(*args, **kwargs)
 
     from engine.audit import replay as replay_module
 
     real = replay_module.compare_stored_facts
+    monkeypatch.setenv("WARRANT_BUSY_TIMEOUT", "0")
     monkeypatch.setattr(replay_module, "compare_stored_facts", write_while_replaying)
     with api.Case.open(db) as case:
         assert case.replay(run_id).identical

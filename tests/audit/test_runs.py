@@ -1,11 +1,12 @@
 """Runs are immutable, reproducible as of their day, and replay confirms them exactly."""
 
-import sqlite3
 import textwrap
 
 import pytest
 
 from engine import api
+
+from tamper import refuse, tamper
 
 RULES = textwrap.dedent('''\
     rulebook mini "Mini" version "1"
@@ -90,12 +91,8 @@ def test_stored_runs_refuse_edits(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
         run_id = case.run(program, facts=path / "day1").run_id
-    conn = sqlite3.connect(path / "case.db")
-    for sql in ("UPDATE fact_blocked SET party = 'Q'", "DELETE FROM fact_blocked", "DELETE FROM runs",
-                "UPDATE ev_owns SET percent = 10", "DELETE FROM ev_listed"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute(sql)
-    conn.close()
+    refuse(path / "case.db", "UPDATE fact_blocked SET party = 'Q'", "DELETE FROM fact_blocked", "DELETE FROM runs",
+           "UPDATE ev_owns SET percent = 10", "DELETE FROM ev_listed")
     with api.Case.open(path / "case.db") as case:
         assert blocked(case, run_id) == ["A", "X"]
 
@@ -104,10 +101,7 @@ def test_replay_detects_a_tampered_fact(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
         run_id = case.run(program, facts=path / "day1").run_id
-    conn = sqlite3.connect(path / "case.db", isolation_level=None)
-    conn.execute("DROP TRIGGER fact_blocked_no_update")
-    conn.execute("UPDATE fact_blocked SET _round = 7 WHERE party = 'A'")
-    conn.close()
+    tamper(path / "case.db", "fact_blocked_no_update", "UPDATE fact_blocked SET _round = 7 WHERE party = 'A'")
     with api.Case.open(path / "case.db") as case:
         report = case.replay(run_id)
     assert not report.identical
