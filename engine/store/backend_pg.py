@@ -26,7 +26,7 @@ from ..audit import log
 from ..audit.immutable import APPEND_ONLY_FUNCTION, protect
 from ..eval import functions_pg
 from ..access import principals
-from . import entity_names, recordmarks
+from . import entity_names
 from .backend import POSTGRES, shown_url
 from .errors import store_error
 from .schema import Store, busy_timeout, check_version, create_base_tables, quote, upgrade_if_old, write_transaction
@@ -197,7 +197,9 @@ def make_case_tables(conn: PgConnection) -> None:
     log.ensure_log(conn)
     for table in (principals.ensure_table, entity_names.ensure_table):  # a case file makes them when first used
         table(conn)
-    conn.execute(recordmarks.TABLE)
+    from .recordmarks import TABLE  # reads manifests too: loaded only where a case is made
+
+    conn.execute(TABLE)
     protect(conn)  # append-only from the start: the roles that write later may not add triggers to these tables
 
 
