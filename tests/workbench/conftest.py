@@ -2,6 +2,7 @@
 case whose entity names are hostile markup."""
 
 import importlib.util
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine import api
+from engine.store.schema import open_store, table_names, write_transaction
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 HOSTILE = ['<script>alert(1)</script>', '"]; a -> b [label="', "x' onmouseover='alert(2)"]
@@ -26,6 +28,11 @@ RULES = textwrap.dedent('''\
     ''')
 
 
+def _scope(fixture_name, config) -> str:
+    """Built once a session; on the PostgreSQL pass once a module, whose case databases are dropped after it."""
+    return "module" if os.environ.get("WARRANT_TEST_DATABASE") == "postgresql" else "session"
+
+
 def demo_module():
     sys.path.insert(0, str(DEMO))
     spec = importlib.util.spec_from_file_location("run_demo", DEMO / "run_demo.py")
@@ -34,7 +41,7 @@ def demo_module():
     return module
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=_scope)
 def demo_case(tmp_path_factory) -> Path:
     """The demo case file with every run of scripts/demo.sh (closed: the workbench opens it read-only)."""
     module = demo_module()
@@ -50,13 +57,9 @@ def demo_case(tmp_path_factory) -> Path:
 
 def case_content(path: Path) -> dict:
     """Every table of a case file but the audit log, row by row (what browsing must leave as it was)."""
-    import sqlite3
-
-    conn = sqlite3.connect(path)
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'audit_log'")]
-    found = {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}
-    conn.close()
-    return found
+    with open_store(path, create=False) as store:
+        return {t: sorted(map(repr, store.conn.execute(f'SELECT * FROM "{t}"')))
+                for t in table_names(store.conn) if t != "audit_log"}
 
 
 def csv_text(rows: list[list[str]]) -> str:
@@ -68,11 +71,14 @@ def csv_text(rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=_scope)
 def hostile_case(tmp_path_factory) -> Path:
     """Two runs of a small rulebook over entities named with markup, DOT syntax and quotes: the first with
     the owners listed, the second with one holding more."""
-    root = tmp_path_factory.mktemp("workbench-hostile")
+    return _hostile(tmp_path_factory.mktemp("workbench-hostile"))
+
+
+def _hostile(root: Path) -> Path:
     (root / "mini.rules").write_text(RULES)
     facts = root / "facts"
     facts.mkdir()
@@ -88,21 +94,15 @@ def hostile_case(tmp_path_factory) -> Path:
     return root / "case.db"
 
 
-@pytest.fixture(scope="session")
-def named_case(tmp_path_factory, hostile_case) -> Path:
-    """The hostile case with an entity-names table as an FtM import makes it (id, name, aliases as JSON, country,
-    registration, schema), one name itself hostile."""
-    import shutil
-    import sqlite3
-
-    path = tmp_path_factory.mktemp("workbench-named") / "case.db"
-    shutil.copy(hostile_case, path)
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE entity_names (id TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL "
-                 "DEFAULT '[]', country TEXT, registration TEXT, schema TEXT)")
-    conn.execute("INSERT INTO entity_names VALUES (?, ?, ?, ?, ?, ?)",
-                 [HOSTILE[1], "Volkhov <b>Energy</b> PJSC", '["Volkhov Energiya", "VE Holding"]', "RU", "1027700132195",
-                  "Company"])
-    conn.commit()
-    conn.close()
+@pytest.fixture(scope=_scope)
+def named_case(tmp_path_factory) -> Path:
+    """The hostile case (another one: a copy would end the sessions open on it) with an entity-names table as an
+    FtM import makes it (id, name, aliases as JSON, country, registration, schema), one name itself hostile."""
+    path = _hostile(tmp_path_factory.mktemp("workbench-named"))
+    with open_store(path, create=False) as store, write_transaction(store):  # a case on PostgreSQL has the table
+        store.conn.execute("CREATE TABLE IF NOT EXISTS entity_names (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                           "aliases TEXT NOT NULL DEFAULT '[]', country TEXT, registration TEXT, schema TEXT)")
+        store.conn.execute("INSERT INTO entity_names VALUES (?, ?, ?, ?, ?, ?)",
+                           [HOSTILE[1], "Volkhov <b>Energy</b> PJSC", '["Volkhov Energiya", "VE Holding"]', "RU",
+                            "1027700132195", "Company"])
     return path

@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from engine import api
+from engine.store.schema import open_store, write_transaction
 from engine.workbench import access_log
 from engine.workbench.app import create_app
 
@@ -42,12 +43,11 @@ def case(tmp_path_factory) -> dict:
     program = api.load_rulebook(root / "screen.rules")
     with api.Case.open(root / "case.db") as c:
         run_2 = c.run(program, facts=more).run_id
-    conn = sqlite3.connect(root / "case.db")
-    conn.execute("CREATE TABLE entity_names (id TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '[]')")
-    conn.executemany("INSERT INTO entity_names VALUES (?, ?, '[]')",
-                     [("co:yarrow-holdings", "Yarrow Holdings"), ("X", "Xanadu Shipping")])
-    conn.commit()
-    conn.close()
+    with open_store(root / "case.db", create=False) as store, write_transaction(store):  # PostgreSQL has the table
+        store.conn.execute("CREATE TABLE IF NOT EXISTS entity_names (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                           "aliases TEXT NOT NULL DEFAULT '[]')")
+        store.conn.executemany("INSERT INTO entity_names (id, name, aliases) VALUES (?, ?, '[]')",
+                               [("co:yarrow-holdings", "Yarrow Holdings"), ("X", "Xanadu Shipping")])
     return {"path": root / "case.db", "runs": (run_1, run_2)}
 
 
