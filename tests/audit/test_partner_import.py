@@ -71,8 +71,12 @@ def test_anything_but_a_trusted_intact_bundle_is_refused_and_nothing_is_loaded(w
         (bundle / "proof.json").write_text((bundle / "proof.json").read_text().replace('"B"', '"C"'))
     result, db = _import(world, tmp_path, bundle, trust)
     assert result.exit_code == 2 and said in result.output and "[A002]" in result.output, result.output
-    if db.exists():
-        with api.Case.open(db) as case:
+    try:
+        case = api.Case.open(db, create=False)
+    except WarrantError as refused:  # the import was refused before it made the case
+        assert [d.code for d in refused.diagnostics] == ["S004"]
+    else:
+        with case:
             assert case.conn.execute("SELECT COUNT(*) FROM loads").fetchone()[0] == 0
 
 

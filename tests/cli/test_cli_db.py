@@ -44,6 +44,13 @@ def _argv(words: str, db: str) -> list[str]:
     return argv + ["--db", db]
 
 
+def assert_no_case(path) -> None:
+    """No case is at `path`: no file, nor a database standing for it on the PostgreSQL pass."""
+    with pytest.raises(WarrantError) as raised:
+        open_store(path, create=False)
+    assert [d.code for d in raised.value.diagnostics] == ["S004"]
+
+
 def test_the_read_commands_are_those_expected():
     assert READERS == ["alerts", "audit checkpoint", "audit log", "audit verify", "diff", "export", "export-ftm", "markings show",
                        "principal list", "query", "record", "replay", "report", "runs", "serve", "verify-proof", "why", "whynot"]
@@ -58,6 +65,7 @@ def test_a_read_command_never_makes_a_case_file(case, words):
     assert "error: no such case file: cse.db" in result.stderr
     assert "hint: load evidence first with `warrant load" in result.stderr
     assert sorted(p.name for p in case.iterdir()) == before
+    assert_no_case(case / "cse.db")
 
 
 @pytest.mark.parametrize("words", sorted(_db_commands()))
@@ -87,6 +95,7 @@ def test_the_api_opens_without_making_when_asked(tmp_path):
         api.Case.open(tmp_path / "cse.db", create=False)
     assert [d.code for d in raised.value.diagnostics] == ["S004"]
     assert list(tmp_path.iterdir()) == []
+    assert_no_case(tmp_path / "cse.db")
     with api.Case.open(tmp_path / "case.db") as case:
         assert case.runs() == []
     with api.Case.open(tmp_path / "case.db", create=False) as case:

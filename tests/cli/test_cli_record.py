@@ -133,6 +133,8 @@ def test_missing_case_file_or_bundle_and_both_at_once(folder):
     h = _hash(folder, ["X", "A"])
     missing = _record(folder, h, "--db", str(folder / "nothing.db"))
     assert missing.exit_code == 2 and "S004" in missing.output and not (folder / "nothing.db").exists()
+    with pytest.raises(WarrantError, match="S004"):  # nor a database for it on PostgreSQL
+        api.Case.open(folder / "nothing.db", create=False)
     no_bundle = _record(folder, h, "--bundle", str(folder / "nothing"))
     assert no_bundle.exit_code == 2 and "B006" in no_bundle.output
     both = _record(folder, h, "--db", str(folder / "case.db"), "--bundle", str(folder / "bundle"))
