@@ -987,7 +987,8 @@ def _pattern_rows(conn, program: Program, clocks: Clocks, pattern: str, run_id: 
         seen = {tuple(r[:decl.arity]) for r in found if r[-1] not in hidden}
         withheld = len({tuple(r[:decl.arity]) for r in found} - seen)
         return [c.name for c in decl.columns], sorted(map(list, seen)), withheld
-    sql = f"SELECT DISTINCT {cols} FROM {source}{where} ORDER BY {cols}"
+    order = f" ORDER BY {cols}" if decl.columns else ""
+    sql = f"SELECT DISTINCT {cols} FROM {source}{where}{order}"
     rows = [list(r)[:decl.arity] for r in conn.execute(sql, params + args)]
     return [c.name for c in decl.columns], rows, 0
 

@@ -69,7 +69,7 @@ def _given_tables(conn: sqlite3.Connection, program: Program, example: ast.Examp
 
 def _holds(conn: sqlite3.Connection, program: Program, atom: ast.Atom, run_id: str) -> bool:
     decl = program.declaration(atom.predicate)
-    conds = " AND ".join(f"{ident(c.name)} = ?" for c in decl.columns) or "1"
+    conds = " AND ".join(f"{ident(c.name)} = ?" for c in decl.columns) or "1 = 1"
     run, params = run_rows(run_id)
     sql = f"SELECT 1 FROM {table_name('fact', decl.name)} WHERE {run} AND {conds} LIMIT 1"
     return conn.execute(sql, params + [_value(a) for a in atom.args]).fetchone() is not None

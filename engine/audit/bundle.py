@@ -68,13 +68,13 @@ def proof_records(conn: sqlite3.Connection, program: Program, proof: dict, loade
             decl = decls[node["predicate"]]
             keys = _records(conn, decl, "e._hash = ?", [str(node.get("record"))], loaded_through)
             for rec in keys:
-                conds = " AND ".join(f"e.{ident(c.name)} = ?" for c in decl.columns) or "1"
+                conds = " AND ".join(f"e.{ident(c.name)} = ?" for c in decl.columns) or "1 = 1"
                 for r in _records(conn, decl, conds, list(rec["args"]), loaded_through):
                     found[r["hash"]] = r
         elif node["kind"] == "absence" and node.get("evidence") is True:
             decl = decls[node["predicate"]]
             pairs = [(c, a) for c, a in zip(decl.columns, node.get("args") or []) if a is not None]
-            conds = " AND ".join(f"e.{ident(c.name)} = ?" for c, _ in pairs) or "1"
+            conds = " AND ".join(f"e.{ident(c.name)} = ?" for c, _ in pairs) or "1 = 1"
             for r in _records(conn, decl, conds, [a for _, a in pairs], loaded_through):
                 found[r["hash"]] = r
     return [found[h] for h in sorted(found)]
@@ -129,8 +129,9 @@ def run_facts(conn: sqlite3.Connection, program: Program, proof: dict,
         if node["kind"] == "absence" and node.get("evidence") is False and isinstance(node.get("run_id"), str):
             decl = decls[node["predicate"]]
             cols = ", ".join(ident(c.name) for c in decl.columns) or "NULL"  # nullary: one row if it holds
+            order = f" ORDER BY {cols}" if decl.columns else ""
             rows = [list(r)[:decl.arity] for r in conn.execute(
-                f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE {of_run()} ORDER BY {cols}",
+                f"SELECT {cols} FROM {table_name('fact', decl.name)} WHERE {of_run()}{order}",
                 {"run_id": node["run_id"]}).fetchall()]
             if searched_only:
                 wanted = node.get("args") if isinstance(node.get("args"), list) else []
