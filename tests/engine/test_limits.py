@@ -14,6 +14,8 @@ from engine.check import check_program
 from engine.check import stratification
 from engine.diagnostics import WarrantError
 from engine.eval import EvalError, plan
+from engine.store.backend import SQLITE, dialect
+from engine.store.schema import table_names
 from engine.syntax.parser import parse_atom
 from engine.syntax.program import load_program
 
@@ -41,7 +43,11 @@ def codes(path) -> set[str]:
 
 
 def digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Every table of the case and its rows, in any order (on SQLite the file as well, byte for byte)."""
+    with api.Case.open(path) as case:
+        tables = {t: sorted(map(repr, case.conn.execute(f'SELECT * FROM "{t}"'))) for t in table_names(case.conn)}
+        on_sqlite = dialect(case.conn) == SQLITE
+    return hashlib.sha256(repr(sorted(tables.items())).encode() + (path.read_bytes() if on_sqlite else b"")).hexdigest()
 
 
 def test_64_conditions_run_and_65_are_refused_by_check(tmp_path, facts):

@@ -16,6 +16,7 @@ from engine.audit.bundle import verify_bundle
 from engine.cli import main
 from engine.proof import api as proof_api
 from engine.store import LoadError
+from engine.store.backend import has_table
 
 from case_files import diagnostics, run_case
 
@@ -182,7 +183,7 @@ def test_a_load_of_a_number_out_of_range_is_located_and_loads_nothing(tmp_path):
         found = sorted((p.code, p.line, p.reason[:40]) for p in err.value.problems)
         assert found == [("L016", 1, "12.3456789012345678 has 18 significant d"),
                          ("L016", 3, "9223372036854775808 is too large: whole ")]
-        assert not c.conn.execute("SELECT name FROM sqlite_master WHERE name = 'ev_val'").fetchall()
+        assert not has_table(c.conn, "ev_val")
 
 
 def test_a_json_number_beyond_a_double_loads_exactly(tmp_path):

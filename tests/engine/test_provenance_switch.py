@@ -7,6 +7,7 @@ from __future__ import annotations
 from engine.store.facts import of_run
 from engine.eval import evaluate
 from engine.store.asof import Clocks, last_batch
+from engine.store.schema import write_transaction
 
 from case_files import run_case
 
@@ -28,7 +29,8 @@ def test_a_run_without_provenance_has_the_same_facts_and_no_rounds_or_rules(tmp_
     case, with_it = run_case(tmp_path, RULES, CSVS, "2024-01-01")
     conn, program = case.conn, case.program_for_run(with_it.run_id)
     provider = case._provider(Clocks("2024-01-01", None, last_batch(conn)))
-    without = evaluate(conn, program, provider, as_of="2024-01-01", collect=True, provenance=False)
+    with write_transaction(case.store):  # as Case.run evaluates
+        without = evaluate(conn, program, provider, as_of="2024-01-01", collect=True, provenance=False)
 
     def rows(run_id):
         return conn.execute(f"SELECT party, _round, _rule FROM fact_blocked WHERE {of_run()} ORDER BY party",
