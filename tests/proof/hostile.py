@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import textwrap
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -13,6 +12,8 @@ from pathlib import Path
 
 from engine import api
 from engine.proof.escape import invisible
+from engine.store.backend import POSTGRES, dialect
+from engine.store.schema import open_store, table_columns, table_names, write_transaction
 
 RULES = textwrap.dedent('''\
     rulebook mini "Mini" version "1"
@@ -42,18 +43,21 @@ def make_case(folder: Path, name: str, rules: str = RULES) -> tuple[Path, str]:
 
 
 def rename_run(db: Path, old: str, new: str) -> None:
-    """Rewrite a run id everywhere in the case file, as someone editing the file by hand would (the
-    append-only triggers dropped first; the case file puts them back when next opened)."""
-    conn = sqlite3.connect(db)
-    with conn:
-        for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            conn.execute(f'DROP TRIGGER "{trigger}"')
+    """Rewrite a run id everywhere in the case, as someone editing it by hand would (the append-only triggers
+    dropped first; the case puts them back when next written)."""
+    with open_store(db, create=False) as store, write_transaction(store):
+        conn = store.conn
+        if dialect(conn) == POSTGRES:
+            for table in table_names(conn):
+                conn.execute(f'DROP TRIGGER IF EXISTS "{table}_append_only" ON "{table}"')
+        else:
+            for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                conn.execute(f'DROP TRIGGER "{trigger}"')
         conn.execute("UPDATE runs SET id = ? WHERE id = ?", (new, old))
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        for table in table_names(conn):
             for column in ("run_id", "lineage"):  # a fact row's run_id and run_lineage's lineage: a run id too
-                if column in [c[1] for c in conn.execute(f'PRAGMA table_info("{table}")')]:
+                if column in [name for name, _ in table_columns(conn, table)]:
                     conn.execute(f'UPDATE "{table}" SET {column} = ? WHERE {column} = ?', (new, old))
-    conn.close()
 
 
 _OUR_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
