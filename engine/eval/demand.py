@@ -208,6 +208,7 @@ def restrict(conn: sqlite3.Connection, stratum: Stratum, demand: Demand, tables:
         added, step = False, step + 1
         for sql, params in steps:
             added = conn.execute(sql, dict(params, step=step)).rowcount > 0 or added
+    ddl.analyze(conn, *(table_name("d", p) for p in limited))
     return Restriction({p: bound[p] for p in limited})
 
 
