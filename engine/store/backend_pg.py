@@ -97,6 +97,15 @@ class _BoolAsInt(Dumper):
         return b"1" if obj else b"0"
 
 
+def cannot_hold(exc: psycopg.DataError) -> Exception:
+    """S011 for a text with a NUL character, which a case file holds and PostgreSQL's text cannot (psycopg
+    refuses it before sending anything); any other DataError as it is."""
+    if "NUL (0x00)" not in str(exc):
+        return exc
+    return store_error("S011", "PostgreSQL cannot hold text with a NUL character (U+0000), which this command "
+                               "was to store: nothing was stored")
+
+
 class PgConnection:
     """A PostgreSQL connection with the sqlite3.Connection interface the engine uses (see the module)."""
 
@@ -115,11 +124,17 @@ class PgConnection:
             return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
         if not params:  # no placeholders to translate: the text goes as written (a % is a %)
             return self.raw.execute(statement(sql))
-        return self.raw.execute(translate(sql), params)
+        try:
+            return self.raw.execute(translate(sql), params)
+        except psycopg.DataError as exc:
+            raise cannot_hold(exc) from None
 
     def executemany(self, sql: str, rows) -> psycopg.Cursor:
         cur = self.raw.cursor()
-        cur.executemany(translate(sql), list(rows))
+        try:
+            cur.executemany(translate(sql), list(rows))
+        except psycopg.DataError as exc:
+            raise cannot_hold(exc) from None
         return cur
 
     @property
@@ -254,4 +269,4 @@ def table_names(conn: PgConnection) -> list[str]:
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")]
 
 
-__all__ = ["PgConnection", "PgStore", "check_collation", "connect", "make_case_tables", "open_case", "open_database", "table_names", "translate"]
+__all__ = ["PgConnection", "PgStore", "cannot_hold", "check_collation", "connect", "make_case_tables", "open_case", "open_database", "table_names", "translate"]

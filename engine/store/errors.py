@@ -50,6 +50,8 @@ STORE_CODES: dict[str, tuple[str, str]] = {
                                    "--locale-provider=libc --locale=C.UTF-8 NAME (docs/teams.md)"),
     "S009": ("database server unreachable", "check the URL, and that the server runs and lets this user in: "
                                             "pg_isready -d URL; psql URL"),
+    "S011": ("text PostgreSQL cannot hold", "remove the NUL character (U+0000) from the evidence or manifest, or "
+                                            "keep the case in a case file"),
 }
 
 

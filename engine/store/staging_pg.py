@@ -9,7 +9,10 @@ a record that another load added meanwhile."""
 
 from __future__ import annotations
 
+import psycopg
+
 from ..syntax.ast import Declaration
+from .backend_pg import cannot_hold
 from .evidence import POSTGRES_TYPES, quote, table_name
 from .packing import META_FIELDS
 from .schema import Store
@@ -29,9 +32,16 @@ class PostgresStage(Stage):
         self._copy(f"COPY {META} (id, {', '.join(META_FIELDS)}) FROM STDIN", rows)
 
     def _copy(self, statement: str, rows) -> None:
+        refused = None
         with self.store.conn.raw.cursor() as cur, cur.copy(statement) as copy:
             for row in rows:
-                copy.write_row(row)
+                try:
+                    copy.write_row(row)
+                except psycopg.DataError as exc:  # ends the COPY with the rows before: the transaction stays usable
+                    refused = exc
+                    break
+        if refused is not None:
+            raise cannot_hold(refused) from None
 
     def _insert_new(self, recorded_at: str, batch: int) -> int:
         name = table_name(self.decl.name)
