@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from engine import api
+from engine.diagnostics import WarrantError
 from engine.proof.escape import invisible
 from engine.store.backend import POSTGRES, dialect
 from engine.store.schema import open_store, table_columns, table_names, write_transaction
@@ -25,9 +26,9 @@ RULES = textwrap.dedent('''\
     ''')
 
 
-def make_case(folder: Path, name: str, rules: str = RULES) -> tuple[Path, str]:
-    """A case file in `folder` where `name` is a blocked entity (its source and document named `name` too)
-    and "2" + name is listed elsewhere (not blocked); returns (case file, run id)."""
+def make_case(folder: Path, name: str, rules: str = RULES, db=None) -> tuple[Path, str]:
+    """A case file in `folder` (or the case `db`) where `name` is a blocked entity (its source and document
+    named `name` too) and "2" + name is listed elsewhere (not blocked); returns (case file, run id)."""
     (folder / "mini.rules").write_text(rules, encoding="utf-8")
     facts = folder / "facts"
     facts.mkdir()
@@ -36,10 +37,28 @@ def make_case(folder: Path, name: str, rules: str = RULES) -> tuple[Path, str]:
     (facts / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     rows = [{"party": name, "list": "SDN"}, {"party": "2" + name, "list": "OTHER"}]
     (facts / "listed.json").write_text(json.dumps(rows), encoding="utf-8")
-    db = folder / "case.db"
+    db = db or folder / "case.db"
     with api.Case.open(db) as case:
         run_id = case.run(api.load_rulebook(folder / "mini.rules"), facts=facts).run_id
     return db, run_id
+
+
+def made_or_refused(folder: Path, name: str, rules: str = RULES) -> tuple[Path, str] | None:
+    """make_case, or None when the case is on PostgreSQL and `name` holds a NUL character, which PostgreSQL's
+    text cannot hold (a case file can): the load is then refused, S011, with nothing stored."""
+    try:
+        return make_case(folder, name, rules)
+    except WarrantError as err:
+        assert [d.code for d in err.diagnostics] == ["S011"] and "\x00" in name, err
+        assert_refused_whole(folder / "case.db")
+        return None
+
+
+def assert_refused_whole(db) -> None:
+    """The case `db` is on PostgreSQL and holds no run, load or source: a refused load stored nothing."""
+    with api.Case.open(db) as case:
+        assert dialect(case.conn) == POSTGRES and case.runs() == []
+        assert not case.conn.execute("SELECT 1 FROM loads UNION ALL SELECT 1 FROM sources").fetchall()
 
 
 def rename_run(db: Path, old: str, new: str) -> None:

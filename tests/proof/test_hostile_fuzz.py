@@ -25,7 +25,7 @@ from engine.proof import api as proof_api
 from engine.report import write_report
 
 from .hostile import (assert_dot_safe, assert_html_safe, assert_markdown_safe, assert_svg_safe, assert_terminal_safe,
-                      files_under, make_case, rename_run)
+                      files_under, made_or_refused, make_case, rename_run)
 
 _DEFAULT = "25" if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else "300"
 EXAMPLES = int(os.environ.get("WARRANT_FUZZ_EXAMPLES", _DEFAULT))
@@ -61,7 +61,10 @@ def test_hostile_names_through_every_renderer_and_the_report(name):
         top = Path(tmp)
         (top / "case").mkdir()
         (top / "box").mkdir()
-        db, old = make_case(top / "case", name)
+        made = made_or_refused(top / "case", name)
+        if made is None:
+            return
+        db, old = made
         rename_run(db, old, name)
         with api.Case.open(db) as case:
             stored = case.conclusions(name)["blocked"]

@@ -11,13 +11,14 @@ from click.testing import CliRunner
 
 from engine import api
 from engine.cli import main
+from engine.diagnostics import WarrantError
 from engine.proof import api as proof_api
 from engine.proof.escape import dot_string, json_text, markdown, visible
 from engine.proof.render_dot import RenderError, render_image
 from engine.report import folder_name, write_report
 
-from .hostile import (RULES, assert_dot_safe, assert_html_safe, assert_markdown_safe, assert_svg_safe,
-                      assert_terminal_safe, files_under, make_case, rename_run)
+from .hostile import (RULES, assert_dot_safe, assert_html_safe, assert_markdown_safe, assert_refused_whole,
+                      assert_svg_safe, assert_terminal_safe, files_under, made_or_refused, make_case, rename_run)
 
 IMG = "`<img src=x onerror=alert(15)>`"
 TERMINAL = "evil\x1b[2J\x1b]0;title\x07"
@@ -102,13 +103,24 @@ def test_terminal_escapes_in_evidence_are_shown_not_obeyed(tmp_path):
 
 @pytest.mark.parametrize("name", ["nul\x00x", "bell\x07", "\x01\x02\x7f\x85\x9b", "a\u2028b\ufffe\uffff"])
 def test_names_with_controls_draw_as_svg(tmp_path, name):
-    db, run_id = make_case(tmp_path, name)
+    made = made_or_refused(tmp_path, name)
+    if made is None:
+        return
+    db, run_id = made
     result = _report(db, tmp_path / "out")
     assert result.exit_code == 0, result.output
     svgs = list((tmp_path / "out" / run_id).glob("*.svg"))
     assert len(svgs) == 1
     assert_svg_safe(svgs[0].read_text(encoding="utf-8"))
     assert visible(name) in svgs[0].read_text(encoding="utf-8").replace("&#45;", "-")
+
+
+def test_a_nul_is_refused_on_postgresql_and_nothing_stored(tmp_path, postgres_url):
+    """PostgreSQL's text cannot hold a NUL character, which a case file holds: the load says so (S011)."""
+    with pytest.raises(WarrantError) as err:
+        make_case(tmp_path, "nul\x00x", db=postgres_url)
+    assert [d.code for d in err.value.diagnostics] == ["S011"]
+    assert_refused_whole(postgres_url)
 
 
 def test_a_proof_that_cannot_be_drawn_does_not_stop_the_report(tmp_path, monkeypatch):
