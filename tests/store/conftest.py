@@ -13,6 +13,8 @@ from unittest import mock
 import pytest
 
 from engine.store import LoadError, Problem, load_facts, open_store
+from engine.store.backend import POSTGRES, dialect
+from engine.store.schema import table_names
 from engine.syntax.program import load_program
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "store"
@@ -49,10 +51,19 @@ def facts(tmp_path):
 def dump(st) -> dict:
     """Every table's rows, sorted: the content of the case file."""
     out = {}
-    for name in sorted(st.db.table_names()):
-        rows = st.db.execute(f'SELECT * FROM "{name}"').fetchall()
+    for name in sorted(table_names(st.conn)):
+        rows = st.conn.execute(f'SELECT * FROM "{name}"').fetchall()
         out[name] = sorted(rows, key=repr)
     return out
+
+
+def stored(conn, table: str, columns: str = "*", last: bool = False) -> list[tuple]:
+    """The rows of `table` (its `columns`) in the order stored, or only the last one stored when `last`: by
+    rowid in a case file, by place in the table's heap (ctid) on PostgreSQL, where a load appends its records
+    in file order (staging_pg) and an evidence table is never updated, so that no record moves."""
+    order = "ctid" if dialect(conn) == POSTGRES else "rowid"
+    tail = " DESC LIMIT 1" if last else ""
+    return conn.execute(f'SELECT {columns} FROM "{table}" ORDER BY {order}{tail}').fetchall()
 
 
 def reported(err) -> list[tuple]:
@@ -85,8 +96,7 @@ def load_files(program, files: dict[str, str], table: str = "ev_holding",
         except LoadError as err:
             problems = list(err.problems)
         content = {name: rows for name, rows in dump(store).items() if name != "loads"}
-        in_order = store.db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall() \
-            if table in store.db.table_names() else []
+        in_order = stored(store.conn, table) if table in table_names(store.conn) else []
         store.close()
     return Loaded(content, in_order, problems)
 
@@ -103,7 +113,7 @@ def load_or_refuse(program, name: str, data: bytes, table: str = "ev_owns"):
         before = dump(store)
         try:
             report = load_facts(store, program, folder, now="2024-06-01T00:00:00Z")
-            rows = store.db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            rows = stored(store.conn, table)
         except LoadError as err:
             assert err.problems and all(p.line >= 1 and p.col >= 1 and p.file for p in err.problems)
             assert dump(store) == before
