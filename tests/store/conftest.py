@@ -66,6 +66,32 @@ def stored(conn, table: str, columns: str = "*", last: bool = False) -> list[tup
     return conn.execute(f'SELECT {columns} FROM "{table}" ORDER BY {order}{tail}').fetchall()
 
 
+def rows(conn, table: str, where: str = "", params=()) -> list[dict]:
+    """The rows of `table` (those `where` holds for), each as a dict by column name."""
+    cur = conn.execute(f'SELECT * FROM "{table}"' + (f" WHERE {where}" if where else ""), params)
+    names = [column[0] for column in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def count(conn, table: str) -> int:
+    """How many rows `table` has."""
+    return conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+
+
+def indexes(st, table: str) -> list[tuple]:
+    """The indexes of `table` as (name, columns, unique, partial), sorted."""
+    if dialect(st.conn) != POSTGRES:
+        return sorted((ix.name, tuple(ix.columns), bool(ix.unique), bool(ix.partial))
+                      for ix in st.db.table(table).indexes)
+    found = st.conn.execute(
+        "SELECT c.relname, ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY AS k(n, o) "
+        "JOIN pg_attribute AS a ON a.attrelid = x.indrelid AND a.attnum = k.n ORDER BY k.o), x.indisunique, "
+        "x.indpred IS NOT NULL "
+        "FROM pg_index AS x JOIN pg_class AS c ON c.oid = x.indexrelid WHERE x.indrelid = to_regclass(?)",
+        [f'"{table}"'])
+    return sorted((name, tuple(columns), unique, partial) for name, columns, unique, partial in found)
+
+
 def reported(err) -> list[tuple]:
     """A LoadError's problems as (file name, line, column, value, reason)."""
     return [(Path(p.file).name, p.line, p.column, p.value, p.reason) for p in err.problems]

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from engine import cli
 from engine.store import LoadError, lines, load_facts, loading, open_store, parallel
 
-from .conftest import FIXTURES, dump
+from .conftest import FIXTURES, dump, stored
 
 NOW = "2024-06-01T12:00:00Z"
 DEMO = str(FIXTURES / "demo.rules")
@@ -44,7 +44,7 @@ def _loaded(program, tmp_path, files: dict[str, bytes], db: str = "case.db", fol
     store = open_store(tmp_path / db)
     try:
         report = load_facts(store, program, where, now=NOW)
-        owns = store.db.execute("SELECT owner, owned, percent FROM ev_owns ORDER BY rowid").fetchall()
+        owns = stored(store.conn, "ev_owns", "owner, owned, percent")
     finally:
         store.close()
     return report, owns
