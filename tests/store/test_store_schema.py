@@ -6,18 +6,26 @@ import pytest
 
 from engine.diagnostics import WarrantError
 from engine.store import cores, ensure_evidence_tables, open_store, register_program, schema
+from engine.store.backend import POSTGRES, dialect
 from engine.syntax.program import load_program
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, count
+from .conftest import indexes as indexes_of
+from .conftest import rows as rows_of
 
 
-def test_open_store_creates_base_tables_in_wal_mode(store):
-    names = set(store.db.table_names())
+def test_open_store_creates_base_tables(store):
+    names = set(schema.table_names(store.conn))
     assert {"meta", "sources", "rulebooks", "loads", "runs"} <= names
+    assert store.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("5",)
+
+
+@pytest.mark.sqlite_only(reason="the write-ahead log is the SQLite case file's own")
+def test_a_case_file_is_in_wal_mode(store):
     assert store.db.journal_mode == "wal"
-    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("5",)
 
 
+@pytest.mark.sqlite_only(reason="copies the SQLite case file without its write-ahead log, as a power cut leaves it")
 def test_commits_wait_for_the_disk_only_at_checkpoints_and_closing_makes_everything_durable(tmp_path, program):
     st = open_store(tmp_path / "case.db")
     assert st.db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL: atomic, durable at checkpoint
@@ -35,19 +43,29 @@ def test_commits_wait_for_the_disk_only_at_checkpoints_and_closing_makes_everyth
 def test_evidence_tables_have_declared_and_metadata_columns(store, program):
     ensure_evidence_tables(store, program)
     ensure_evidence_tables(store, program)  # idempotent
-    cols = [(c.name, c.type) for c in store.db.table("ev_incorporated").columns]
-    assert cols[:3] == [("party", "TEXT"), ("on", "TEXT"), ("public", "INTEGER")]
+    postgres = dialect(store.conn) == POSTGRES
+    whole = "BIGINT" if postgres else "INTEGER"  # number and percent: NUMERIC on PostgreSQL, exact there too
+    cols = schema.table_columns(store.conn, "ev_incorporated")
+    assert cols[:3] == [("party", "TEXT"), ("on", "TEXT"), ("public", whole)]
     assert [n for n, _ in cols[3:]] == ["_hash", "_source", "_document", "_credibility", "_observed",
                                          "_valid_from", "_valid_to", "_recorded_at", "_action", "_batch"]
-    assert [(c.name, c.type) for c in store.db.table("ev_owns").columns][2] == ("percent", "INTEGER")
-    assert "ev_blocked" not in store.db.table_names()  # conclusions get no evidence table
-    indexes = {ix.name: (ix.columns, ix.unique) for ix in store.db.table("ev_owns").indexes}
-    assert indexes["ev_owns_hash"] == (["_hash"], 1)
-    assert indexes["ev_owns_retract"][0] == ["owner", "owned", "percent", "_recorded_at"]  # partial: retractions only
-    assert "WHERE _action = 'retract'" in store.db.execute(
-        "SELECT sql FROM sqlite_master WHERE name = 'ev_owns_retract'").fetchone()[0]
-    assert indexes["ev_owns_args"][0] == ["owner", "owned", "percent"]
-    assert indexes["ev_owns__owned"][0] == ["owned"] and "ev_owns__percent" not in indexes
+    assert schema.table_columns(store.conn, "ev_owns")[2] == ("percent", "NUMERIC" if postgres else "INTEGER")
+    assert "ev_blocked" not in schema.table_names(store.conn)  # conclusions get no evidence table
+    indexes = {name: (columns, unique, partial) for name, columns, unique, partial in indexes_of(store, "ev_owns")}
+    assert indexes["ev_owns_hash"] == (("_hash",), True, False)
+    assert indexes["ev_owns_retract"] == (("owner", "owned", "percent", "_recorded_at"), False, True)
+    assert _condition(store.conn, "ev_owns_retract") == (
+        "(_action = 'retract'::text)" if postgres else "_action = 'retract'")  # retractions only
+    assert indexes["ev_owns_args"][0] == ("owner", "owned", "percent")
+    assert indexes["ev_owns__owned"][0] == ("owned",) and "ev_owns__percent" not in indexes
+
+
+def _condition(conn, index: str) -> str:
+    """The condition of the partial index `index`, as the database keeps it."""
+    if dialect(conn) == POSTGRES:
+        return conn.execute("SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = to_regclass(?)",
+                            [index]).fetchone()[0]
+    return conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()[0].split(" WHERE ", 1)[1]
 
 
 def test_a_different_declaration_of_a_predicate_is_refused(store, program, tmp_path):
@@ -66,19 +84,23 @@ def test_a_different_declaration_of_a_predicate_is_refused(store, program, tmp_p
 def test_register_program_is_idempotent(store, program):
     register_program(store, program)
     register_program(store, program)
-    rows = list(store.db.table("rulebooks").rows)
+    rows = rows_of(store.conn, "rulebooks")
     assert len(rows) == 1
     assert rows[0]["id"] == "demo" and rows[0]["version"] == "1"
     assert rows[0]["sha256"] == program.root.sha256
     assert rows[0]["text"] == (FIXTURES / "demo.rules").read_text(encoding="utf-8")
 
 
-def test_reopening_keeps_content_and_a_foreign_file_is_refused(tmp_path, program):
+def test_reopening_keeps_content(tmp_path, program):
     path = tmp_path / "case.db"
     with open_store(path) as st:
         register_program(st, program)
     with open_store(path) as st:
-        assert st.db.table("rulebooks").count == 1
+        assert count(st.conn, "rulebooks") == 1
+
+
+@pytest.mark.sqlite_only(reason="a file that is not an SQLite database")
+def test_a_foreign_file_is_refused(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(WarrantError) as info:
@@ -99,6 +121,7 @@ def test_a_core_is_spare_when_the_load_average_leaves_one_idle(monkeypatch, cpus
     assert cores.spare_core() is idle
 
 
+@pytest.mark.sqlite_only(reason="PRAGMA threads: SQLite's own sorter threads")
 @pytest.mark.parametrize("idle", [True, False])
 def test_sqlite_sorts_on_helper_threads_only_when_a_core_is_idle(tmp_path, monkeypatch, idle):
     monkeypatch.setattr(schema, "spare_core", lambda: idle)
