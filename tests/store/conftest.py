@@ -60,7 +60,8 @@ def dump(st) -> dict:
 def stored(conn, table: str, columns: str = "*", last: bool = False) -> list[tuple]:
     """The rows of `table` (its `columns`) in the order stored, or only the last one stored when `last`: by
     rowid in a case file, by place in the table's heap (ctid) on PostgreSQL, where a load appends its records
-    in file order (staging_pg) and an evidence table is never updated, so that no record moves."""
+    in file order (staging_pg) and an evidence record is never updated or deleted, so none moves (only the
+    space of a load rolled back may be filled again, after a vacuum)."""
     order = "ctid" if dialect(conn) == POSTGRES else "rowid"
     tail = " DESC LIMIT 1" if last else ""
     return conn.execute(f'SELECT {columns} FROM "{table}" ORDER BY {order}{tail}').fetchall()
