@@ -12,8 +12,6 @@ and its access log), once each module is imported, so modules importing those na
 
 import contextlib
 import hashlib
-import importlib.abc
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -178,8 +176,9 @@ PATCHES = {"engine.store.schema": _patch_schema, "engine.audit.replay": _patch_r
            "engine.workbench.access_log": _patch_access_log}
 
 
-class _Finder(importlib.abc.MetaPathFinder):
-    """Patches each module of PATCHES right after it is executed."""
+class _Finder:
+    """Patches each module of PATCHES right after it is executed (a meta path finder; importlib.abc is not
+    imported, since it would load tempfile and more into every process and change what start-up tests count)."""
 
     def find_spec(self, name, path=None, target=None):
         if name not in PATCHES:
@@ -194,7 +193,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         return None
 
 
-class _Loader(importlib.abc.Loader):
+class _Loader:
     def __init__(self, loader, patch):
         self.loader, self.patch = loader, patch
 
@@ -204,6 +203,9 @@ class _Loader(importlib.abc.Loader):
     def exec_module(self, module):
         self.loader.exec_module(module)
         self.patch(module)
+
+    def __getattr__(self, name):  # get_source, is_package, ... as the wrapped loader answers them
+        return getattr(self.loader, name)
 
 
 def install() -> None:
