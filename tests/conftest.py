@@ -3,6 +3,7 @@ HYPOTHESIS_PROFILE=explore to draw new ones (and, with a larger --hypothesis-see
 The tests keep lark's grammar cache and the checked-rulebook cache in a folder of their own."""
 
 import atexit
+import contextlib
 import os
 import shutil
 import sys
@@ -77,6 +78,24 @@ def _sqlite_only(request):
         yield
     finally:
         os.environ.pop(redirect.OFF, None)
+
+
+@contextlib.contextmanager
+def _files_kept():
+    previous = os.environ.get(redirect.OFF)
+    os.environ[redirect.OFF] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(redirect.OFF, None)
+
+
+@pytest.fixture(scope="session")
+def case_files_kept():
+    """case_files_kept(): a context in which case files stay SQLite files on the PostgreSQL pass too (for a
+    fixture that builds a case file to compare with a database of its own, as a postgres_url test does)."""
+    return _files_kept
 
 
 @pytest.fixture(scope="session")

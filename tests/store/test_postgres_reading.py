@@ -20,8 +20,8 @@ PAYMENT = 'needs_review("tx:2024-006", "co:tallis-trading")'  # run-000015 says 
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    """The demo case file with its 15 runs (examples/demo/run_demo.py)."""
+def demo_file(tmp_path_factory, case_files_kept) -> Path:
+    """The demo case file with its 15 runs (examples/demo/run_demo.py), a file on either pass of the suite."""
     sys.path.insert(0, str(DEMO))
     try:
         spec = importlib.util.spec_from_file_location("run_demo", DEMO / "run_demo.py")
@@ -30,7 +30,7 @@ def demo_file(tmp_path_factory) -> Path:
     finally:
         sys.path.remove(str(DEMO))
     path = tmp_path_factory.mktemp("demo") / "case.db"
-    with module.build(path) as case:
+    with case_files_kept(), module.build(path) as case:
         module.run_all(case)
         module.retrospective(case)
     return path

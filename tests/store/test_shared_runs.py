@@ -31,6 +31,8 @@ def rows(conn):
                         "ORDER BY run_id, party, _born").fetchall()
 
 
+@pytest.mark.sqlite_only(reason="how a case file shares a run's unchanged facts with the run before; runs on "
+                                "PostgreSQL store every fact (test_runs_on_postgresql_are_lineages_of_their_own)")
 def test_an_incremental_run_stores_only_what_changed_and_earlier_runs_read_as_before(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
@@ -57,6 +59,8 @@ def test_an_incremental_run_stores_only_what_changed_and_earlier_runs_read_as_be
         assert case.verify_audit().ok
 
 
+@pytest.mark.sqlite_only(reason="how a case file shares a run's unchanged facts with the run before; runs on "
+                                "PostgreSQL store every fact (test_runs_on_postgresql_are_lineages_of_their_own)")
 def test_a_run_that_changes_nothing_stores_nothing_and_only_the_last_step_is_continued(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
@@ -68,6 +72,8 @@ def test_a_run_that_changes_nothing_stores_nothing_and_only_the_last_step_is_con
         assert is_latest(case.conn, second.run_id) and not is_latest(case.conn, first.run_id)
 
 
+@pytest.mark.sqlite_only(reason="how a case file shares a run's unchanged facts with the run before; runs on "
+                                "PostgreSQL store every fact (test_runs_on_postgresql_are_lineages_of_their_own)")
 def test_no_one_ends_or_changes_a_finished_runs_facts(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
@@ -108,6 +114,8 @@ FACTS_V4 = [("run-000001", "A", 2, "R2"), ("run-000001", "B", 5, "R2"), ("run-00
             ("run-000001", "D", 4, "R2"), ("run-000001", "X", 1, "R1")]
 
 
+@pytest.mark.sqlite_only(reason="rewrites the case file as version 4 made it (on PostgreSQL: "
+                                "test_a_version_4_case_on_postgresql_is_upgraded_when_opened)")
 def test_a_version_4_case_file_is_upgraded_when_opened_and_its_runs_read_on(setup):
     path, program = setup
     with api.Case.open(path / "case.db") as case:
@@ -151,3 +159,25 @@ def test_a_version_4_case_on_postgresql_is_upgraded_when_opened(setup, postgres_
         assert facts_digest(case.conn, program, full.run_id) == facts_digest(case.conn, program, second.run_id)
         with pytest.raises(Exception, match="append-only"):
             case.conn.execute("DELETE FROM run_lineage")
+
+
+def test_runs_on_postgresql_are_lineages_of_their_own(setup, postgres_url):
+    path, program = setup
+    with api.Case.open(postgres_url) as case:
+        first = case.run(program, facts=path / "day1")
+        before = case.conclusions(first.run_id)
+        case.load(program, path / "day2")
+        second = case.run(program)
+        assert second.reuse.incremental and second.reuse.strata_propagated == 1
+        assert lineage_of(case.conn, second.run_id) == (second.run_id, 0)
+        assert [r[1:4] for r in rows(case.conn) if r[0] == second.run_id] == [
+            ("A", 2, "R2"), ("B", 1, "R1"), ("C", 3, "R2"), ("D", 4, "R2"), ("E", 2, "R2"), ("X", 1, "R1")]
+        assert case.conclusions(first.run_id) == before
+        full = case.run(program, full=True)
+        assert facts_digest(case.conn, program, full.run_id) == facts_digest(case.conn, program, second.run_id)
+        for run in (first, second, full):
+            assert case.replay(run.run_id).identical
+        assert case.verify_audit().ok
+        for sql in ("UPDATE fact_blocked SET _round = 9", "DELETE FROM fact_blocked", "DELETE FROM run_lineage"):
+            with pytest.raises(Exception, match="append-only"):
+                case.conn.execute(sql)
