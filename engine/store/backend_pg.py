@@ -147,6 +147,7 @@ class PgConnection:
 
 def connect(url: str) -> PgConnection:
     """A connection to the database at `url`; S009 when the server cannot be reached or refuses it."""
+    timeout = busy_timeout()  # a bad WARRANT_BUSY_TIMEOUT is refused before connecting, as for a case file
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.Error as exc:
@@ -156,7 +157,7 @@ def connect(url: str) -> PgConnection:
     # working tables are temporary, held in the session's own buffers: up to 256 MB, as SQLite's temp cache
     # (eval/run.py), where PostgreSQL's default 8 MB read a 1M-edge run's pages back from the kernel each round
     raw.execute("SELECT set_config('lock_timeout', %s, false), set_config('temp_buffers', %s, false)",
-                [f"{max(1, round(busy_timeout() * 1000))}ms", TEMP_BUFFERS])
+                [f"{max(1, round(timeout * 1000))}ms", TEMP_BUFFERS])
     return PgConnection(raw, url)
 
 

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
+from engine.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("WARRANT_CONCURRENCY_SECONDS", "30"))
@@ -87,6 +88,8 @@ def case(tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.mark.sqlite_only(reason="SQLite's busy waiting on one case file; on PostgreSQL the advisory write lock is "
+                                "tested by test_concurrent_loads.py[postgres] and test_postgres.py")
 def test_four_processes_loading_running_and_asking_wait_their_turn(case):
     outcomes: list[Outcome] = []
     loaded: list[str] = ["X"]
@@ -127,6 +130,7 @@ def _opened(process: subprocess.Popen, path: Path) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="finds open files in /proc")
+@pytest.mark.sqlite_only(reason="a SQLite write lock held on the case file by sqlite3, past SQLite's own 5 s default")
 def test_commands_wait_for_a_write_longer_than_sqlites_default_five_seconds(case):
     commands = [("why", 'blocked("X")'), ("load", "mini.rules", str(facts(case / "batches" / "Y", "Y"))),
                 ("run", "mini.rules")]
@@ -146,6 +150,8 @@ def test_commands_wait_for_a_write_longer_than_sqlites_default_five_seconds(case
         assert sorted(row[0] for row in conn.execute("SELECT party FROM ev_listed")) == ["X", "Y"]
 
 
+@pytest.mark.sqlite_only(reason="a SQLite write lock held on the case file by sqlite3; on PostgreSQL: "
+                                "test_postgres.py::test_a_writer_waits_for_another_then_gives_up_with_s005")
 def test_a_lock_held_past_the_timeout_is_a_clear_error_with_exit_2(case):
     with write_lock(case / "case.db"):
         started = time.monotonic()
@@ -159,6 +165,7 @@ def test_a_lock_held_past_the_timeout_is_a_clear_error_with_exit_2(case):
 @pytest.mark.parametrize("value", ["soon", "-1", "nan", "\u0665"])
 def test_a_busy_timeout_that_is_not_a_number_of_seconds_is_refused(tmp_path, monkeypatch, value):
     monkeypatch.chdir(tmp_path)
+    open_store("case.db").close()
     monkeypatch.setenv("WARRANT_BUSY_TIMEOUT", value)
     result = CliRunner().invoke(main, ["runs", "--db", "case.db"])
     assert result.exit_code == 2 and "is not a number of seconds" in result.stderr and result.exception is not None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.store import load_facts, open_store, parallel
+from engine.store.backend import SQLITE, dialect
 
 from .conftest import FIXTURES, dump
 
@@ -78,8 +79,9 @@ def test_the_worker_dies_with_its_parent(tmp_path, program, big, sig, how):
     with open_store(case_file) as store:
         load_facts(store, program, FIXTURES / "facts_ok", now="2024-06-01")
         before = dump(store)
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))  # and the suite's, if any
     parent = subprocess.Popen([sys.executable, *WARRANT[how], "load", str(RULES), str(big), "--db", str(case_file)],
-                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": path},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline, workers = time.monotonic() + 60, {}
     while not workers and parent.poll() is None and time.monotonic() < deadline:
@@ -98,5 +100,6 @@ def test_the_worker_dies_with_its_parent(tmp_path, program, big, sig, how):
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes {left} outlived their parent"
     with open_store(case_file) as store:
-        assert store.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        if dialect(store.conn) == SQLITE:  # a file's pages; PostgreSQL's server recovers its own
+            assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert dump(store) == before
