@@ -16,4 +16,13 @@ trap 'exit 130' INT TERM
 postgres_start
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
+# The same suite again with every case file a PostgreSQL database of its own on that server (tests/pgmode);
+# the property tests draw fewer examples there, each one a database or more.
+if [ -n "${WARRANT_TEST_POSTGRES:-}" ] && [ "${WARRANT_TEST_POSTGRES}" != off ]; then
+  echo "--- the suite again, case files on PostgreSQL (WARRANT_TEST_DATABASE=postgresql) ---" >&2
+  WARRANT_TEST_DATABASE=postgresql WARRANT_DIFF_EXAMPLES="${WARRANT_PG_DIFF_EXAMPLES:-40}" \
+    WARRANT_FUZZ_EXAMPLES="${WARRANT_PG_FUZZ_EXAMPLES:-8}" .venv/bin/python -m pytest "$@" || status=$?
+else
+  echo "--- the suite on PostgreSQL skipped: ${WARRANT_TEST_POSTGRES_SKIP:-WARRANT_TEST_POSTGRES=off} ---" >&2
+fi
 exit "$status"
