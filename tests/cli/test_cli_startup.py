@@ -58,8 +58,7 @@ def test_why_on_a_stored_run_loads_neither_the_parser_nor_the_loader_nor_the_ren
     unwanted = {"lark", "sqlite_utils", "graphviz", "rich", "cryptography", "engine.store.loading",
                 "engine.syntax.parser", "engine.audit.bundle", "engine.proof.render_dot", "engine.eval.run",
                 "engine.proof.whynot_search", "engine.store.manifest", "psycopg", "engine.store.backend_pg"}
-    with open_store("case.db", create=False) as store:  # a case on PostgreSQL is read through its driver
-        unwanted -= {"psycopg", "engine.store.backend_pg"} if dialect(store.conn) == POSTGRES else set()
+    unwanted -= _driver_modules("case.db")
     assert not loaded & unwanted, loaded & unwanted
 
 
@@ -86,13 +85,16 @@ def test_run_of_a_checked_rulebook_on_plain_files_loads_neither_the_parser_nor_t
     assert "blocked: " in out.stdout
     unwanted = {"lark", "sqlite_utils", "pydantic", "rich", "graphviz", "engine.syntax.parser", "engine.proof.model",
                 "engine.check.checker", "engine.check.types", "multiprocessing", "tempfile"}
-    with open_store("fresh.db", create=False) as store:  # a case on PostgreSQL: what its driver loads is its own
-        unwanted -= _driver_modules() if dialect(store.conn) == POSTGRES else set()
+    unwanted -= _driver_modules("fresh.db")
     assert not loaded & unwanted, loaded & unwanted
 
 
-def _driver_modules() -> set[str]:
-    """The modules `import psycopg` loads in a fresh interpreter."""
+def _driver_modules(case) -> set[str]:
+    """What reading `case` may load for its database alone: nothing for a case file; on PostgreSQL, backend_pg
+    and whatever `import psycopg` loads in a fresh interpreter (psycopg included)."""
+    with open_store(case, create=False) as store:
+        if dialect(store.conn) != POSTGRES:
+            return set()
     probe = "import sys; s = set(sys.modules); import psycopg; print(','.join(sorted(set(sys.modules) - s)))"
-    return set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-               .stdout.strip().split(","))
+    return {"engine.store.backend_pg"} | set(subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                                                            text=True, check=True).stdout.strip().split(","))
